@@ -216,8 +216,9 @@ def cmd_plugins(args: argparse.Namespace) -> int:
         return 0
     _print_warnings(host.warnings)
     table = Table(title="nas-harness plugins")
-    for col in ("kind", "name", "version", "distribution", "higher is better", "needs", "summary"):
-        table.add_column(col)
+    for col in ("kind", "name", "version", "distribution", "higher is better", "needs"):
+        table.add_column(col, no_wrap=True)
+    table.add_column("summary", overflow="ellipsis", no_wrap=True, max_width=60)
     for p in infos:
         hib = "" if p.higher_is_better is None else ("yes" if p.higher_is_better else "no (lower)")
         dist = f"{p.distribution} {p.dist_version}".strip()
@@ -349,6 +350,81 @@ def cmd_run(args: argparse.Namespace) -> int:
     )
 
 
+def search_flags_to_config(args: argparse.Namespace) -> dict[str, Any]:
+    """The part of a search config given by flags; input, oracle and proxy flags as for `nash run`."""
+    cfg = flags_to_config(args)  # --init-seed lands in "seed" there: the model seed of a run
+    if "seed" in cfg:
+        cfg["init_seed"] = cfg.pop("seed")
+    if "dataset" in cfg:
+        cfg["datasets"] = cfg.pop("dataset")
+    if args.strategy:
+        cfg["strategies"] = [{"name": n.strip()} for n in args.strategy.split(",") if n.strip()]
+    if args.strategy_opt:
+        cfg["_strategy_opts"] = _dotted_opts(args.strategy_opt, "--strategy-opt", "STRATEGY")
+    for flag, key in (("objective", "objective"), ("budget", "budget"), ("repeats", "repeats"), ("search_seed", "seed")):
+        if getattr(args, flag) is not None:
+            cfg[key] = getattr(args, flag)
+    if args.objective_oracle or args.objective_oracle_opt:
+        cfg["objective_oracle"] = {}
+        if args.objective_oracle:
+            cfg["objective_oracle"]["name"] = args.objective_oracle
+        if args.objective_oracle_opt:
+            cfg["objective_oracle"]["config"] = _kv(args.objective_oracle_opt, "--objective-oracle-opt")
+    if args.also_oracle:
+        refs = []
+        for item in args.also_oracle:
+            name, _, opts = item.partition(":")
+            refs.append({"name": name.strip(), "config": _kv([o for o in opts.split(",") if o], "--also-oracle")})
+        cfg["also_oracles"] = refs
+    return cfg
+
+
+def _dotted_opts(items: list[str], flag: str, what: str) -> dict[str, dict[str, Any]]:
+    opts: dict[str, dict[str, Any]] = {}
+    for item in items:
+        name, dot, rest = item.partition(".")
+        if not dot:
+            raise HarnessError(f"{flag} {item!r}: expected {what}.KEY=VALUE")
+        opts.setdefault(name, {}).update(_kv([rest], flag))
+    return opts
+
+
+def _apply_opts(refs: list[Any], opts: dict[str, dict[str, Any]], flag: str, kind: str) -> list[dict[str, Any]]:
+    from .config import merge
+
+    refs = [{"name": r} if isinstance(r, str) else dict(r) for r in refs]
+    names = [r.get("name") for r in refs]
+    for name, values in opts.items():
+        if name not in names:
+            raise HarnessError(f"{flag} {name}.…: {kind} {name!r} is not among {names}")
+        ref = refs[names.index(name)]
+        ref["config"] = merge(ref.get("config", {}), values)
+    return refs
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    from .config import merge, read_config_file
+    from .search_runner import execute_search
+
+    data: dict[str, Any] = {}
+    if args.config:
+        data, _ = read_config_file(args.config)
+    flags = search_flags_to_config(args)
+    proxy_opts, strategy_opts = flags.pop("_proxy_opts", {}), flags.pop("_strategy_opts", {})
+    data = merge(data, flags)
+    if isinstance(data.get("proxies"), str):
+        data["proxies"] = [p.strip() for p in data["proxies"].split(",") if p.strip()]
+    if isinstance(data.get("strategies"), str):
+        data["strategies"] = [p.strip() for p in data["strategies"].split(",") if p.strip()]
+    if proxy_opts:
+        data["proxies"] = _apply_opts(data.get("proxies", []), proxy_opts, "--proxy-opt", "proxy")
+    if strategy_opts:
+        data["strategies"] = _apply_opts(data.get("strategies", []), strategy_opts, "--strategy-opt", "strategy")
+    if not data.get("strategies"):
+        raise HarnessError("no strategies: give --strategy (e.g. random,regularized_evolution,reinforce) or a config file")
+    return execute_search(data, source=args.config, store_path=args.store, out_dir=args.out, show_progress=not args.quiet)
+
+
 def _csv_values(text: str) -> list[Any]:
     return [_scalar(v.strip()) for v in text.split(",") if v.strip()]
 
@@ -437,81 +513,6 @@ def cmd_groups(args: argparse.Namespace) -> int:
     for src, run in runs:
         console.print(groups_table(run, title=f"equal-score groups (P5): {Path(src).name}"))
     return 0
-
-
-def search_flags_to_config(args: argparse.Namespace) -> dict[str, Any]:
-    """The part of a search config given by flags; input, oracle and proxy flags as for `nash run`."""
-    cfg = flags_to_config(args)  # --init-seed lands in "seed" there: the model seed of a run
-    if "seed" in cfg:
-        cfg["init_seed"] = cfg.pop("seed")
-    if "dataset" in cfg:
-        cfg["datasets"] = cfg.pop("dataset")
-    if args.strategy:
-        cfg["strategies"] = [{"name": n.strip()} for n in args.strategy.split(",") if n.strip()]
-    if args.strategy_opt:
-        cfg["_strategy_opts"] = _dotted_opts(args.strategy_opt, "--strategy-opt", "STRATEGY")
-    for flag, key in (("objective", "objective"), ("budget", "budget"), ("repeats", "repeats"), ("search_seed", "seed")):
-        if getattr(args, flag) is not None:
-            cfg[key] = getattr(args, flag)
-    if args.objective_oracle or args.objective_oracle_opt:
-        cfg["objective_oracle"] = {}
-        if args.objective_oracle:
-            cfg["objective_oracle"]["name"] = args.objective_oracle
-        if args.objective_oracle_opt:
-            cfg["objective_oracle"]["config"] = _kv(args.objective_oracle_opt, "--objective-oracle-opt")
-    if args.also_oracle:
-        refs = []
-        for item in args.also_oracle:
-            name, _, opts = item.partition(":")
-            refs.append({"name": name.strip(), "config": _kv([o for o in opts.split(",") if o], "--also-oracle")})
-        cfg["also_oracles"] = refs
-    return cfg
-
-
-def _dotted_opts(items: list[str], flag: str, what: str) -> dict[str, dict[str, Any]]:
-    opts: dict[str, dict[str, Any]] = {}
-    for item in items:
-        name, dot, rest = item.partition(".")
-        if not dot:
-            raise HarnessError(f"{flag} {item!r}: expected {what}.KEY=VALUE")
-        opts.setdefault(name, {}).update(_kv([rest], flag))
-    return opts
-
-
-def _apply_opts(refs: list[Any], opts: dict[str, dict[str, Any]], flag: str, kind: str) -> list[dict[str, Any]]:
-    from .config import merge
-
-    refs = [{"name": r} if isinstance(r, str) else dict(r) for r in refs]
-    names = [r.get("name") for r in refs]
-    for name, values in opts.items():
-        if name not in names:
-            raise HarnessError(f"{flag} {name}.…: {kind} {name!r} is not among {names}")
-        ref = refs[names.index(name)]
-        ref["config"] = merge(ref.get("config", {}), values)
-    return refs
-
-
-def cmd_search(args: argparse.Namespace) -> int:
-    from .config import merge, read_config_file
-    from .search_runner import execute_search
-
-    data: dict[str, Any] = {}
-    if args.config:
-        data, _ = read_config_file(args.config)
-    flags = search_flags_to_config(args)
-    proxy_opts, strategy_opts = flags.pop("_proxy_opts", {}), flags.pop("_strategy_opts", {})
-    data = merge(data, flags)
-    if isinstance(data.get("proxies"), str):
-        data["proxies"] = [p.strip() for p in data["proxies"].split(",") if p.strip()]
-    if isinstance(data.get("strategies"), str):
-        data["strategies"] = [p.strip() for p in data["strategies"].split(",") if p.strip()]
-    if proxy_opts:
-        data["proxies"] = _apply_opts(data.get("proxies", []), proxy_opts, "--proxy-opt", "proxy")
-    if strategy_opts:
-        data["strategies"] = _apply_opts(data.get("strategies", []), strategy_opts, "--strategy-opt", "strategy")
-    if not data.get("strategies"):
-        raise HarnessError("no strategies: give --strategy (e.g. random,regularized_evolution,reinforce) or a config file")
-    return execute_search(data, source=args.config, store_path=args.store, out_dir=args.out, show_progress=not args.quiet)
 
 
 def _repro_options(args: argparse.Namespace):

@@ -13,13 +13,16 @@ import json
 import math
 import time
 from dataclasses import dataclass
-from typing import Callable, Sequence
+from typing import TYPE_CHECKING, Callable, Sequence
 
 import numpy as np
 
 from .api import Combinator, Needs, PluginConfig, Proxy, ScoreContext, Space
 from .inits import initialize
 from .store import ScoreKey, ScoreRecord, ScoreStore
+
+if TYPE_CHECKING:
+    from .executors.base import Executor
 
 Progress = Callable[[int], None]  # called with the number of (arch, proxy) pairs just finished
 
@@ -122,6 +125,13 @@ class Engine:
     store: ScoreStore
     progress: Progress | None = None
     batch_size_topology: int = 4096
+    executor: "Executor | None" = None  # None: score in this process (InlineExecutor)
+
+    def __post_init__(self) -> None:
+        if self.executor is None:
+            from .executors.inline import InlineExecutor
+
+            self.executor = InlineExecutor()
 
     def pending(self, jobs: Sequence[ProxyJob], archs: Sequence[str]) -> dict[ScoreKey, list[str]]:
         """Architectures each (member) proxy still needs, given what the store holds."""
@@ -156,8 +166,12 @@ class Engine:
         for job in jobs:
             for arch in todo.get(keys[id(job)], []):
                 per_arch.setdefault(arch, []).append(job)
-        for arch, arch_jobs in per_arch.items():
-            self._score_arch(arch, arch_jobs)
+        units = [WorkUnit(arch, tuple(arch_jobs)) for arch, arch_jobs in per_arch.items()]
+        del per_arch
+        for key, record in self.executor.map_archs(self.setup, units):
+            self.store.put(key, record)  # the driver commits as results stream back
+            if self.progress:
+                self.progress(1)
         tables = {}
         for job in jobs:
             key = keys[id(job)]
@@ -171,39 +185,7 @@ class Engine:
 
     # ------------------------------------------------------------------ internals
     def _context(self, arch: str, job_needs: frozenset[Needs]) -> ScoreContext:
-        s = self.setup
-        info = s.space.dataset(s.dataset)
-        ctx = ScoreContext(arch=arch, space=s.space.name, dataset=info, seed=s.seed, device=s.device)
-        if Needs.TOPOLOGY in job_needs:
-            ctx.topology = s.space.topology(arch, s.dataset)
-        if job_needs - {Needs.TOPOLOGY}:
-            ctx._model_factory = self._model_factory(arch)
-        if job_needs & {Needs.DATA, Needs.LABELS} and s.batch is not None:
-            ctx.inputs = s.batch.inputs
-            ctx.targets = s.batch.targets
-            ctx.input_kind = s.batch.kind
-        return ctx
-
-    def _model_factory(self, arch: str):
-        s = self.setup
-
-        def build(*, bn: bool = True):
-            import torch
-
-            torch.manual_seed(s.seed)
-            model = s.space.build_model(arch, s.dataset, bn=bn)
-            return initialize(model, s.init).to(s.device)
-
-        return build
-
-    def _score_arch(self, arch: str, jobs: list[ProxyJob]) -> None:
-        needs = frozenset().union(*(j.needs for j in jobs))
-        ctx = self._context(arch, needs)
-        for job in jobs:
-            record = _timed(arch, lambda: job.proxy.score(ctx))
-            self.store.put(self.setup.key(job), record)
-            if self.progress:
-                self.progress(1)
+        return arch_context(self.setup, arch, job_needs)
 
     def _score_batched(self, job: ProxyJob, archs: list[str]) -> None:
         s = self.setup
@@ -227,6 +209,47 @@ class Engine:
             self.store.put_many(s.key(job), records)
             if self.progress:
                 self.progress(len(chunk))
+
+
+@dataclass(frozen=True)
+class WorkUnit:
+    """One architecture and the jobs that still lack a score for it: scored together, in one call."""
+
+    arch: str
+    jobs: tuple[ProxyJob, ...]
+
+
+def arch_context(setup: ScoringSetup, arch: str, job_needs: frozenset[Needs]) -> ScoreContext:
+    """The context every proxy of one architecture shares (topology, seeded model factory, batch)."""
+    info = setup.space.dataset(setup.dataset)
+    ctx = ScoreContext(arch=arch, space=setup.space.name, dataset=info, seed=setup.seed, device=setup.device)
+    if Needs.TOPOLOGY in job_needs:
+        ctx.topology = setup.space.topology(arch, setup.dataset)
+    if job_needs - {Needs.TOPOLOGY}:
+        ctx._model_factory = model_factory(setup, arch)
+    if job_needs & {Needs.DATA, Needs.LABELS} and setup.batch is not None:
+        ctx.inputs = setup.batch.inputs
+        ctx.targets = setup.batch.targets
+        ctx.input_kind = setup.batch.kind
+    return ctx
+
+
+def model_factory(setup: ScoringSetup, arch: str):
+    def build(*, bn: bool = True):
+        import torch
+
+        torch.manual_seed(setup.seed)
+        model = setup.space.build_model(arch, setup.dataset, bn=bn)
+        return initialize(model, setup.init).to(setup.device)
+
+    return build
+
+
+def score_arch(setup: ScoringSetup, arch: str, jobs: Sequence[ProxyJob]) -> list[tuple[ScoreKey, ScoreRecord]]:
+    """Every job's record for one architecture; pure (no store, no I/O), so it runs in any worker."""
+    needs = frozenset().union(*(j.needs for j in jobs))
+    ctx = arch_context(setup, arch, needs)
+    return [(setup.key(job), _timed(arch, lambda: job.proxy.score(ctx))) for job in jobs]
 
 
 def expand(jobs: Sequence[ProxyJob]) -> list[ProxyJob]:

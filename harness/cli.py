@@ -165,30 +165,15 @@ def build_parser() -> argparse.ArgumentParser:
     rp.add_argument("--json", action="store_true", help="print the reproduction result as JSON")
     rp.add_argument("--quiet", action="store_true", help="no progress bar")
 
-    rep = sub.add_parser(
-        "report", help="write a self-contained HTML page: leaderboards and plots of results files",
-        description=(
-            "One static HTML file (no network: styles, script and SVG plots inline) from the results under "
-            "DIR or FILES (searched recursively): the sortable leaderboard tables, proxy score vs accuracy per "
-            "proxy, the score–score Spearman heatmap, sweep line plots and search trajectories. A section "
-            "whose data is missing says what would fill it."
-        ),
-    )
-    rep.add_argument("results", nargs="+", type=Path, help="results JSON files or directories")
-    rep.add_argument("--out", type=Path, default=Path("report.html"), help="the HTML file to write (default report.html)")
-    rep.add_argument("--title", default="nas-harness report", help="page title")
-
     sc = sub.add_parser("schema", help="print the JSON schema of the results format")
     sc.add_argument("--out", type=Path, help="write it to a file instead")
-    add_workflow_commands(sub)  # new-proxy, validate, submit, check
     return parser
 
 
 def _add_run_options(r: argparse.ArgumentParser) -> None:
     """The options of a correlation run (``nash run`` and ``nash sweep``)."""
     r.add_argument("config", nargs="?", type=Path, help="run config file (.yaml, .toml, .json)")
-    r.add_argument("--suite", choices=sorted([*SUITES, *VERSIONED_SUITES]),
-                   help="start from a built-in preset (quick, correlation-1000), or run a versioned leaderboard suite (standard)")
+    r.add_argument("--suite", choices=sorted(SUITES), help="start from a built-in suite")
     r.add_argument("--proxies", help="comma-separated proxy names, e.g. synflow,naswot")
     r.add_argument("--proxy-opt", action="append", default=[], metavar="PROXY.KEY=VALUE",
                    help="a proxy option, e.g. synflow.dtype=float32 (repeatable)")

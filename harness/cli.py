@@ -18,7 +18,7 @@ from rich.text import Text
 
 from . import __version__
 from .api import HarnessError
-from .suites import SUITES
+from .suites import SUITES, VERSIONED_SUITES
 
 EXIT_USAGE = 2
 err_console = Console(stderr=True)
@@ -113,7 +113,15 @@ def build_parser() -> argparse.ArgumentParser:
     se.add_argument("--quiet", action="store_true", help="no progress bar")
     se.set_defaults(bootstrap=None, n=None, sample=None, sample_seed=None, archs=None)
 
-    lb = sub.add_parser("leaderboard", help="render results files as a ranked table")
+    lb = sub.add_parser(
+        "leaderboard", help="rank results files (suite results by the suite's headline metric, runs by ρ)",
+        description=(
+            "Rank the rows of suite results (suite-*.json, from `nash run --suite standard`) by the suite's "
+            "headline metric and correlation runs (correlation-*.json) by ρ. Rows are ranked only against rows "
+            "with the same signature; groups that differ are shown apart, with the fields they differ in. "
+            "Marks: rows not significantly different from the row above (≈↑) or from the top row (≈1)."
+        ),
+    )
     lb.add_argument("results", nargs="+", type=Path, help="results JSON files or directories")
     lb.add_argument("--metric", choices=["spearman", "kendall"], default="spearman")
     lb.add_argument("--abs", action="store_true", help="rank by |ρ| (paper 001's view)")
@@ -165,6 +173,19 @@ def build_parser() -> argparse.ArgumentParser:
     rp.add_argument("--json", action="store_true", help="print the reproduction result as JSON")
     rp.add_argument("--quiet", action="store_true", help="no progress bar")
 
+    rep = sub.add_parser(
+        "report", help="write a self-contained HTML page: leaderboards and plots of results files",
+        description=(
+            "One static HTML file (no network: styles, script and SVG plots inline) from the results under "
+            "DIR or FILES (searched recursively): the sortable leaderboard tables, proxy score vs accuracy per "
+            "proxy, the score–score Spearman heatmap, sweep line plots and search trajectories. A section "
+            "whose data is missing says what would fill it."
+        ),
+    )
+    rep.add_argument("results", nargs="+", type=Path, help="results JSON files or directories")
+    rep.add_argument("--out", type=Path, default=Path("report.html"), help="the HTML file to write (default report.html)")
+    rep.add_argument("--title", default="nas-harness report", help="page title")
+
     sc = sub.add_parser("schema", help="print the JSON schema of the results format")
     sc.add_argument("--out", type=Path, help="write it to a file instead")
     return parser
@@ -173,7 +194,8 @@ def build_parser() -> argparse.ArgumentParser:
 def _add_run_options(r: argparse.ArgumentParser) -> None:
     """The options of a correlation run (``nash run`` and ``nash sweep``)."""
     r.add_argument("config", nargs="?", type=Path, help="run config file (.yaml, .toml, .json)")
-    r.add_argument("--suite", choices=sorted(SUITES), help="start from a built-in suite")
+    r.add_argument("--suite", choices=sorted([*SUITES, *VERSIONED_SUITES]),
+                   help="start from a built-in preset (quick, correlation-1000), or run a versioned leaderboard suite (standard)")
     r.add_argument("--proxies", help="comma-separated proxy names, e.g. synflow,naswot")
     r.add_argument("--proxy-opt", action="append", default=[], metavar="PROXY.KEY=VALUE",
                    help="a proxy option, e.g. synflow.dtype=float32 (repeatable)")
@@ -348,9 +370,63 @@ def assemble_config(args: argparse.Namespace) -> tuple[dict[str, Any], Path | No
     return data, args.config
 
 
+# run flags a versioned suite pins (argparse dest → what it would change)
+_PINNED_FLAGS = {
+    "config": "a config file", "space": "--space", "dataset": "--dataset", "oracle": "--oracle",
+    "oracle_opt": "--oracle-opt", "n": "--n", "sample": "--sample", "sample_seed": "--sample-seed",
+    "archs": "--archs", "input_kind": "--input-kind", "batch_size": "--batch-size", "data_seed": "--data-seed",
+    "init": "--init", "seed": "--seed", "bootstrap": "--bootstrap", "ceiling": "--ceiling", "reference": "--reference",
+}
+
+
+def cmd_run_suite(args: argparse.Namespace) -> int:
+    """``nash run --suite standard``: every protocol of a versioned suite, then its leaderboard."""
+    from nas_harness.leaderboard.standard_render import group_suite_rows, render_suites, suite_rows
+
+    from .analysis import suite_marks
+    from .runner import exit_code, write_run
+    from .standard import run_suite, write_suite
+
+    suite = VERSIONED_SUITES[args.suite]
+    given = [flag for dest, flag in _PINNED_FLAGS.items() if getattr(args, dest, None) not in (None, [], False)]
+    if given:
+        raise HarnessError(
+            f"{', '.join(given)}: the {suite.name} suite ({suite.id}) pins space, datasets, oracle, sample, input, "
+            "init, seeds and statistics, so its numbers are comparable; only --proxies, --proxy-opt, --data, "
+            "--store, --out, --quiet and where the work runs (--threads, --device, --executor, --workers, ...) apply. "
+            "For a custom run use --suite quick or a config file."
+        )
+    proxies: list[Any] = list(suite.default_proxies)
+    if args.proxies:
+        proxies = [p.strip() for p in args.proxies.split(",") if p.strip()]
+    if args.proxy_opt:
+        proxies = _apply_opts(proxies, _dotted_opts(args.proxy_opt, "--proxy-opt", "PROXY"), "--proxy-opt", "proxy")
+    out: Path = args.out
+
+    def on_run(dataset: str, outcome) -> str:
+        results_path, _ = write_run(outcome, out)
+        return results_path.name
+
+    execution = {k: getattr(args, k, None) for k in
+                 ("device", "threads", "executor", "workers", "scheduler", "time_limit_s", "memory_limit_mb")}
+    outcome = run_suite(suite, proxies, data=args.data, execution=execution, store_path=args.store,
+                        show_progress=not args.quiet, notify=lambda msg: err_console.print(msg, highlight=False), on_run=on_run)
+    paths = write_suite(outcome, out)
+    console = Console()
+    shown = [(paths["suite"].name, outcome.result)]
+    render_suites(shown, console, row_marks=suite_marks(group_suite_rows(suite_rows(shown))))
+    computed = sum(o.computed for o in outcome.runs)
+    reused = sum(o.reused for o in outcome.runs)
+    console.print(f"suite result: {paths['suite']}  (runs, sweep and search files beside it; "
+                  f"{computed} scores computed, {reused} from the store; {outcome.result.duration_s:.0f} s)")
+    return max(exit_code(o.run) for o in outcome.runs)
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from .runner import execute_run
 
+    if args.suite in VERSIONED_SUITES:
+        return cmd_run_suite(args)
     data, source = assemble_config(args)
     return execute_run(
         data,
@@ -447,6 +523,9 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     from .runner import exit_code, write_run
     from .sweeps import run_sweep, sweep_stem, validate_sweep_config
 
+    if args.suite in VERSIONED_SUITES:
+        raise HarnessError(f"--suite {args.suite}: a versioned suite runs with `nash run --suite {args.suite}` "
+                           "(it already sweeps its datasets); sweep a preset (quick) or a config file")
     base, source = assemble_config(args)
     linked = {}
     for item in args.link:
@@ -616,25 +695,59 @@ def _result_files(paths: Sequence[Path]) -> list[Path]:
 
 
 def cmd_leaderboard(args: argparse.Namespace) -> int:
+    from nas_harness.leaderboard.collection import collect
     from nas_harness.leaderboard.render import group_rows, ranked, render
-    from nas_harness.leaderboard.schema import load_results
+    from nas_harness.leaderboard.standard_render import differences, group_suite_rows, ranked_suite, render_suites, suite_rows
 
-    runs = [(str(f), load_results(f)) for f in _result_files(args.results)]
+    from .analysis import leaderboard_marks, suite_marks
+
+    col = collect(args.results, kinds=("correlation", "standard"))
+    runs = col.loose_runs()
     if args.json:
-        groups = group_rows(runs)
-        out = {
+        out: dict[str, Any] = {
             sig: [
                 {"rank": i + 1, "source": row.source, **row.result.model_dump(mode="json")}
                 for i, row in enumerate(ranked(rows, args.metric, args.abs))
             ]
-            for sig, rows in groups.items()
+            for sig, rows in group_rows(runs).items()
         }
+        if col.suites:  # suite results: their own section, beside the runs'
+            groups = group_suite_rows(suite_rows(col.suites))
+            marks = suite_marks(groups)
+            out = {
+                "suites": {
+                    key: [{"rank": i + 1, "sig": marks.get(key, {}).get(r.ident, ""), "source": r.source,
+                           "suite": r.result.suite.id, **r.row.model_dump(mode="json")}
+                          for i, r in enumerate(ranked_suite(rows))]
+                    for key, rows in groups.items()
+                },
+                "not_comparable": differences(list(groups)) if len(groups) > 1 else [],
+                "runs": out,
+            }
         print(json.dumps(out, indent=2))
         return 0
-    from .analysis import leaderboard_marks
+    console = Console()
+    if col.suites:
+        groups = group_suite_rows(suite_rows(col.suites))
+        render_suites(col.suites, console, row_marks=suite_marks(groups))
+    if runs:
+        render(runs, console, metric=args.metric, use_abs=args.abs,
+               row_marks=leaderboard_marks(runs, metric=args.metric, use_abs=args.abs))
+    return 0
 
-    render(runs, Console(), metric=args.metric, use_abs=args.abs,
-           row_marks=leaderboard_marks(runs, metric=args.metric, use_abs=args.abs))
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from nas_harness.leaderboard.collection import collect
+    from nas_harness.leaderboard.report import build_report
+
+    from .report_data import report_inputs
+
+    col = collect(args.results, recursive=True)
+    html = build_report(report_inputs(col), title=args.title)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(html, encoding="utf-8")
+    Console().print(f"report: {args.out} ({len(html) / 1024:.0f} KiB; {len(col.suites)} suite results, "
+                    f"{len(col.runs)} runs, {len(col.sweeps)} sweeps, {len(col.searches)} searches)")
     return 0
 
 
@@ -651,7 +764,8 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
 COMMANDS = {"plugins": cmd_plugins, "run": cmd_run, "search": cmd_search, "leaderboard": cmd_leaderboard, "schema": cmd_schema}
 COMMANDS.update({"sweep": cmd_sweep, "scores-corr": cmd_scores_corr, "cost": cmd_cost, "groups": cmd_groups,
-                 "reproduce": cmd_reproduce})
+                 "reproduce": cmd_reproduce, "report": cmd_report})
+
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -75,6 +75,18 @@ def marks(records) -> dict[str, str]:
     return {k: " ".join(m for m in ("≈↑", "≈1") if m in v) for k, v in out.items()}
 
 
+def signature_differences(signatures: list[str]) -> list[str]:
+    """The fields on which signatures (or their comparable parts) differ: ``input: noise(…) vs …``."""
+    parsed = [dict(f.partition(":")[::2] for f in sig.split("|")) for sig in signatures]
+    names = list(dict.fromkeys(k for p in parsed for k in p if k != "proxy"))
+    out = []
+    for name in names:
+        values = list(dict.fromkeys(p.get(name, "—") for p in parsed))
+        if len(values) > 1:
+            out.append(f"{name}: {' vs '.join(values)}")
+    return out
+
+
 def _fmt(value: float | None, use_abs: bool = False) -> str:
     if value is None:
         return "—"
@@ -193,8 +205,10 @@ def render(
     if len(groups) > 1:
         console.print(
             f"[bold yellow]{len(groups)} groups of results have different signatures; they are "
-            f"not comparable and are ranked separately, never against each other.[/]"
+            f"not comparable and are ranked separately, never against each other. They differ in:[/]"
         )
+        for line in signature_differences(list(groups)):
+            console.print(f"  • {line}", highlight=False)
     for sig, rows in groups.items():
         group_marks = (row_marks or {}).get(sig) or default_marks(runs, rows, metric, use_abs)
         sources = {row.source for row in rows}

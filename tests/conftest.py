@@ -22,3 +22,11 @@ def shared_dir() -> Path:
 @pytest.fixture(scope="session")
 def shared_data(shared_dir: Path) -> Path:
     return shared_dir / "data"
+
+
+@pytest.fixture(scope="session")
+def small_suite_file(tmp_path_factory) -> Path:
+    """A small real suite run (tests/suite_fixtures.py), written once per session."""
+    from suite_fixtures import run_small_suite
+
+    return run_small_suite(tmp_path_factory.mktemp("small_suite"))

@@ -18,6 +18,7 @@ from rich.text import Text
 
 from . import __version__
 from .api import HarnessError
+from .cli_workflows import WORKFLOW_COMMANDS, add_workflow_commands
 from .suites import SUITES, VERSIONED_SUITES
 
 EXIT_USAGE = 2
@@ -188,6 +189,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     sc = sub.add_parser("schema", help="print the JSON schema of the results format")
     sc.add_argument("--out", type=Path, help="write it to a file instead")
+    add_workflow_commands(sub)  # new-proxy, validate, submit, check
     return parser
 
 
@@ -766,6 +768,9 @@ COMMANDS = {"plugins": cmd_plugins, "run": cmd_run, "search": cmd_search, "leade
 COMMANDS.update({"sweep": cmd_sweep, "scores-corr": cmd_scores_corr, "cost": cmd_cost, "groups": cmd_groups,
                  "reproduce": cmd_reproduce, "report": cmd_report})
 
+
+
+COMMANDS.update(WORKFLOW_COMMANDS)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,0 +1,105 @@
+"""``nash check``'s inputs: correlation runs read from files, or computed by running a suite.
+
+The verdicts themselves are data in, data out (``nas_harness.leaderboard.check``); this module
+does the reading (results files, suite results, verified submissions) and the running.
+Runs made for a check score into a fresh temporary store unless told otherwise, so a code
+change that kept its proxy's version number is still measured, not read back from a cache.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+from .api import HarnessError
+from nas_harness.leaderboard.schema import RunResult
+
+
+def load_runs(paths: Iterable[Path]) -> list[tuple[str, RunResult]]:
+    """Correlation runs from results files, suite results and (verified) submissions.
+
+    A directory contributes its ``correlation-*``, ``suite-*`` and ``submission-*`` JSON files.
+    """
+    files: list[Path] = []
+    for path in paths:
+        path = Path(path)
+        if path.is_dir():
+            found = sorted({*path.glob("correlation-*.json"), *path.glob("suite-*.json"),
+                            *path.glob("submission-*.json")})
+            if not found:
+                raise HarnessError(f"{path}: no results, suite or submission JSON files in this folder")
+            files.extend(found)
+        else:
+            files.append(path)
+    runs: list[tuple[str, RunResult]] = []
+    for f in files:
+        runs.extend((str(f), run) for run in _runs_of(f))
+    return runs
+
+
+def _runs_of(path: Path) -> list[RunResult]:
+    from nas_harness.leaderboard.schema import load_results
+
+    from .submission import is_submission, load_submission
+
+    try:
+        data = json.loads(path.read_text())
+    except FileNotFoundError:
+        raise HarnessError(f"{path}: not found") from None
+    except json.JSONDecodeError as exc:
+        raise HarnessError(f"{path}: not JSON (line {exc.lineno}: {exc.msg})") from None
+    if is_submission(data):
+        return load_submission(path).run_results()
+    if isinstance(data, dict) and data.get("protocol") == "standard":
+        from nas_harness.leaderboard.standard_schema import load_standard
+
+        return list(load_standard(path).runs)
+    if isinstance(data, dict) and data.get("protocol") not in (None, "correlation"):
+        raise HarnessError(f"{path}: a {data.get('protocol')} result; nash check compares correlation results, "
+                           "suite results and submissions")
+    return [load_results(path)]
+
+
+def run_for_check(
+    *,
+    suite: str | None = None,
+    config: Path | None = None,
+    proxies: list[str] | None = None,
+    store_path: Path | None = None,
+    out_dir: Path | None = None,
+    data: Path | None = None,
+    threads: int | None = None,
+    show_progress: bool = False,
+    notify: Callable[[str], None] | None = None,
+) -> tuple[list[tuple[str, RunResult]], list[Path]]:
+    """Run suite ``suite`` (or the run config file ``config``) and return its correlation runs
+    labelled by the files written to ``out_dir`` (when given)."""
+    if (suite is None) == (config is None):
+        raise HarnessError("nash check: give --suite NAME or --config FILE to run, not both")
+    with tempfile.TemporaryDirectory(prefix="nash-check-") as tmp:
+        store = store_path or Path(tmp) / "scores.sqlite"
+        if suite is not None:
+            from .suite_run import run_named_suite
+
+            done = run_named_suite(suite, proxies or None, store_path=store, data=data, threads=threads,
+                                   show_progress=show_progress, notify=notify)
+            outcomes, written = done.outcomes, done.write(out_dir) if out_dir is not None else []
+        else:
+            from .config import merge, read_config_file
+            from .runner import compute_run, write_run
+
+            file_data, _ = read_config_file(config)
+            overrides: dict[str, Any] = {}
+            if proxies:
+                overrides["proxies"] = list(proxies)
+            if threads:
+                overrides["threads"] = threads
+            if data is not None:
+                overrides["input"] = {"path": str(data)}
+            outcome = compute_run(merge(file_data, overrides), source=config, store_path=store,
+                                  show_progress=show_progress, notify=notify)
+            outcomes, written = [outcome], [write_run(outcome, out_dir)[0]] if out_dir is not None else []
+    labels = [str(p) for p in written if p.name.startswith("correlation-")] or ["this run"] * len(outcomes)
+    return [(label, o.run) for label, o in zip(labels, outcomes)], written

@@ -1,0 +1,114 @@
+"""Run a built-in suite by name for given proxies: what ``nash submit`` and ``nash check`` share.
+
+A suite is either a run preset of ``suites.SUITES`` (one correlation run, e.g. ``quick`` or
+``ci``) or a versioned suite of ``suites.VERSIONED_SUITES`` (e.g. ``standard``: a correlation
+run per dataset and a small search, ``standard.run_suite``). Either way the caller gets the
+correlation runs, the result document the harness writes for that suite, and a reference
+that says exactly which suite definition ran.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from .api import HarnessError
+from .host import PluginHost
+from .runner import RunOutcome
+
+
+class SuiteRef(BaseModel):
+    """Which suite definition produced a result."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
+    kind: Literal["preset", "versioned"]
+    id: str = Field(description="versioned: name@version+content_hash; preset: name+sha256 of its definition")
+    definition: dict[str, Any]
+
+
+@dataclass
+class NamedSuiteRun:
+    ref: SuiteRef
+    outcomes: list[RunOutcome]  # the correlation runs, one per dataset
+    result: Any  # RunResult (preset) or StandardResult (versioned)
+    strategies: list[str] = field(default_factory=list)  # strategy plugins the suite's search used
+    _suite_outcome: Any = None
+
+    def write(self, out_dir: Path) -> list[Path]:
+        """The files ``nash run --suite NAME`` would write for the same run."""
+        from .runner import write_run
+
+        out_dir.mkdir(parents=True, exist_ok=True)
+        if self._suite_outcome is not None:
+            from .standard import write_suite
+
+            paths = [write_run(o, out_dir)[0] for o in self.outcomes]
+            return paths + list(write_suite(self._suite_outcome, out_dir).values())
+        return [write_run(o, out_dir)[0] for o in self.outcomes]
+
+
+def suite_names() -> list[str]:
+    from .suites import SUITES
+
+    return sorted({*SUITES, *_versioned()})
+
+
+def run_named_suite(
+    name: str,
+    proxies: list[Any] | None,
+    *,
+    store_path: Path,
+    data: Path | None = None,
+    threads: int | None = None,
+    device: str = "cpu",
+    show_progress: bool = False,
+    host: PluginHost | None = None,
+    notify: Callable[[str], None] | None = None,
+) -> NamedSuiteRun:
+    """Run suite ``name`` for ``proxies`` (names or {name, config}; None: the suite's own list)."""
+    from .suites import SUITES
+
+    host = host or PluginHost.discover()
+    versioned = _versioned()
+    if name in versioned:
+        from .standard import run_suite
+
+        suite = versioned[name]
+        chosen = list(proxies) if proxies else list(suite.default_proxies)
+        outcome = run_suite(suite, chosen, data=data, execution={"device": device, "threads": threads},
+                            store_path=store_path, show_progress=show_progress, host=host, notify=notify)
+        ref = SuiteRef(name=suite.name, kind="versioned", id=suite.id, definition=suite.pinned())
+        return NamedSuiteRun(ref, list(outcome.runs), outcome.result, [suite.search.strategy["name"]], outcome)
+    if name in SUITES:
+        from .config import merge
+        from .runner import compute_run
+
+        preset = SUITES[name]
+        overrides: dict[str, Any] = {"device": device}
+        if proxies:
+            overrides["proxies"] = list(proxies)
+        if threads:
+            overrides["threads"] = threads
+        if data is not None:
+            overrides["input"] = {"path": str(data)}
+        outcome = compute_run(merge(preset, overrides), store_path=store_path, show_progress=show_progress,
+                              host=host, notify=notify)
+        definition = json.loads(json.dumps(preset, default=str))
+        blob = json.dumps(definition, sort_keys=True, separators=(",", ":"))
+        ref = SuiteRef(name=name, kind="preset", id=f"{name}+{hashlib.sha256(blob.encode()).hexdigest()[:12]}",
+                       definition=definition)
+        return NamedSuiteRun(ref, [outcome], outcome.run)
+    raise HarnessError(f"unknown suite {name!r}; known: {', '.join(suite_names())}")
+
+
+def _versioned() -> dict[str, Any]:
+    from . import suites
+
+    return dict(getattr(suites, "VERSIONED_SUITES", {}))

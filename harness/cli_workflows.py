@@ -99,10 +99,11 @@ def cmd_new_proxy(args: argparse.Namespace) -> int:
     taken = {p.name: p.distribution for p in host.all() if p.kind == "proxy"}
     root, files = scaffold(args.name, args.dir, taken=taken)
     console = Console()
-    console.print(f"[bold green]created[/] {root}", highlight=False)
+    console.print(f"created {root}", style="bold green", markup=False, highlight=False)
     for f in files:
-        console.print(f"  {f.relative_to(root)}", highlight=False)
-    console.print(f"next: pip install -e '{root}[test]' && nash validate {args.name} && pytest {root}", highlight=False)
+        console.print(f"  {f.relative_to(root)}", markup=False, highlight=False)
+    console.print(f"next: pip install -e '{root}[test]' && nash validate {args.name} && pytest {root}",
+                  markup=False, highlight=False)
     return 0
 
 
@@ -139,13 +140,13 @@ def cmd_submit(args: argparse.Namespace) -> int:
     if args.verify:
         sub = load_submission(args.verify)
         same, text = installed_match(sub)
-        console.print(f"[bold green]intact[/]: {args.verify} (checksum matches; every ρ follows from its scores)",
-                      highlight=False)
+        console.print(f"intact: {args.verify} (checksum matches; every ρ follows from its scores)",
+                      style="bold green", markup=False, highlight=False)
         console.print(f"proxy {sub.proxy.name}@{sub.proxy.version} from {sub.distribution.name} "
                       f"{sub.distribution.version}, suite {sub.suite.id}, fresh scores: {sub.fresh_scores}",
-                      highlight=False)
+                      markup=False, highlight=False)
         style = {True: "green", False: "yellow", None: "dim"}[same]
-        console.print(f"[{style}]distribution:[/] {text}", highlight=False)
+        console.print(f"distribution: {text}", style=style, markup=False, highlight=False)
         return 0
     if not args.proxy:
         raise HarnessError("nash submit: give PROXY (or --verify FILE)")
@@ -159,8 +160,8 @@ def cmd_submit(args: argparse.Namespace) -> int:
         for row in run.results:
             rho = "—" if row.spearman.value is None else f"{row.spearman.value:.3f}"
             console.print(f"{row.proxy} on {run.config['dataset']}: Spearman ρ {rho} (n={row.n}, failed "
-                          f"{row.n_failed})  {row.signature}", highlight=False)
-    console.print(f"submission: {path}  ({sub.checksum})", highlight=False)
+                          f"{row.n_failed})  {row.signature}", markup=False, highlight=False)
+    console.print(f"submission: {path}  ({sub.checksum})", markup=False, highlight=False)
     failed_everywhere = all(r.n_failed == r.n for run in runs for r in run.results)
     return 1 if failed_everywhere else 0
 

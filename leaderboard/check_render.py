@@ -40,10 +40,10 @@ def check_table(report: CheckReport) -> Table:
     for r in report.rows:
         delta = Text("—" if r.delta is None else f"{r.delta:+.3f}",
                      style="red" if r.status == "regressed" else ("green" if (r.delta or 0) > 0 else ""))
-        table.add_row(Text(r.status, style=_STYLE.get(r.status, "")), r.proxy, r.target,
-                      _num(r.baseline, r.baseline_ci), _num(r.current, r.current_ci), delta,
-                      "—" if r.tolerance is None else f"{r.tolerance:.3f}",
-                      _pair(r.baseline_failed, r.current_failed), _pair(r.baseline_version, r.current_version))
+        cells = [r.proxy, r.target, _num(r.baseline, r.baseline_ci), _num(r.current, r.current_ci)]
+        tail = ["—" if r.tolerance is None else f"{r.tolerance:.3f}", _pair(r.baseline_failed, r.current_failed),
+                _pair(r.baseline_version, r.current_version)]
+        table.add_row(Text(r.status, style=_STYLE.get(r.status, "")), *map(Text, cells), delta, *map(Text, tail))
     return table
 
 

@@ -10,9 +10,9 @@ model factory, the run's init, the input batch), in this process.
 * **orientation**: is ``higher_is_better`` consistent with a sanity case? The generic sanity
   case of a space with an oracle: draw a seeded sample (``--sanity-pool``, default 100) of the
   space, look up its ground truth, and score the ``k`` worst and ``k`` best of it (default 5
-  each). On NB201 that is cells at chance level (an all-``none`` or pooling-only path to the
-  output: ≈10–50 % on CIFAR-10) against cells at ≈93 %, a gap any proxy that claims to track
-  accuracy must see. The statistic is the concordance of the oriented scores over the
+  each). On NB201 (default oracle, seed 0) that is cells from chance level (an all-``none``
+  path to the output: ≈10 %) to ≈72 % against cells at 90–91 % CIFAR-10 validation accuracy, a
+  gap any proxy that claims to track accuracy must see. The statistic is the concordance of the oriented scores over the
   k × k (good, bad) pairs (ties count ½). ≥ 0.7 passes; ≤ 0.3 fails (the proxy ranks the
   worst cells above the best: its ``higher_is_better`` is most likely inverted); in between,
   or with fewer than 4 usable pairs (failures are left out), it warns — a proxy may measure

@@ -19,6 +19,7 @@ import pytest
 
 from nas_harness.api import HarnessError
 from nas_harness.check import load_runs
+from nas_harness.cli import main
 from nas_harness.leaderboard.check import compare, protocol_part
 from nas_harness.leaderboard.check_render import junit_xml
 from nas_harness.leaderboard.schema import RunResult
@@ -148,7 +149,7 @@ def test_bad_inputs_are_errors():
 # --------------------------------------------------------------------------- through the CLI
 
 
-def test_cli_check_of_files_exit_codes_table_and_junit(tmp_path):
+def test_cli_check_of_files_exit_codes_table_and_junit(tmp_path, capsys):
     worse = edited(baseline(), "synflow", **{"spearman.value": 0.2})
     current = tmp_path / "correlation-now.json"
     current.write_text(worse.model_dump_json())
@@ -160,14 +161,13 @@ def test_cli_check_of_files_exit_codes_table_and_junit(tmp_path):
     suite = ET.parse(junit).getroot().find("testsuite")
     assert suite.get("failures") == "1"
 
-    ok = nash("check", "--baseline", str(BASELINE), str(tmp_path), "--json")  # a folder of results
-    assert ok.returncode == 1
-    assert json.loads(ok.stdout)["passed"] is False
-    same = nash("check", "--baseline", str(BASELINE), str(BASELINE), "--json")
-    assert same.returncode == 0 and json.loads(same.stdout)["passed"] is True
-
-    usage = nash("check", "--baseline", str(BASELINE))
-    assert usage.returncode == 2 and "give RESULTS files to check" in usage.stderr
+    capsys.readouterr()
+    assert main(["check", "--baseline", str(BASELINE), str(tmp_path), "--json"]) == 1  # a folder of results
+    assert json.loads(capsys.readouterr().out)["passed"] is False
+    assert main(["check", "--baseline", str(BASELINE), str(BASELINE), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["passed"] is True
+    assert main(["check", "--baseline", str(BASELINE)]) == 2
+    assert "give RESULTS files to check" in capsys.readouterr().err
 
 
 PROBE_GOOD = """

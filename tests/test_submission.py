@@ -15,6 +15,7 @@ import pytest
 from scipy import stats
 
 from nas_harness.api import HarnessError
+from nas_harness.cli import main
 from nas_harness.distribution import distribution_hash
 from nas_harness.submission import canonical_json, checksum_of, load_submission
 
@@ -76,15 +77,15 @@ def test_an_intact_submission_loads_and_verifies(submitted):
     assert "intact" in proc.stdout and "hashes the same" in proc.stdout
 
 
-def test_an_edited_number_is_rejected_by_its_checksum(submitted, tmp_path):
+def test_an_edited_number_is_rejected_by_its_checksum(submitted, tmp_path, capsys):
     def better(doc):
         doc["result"]["results"][0]["spearman"]["value"] += 0.05
 
     bad = rewrite(submitted, tmp_path / "submission-tampered.json", better, fix_checksum=False)
     with pytest.raises(HarnessError, match="checksum mismatch"):
         load_submission(bad)
-    proc = nash("submit", "--verify", str(bad))
-    assert proc.returncode == 2 and "checksum mismatch" in proc.stderr
+    assert main(["submit", "--verify", str(bad)]) == 2
+    assert "checksum mismatch" in capsys.readouterr().err
     check = nash("check", "--baseline", str(submitted), str(bad))  # importing it elsewhere fails too
     assert check.returncode == 2 and "the file was modified after it was written" in " ".join(check.stderr.split())
 
@@ -114,11 +115,13 @@ def test_non_submissions_are_refused(tmp_path):
         load_submission(path)
 
 
-def test_unknown_suite_and_proxy_are_usage_errors(tmp_path):
-    proc = nash("submit", "params", "--suite", "nope", "--out", str(tmp_path / "s.json"))
-    assert proc.returncode == 2 and "unknown suite 'nope'" in proc.stderr and "standard" in proc.stderr
-    proc = nash("submit", "nope", "--suite", "quick", "--out", str(tmp_path / "s.json"))
-    assert proc.returncode == 2 and "unknown proxy 'nope'" in proc.stderr
+def test_unknown_suite_and_proxy_are_usage_errors(tmp_path, capsys):
+    assert main(["submit", "params", "--suite", "nope", "--out", str(tmp_path / "s.json")]) == 2
+    err = capsys.readouterr().err
+    assert "unknown suite 'nope'" in err and "standard" in err
+    assert main(["submit", "nope", "--suite", "quick", "--out", str(tmp_path / "s.json")]) == 2
+    assert "unknown proxy 'nope'" in capsys.readouterr().err
+    assert not (tmp_path / "s.json").exists()
 
 
 @pytest.mark.slow

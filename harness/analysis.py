@@ -24,6 +24,20 @@ def load_scores(results_path: Path, run: RunResult):
     return pd.read_csv(path)
 
 
+def scores_of(source: str, run: RunResult, carried: dict | None = None):
+    """A run's per-arch scores: those its file carried (a submission's ``ScoreColumns``), else
+    the scores CSV beside its results JSON (``load_scores``)."""
+    import pandas as pd
+
+    columns = (carried or {}).get(source)
+    if columns:
+        c = columns[0]
+        data = {"arch": c.archs, "target": [float("nan") if v is None else v for v in c.target]}
+        data.update({k: [float("nan") if v is None else v for v in vals] for k, vals in c.scores.items()})
+        return pd.DataFrame(data)
+    return load_scores(Path(source), run)
+
+
 def score_correlations_of(results_path: Path, run: RunResult, *, with_cost: bool = True) -> ScoreCorrelationRecord:
     """P14 from the files: oriented proxy columns, params/flops from the space (unless a proxy
     of that name ran, or ``with_cost`` is off), and the target."""
@@ -58,8 +72,10 @@ def leaderboard_marks(
     use_abs: bool = False,
     n_resamples: int = 1000,
     seed: int = 0,
+    carried: dict | None = None,
 ) -> dict[str, dict[str, str]]:
-    """Significance marks for every comparable group whose rows' scores files can be read:
+    """Significance marks for every comparable group whose rows' scores files can be read
+    (or whose files carry their scores: ``carried``, source → ``ScoreColumns``):
     group signature → {"source::proxy": mark}, in the order the leaderboard ranks them.
 
     Rows of different results files are compared on the architectures both scored (the same
@@ -77,7 +93,7 @@ def leaderboard_marks(
     frames: dict[str, object] = {}
     for source, run in runs:
         try:
-            frames[source] = load_scores(Path(source), run).set_index("arch")
+            frames[source] = scores_of(source, run, carried).set_index("arch")
         except (HarnessError, OSError, KeyError, ValueError):
             continue
     out: dict[str, dict[str, str]] = {}

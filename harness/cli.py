@@ -117,8 +117,9 @@ def build_parser() -> argparse.ArgumentParser:
     lb = sub.add_parser(
         "leaderboard", help="rank results files (suite results by the suite's headline metric, runs by ρ)",
         description=(
-            "Rank the rows of suite results (suite-*.json, from `nash run --suite standard`) by the suite's "
-            "headline metric and correlation runs (correlation-*.json) by ρ. Rows are ranked only against rows "
+            "Rank the rows of suite results (suite-*.json, from `nash run --suite standard`, and verified "
+            "submissions, submission-*.json, from `nash submit`) by the suite's headline metric and correlation "
+            "runs (correlation-*.json) by ρ. A tampered submission is an error. Rows are ranked only against rows "
             "with the same signature; groups that differ are shown apart, with the fields they differ in. "
             "Marks: rows not significantly different from the row above (≈↑) or from the top row (≈1)."
         ),
@@ -703,7 +704,7 @@ def cmd_leaderboard(args: argparse.Namespace) -> int:
 
     from .analysis import leaderboard_marks, suite_marks
 
-    col = collect(args.results, kinds=("correlation", "standard"))
+    col = collect(args.results, kinds=("correlation", "standard", "submission"))
     runs = col.loose_runs()
     if args.json:
         out: dict[str, Any] = {
@@ -734,7 +735,7 @@ def cmd_leaderboard(args: argparse.Namespace) -> int:
         render_suites(col.suites, console, row_marks=suite_marks(groups))
     if runs:
         render(runs, console, metric=args.metric, use_abs=args.abs,
-               row_marks=leaderboard_marks(runs, metric=args.metric, use_abs=args.abs))
+               row_marks=leaderboard_marks(runs, metric=args.metric, use_abs=args.abs, carried=col.scores))
     return 0
 
 
@@ -767,7 +768,6 @@ def cmd_schema(args: argparse.Namespace) -> int:
 COMMANDS = {"plugins": cmd_plugins, "run": cmd_run, "search": cmd_search, "leaderboard": cmd_leaderboard, "schema": cmd_schema}
 COMMANDS.update({"sweep": cmd_sweep, "scores-corr": cmd_scores_corr, "cost": cmd_cost, "groups": cmd_groups,
                  "reproduce": cmd_reproduce, "report": cmd_report})
-
 
 
 COMMANDS.update(WORKFLOW_COMMANDS)

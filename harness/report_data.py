@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from .api import HarnessError
-from .analysis import leaderboard_marks, load_scores, suite_marks
+from .analysis import leaderboard_marks, scores_of, suite_marks
 from nas_harness.leaderboard.collection import Collection
 from nas_harness.leaderboard.render import group_rows, ranked, signature_differences
 from nas_harness.leaderboard.report import Cell, Group, HtmlTable, ReportInputs
@@ -91,9 +91,9 @@ def suite_tables(col: Collection) -> tuple[list[HtmlTable], list[str]]:
     return tables, differences(list(groups)) if len(groups) > 1 else []
 
 
-def run_tables(runs: list[tuple[str, RunResult]]) -> tuple[list[HtmlTable], list[str]]:
+def run_tables(runs: list[tuple[str, RunResult]], carried: dict | None = None) -> tuple[list[HtmlTable], list[str]]:
     groups = group_rows(runs, references=True)
-    marks = leaderboard_marks(runs)
+    marks = leaderboard_marks(runs, carried=carried)
     tables = []
     for sig, rows in groups.items():
         group_marks = marks.get(sig, {})
@@ -120,7 +120,10 @@ def run_tables(runs: list[tuple[str, RunResult]]) -> tuple[list[HtmlTable], list
                 Cell(r.input_kind + (" (fallback)" if r.input_fallback else ""), cls="fallback" if r.input_fallback else ""),
                 Cell(Path(row.source).name),
             ])
-        tables.append(HtmlTable("correlation leaderboard", columns, body,
+        fields = dict(f.partition(":")[::2] for f in sig.split("|"))
+        title = (f"correlation leaderboard — {fields.get('target', '?')}, sample {fields.get('sample', '?')}, "
+                 f"input {fields.get('input', '?')}")
+        tables.append(HtmlTable(title, columns, body,
                                 f"{sig}\nsig.: ≈↑ / ≈1 not significantly different from the row above / the top row "
                                 "(paired bootstrap of the ρ difference, 95%)"))
     return tables, signature_differences(list(groups)) if len(groups) > 1 else []
@@ -154,11 +157,11 @@ def suite_scatters(col: Collection) -> list[Group]:
     return out
 
 
-def run_scatters(runs: list[tuple[str, RunResult]]) -> tuple[list[Group], list[str]]:
+def run_scatters(runs: list[tuple[str, RunResult]], carried: dict | None = None) -> tuple[list[Group], list[str]]:
     out, notes = [], []
     for source, run in runs:
         try:
-            frame = load_scores(Path(source), run)
+            frame = scores_of(source, run, carried)
         except HarnessError as exc:
             notes.append(f"no scatter for {Path(source).name}: {exc}")
             continue
@@ -252,11 +255,11 @@ def report_inputs(col: Collection) -> "ReportInputs":
         data.leaderboards += tables
         data.not_comparable += diff
     if loose:
-        tables, diff = run_tables(loose)
+        tables, diff = run_tables(loose, col.scores)
         data.leaderboards += tables
         data.not_comparable += diff
     data.scatters = suite_scatters(col)
-    scatters, notes = run_scatters(loose)
+    scatters, notes = run_scatters(loose, col.scores)
     data.scatters += scatters
     if notes:
         data.notes["scatter"] = notes

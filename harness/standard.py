@@ -43,13 +43,16 @@ class SuiteOutcome:
     @property
     def stem(self) -> str:
         s = self.result.suite
-        return f"suite-{s.name}-v{s.version}-{s.content_hash[:8]}-{_proxies_hash(self.result.proxies)}"
+        return f"suite-{s.name}-v{s.version}-{s.content_hash[:8]}-{_proxies_hash(self.result)}"
 
 
-def _proxies_hash(proxies: list[str]) -> str:
+def _proxies_hash(result: StandardResult) -> str:
+    """Which proxies, with which configs: runs of other proxies or options get other files."""
     import hashlib
+    import json
 
-    return hashlib.sha256(",".join(proxies).encode()).hexdigest()[:8]
+    chosen = [[r.proxy, r.version, r.config] for r in result.runs[0].results]
+    return hashlib.sha256(json.dumps(chosen, sort_keys=True).encode()).hexdigest()[:8]
 
 
 def check_sample(suite: VersionedSuite, host: PluginHost) -> list[str]:

@@ -1,9 +1,12 @@
 """Result files of every kind, read from files and directories and sorted by what they hold.
 
 A file's kind is its JSON ``protocol``: ``correlation`` (``nash run``), ``standard`` (a
-versioned suite run), ``sweep`` and ``search``. Directories contribute the files whose names
-the harness writes (``correlation-*``, ``suite-*``, ``sweep-*``, ``search-*``), recursively for
-the report (``nash search`` writes to a sub-folder), at the top level for the leaderboard.
+versioned suite run), ``sweep`` and ``search``; or a submission (``nash submit``), read through
+``nas_harness.submission.load_submission``, which rejects a file whose checksum or numbers do not
+hold, and contributes the suite result or correlation run inside it. Directories contribute the
+files whose names the harness writes (``correlation-*``, ``suite-*``, ``submission-*``,
+``sweep-*``, ``search-*``), recursively for the report (``nash search`` writes to a sub-folder),
+at the top level for the leaderboard.
 """
 
 from __future__ import annotations
@@ -15,11 +18,12 @@ from typing import Iterable, Sequence
 
 from .schema import RunResult, load_results
 from .search_schema import SearchResult, load_search_results
-from .standard_schema import StandardResult, load_standard
+from .standard_schema import ScoreColumns, StandardResult, load_standard
 from .sweep_schema import SweepResult
 
 PATTERNS = {"correlation": "correlation-*.json", "standard": "suite-*.json", "sweep": "sweep-*.json",
-            "search": "search-*.json"}
+            "search": "search-*.json", "submission": "submission-*.json"}
+SUBMISSION_KIND = "nas-harness-submission"
 
 
 @dataclass
@@ -28,6 +32,7 @@ class Collection:
     suites: list[tuple[str, StandardResult]] = field(default_factory=list)
     sweeps: list[tuple[str, SweepResult]] = field(default_factory=list)
     searches: list[tuple[str, SearchResult]] = field(default_factory=list)
+    scores: dict[str, list[ScoreColumns]] = field(default_factory=dict)  # source → scores carried in the file
 
     def loose_runs(self) -> list[tuple[str, RunResult]]:
         """Correlation runs that are not one of the suite results' own runs (no double rows)."""
@@ -57,8 +62,10 @@ def _kind(path: Path) -> str:
         raise HarnessError(f"results file {path}: not found") from None
     except json.JSONDecodeError as exc:
         raise HarnessError(f"results file {path}: not JSON (line {exc.lineno}: {exc.msg})") from None
+    if isinstance(data, dict) and data.get("kind") == SUBMISSION_KIND:
+        return "submission"
     protocol = data.get("protocol") if isinstance(data, dict) else None
-    if protocol not in PATTERNS:
+    if protocol not in PATTERNS or protocol == "submission":
         raise HarnessError(f"results file {path}: protocol {protocol!r} is none of {', '.join(PATTERNS)}")
     return protocol
 
@@ -91,6 +98,9 @@ def collect(paths: Sequence[Path], *, kinds: Sequence[str] = tuple(PATTERNS), re
     col = Collection()
     for f in _files(paths, kinds, recursive):
         kind = _kind(f)
+        if kind == "submission" and kind in kinds:
+            _add_submission(col, f, kinds)
+            continue
         if kind not in kinds:
             raise HarnessError(f"{f}: a {kind} result; this command reads {', '.join(kinds)} results")
         if kind == "correlation":
@@ -102,6 +112,22 @@ def collect(paths: Sequence[Path], *, kinds: Sequence[str] = tuple(PATTERNS), re
         else:
             col.searches.append((str(f), load_search_results(f)))
     return col
+
+
+def _add_submission(col: Collection, path: Path, kinds: Sequence[str]) -> None:
+    """The verified content of a submission: its suite result, or its correlation run and scores."""
+    from nas_harness.api import HarnessError
+    from nas_harness.submission import load_submission
+
+    sub = load_submission(path)  # checksum and stated ρ verified, else HarnessError naming the file
+    if sub.protocol == "standard" and "standard" in kinds:
+        col.suites.append((str(path), sub.standard_result()))
+    elif sub.protocol == "correlation" and "correlation" in kinds:
+        col.runs.append((str(path), sub.run_results()[0]))
+        col.scores[str(path)] = sub.score_columns()
+    else:
+        raise HarnessError(f"{path}: a submission holding a {sub.protocol} result; this command reads "
+                           f"{', '.join(k for k in kinds if k != 'submission')} results")
 
 
 def _load_sweep(path: Path) -> SweepResult:

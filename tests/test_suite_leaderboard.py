@@ -132,3 +132,39 @@ def test_the_leaderboard_names_a_file_of_another_kind(small_suite_file):
     [sweep] = small_suite_file.parent.glob("sweep-*.json")
     proc = nash("leaderboard", str(sweep))
     assert proc.returncode == 2 and "a sweep result" in proc.stderr and "Traceback" not in proc.stderr
+
+
+@pytest.mark.slow
+def test_submissions_are_verified_and_ranked_with_suite_results(small_suite_file, tmp_path, monkeypatch, capsys):
+    from nas_harness import suites
+    from nas_harness.cli import main
+    from nas_harness.submission import build_submission, write_submission
+
+    from suite_fixtures import SMALL
+
+    monkeypatch.setitem(suites.VERSIONED_SUITES, "standard", SMALL)  # a submission of the small suite
+    sub = build_submission("sed", "standard", store_path=tmp_path / "s.sqlite", threads=1)
+    board = tmp_path / "board"
+    path = write_submission(sub, board / "submission-sed-standard.json")
+    shutil.copy(small_suite_file, board / small_suite_file.name)
+
+    assert main(["leaderboard", str(board), "--json"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    [rows] = shown["suites"].values()  # one comparable group: the suite's rows and the submission's
+    sed = [r for r in rows if r["proxy"] == "sed"]
+    assert sorted(r["source"] for r in sed) == sorted([str(path), str(board / small_suite_file.name)])
+    assert sed[0]["headline"] == pytest.approx(sed[1]["headline"])  # same proxy, same suite, same number
+    assert [r["rank"] for r in rows] == list(range(1, len(rows) + 1))
+
+    out = tmp_path / "report.html"
+    assert main(["report", str(board), "--out", str(out)]) == 0
+    assert "submission-sed-standard.json" in out.read_text()
+
+    data = json.loads(path.read_text())  # a better number, written into the file by hand
+    data["result"]["rows"][0]["headline"] = 0.99
+    path.write_text(json.dumps(data))
+    capsys.readouterr()
+    assert main(["leaderboard", str(board)]) == 2
+    err = "".join(capsys.readouterr().err.split())  # rich wraps long paths
+    assert "checksummismatch" in err and "submission-sed-standard.json" in err
+    assert main(["report", str(board), "--out", str(out)]) == 2

@@ -698,7 +698,7 @@ def _result_files(paths: Sequence[Path]) -> list[Path]:
 
 
 def cmd_leaderboard(args: argparse.Namespace) -> int:
-    from nas_harness.leaderboard.collection import collect
+    from .collection import collect
     from nas_harness.leaderboard.render import group_rows, ranked, render
     from nas_harness.leaderboard.standard_render import differences, group_suite_rows, ranked_suite, render_suites, suite_rows
 
@@ -740,7 +740,7 @@ def cmd_leaderboard(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from nas_harness.leaderboard.collection import collect
+    from .collection import collect
     from nas_harness.leaderboard.report import build_report
 
     from .report_data import report_inputs

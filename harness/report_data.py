@@ -15,7 +15,7 @@ import numpy as np
 
 from .api import HarnessError
 from .analysis import leaderboard_marks, scores_of, suite_marks
-from nas_harness.leaderboard.collection import Collection
+from .collection import Collection
 from nas_harness.leaderboard.render import group_rows, ranked, signature_differences
 from nas_harness.leaderboard.report import Cell, Group, HtmlTable, ReportInputs
 from nas_harness.leaderboard.schema import RunResult

@@ -16,10 +16,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Sequence
 
-from .schema import RunResult, load_results
-from .search_schema import SearchResult, load_search_results
-from .standard_schema import ScoreColumns, StandardResult, load_standard
-from .sweep_schema import SweepResult
+from .api import HarnessError
+from nas_harness.leaderboard.schema import RunResult, load_results
+from nas_harness.leaderboard.search_schema import SearchResult, load_search_results
+from nas_harness.leaderboard.standard_schema import ScoreColumns, StandardResult, load_standard
+from nas_harness.leaderboard.sweep_schema import SweepResult
 
 PATTERNS = {"correlation": "correlation-*.json", "standard": "suite-*.json", "sweep": "sweep-*.json",
             "search": "search-*.json", "submission": "submission-*.json"}
@@ -54,8 +55,6 @@ class Collection:
 
 
 def _kind(path: Path) -> str:
-    from nas_harness.api import HarnessError
-
     try:
         data = json.loads(path.read_text())
     except FileNotFoundError:
@@ -71,8 +70,6 @@ def _kind(path: Path) -> str:
 
 
 def _files(paths: Sequence[Path], kinds: Iterable[str], recursive: bool) -> list[Path]:
-    from nas_harness.api import HarnessError
-
     out: list[Path] = []
     for p in paths:
         if p.is_dir():
@@ -93,8 +90,6 @@ def _files(paths: Sequence[Path], kinds: Iterable[str], recursive: bool) -> list
 def collect(paths: Sequence[Path], *, kinds: Sequence[str] = tuple(PATTERNS), recursive: bool = False) -> Collection:
     """Read every results file under ``paths``; a file of a kind not in ``kinds`` is an error
     naming what it is and what is accepted."""
-    from nas_harness.api import HarnessError
-
     col = Collection()
     for f in _files(paths, kinds, recursive):
         kind = _kind(f)
@@ -116,8 +111,7 @@ def collect(paths: Sequence[Path], *, kinds: Sequence[str] = tuple(PATTERNS), re
 
 def _add_submission(col: Collection, path: Path, kinds: Sequence[str]) -> None:
     """The verified content of a submission: its suite result, or its correlation run and scores."""
-    from nas_harness.api import HarnessError
-    from nas_harness.submission import load_submission
+    from .submission import load_submission
 
     sub = load_submission(path)  # checksum and stated ρ verified, else HarnessError naming the file
     if sub.protocol == "standard" and "standard" in kinds:
@@ -132,8 +126,6 @@ def _add_submission(col: Collection, path: Path, kinds: Sequence[str]) -> None:
 
 def _load_sweep(path: Path) -> SweepResult:
     from pydantic import ValidationError
-
-    from nas_harness.api import HarnessError
 
     try:
         return SweepResult.model_validate_json(path.read_text())

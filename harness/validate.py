@@ -128,11 +128,11 @@ def validate_proxy(name: str, options: ValidateOptions | None = None, host: Plug
     meta, proxy = _metadata(info, options)
     report.checks.append(meta)
     later = ("orientation", "determinism", "ground truth", "time", "spaces")
-    if proxy is None:
-        report.checks += [Check(n, "skip", "the proxy cannot be built with its config") for n in later]
-    elif isinstance(proxy, Combinator):
+    if isinstance(proxy, Combinator) or issubclass(info.cls, Combinator):
         report.checks += [Check(n, "skip", "a combinator has no per-architecture score; validate its members")
                           for n in later]
+    elif proxy is None:
+        report.checks += [Check(n, "skip", "the proxy cannot be built with its config") for n in later]
     else:
         report.checks += _scoring_checks(info, proxy, options, host)
     report.duration_s = time.perf_counter() - started
@@ -174,7 +174,10 @@ def _metadata(info: PluginInfo, options: ValidateOptions) -> tuple[Check, Proxy 
         config.model_dump_json()
         proxy = cls(config)
     except HarnessError as exc:
-        problems.append(str(exc))
+        if issubclass(cls, Combinator) and not options.proxy_config:  # members have no sensible default
+            notes.append(f"a combinator needs its options (--proxy-opt): {' '.join(str(exc).split())}")
+        else:
+            problems.append(str(exc))
     except Exception as exc:  # noqa: BLE001 - a plugin's own constructor may raise anything
         problems.append(f"Config/constructor raised {type(exc).__name__}: {exc}")
     data = {"version": getattr(cls, "version", None), "higher_is_better": getattr(cls, "higher_is_better", None),

@@ -321,3 +321,10 @@ def test_cli_validate_fails_an_installed_plugin_with_exit_1_and_a_readable_table
     assert "✗ fail" in proc.stdout and "inverted?" in proc.stdout
     assert "FAILED: 1 failed (orientation)" in proc.stdout
     assert nash("validate", "no_such_proxy").returncode == 2
+
+
+def test_a_combinator_gets_its_metadata_checked_and_the_scoring_checks_skipped():
+    report = validate_proxy("vote", OPTIONS.model_copy(update={"space": None}))
+    assert report.passed and report.checks[0].status == "warn" and "--proxy-opt" in report.checks[0].detail
+    assert {c.status for c in report.checks[1:]} == {"skip"}
+    assert "combinator" in report.checks[1].detail

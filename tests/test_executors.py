@@ -107,3 +107,48 @@ def dask_executor():
     ex = make_executor("dask", workers=2, threads=1, **LIMITS)
     yield ex
     ex.close()
+
+
+# --------------------------------------------------------------------------- config and wiring
+
+
+@pytest.mark.parametrize("given, needle", [
+    ({"scheduler": "tcp://h:8786"}, "scheduler: Value error, a scheduler address is only used with executor 'dask'"),
+    ({"memory_limit_mb": 100}, "memory_limit_mb: Value error, a worker needs at least 512 MB"),
+    ({"executor": "threads"}, "executor: Input should be 'inline', 'local' or 'dask'"),
+    ({"workers": 0}, "workers: Input should be greater than or equal to 1"),
+])
+def test_execution_settings_are_validated(given, needle):
+    from nas_harness.config import validate_run_config
+
+    with pytest.raises(HarnessError) as err:
+        validate_run_config({"proxies": ["sed"], **given})
+    assert needle in str(err.value)
+
+
+def test_executor_for_maps_config_to_workers_threads_and_limits():
+    from nas_harness.config import executor_for, validate_run_config
+    from nas_harness.executors.dask_cluster import DaskExecutor
+    from nas_harness.executors.inline import InlineExecutor
+
+    local = executor_for(validate_run_config({"proxies": ["sed"], "workers": 3, "time_limit_s": 0}))
+    assert isinstance(local, LocalExecutor) and len(local.processes) == 3
+    assert local.limits == Limits(time_limit_s=None, memory_limit_mb=4096, threads=1)
+    two = executor_for(validate_run_config({"proxies": ["sed"], "workers": 1, "threads": 2, "memory_limit_mb": 0}))
+    assert two.limits == Limits(time_limit_s=600.0, memory_limit_mb=None, threads=2)
+    dask = executor_for(validate_run_config({"proxies": ["sed"], "executor": "dask", "scheduler": "tcp://h:1"}))
+    assert isinstance(dask, DaskExecutor) and dask.scheduler == "tcp://h:1" and dask._client is None
+    assert isinstance(executor_for(validate_run_config({"proxies": ["sed"], "executor": "inline"})), InlineExecutor)
+
+
+def test_execution_settings_are_recorded_but_not_hashed_and_idle_workers_never_start(tmp_path):
+    from nas_harness.runner import compute_run
+
+    base = {"proxies": ["sed"], "sample": {"n": 10}, "bootstrap": 0, "ceiling": "off"}
+    with LocalExecutor(workers=2) as local:  # sed is scored in the driver, batched: no worker needed
+        one = compute_run({**base, "workers": 2}, store_path=tmp_path / "s.sqlite", executor=local)
+        assert [w.started for w in local.processes] == [0, 0]
+    two = compute_run({**base, "executor": "inline", "time_limit_s": 5}, store_path=tmp_path / "s.sqlite")
+    assert one.run.config_hash == two.run.config_hash
+    assert (one.run.config["executor"], two.run.config["executor"]) == ("local", "inline")
+    assert two.run.config["time_limit_s"] == 5 and two.reused == 10 and two.computed == 0

@@ -172,7 +172,9 @@ def run_scatters(runs: list[tuple[str, RunResult]], carried: dict | None = None)
                 plots.append(_scatter(_rho_title(r.proxy, run.oracle.dataset, r.spearman.value, r.n_used),
                                       frame[r.proxy].to_numpy(dtype=float), frame["target"].to_numpy(dtype=float),
                                       r.higher_is_better, target))
-        out.append(Group(f"{Path(source).name}: {run.config.get('dataset')}, {run.config.get('sample', {})}", plots))
+        fields = dict(f.partition(":")[::2] for f in (run.results[0].signature.split("|") if run.results else []))
+        out.append(Group(f"{Path(source).name}: {fields.get('target', run.config.get('dataset'))}, sample "
+                         f"{fields.get('sample', '?')}, input {fields.get('input', '?')}", plots))
     return out, notes
 
 

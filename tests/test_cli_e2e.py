@@ -185,6 +185,8 @@ def test_bad_config_file_names_file_and_line(tmp_path):
 def test_store_that_is_not_sqlite_exits_2_and_is_untouched(tmp_path):
     bad = tmp_path / "scores.sqlite"
     bad.write_text("hello")
+    mtime = bad.stat().st_mtime_ns
     proc = nash("run", "--proxies", "sed", "--n", "5", "--store", str(bad), "--out", str(tmp_path / "o"))
-    assert proc.returncode == 2 and "not a SQLite file" in proc.stderr
-    assert bad.read_text() == "hello"
+    assert proc.returncode == 2 and "not a SQLite file" in proc.stderr and str(bad) in proc.stderr
+    assert bad.read_text() == "hello" and bad.stat().st_mtime_ns == mtime
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["scores.sqlite"]  # no -wal/-shm, no results

@@ -156,6 +156,9 @@ class ScoreContext:
     inputs: "torch.Tensor | None" = None
     targets: "torch.Tensor | None" = None
     input_kind: str = "none"
+    # The probes (``nas_harness.probes`` specs) that every proxy scoring this architecture
+    # declared in ``Proxy.probes()``: a probe's pass runs once for all planned probes of it.
+    plan: tuple[Hashable, ...] = ()
     _model_factory: Callable[..., "torch.nn.Module"] | None = field(default=None, repr=False)
     _shared: dict = field(default_factory=dict, repr=False)
 
@@ -206,6 +209,15 @@ class Proxy(ABC):
 
     @abstractmethod
     def score(self, ctx: ScoreContext) -> float: ...
+
+    def probes(self) -> tuple[Hashable, ...]:
+        """The probes (``nas_harness.probes`` specs) ``score`` reads, for this config.
+
+        The engine hands the probes of every proxy scoring an architecture to the context
+        (``ScoreContext.plan``), so one forward/backward pass serves them all. Declaring is
+        an optimisation only: an undeclared probe is computed on request, in a pass of its own.
+        """
+        return ()
 
     def score_topologies(self, topologies: Sequence[Topology]) -> np.ndarray:
         """Vectorised scoring for topology-only proxies; the default scores one by one."""

@@ -249,7 +249,20 @@ def score_arch(setup: ScoringSetup, arch: str, jobs: Sequence[ProxyJob]) -> list
     """Every job's record for one architecture; pure (no store, no I/O), so it runs in any worker."""
     needs = frozenset().union(*(j.needs for j in jobs))
     ctx = arch_context(setup, arch, needs)
+    ctx.plan = declared_probes(jobs)  # one forward/backward serves every proxy's probes
     return [(setup.key(job), _timed(arch, lambda: job.proxy.score(ctx))) for job in jobs]
+
+
+def declared_probes(jobs: Sequence[ProxyJob]) -> tuple:
+    """Every probe the jobs declare (``Proxy.probes``), once each, in order. A proxy whose
+    declaration fails declares nothing; it still runs (and reports its own failure)."""
+    out: dict = {}
+    for job in jobs:
+        try:
+            out.update(dict.fromkeys(job.proxy.probes()))
+        except Exception:  # noqa: BLE001 - declaring is an optimisation, never fatal
+            continue
+    return tuple(out)
 
 
 def expand(jobs: Sequence[ProxyJob]) -> list[ProxyJob]:

@@ -13,6 +13,7 @@ import torch
 from torch import nn
 
 from nas_harness.api import Needs, PluginConfig, Proxy, ScoreContext, hookimpl
+from nas_harness.probes import PristineModel, probe
 
 from ._torch_utils import prunable_layers
 
@@ -41,8 +42,11 @@ class Params(Proxy):
     Config = ParamsConfig
     summary = "number of trainable parameters of the model (with BatchNorm)"
 
+    def probes(self):
+        return (PristineModel(bn=True),)
+
     def score(self, ctx: ScoreContext) -> float:
-        model = ctx.build_model(bn=True)
+        model = probe(ctx, PristineModel(bn=True))  # shared, read only
         return float(sum(p.numel() for p in model.parameters() if p.requires_grad))
 
 
@@ -75,16 +79,16 @@ def count_macs(model: nn.Module, input_shape: tuple[int, ...]) -> int:
         total += output.numel() * (per_output + (1 if module.bias is not None else 0))
 
     handles = [m.register_forward_hook(hook) for _, m in prunable_layers(model)]
+    was_training = model.training
     try:
         param = next(model.parameters(), None)
         device = param.device if param is not None else torch.device("cpu")
         dtype = param.dtype if param is not None else torch.float32
-        was_training = model.training
         model.eval()
         with torch.no_grad():
             model(torch.zeros((1, *input_shape), dtype=dtype, device=device))
-        model.train(was_training)
     finally:
+        model.train(was_training)  # the model may be shared (PristineModel): leave it as found
         for h in handles:
             h.remove()
     return total
@@ -118,8 +122,11 @@ class Flops(Proxy):
     Config = FlopsConfig
     summary = "multiply-accumulates of one forward pass of one image (Conv2d/Linear, NB201 convention)"
 
+    def probes(self):
+        return (PristineModel(bn=True),)
+
     def score(self, ctx: ScoreContext) -> float:
-        model = ctx.build_model(bn=True).to(ctx.device)
+        model = probe(ctx, PristineModel(bn=True))  # shared: count_macs leaves it unchanged
         return float(count_macs(model, tuple(ctx.dataset.input_shape)))
 
 

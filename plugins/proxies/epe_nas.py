@@ -15,7 +15,9 @@ for Neural Architecture Search" (ICANN 2021; code VascoLopes/EPE-NAS), as implem
 
 Choices (all as the reference code unless said):
 
-* Model in train mode (BatchNorm with batch statistics), built with BatchNorm.
+* Model in train mode (BatchNorm with batch statistics), built with BatchNorm. J is the
+  ``InputGrads`` probe, the same as jacob_cov's (one forward shared with the other proxies of
+  the batch pass, one backward of the summed logits to the input).
 * A class with one sample in the batch: its "matrix" is [[1]], so s_c = log(1 + k) when
   n <= 100; when n > 100 the reference's division fails on it and skips the class, and so do we.
 * A sample whose Jacobian is constant (e.g. NB201 cells whose output is always zero) makes the
@@ -31,9 +33,9 @@ import math
 from typing import Literal
 
 import torch
-from torch import nn
 
 from nas_harness.api import Needs, PluginConfig, Proxy, ProxyFailure, ScoreContext, hookimpl
+from nas_harness.probes import InputGrads, probe
 
 
 class EPENASConfig(PluginConfig):
@@ -41,19 +43,6 @@ class EPENASConfig(PluginConfig):
     """k in log(|corr| + k)."""
     aggregation: Literal["auto", "sum_abs", "pairwise"] = "auto"
     """auto: sum_abs for <= 100 classes, pairwise (normalised per class) above, as the reference."""
-
-
-def input_jacobians(model: nn.Module, inputs: torch.Tensor) -> tuple[torch.Tensor, int]:
-    """Per-sample gradient of the summed logits w.r.t. the input, flattened; and the class count."""
-    model.train()
-    for p in model.parameters():
-        p.requires_grad_(False)  # only d/dx is needed
-    x = inputs.detach().clone().requires_grad_(True)
-    y = model(x)
-    if not isinstance(y, torch.Tensor):
-        raise ProxyFailure(f"the model returned {type(y).__name__}, expected logits")
-    (jac,) = torch.autograd.grad(y.sum(), x)
-    return jac.reshape(jac.shape[0], -1), int(y.shape[-1])
 
 
 def _corrcoef(rows: torch.Tensor) -> torch.Tensor:
@@ -102,12 +91,14 @@ class EPENAS(Proxy):
     Config = EPENASConfig
     summary = "per-class correlation of input Jacobians (EPE-NAS, NASLib)"
 
+    def probes(self):
+        return (InputGrads(bn=True),)
+
     def score(self, ctx: ScoreContext) -> float:
         if ctx.inputs is None or ctx.targets is None:
             raise ProxyFailure("epe_nas needs an input batch with labels")
-        model = ctx.build_model(bn=True)
-        jac, n_classes = input_jacobians(model, ctx.inputs.to(ctx.device))
-        return epe_score(jac, ctx.targets, n_classes, self.config.eps, self.config.aggregation)
+        jac = probe(ctx, InputGrads(bn=True))
+        return epe_score(jac.grads, ctx.targets, jac.num_outputs, self.config.eps, self.config.aggregation)
 
 
 @hookimpl

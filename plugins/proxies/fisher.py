@@ -26,16 +26,24 @@ Choices:
   no longer holds z: the proxy raises ``ProxyFailure`` rather than use the modified values
   (the reference silently would). NB201 never does this.
 * A layer whose output never reaches the loss has s = 0 (reference: zeros).
-* Train mode (BatchNorm with batch statistics, ``bn=True`` by default), one batch, one pass.
+* Train mode (BatchNorm with batch statistics, ``bn=True`` by default), one batch, one pass:
+  the ``ChannelSaliency`` tap on the batch pass that the architecture's other proxies share
+  (the weights' gradients that some of them need do not change dL/dz). A layer output that
+  does not depend on the input is skipped, as when only the input carries requires_grad.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Callable
+
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 from nas_harness.api import Needs, PluginConfig, Proxy, ProxyFailure, ScoreContext, hookimpl
+from nas_harness.probes import CE, FloatName, Objective, Tap, TapHooks, probe
+
+Saliency = dict[str, tuple[torch.Tensor, int]]
 
 
 class FisherConfig(PluginConfig):
@@ -43,6 +51,49 @@ class FisherConfig(PluginConfig):
     """Count each channel's value once per weight of the channel (zero-cost-nas), or once."""
     bn: bool = True
     """Build the model with BatchNorm (reference: bn=True)."""
+
+
+@dataclass(frozen=True)
+class ChannelSaliency(Tap):
+    """Per Conv2d/Linear module name: s_k = 1/2 mean_n (sum_hw z * dL/dz)^2 per output channel
+    (float64, CPU) and the number of weights per channel; L the batch's mean cross-entropy."""
+
+    bn: bool = True
+    dtype: FloatName | None = None
+    grad_objective: Objective | None = CE
+
+    def attach(self, model: nn.Module, hooks: TapHooks) -> Callable[[], Saliency]:
+        layers = {n: m for n, m in model.named_modules() if isinstance(m, (nn.Conv2d, nn.Linear))}
+        saliency = {n: torch.zeros(m.weight.shape[0], dtype=torch.float64) for n, m in layers.items()}
+        modified: list[str] = []
+
+        def forward_hook(name: str):
+            def hook(module, args, output):
+                if not hooks.reaches_input(output):
+                    return
+                act, version = output.detach(), output._version
+
+                def on_grad(grad: torch.Tensor) -> None:
+                    if output._version != version:
+                        modified.append(name)
+                        return
+                    prod = act * grad
+                    g_nk = prod.sum(dim=tuple(range(2, prod.dim()))) if prod.dim() > 2 else prod
+                    saliency[name] += 0.5 * g_nk.pow(2).mean(0).to("cpu", torch.float64)
+
+                hooks.on_grad(output, on_grad)
+
+            return hook
+
+        for n, m in layers.items():
+            hooks.forward(m, forward_hook(n))
+
+        def result() -> Saliency:
+            if modified:
+                raise ProxyFailure(f"the output of {modified[0]} was modified in place before backward")
+            return {n: (saliency[n], m.weight[0].numel()) for n, m in layers.items()}
+
+        return result
 
 
 class Fisher(Proxy):
@@ -55,51 +106,14 @@ class Fisher(Proxy):
     Config = FisherConfig
     summary = "Fisher channel saliency of conv/linear outputs, summed (zero-cost-nas)"
 
-    def channel_saliency(self, ctx: ScoreContext) -> dict[str, tuple[torch.Tensor, int]]:
+    def probes(self):
+        return (ChannelSaliency(bn=self.config.bn),)  # type: ignore[attr-defined]
+
+    def channel_saliency(self, ctx: ScoreContext) -> Saliency:
         """Per Conv2d/Linear module name: s_k per output channel and the weights per channel."""
         if ctx.inputs is None or ctx.targets is None:
             raise ProxyFailure("fisher needs an input batch with labels")
-        model = ctx.build_model(bn=self.config.bn)
-        model.train()
-        layers = {n: m for n, m in model.named_modules() if isinstance(m, (nn.Conv2d, nn.Linear))}
-        saliency = {n: torch.zeros(m.weight.shape[0], dtype=torch.float64) for n, m in layers.items()}
-        modified: list[str] = []
-
-        def forward_hook(name: str):
-            def hook(module, args, output):
-                if not output.requires_grad:
-                    return
-                act, version = output.detach(), output._version
-
-                def on_grad(grad: torch.Tensor) -> None:
-                    if output._version != version:
-                        modified.append(name)
-                        return
-                    prod = act * grad
-                    g_nk = prod.sum(dim=tuple(range(2, prod.dim()))) if prod.dim() > 2 else prod
-                    saliency[name] += 0.5 * g_nk.pow(2).mean(0).detach().to("cpu", torch.float64)
-
-                output.register_hook(on_grad)
-
-            return hook
-
-        # dL/dz does not depend on whether the weights want gradients: freeze them and let the
-        # input carry requires_grad, so the backward pass skips the weight gradients.
-        for p in model.parameters():
-            p.requires_grad_(False)
-        x = ctx.inputs.to(ctx.device).detach().clone().requires_grad_(True)
-        handles = [m.register_forward_hook(forward_hook(n)) for n, m in layers.items()]
-        try:
-            out = model(x)
-            if not isinstance(out, torch.Tensor):
-                raise ProxyFailure(f"the model returned {type(out).__name__}, expected logits")
-            F.cross_entropy(out, ctx.targets.to(ctx.device)).backward()
-        finally:
-            for h in handles:
-                h.remove()
-        if modified:
-            raise ProxyFailure(f"the output of {modified[0]} was modified in place before backward")
-        return {n: (saliency[n], m.weight[0].numel()) for n, m in layers.items()}
+        return probe(ctx, ChannelSaliency(bn=self.config.bn))  # type: ignore[attr-defined]
 
     def score(self, ctx: ScoreContext) -> float:
         total = 0.0

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from nas_harness.api import Needs, PluginConfig, Proxy, ScoreContext, hookimpl
 
-from ._torch_utils import cross_entropy_weight_grads
+from ._torch_utils import ParamGrads, cross_entropy_weight_grads
 
 
 class GradNormConfig(PluginConfig):
@@ -29,7 +29,8 @@ class GradNorm(Proxy):
       forward and one backward pass, float32 (norms accumulated in float64).
     * Train mode, BatchNorm with batch statistics (``bn=True``).
     * Weights only (not biases, not BatchNorm); a layer the loss does not depend on adds 0.
-    * The gradient probe is shared with ``snip`` (one backward pass per architecture).
+    * The gradient probe (``ParamGrads``) is shared with snip, plain and every other proxy of
+      the same batch pass (one forward and one backward per architecture).
     """
 
     name = "grad_norm"
@@ -38,6 +39,9 @@ class GradNorm(Proxy):
     needs = frozenset({Needs.MODEL, Needs.DATA, Needs.LABELS, Needs.GRAD})
     Config = GradNormConfig
     summary = "sum over conv/linear layers of the L2 norm of dL/dW"
+
+    def probes(self):
+        return (ParamGrads(bn=self.config.bn),)  # type: ignore[attr-defined]
 
     def score(self, ctx: ScoreContext) -> float:
         grads = cross_entropy_weight_grads(ctx, bn=self.config.bn)  # type: ignore[attr-defined]

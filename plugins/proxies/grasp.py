@@ -19,7 +19,9 @@ Choices:
 
 * The reference runs two forward passes on the same batch (one for g, one with
   ``create_graph`` for the product). In train mode both see the same batch statistics, so we
-  take g from the single ``create_graph`` pass; the values are the same.
+  take g from the single ``create_graph`` pass (the ``GradHessianProduct`` probe); the values
+  are the same. That pass also serves the ``ParamGrads`` of snip, grad_norm and plain and the
+  other probes of the batch pass (same model, same loss when T = 1).
 * Biases and BatchNorm parameters are neither in g nor in the sum (reference).
 * A weight without a gradient path to the loss contributes 0 (reference: ``allow_unused``).
 * ``num_iters`` of the reference repeats the same batch and is not offered.
@@ -27,11 +29,8 @@ Choices:
 
 from __future__ import annotations
 
-import torch
-import torch.nn.functional as F
-from torch import nn
-
 from nas_harness.api import Needs, PluginConfig, Proxy, ProxyFailure, ScoreContext, hookimpl
+from nas_harness.probes import CrossEntropy, GradHessianProduct, probe
 
 
 class GraSPConfig(PluginConfig):
@@ -39,31 +38,6 @@ class GraSPConfig(PluginConfig):
     """T in cross_entropy(logits / T, targets) (reference: 1)."""
     bn: bool = True
     """Build the model with BatchNorm (reference: bn=True)."""
-
-
-def grasp_score(model: nn.Module, inputs: torch.Tensor, targets: torch.Tensor, temperature: float = 1.0) -> float:
-    """-sum(theta * Hg) over Conv2d/Linear weights of ``model`` (in train mode) on one batch."""
-    model.train()
-    weights = [m.weight for m in model.modules() if isinstance(m, (nn.Conv2d, nn.Linear))]
-    for w in weights:
-        w.requires_grad_(True)
-    out = model(inputs)
-    if not isinstance(out, torch.Tensor):
-        raise ProxyFailure(f"the model returned {type(out).__name__}, expected logits")
-    loss = F.cross_entropy(out / temperature, targets)
-    grads = torch.autograd.grad(loss, weights, create_graph=True, allow_unused=True)
-    used = [(w, g) for w, g in zip(weights, grads) if g is not None]
-    if not used:
-        raise ProxyFailure("no conv/linear weight has a gradient")
-    z = sum((g.detach() * g).sum() for _, g in used)
-    if not z.requires_grad:  # every g is constant in theta (e.g. a purely linear path)
-        return 0.0
-    hg = torch.autograd.grad(z, [w for w, _ in used], allow_unused=True)
-    total = 0.0
-    for (w, _), h in zip(used, hg):
-        if h is not None:
-            total += -(w.detach().double() * h.detach().double()).sum().item()
-    return total
 
 
 class GraSP(Proxy):
@@ -76,12 +50,22 @@ class GraSP(Proxy):
     Config = GraSPConfig
     summary = "GraSP saliency -theta*Hg summed over conv/linear weights (zero-cost-nas)"
 
+    def probes(self):
+        cfg: GraSPConfig = self.config  # type: ignore[assignment]
+        return (GradHessianProduct(CrossEntropy(cfg.temperature), bn=cfg.bn),)
+
     def score(self, ctx: ScoreContext) -> float:
         if ctx.inputs is None or ctx.targets is None:
             raise ProxyFailure("grasp needs an input batch with labels")
-        model = ctx.build_model(bn=self.config.bn)
-        inputs, targets = ctx.inputs.to(ctx.device), ctx.targets.to(ctx.device)
-        return grasp_score(model, inputs, targets, self.config.temperature)
+        (spec,) = self.probes()
+        terms = probe(ctx, spec)
+        if all(g is None for _, _, g, _ in terms):
+            raise ProxyFailure("no conv/linear weight has a gradient")
+        total = 0.0
+        for _, w, _, hg in terms:
+            if hg is not None:  # every H g is None when g is constant in the weights: score 0
+                total += -(w.double() * hg.double()).sum().item()
+        return total
 
 
 @hookimpl

@@ -9,12 +9,12 @@ SamsungLabs/zero-cost-nas ``measures/jacob_cov.py``; NAS-Bench-Suite-Zero publis
 from __future__ import annotations
 
 import numpy as np
-import torch
 from pydantic import Field
 
 from nas_harness.api import Needs, PluginConfig, Proxy, ProxyFailure, ScoreContext, hookimpl
+from nas_harness.probes import InputGrads, probe
 
-from ._torch_utils import batch, logits, seeded
+from ._torch_utils import batch
 
 
 class JacobCovConfig(PluginConfig):
@@ -22,23 +22,6 @@ class JacobCovConfig(PluginConfig):
     """Regulariser added to every eigenvalue (Mellor et al. v1 and zero-cost-nas: 1e-5)."""
     bn: bool = True
     """Build the model with BatchNorm, used in train mode (zero-cost-nas: bn=True)."""
-
-
-def input_gradients(model: torch.nn.Module, x: torch.Tensor) -> torch.Tensor:
-    """d(sum of all outputs)/dx for a batch: (N, D), one row per sample, float32.
-
-    Parameters are frozen so that only the input gradient is computed. With train-mode
-    BatchNorm the samples interact through the batch statistics, so row n also holds the small
-    cross terms d(outputs of m != n)/dx_n, as in the reference (one backward of the whole batch).
-    """
-    for p in model.parameters():
-        p.requires_grad_(False)
-    x = x.detach().clone().requires_grad_(True)
-    out = logits(model, x)
-    if not out.requires_grad:  # the outputs do not depend on the input at all
-        return torch.zeros(x.shape[0], x[0].numel(), dtype=x.dtype, device=x.device)
-    (g,) = torch.autograd.grad(out.sum(), x)
-    return g.reshape(x.shape[0], -1).detach()
 
 
 def jacob_cov_score(jacobian: np.ndarray, k: float) -> float:
@@ -81,6 +64,8 @@ class JacobCov(Proxy):
       the input) makes the correlation undefined: ``ProxyFailure`` (the reference gets NaN and
       NAS-Bench-Suite-Zero stores -1e8).
     * Labels are not used.
+    * The input gradients are the ``InputGrads`` probe: one seeded forward of the batch shared
+      with every other proxy of the same pass, and a backward of the summed logits to the input.
     """
 
     name = "jacob_cov"
@@ -90,13 +75,13 @@ class JacobCov(Proxy):
     Config = JacobCovConfig
     summary = "Jacobian covariance of Mellor et al. (NASWOT arXiv v1): input-gradient correlation spectrum"
 
+    def probes(self):
+        return (InputGrads(bn=self.config.bn),)  # type: ignore[attr-defined]
+
     def score(self, ctx: ScoreContext) -> float:
         cfg: JacobCovConfig = self.config  # type: ignore[assignment]
-        x, _ = batch(ctx, labels=False)
-        model = ctx.build_model(bn=cfg.bn).to(ctx.device)
-        model.train()
-        with seeded(ctx):
-            jac = input_gradients(model, x)
+        batch(ctx, labels=False)  # the batch must be there
+        jac = probe(ctx, InputGrads(bn=cfg.bn)).grads
         return jacob_cov_score(jac.cpu().numpy(), cfg.k)
 
 

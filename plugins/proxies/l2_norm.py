@@ -20,6 +20,7 @@ import torch
 from torch import nn
 
 from nas_harness.api import Needs, PluginConfig, Proxy, ScoreContext, hookimpl
+from nas_harness.probes import PristineModel, probe
 
 
 class L2NormConfig(PluginConfig):
@@ -37,8 +38,11 @@ class L2Norm(Proxy):
     Config = L2NormConfig
     summary = "sum of L2 norms of conv/linear weights at init (zero-cost-nas)"
 
+    def probes(self):
+        return (PristineModel(bn=True),)
+
     def score(self, ctx: ScoreContext) -> float:
-        model = ctx.build_model(bn=True)
+        model = probe(ctx, PristineModel(bn=True))  # shared, read only
         if self.config.parameters == "all":
             tensors = list(model.parameters())
         else:

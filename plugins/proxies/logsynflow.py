@@ -9,7 +9,7 @@ import torch
 
 from nas_harness.api import Needs, PluginConfig, Proxy, ProxyFailure, ScoreContext, hookimpl
 
-from ._torch_utils import FloatName, synflow_weight_grads
+from ._torch_utils import FloatName, SynflowGrads, synflow_weight_grads
 
 
 class LogSynflowConfig(PluginConfig):
@@ -62,6 +62,10 @@ class LogSynflow(Proxy):
     needs = frozenset({Needs.MODEL, Needs.GRAD})
     Config = LogSynflowConfig
     summary = "LogSynFlow (FreeREA): sum |theta| log(1 + dR/dtheta) of the |weights| network on an all-ones input"
+
+    def probes(self):
+        cfg: LogSynflowConfig = self.config  # type: ignore[assignment]
+        return (SynflowGrads(bn=cfg.bn, dtype=cfg.dtype),)
 
     def score(self, ctx: ScoreContext) -> float:
         cfg: LogSynflowConfig = self.config  # type: ignore[assignment]

@@ -6,13 +6,17 @@ NASLib's ``measures/nwot.py``. (The paper's arXiv v1 score is ``jacob_cov``.)
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Callable
+
 import numpy as np
 import torch
 from torch import nn
 
 from nas_harness.api import Needs, PluginConfig, Proxy, ProxyFailure, ScoreContext, hookimpl
+from nas_harness.probes import FloatName, Objective, Tap, TapHooks, probe
 
-from ._torch_utils import batch, logits, seeded
+from ._torch_utils import batch
 
 EXACT_FLOAT32 = 2**24  # integers up to this are exact in float32
 
@@ -22,35 +26,40 @@ class NaswotConfig(PluginConfig):
     """Build the model with BatchNorm, used in train mode (NASLib nwot: bn=True)."""
 
 
-def relu_code_kernel(model: nn.Module, x: torch.Tensor) -> np.ndarray:
-    """K_H = sum over nn.ReLU calls of (D - Hamming distance) between the samples' binary codes.
+def add_codes(kernel: np.ndarray, output: torch.Tensor) -> np.ndarray:
+    """``kernel`` plus the agreement counts c c^T + (1 - c)(1 - c)^T of one ReLU call's codes.
 
-    For one call of a ReLU module with input z (N x D after flattening), the code of sample i is
-    c_i = [z_i > 0]; the call adds c c^T + (1 - c)(1 - c)^T, i.e. for each pair the number of
-    units on which the two samples agree. Returned as an N x N float64 array.
+    The code of sample i is c_i = [z_i > 0] for the call's input z (N x D after flattening);
+    it is read from the output, which is > 0 exactly where the input is (an in-place ReLU has
+    overwritten its input by then).
     """
-    n = x.shape[0]
-    kernel = np.zeros((n, n), dtype=np.float64)
+    code = (output.detach() > 0).reshape(output.shape[0], -1)
+    d = code.shape[1]
+    dtype = torch.float32 if d <= EXACT_FLOAT32 else torch.float64
+    signs = code.to(dtype) * 2 - 1  # +1 / -1: s_i . s_j = agreements - disagreements
+    agree = (signs @ signs.T + d) / 2
+    return kernel + agree.to("cpu", torch.float64).numpy()
 
-    def hook(module: nn.Module, args, output: torch.Tensor) -> None:
-        nonlocal kernel
-        # ReLU output > 0 exactly where its input > 0; the output is read because an in-place
-        # ReLU has already overwritten its input by then.
-        code = (output.detach() > 0).reshape(output.shape[0], -1)
-        d = code.shape[1]
-        dtype = torch.float32 if d <= EXACT_FLOAT32 else torch.float64
-        signs = code.to(dtype) * 2 - 1  # +1 / -1: s_i . s_j = agreements - disagreements
-        agree = (signs @ signs.T + d) / 2
-        kernel = kernel + agree.to("cpu", torch.float64).numpy()
 
-    handles = [m.register_forward_hook(hook) for m in model.modules() if isinstance(m, nn.ReLU)]
-    try:
-        with torch.no_grad():
-            logits(model, x)
-    finally:
-        for h in handles:
-            h.remove()
-    return kernel
+@dataclass(frozen=True)
+class ReluCodeKernel(Tap):
+    """K_H = sum over nn.ReLU calls of (D - Hamming distance) between the samples' binary codes,
+    an N x N float64 array, read by forward hooks on the batch pass (no gradient needed)."""
+
+    bn: bool = True
+    dtype: FloatName | None = None
+    grad_objective: Objective | None = None
+
+    def attach(self, model: nn.Module, hooks: TapHooks) -> Callable[[], np.ndarray]:
+        state: dict[str, np.ndarray] = {}  # "kernel": the sum so far (absent: no ReLU called)
+
+        def hook(module: nn.Module, args, output: torch.Tensor) -> None:
+            state["kernel"] = add_codes(state.get("kernel", 0.0), output)
+
+        for m in model.modules():
+            if isinstance(m, nn.ReLU):
+                hooks.forward(m, hook)
+        return lambda: state.get("kernel")
 
 
 class Naswot(Proxy):
@@ -77,6 +86,9 @@ class Naswot(Proxy):
       NAS-Bench-Suite-Zero's table keeps for one NB201 CIFAR-10 cell).
     * The per-call counts c c^T are exact integers (float32 up to 2^24 units per call, float64
       beyond).
+    * The kernel is the ``ReluCodeKernel`` tap: forward hooks on the seeded batch pass that the
+      other proxies of the architecture share (its forward values do not depend on whether
+      gradients are recorded).
     """
 
     name = "naswot"
@@ -86,14 +98,13 @@ class Naswot(Proxy):
     Config = NaswotConfig
     summary = "NASWOT log|det| of the Hamming kernel of ReLU activation codes over a batch (Mellor et al. 2021)"
 
+    def probes(self):
+        return (ReluCodeKernel(bn=self.config.bn),)  # type: ignore[attr-defined]
+
     def score(self, ctx: ScoreContext) -> float:
-        cfg: NaswotConfig = self.config  # type: ignore[assignment]
-        x, _ = batch(ctx, labels=False)
-        model = ctx.build_model(bn=cfg.bn).to(ctx.device)
-        model.train()
-        with seeded(ctx):
-            kernel = relu_code_kernel(model, x)
-        if not kernel.any():
+        batch(ctx, labels=False)  # the batch must be there
+        kernel = probe(ctx, ReluCodeKernel(bn=self.config.bn))  # type: ignore[attr-defined]
+        if kernel is None or not kernel.any():
             raise ProxyFailure("the model has no nn.ReLU module, so NASWOT has no codes")
         sign, logdet = np.linalg.slogdet(kernel)
         if sign == 0 or not np.isfinite(logdet):

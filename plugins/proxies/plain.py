@@ -19,10 +19,10 @@ The value is a signed sum of many terms of both signs, so it depends strongly on
 from __future__ import annotations
 
 import torch
-import torch.nn.functional as F
-from torch import nn
 
 from nas_harness.api import Needs, PluginConfig, Proxy, ProxyFailure, ScoreContext, hookimpl
+
+from ._torch_utils import ParamGrads, cross_entropy_weight_grads
 
 
 class PlainConfig(PluginConfig):
@@ -30,21 +30,17 @@ class PlainConfig(PluginConfig):
     """Build the model with BatchNorm (reference: bn=True)."""
 
 
-def plain_score(model: nn.Module, inputs: torch.Tensor, targets: torch.Tensor) -> float:
-    """sum(theta * dL/dtheta) over Conv2d/Linear weights of ``model`` (train mode), one batch."""
-    model.train()
-    weights = [m.weight for m in model.modules() if isinstance(m, (nn.Conv2d, nn.Linear))]
-    out = model(inputs)
-    if not isinstance(out, torch.Tensor):
-        raise ProxyFailure(f"the model returned {type(out).__name__}, expected logits")
-    grads = torch.autograd.grad(F.cross_entropy(out, targets), weights, allow_unused=True)
-    return float(
-        sum((w.detach().double() * g.double()).sum().item() for w, g in zip(weights, grads) if g is not None)
-    )
+def plain_value(grads: list[tuple[str, torch.Tensor, torch.Tensor | None]]) -> float:
+    """sum(theta * dL/dtheta) over (name, theta, dL/dtheta) triples, in float64; None adds 0."""
+    return float(sum((w.double() * g.double()).sum().item() for _, w, g in grads if g is not None))
 
 
 class Plain(Proxy):
-    """sum theta * dL/dtheta over conv/linear weights (zero-cost-nas "plain")."""
+    """sum theta * dL/dtheta over conv/linear weights (zero-cost-nas "plain").
+
+    The gradients are the ``ParamGrads`` probe (one seeded forward and backward of the batch in
+    train mode), shared with snip, grad_norm and every other proxy of the same pass.
+    """
 
     name = "plain"
     version = "1"
@@ -53,11 +49,13 @@ class Plain(Proxy):
     Config = PlainConfig
     summary = "sum of theta * dL/dtheta over conv/linear weights (zero-cost-nas)"
 
+    def probes(self):
+        return (ParamGrads(bn=self.config.bn),)  # type: ignore[attr-defined]
+
     def score(self, ctx: ScoreContext) -> float:
         if ctx.inputs is None or ctx.targets is None:
             raise ProxyFailure("plain needs an input batch with labels")
-        model = ctx.build_model(bn=self.config.bn)
-        return plain_score(model, ctx.inputs.to(ctx.device), ctx.targets.to(ctx.device))
+        return plain_value(cross_entropy_weight_grads(ctx, bn=self.config.bn))  # type: ignore[attr-defined]
 
 
 @hookimpl

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from nas_harness.api import Needs, PluginConfig, Proxy, ScoreContext, hookimpl
 
-from ._torch_utils import cross_entropy_weight_grads
+from ._torch_utils import ParamGrads, cross_entropy_weight_grads
 
 
 class SnipConfig(PluginConfig):
@@ -32,7 +32,8 @@ class Snip(Proxy):
     * Only Conv2d/Linear weights are scored (not biases, not BatchNorm); a layer the loss does
       not depend on scores 0. Snip does not normalise by the total (Lee et al. do, to prune; the
       sum over all weights is the network's score, as in zero-cost-nas).
-    * The gradient probe is shared with ``grad_norm`` (one backward pass per architecture).
+    * The gradient probe (``ParamGrads``) is shared with grad_norm, plain and every other proxy
+      of the same batch pass (one forward and one backward per architecture).
     """
 
     name = "snip"
@@ -41,6 +42,9 @@ class Snip(Proxy):
     needs = frozenset({Needs.MODEL, Needs.DATA, Needs.LABELS, Needs.GRAD})
     Config = SnipConfig
     summary = "SNIP connection sensitivity sum |theta * dL/dtheta| over conv/linear weights"
+
+    def probes(self):
+        return (ParamGrads(bn=self.config.bn),)  # type: ignore[attr-defined]
 
     def score(self, ctx: ScoreContext) -> float:
         grads = cross_entropy_weight_grads(ctx, bn=self.config.bn)  # type: ignore[attr-defined]

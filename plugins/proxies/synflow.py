@@ -10,7 +10,7 @@ import torch
 
 from nas_harness.api import Needs, PluginConfig, Proxy, ScoreContext, hookimpl
 
-from ._torch_utils import DTYPES, FloatName, as_dtype, logits, prunable_layers, seeded
+from ._torch_utils import DTYPES, FloatName, SynflowGrads, synflow_weight_grads
 
 
 class SynflowConfig(PluginConfig):
@@ -49,6 +49,8 @@ class Synflow(Proxy):
       0. The score is the sum over all of them (zero-cost-nas returns per-layer sums that its
       caller adds up: the same number).
     * The raw sum is returned. NAS-Bench-Suite-Zero publishes log(score); the ranking is the same.
+    * The gradients are the ``SynflowGrads`` probe, shared with logsynflow: a model of its own
+      (|weights|, its own BN setting and dtype), never the one other proxies read.
     """
 
     name = "synflow"
@@ -58,22 +60,16 @@ class Synflow(Proxy):
     Config = SynflowConfig
     summary = "synaptic flow sum |theta * dR/dtheta| of the |weights| network on an all-ones input (data-free)"
 
+    def probes(self):
+        cfg: SynflowConfig = self.config  # type: ignore[assignment]
+        return (SynflowGrads(bn=cfg.bn, dtype=cfg.dtype),)
+
     def score(self, ctx: ScoreContext) -> float:
         cfg: SynflowConfig = self.config  # type: ignore[assignment]
-        model = as_dtype(ctx.build_model(bn=cfg.bn).to(ctx.device), cfg.dtype)
-        model.train()
-        with torch.no_grad():
-            for p in model.parameters():
-                p.abs_()
-        weights = [m.weight for _, m in prunable_layers(model)]
-        ones = torch.ones((1, *ctx.dataset.input_shape), dtype=DTYPES[cfg.dtype], device=ctx.device)
-        with seeded(ctx):
-            total = logits(model, ones).sum()
-            grads = torch.autograd.grad(total, weights, allow_unused=True)
         score = torch.zeros((), dtype=DTYPES[cfg.dtype], device=ctx.device)
-        for w, g in zip(weights, grads):
+        for _, w, g in synflow_weight_grads(ctx, bn=cfg.bn, dtype=cfg.dtype):
             if g is not None:
-                score = score + (w.detach() * g).abs().sum()
+                score = score + (w * g).abs().sum()
         return float(score)
 
 

@@ -63,22 +63,25 @@ Choices where the paper is silent or ambiguous (each one is a config field where
   ``"float64"`` does it all in float64. A tensor that feeds several units (an NB201 node feeding
   several convolutions) has its activation correlation computed once.
 * **Loss and mode.** ``F.cross_entropy(logits, targets)`` with the batch's true labels; the model
-  is in train mode, so BatchNorm uses batch statistics (official ``bn=True``). Parameters are
-  frozen during the pass: the proxy needs gradients of activations only, so skipping the
-  weight gradients changes nothing but the time.
+  is in train mode, so BatchNorm uses batch statistics (official ``bn=True``). The units are the
+  ``ResponseUnits`` tap of the batch pass that the architecture's other proxies share. Alone,
+  parameters are frozen during the pass (the proxy needs gradients of activations only); when
+  another proxy needs weight gradients they are not, which changes no activation gradient, and a
+  unit still has a gradient only if its output depends on the input. ACor reads the activation
+  part of the same tap when RCor or WRCor (same settings) is scored too.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 from nas_harness.api import Needs, PluginConfig, Proxy, ProxyFailure, ScoreContext, hookimpl
+from nas_harness.probes import CE, FloatName, Objective, Tap, TapHooks, probe
 
 Weighting = Literal["none", "linear", "quad", "expb2t", "expt2b"]
 
@@ -163,12 +166,6 @@ def layer_weights(layers: list[int], weighting: str) -> dict[int, float]:
     return {l: rule(l) for l in sorted(set(layers))}
 
 
-def _logits(out) -> torch.Tensor:
-    if isinstance(out, torch.Tensor):
-        return out
-    raise ProxyFailure(f"the model returned {type(out).__name__}, expected a tensor of logits")
-
-
 def _find_blocks(model: nn.Module, attrs: tuple[str, ...]) -> str | None:
     """Name of the first direct child in ``attrs`` that is a ModuleList/Sequential of blocks."""
     children = dict(model.named_children())
@@ -178,46 +175,88 @@ def _find_blocks(model: nn.Module, attrs: tuple[str, ...]) -> str | None:
     return None
 
 
-class _Tap:
+@dataclass(frozen=True)
+class ResponseUnits(Tap):
+    """The units of the batch pass with their correlation matrices (the config fields that
+    decide them; the weighting is applied afterwards). With ``gradients=False`` no backward
+    pass is needed, and a planned ``gradients=True`` tap of the same settings serves it."""
+
+    layer: str = "block"
+    block_attrs: tuple[str, ...] = ("cells", "layers", "block_list")
+    activation_types: tuple[str, ...] = ("ReLU",)
+    nan_policy: str = "skip"
+    precision: str = "input"
+    gradients: bool = True
+    bn: bool = True
+    dtype: FloatName | None = None
+
+    @classmethod
+    def of(cls, config: RCorConfig, gradients: bool) -> "ResponseUnits":
+        return cls(config.layer, tuple(config.block_attrs), tuple(config.activation_types),
+                   config.nan_policy, config.precision, gradients)
+
+    @property
+    def grad_objective(self) -> Objective | None:  # type: ignore[override]
+        return CE if self.gradients else None
+
+    def served_by(self, other) -> bool:
+        return (
+            isinstance(other, ResponseUnits) and other.gradients and not self.gradients
+            and other == replace(self, gradients=True)
+        )
+
+    def attach(self, model: nn.Module, hooks: TapHooks):
+        tap = _UnitTap(model, self, hooks)
+        return lambda: tap.record(type(model).__name__)
+
+
+@dataclass
+class UnitRecord:
+    """What the ``ResponseUnits`` tap read: the units, whether the block list was found, and the
+    NaN matrices met (kind, "what of unit") when nan_policy is "fail"."""
+
+    units: list[Unit]
+    block_list: str | None
+    model_class: str
+    nan_seen: list[tuple[str, str]]
+
+
+class _UnitTap:
     """Hooks on every tapped module that record one Unit per call."""
 
-    def __init__(self, model: nn.Module, config: RCorConfig, grads: bool):
-        self.config = config
-        self.grads = grads
+    def __init__(self, model: nn.Module, spec: ResponseUnits, hooks: TapHooks):
+        self.spec = spec
+        self.hooks = hooks
         self.units: list[Unit] = []
-        self.nan_seen: list[str] = []
+        self.nan_seen: list[tuple[str, str]] = []
         self._calls: dict[str, int] = {}
         self._open: dict[int, list[Unit]] = {}  # id(module) -> units whose forward is running
         self._act_cache: dict[int, tuple] = {}  # id(input) -> (input, version, correlation)
-        self._handles = []
         self._entered = 0  # 1 + highest block index whose forward has started
         self._block_attr = None
         self._block_of: dict[str, int] = {}
 
-        needs_layers = config.weighting != "none"
-        if config.layer == "block":
-            found = _find_blocks(model, config.block_attrs)
-            if found is None and needs_layers:
-                names = ", ".join(config.block_attrs)
-                raise ProxyFailure(
-                    f"layer='block' needs a top-level nn.ModuleList/nn.Sequential named one of "
-                    f"({names}) holding the model's cells in forward order; "
-                    f"{type(model).__name__} has none (set block_attrs, or layer='unit')"
-                )
+        if spec.layer == "block":
+            found = _find_blocks(model, spec.block_attrs)
             if found is not None:  # without one (unweighted scores only) every unit is layer 1
                 self._block_attr = found
                 for i, block in enumerate(getattr(model, self._block_attr)):
-                    self._handles.append(block.register_forward_pre_hook(self._enter_block(i)))
+                    hooks.forward_pre(block, self._enter_block(i))
 
-        types = set(config.activation_types)
+        types = set(spec.activation_types)
         for name, module in model.named_modules():
             if type(module).__name__ not in types:
                 continue
             if self._block_attr is not None and name.startswith(self._block_attr + "."):
                 self._block_of[name] = int(name.split(".")[1])
-            self._handles.append(module.register_forward_pre_hook(self._pre_hook(name)))
-            if grads:
-                self._handles.append(module.register_forward_hook(self._post_hook()))
+            hooks.forward_pre(module, self._pre_hook(name))
+            if spec.gradients:
+                hooks.forward(module, self._post_hook())
+        hooks.after_forward(self._act_cache.clear)  # release the inputs it holds
+
+    def record(self, model_class: str) -> UnitRecord:
+        self._act_cache.clear()
+        return UnitRecord(self.units, self._block_attr, model_class, self.nan_seen)
 
     def _enter_block(self, index: int):
         def hook(module, args):
@@ -226,7 +265,7 @@ class _Tap:
         return hook
 
     def _layer(self, name: str) -> int:
-        if self.config.layer == "unit":
+        if self.spec.layer == "unit":
             return len(self.units) + 1
         if name in self._block_of:
             return self._block_of[name] + 1
@@ -234,8 +273,8 @@ class _Tap:
 
     def _check(self, matrix: torch.Tensor, what: str, unit: Unit) -> torch.Tensor | None:
         if torch.isnan(matrix).any():
-            if self.config.nan_policy == "fail":
-                self.nan_seen.append(f"{what} of {unit.name}")
+            if self.spec.nan_policy == "fail":
+                self.nan_seen.append((what, f"{what} of {unit.name}"))
             return None
         return matrix
 
@@ -249,12 +288,12 @@ class _Tap:
             if cached is not None and cached[0] is x and cached[1] == x._version:
                 corr = cached[2]  # the same tensor feeds several units (an NB201 node)
             else:
-                corr = sample_correlation(x, self.config.precision)
+                corr = sample_correlation(x, self.spec.precision)
                 self._act_cache[id(x)] = (x, x._version, corr)
             unit.act = self._check(corr, "activation", unit)
             unit.act_nan = unit.act is None
             self.units.append(unit)
-            if self.grads:  # the forward hook of the same call picks it up
+            if self.spec.gradients:  # the forward hook of the same call picks it up
                 self._open.setdefault(id(module), []).append(unit)
 
         return hook
@@ -262,58 +301,35 @@ class _Tap:
     def _post_hook(self):
         def hook(module, args, output):
             unit = self._open[id(module)].pop()
-            if not output.requires_grad:
+            if not self.hooks.reaches_input(output):
                 return
             mask = output.detach() > 0  # ReLU'(x) = 1[x > 0] = 1[relu(x) > 0]
 
             def on_grad(grad: torch.Tensor) -> None:
-                corr = sample_correlation(grad * mask, self.config.precision)
+                corr = sample_correlation(grad * mask, self.spec.precision)
                 unit.grad = self._check(corr, "gradient", unit)
                 unit.grad_nan = unit.grad is None
                 unit.grad_seen = True
 
-            output.register_hook(on_grad)
+            self.hooks.on_grad(output, on_grad)
 
         return hook
 
-    def forward_done(self) -> None:
-        self._act_cache.clear()  # release the inputs it holds
 
-    def remove(self) -> None:
-        for handle in self._handles:
-            handle.remove()
-        self._act_cache.clear()
-
-
-def response_correlation(
-    model: nn.Module,
-    inputs: torch.Tensor,
-    targets: torch.Tensor | None,
-    config: RCorConfig,
-    *,
-    gradients: bool,
-) -> ResponseCorrelation:
-    """Run one batch through ``model`` and aggregate the unit correlation matrices."""
-    if gradients and any(t != "ReLU" for t in config.activation_types):
-        raise ProxyFailure("the gradient tap is exact for ReLU units only (activation_types)")
-    model.train()
-    tap = _Tap(model, config, grads=gradients)
-    try:
-        if gradients:
-            for p in model.parameters():
-                p.requires_grad_(False)
-            x = inputs.detach().clone().requires_grad_(True)
-            logits = _logits(model(x))
-            tap.forward_done()
-            F.cross_entropy(logits, targets).backward()
-        else:
-            with torch.no_grad():
-                model(inputs)
-    finally:
-        tap.remove()
-    if tap.nan_seen:
-        raise ProxyFailure(f"NaN correlation matrix ({tap.nan_seen[0]}) and nan_policy='fail'")
-    units = tap.units
+def aggregate(record: UnitRecord, config: RCorConfig, *, gradients: bool, n: int, device) -> ResponseCorrelation:
+    """Weight and sum the units' |correlation| matrices into K; score log|det K|."""
+    needs_layers = config.weighting != "none"
+    if config.layer == "block" and record.block_list is None and needs_layers:
+        names = ", ".join(config.block_attrs)
+        raise ProxyFailure(
+            f"layer='block' needs a top-level nn.ModuleList/nn.Sequential named one of "
+            f"({names}) holding the model's cells in forward order; "
+            f"{record.model_class} has none (set block_attrs, or layer='unit')"
+        )
+    nan_seen = [text for kind, text in record.nan_seen if gradients or kind == "activation"]
+    if nan_seen:
+        raise ProxyFailure(f"NaN correlation matrix ({nan_seen[0]}) and nan_policy='fail'")
+    units = record.units
     if not units:
         raise ProxyFailure(
             f"no activation module of types {config.activation_types} was called in the forward pass"
@@ -321,8 +337,7 @@ def response_correlation(
 
     layers = [u.layer for u in units]
     weights = layer_weights(layers, config.weighting)
-    n = inputs.shape[0]
-    K = torch.zeros(n, n, dtype=torch.float64, device=inputs.device)
+    K = torch.zeros(n, n, dtype=torch.float64, device=device)
     used = skipped = missing = 0
     for unit in units:
         w = weights[unit.layer]
@@ -367,16 +382,20 @@ class _ResponseCorrelationProxy(Proxy):
     higher_is_better = True
     needs = frozenset({Needs.MODEL, Needs.DATA, Needs.LABELS, Needs.GRAD})
 
+    def probes(self):
+        return (ResponseUnits.of(self.config, self.gradients),)  # type: ignore[arg-type]
+
     def analyse(self, ctx: ScoreContext) -> ResponseCorrelation:
         """The score with the matrices, weights and skip counts it came from."""
         if ctx.inputs is None:
             raise ProxyFailure(f"{self.name} needs an input batch")
         if self.gradients and ctx.targets is None:
             raise ProxyFailure(f"{self.name} needs the labels of the batch")
-        model = ctx.build_model(bn=True)
-        inputs = ctx.inputs.to(ctx.device)
-        targets = ctx.targets.to(ctx.device) if self.gradients else None
-        return response_correlation(model, inputs, targets, self.config, gradients=self.gradients)
+        if self.gradients and any(t != "ReLU" for t in self.config.activation_types):  # type: ignore[attr-defined]
+            raise ProxyFailure("the gradient tap is exact for ReLU units only (activation_types)")
+        record = probe(ctx, ResponseUnits.of(self.config, self.gradients))  # type: ignore[arg-type]
+        return aggregate(record, self.config, gradients=self.gradients,  # type: ignore[arg-type]
+                         n=ctx.inputs.shape[0], device=ctx.device)
 
     def score(self, ctx: ScoreContext) -> float:
         return self.analyse(ctx).score

@@ -55,9 +55,9 @@ class NamedSuiteRun:
 
 
 def suite_names() -> list[str]:
-    from .suites import SUITES
+    from .suites import SUITES, VERSIONED_SUITES
 
-    return sorted({*SUITES, *_versioned()})
+    return sorted({*SUITES, *VERSIONED_SUITES})
 
 
 def run_named_suite(
@@ -73,14 +73,13 @@ def run_named_suite(
     notify: Callable[[str], None] | None = None,
 ) -> NamedSuiteRun:
     """Run suite ``name`` for ``proxies`` (names or {name, config}; None: the suite's own list)."""
-    from .suites import SUITES
+    from .suites import SUITES, VERSIONED_SUITES
 
     host = host or PluginHost.discover()
-    versioned = _versioned()
-    if name in versioned:
+    if name in VERSIONED_SUITES:
         from .standard import run_suite
 
-        suite = versioned[name]
+        suite = VERSIONED_SUITES[name]
         chosen = list(proxies) if proxies else list(suite.default_proxies)
         outcome = run_suite(suite, chosen, data=data, execution={"device": device, "threads": threads},
                             store_path=store_path, show_progress=show_progress, host=host, notify=notify)
@@ -106,9 +105,3 @@ def run_named_suite(
                        definition=definition)
         return NamedSuiteRun(ref, [outcome], outcome.run)
     raise HarnessError(f"unknown suite {name!r}; known: {', '.join(suite_names())}")
-
-
-def _versioned() -> dict[str, Any]:
-    from . import suites
-
-    return dict(getattr(suites, "VERSIONED_SUITES", {}))

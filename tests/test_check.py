@@ -7,8 +7,10 @@ between the baseline and the check (without a version bump) to shuffle its score
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -205,11 +207,22 @@ def write_dist(root: Path, dist: str, module: str, source: str, entry_points: di
     (info / "entry_points.txt").write_text(groups)
 
 
+def install_probe(site: Path, source: str) -> None:
+    """(Re)install the test plugin ``ci_probe`` in ``site`` and forget any imported copy."""
+    write_dist(site, "ci-probe", "nash_ci_probe", source, {"nas_harness.proxies": {"ci_probe": "nash_ci_probe"}})
+    shutil.rmtree(site / "__pycache__", ignore_errors=True)
+    sys.modules.pop("nash_ci_probe", None)
+    importlib.invalidate_caches()
+
+
 @pytest.mark.slow
-def test_an_injected_regression_fails_the_check_with_the_right_message(tmp_path):
-    plugins = tmp_path / "site"
-    write_dist(plugins, "ci-probe", "nash_ci_probe", PROBE_GOOD, {"nas_harness.proxies": {"ci_probe": "nash_ci_probe"}})
-    env = {"PYTHONPATH": os.pathsep.join([str(plugins), os.environ.get("PYTHONPATH", "")])}
+def test_an_injected_regression_fails_the_check_with_the_right_message(tmp_path, monkeypatch, capsys):
+    """Through ``nash`` (cli.main, in process): baseline, an unchanged rerun passes, a code change
+    that shuffles the scores without a version bump fails with the right message and JUnit XML."""
+    site = tmp_path / "site"
+    install_probe(site, PROBE_GOOD)
+    monkeypatch.syspath_prepend(str(site))
+    monkeypatch.setenv("COLUMNS", "250")
     config = tmp_path / "gate.yaml"
     config.write_text(textwrap.dedent("""\
         space: nb201
@@ -221,35 +234,33 @@ def test_an_injected_regression_fails_the_check_with_the_right_message(tmp_path)
         executor: inline
         """))
     base_dir = tmp_path / "base"
-    run = nash("run", str(config), "--out", str(base_dir), "--store", str(tmp_path / "base.sqlite"), "--quiet", env=env)
-    assert run.returncode == 0, run.stderr
+    assert main(["run", str(config), "--out", str(base_dir), "--store", str(tmp_path / "base.sqlite"), "--quiet"]) == 0
     [base_file] = base_dir.glob("correlation-*.json")
     base_rho = RunResult.model_validate_json(base_file.read_text()).results[0].spearman.value
     assert base_rho > 0.5
+    capsys.readouterr()
 
-    same = nash("check", "--baseline", str(base_file), "--config", str(config), "--out", str(tmp_path / "c1"),
-                "--quiet", env=env)
-    assert same.returncode == 0, same.stdout + same.stderr
-    assert "nash check passed" in same.stdout
+    check = ["check", "--baseline", str(base_file), "--config", str(config), "--quiet"]
+    assert main([*check, "--out", str(tmp_path / "c1")]) == 0
+    assert "nash check passed" in capsys.readouterr().out
 
-    write_dist(plugins, "ci-probe", "nash_ci_probe", PROBE_BROKEN, {"nas_harness.proxies": {"ci_probe": "nash_ci_probe"}})
+    install_probe(site, PROBE_BROKEN)
     junit = tmp_path / "junit.xml"
-    broken = nash("check", "--baseline", str(base_file), "--config", str(config), "--out", str(tmp_path / "c2"),
-                  "--junit", str(junit), "--quiet", env=env)
-    assert broken.returncode == 1, broken.stdout + broken.stderr
+    assert main([*check, "--out", str(tmp_path / "c2"), "--junit", str(junit)]) == 1
+    out = capsys.readouterr().out
     [now_file] = (tmp_path / "c2").glob("correlation-*.json")
     now_rho = RunResult.model_validate_json(now_file.read_text()).results[0].spearman.value
     assert now_rho < base_rho - 0.3
-    assert f"ci_probe: Spearman ρ fell from {base_rho:.3f} to {now_rho:.3f}" in broken.stdout
+    assert f"ci_probe: Spearman ρ fell from {base_rho:.3f} to {now_rho:.3f}" in out
+    assert "nash check failed: 1 of 1 rows (ci_probe)" in out
     failure = ET.parse(junit).getroot().find("testsuite/testcase/failure")
     assert failure is not None and failure.get("type") == "regressed"
     assert failure.get("message").startswith("ci_probe: Spearman ρ fell from")
 
     # The baseline's own score store still holds the old scores under the unchanged version:
     # a check reading it would pass, which is why a check scores into a fresh store by default.
-    stale = nash("check", "--baseline", str(base_file), "--config", str(config), "--out", str(tmp_path / "c3"),
-                 "--store", str(tmp_path / "base.sqlite"), "--quiet", env=env)
-    assert stale.returncode == 0, stale.stdout
+    assert main([*check, "--out", str(tmp_path / "c3"), "--store", str(tmp_path / "base.sqlite")]) == 0
+    sys.modules.pop("nash_ci_probe", None)
 
 
 @pytest.mark.slow

@@ -7,6 +7,7 @@ site-packages, so discovery goes through the real entry point of the installed d
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import subprocess
@@ -16,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from nas_harness.api import HarnessError
+from nas_harness.distribution import distribution_hash
 from nas_harness.scaffold import ProxyNames, scaffold
 
 
@@ -86,9 +88,20 @@ def test_a_scaffolded_package_installs_is_listed_and_passes_its_own_tests(tmp_pa
     # the distribution's content hash: the same wherever it is installed, different once edited
     other = tmp_path / "site2"
     pip_install(pkg, other)
-    code = "from nas_harness.distribution import distribution_hash as h; print(h('nash-proxy-my-score').sha256)"
-    first, second = (run("-c", code, env=site_env(s)).stdout.strip() for s in (site, other))
-    assert len(first) == 64 and first == second
+    first, second = hash_in(site), hash_in(other)
+    assert len(first.sha256) == 64 and first.sha256 == second.sha256 and not first.editable
+    assert first.files == 6  # __init__.py, proxy.py, METADATA, WHEEL, entry_points.txt, top_level.txt
     proxy_py = other / "nash_proxy_my_score" / "proxy.py"
     proxy_py.write_text(proxy_py.read_text().replace('version = "1"', 'version = "2"'))
-    assert run("-c", code, env=site_env(other)).stdout.strip() != first
+    assert hash_in(other).sha256 != first.sha256
+
+
+def hash_in(site: Path):
+    """The distribution hash of the copy installed in ``site`` (alone on the path)."""
+    sys.path.insert(0, str(site))
+    importlib.invalidate_caches()
+    try:
+        return distribution_hash("nash-proxy-my-score")
+    finally:
+        sys.path.remove(str(site))
+        importlib.invalidate_caches()

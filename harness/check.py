@@ -8,7 +8,6 @@ change that kept its proxy's version number is still measured, not read back fro
 
 from __future__ import annotations
 
-import json
 import tempfile
 from pathlib import Path
 from typing import Any, Callable, Iterable
@@ -18,48 +17,12 @@ from nas_harness.leaderboard.schema import RunResult
 
 
 def load_runs(paths: Iterable[Path]) -> list[tuple[str, RunResult]]:
-    """Correlation runs from results files, suite results and (verified) submissions.
+    """Correlation runs from results files, suite results (each dataset's run) and verified
+    submissions, or folders of them (``collection.collect``)."""
+    from .collection import collect
 
-    A directory contributes its ``correlation-*``, ``suite-*`` and ``submission-*`` JSON files.
-    """
-    files: list[Path] = []
-    for path in paths:
-        path = Path(path)
-        if path.is_dir():
-            found = sorted({*path.glob("correlation-*.json"), *path.glob("suite-*.json"),
-                            *path.glob("submission-*.json")})
-            if not found:
-                raise HarnessError(f"{path}: no results, suite or submission JSON files in this folder")
-            files.extend(found)
-        else:
-            files.append(path)
-    runs: list[tuple[str, RunResult]] = []
-    for f in files:
-        runs.extend((str(f), run) for run in _runs_of(f))
-    return runs
-
-
-def _runs_of(path: Path) -> list[RunResult]:
-    from nas_harness.leaderboard.schema import load_results
-
-    from .submission import is_submission, load_submission
-
-    try:
-        data = json.loads(path.read_text())
-    except FileNotFoundError:
-        raise HarnessError(f"{path}: not found") from None
-    except json.JSONDecodeError as exc:
-        raise HarnessError(f"{path}: not JSON (line {exc.lineno}: {exc.msg})") from None
-    if is_submission(data):
-        return load_submission(path).run_results()
-    if isinstance(data, dict) and data.get("protocol") == "standard":
-        from nas_harness.leaderboard.standard_schema import load_standard
-
-        return list(load_standard(path).runs)
-    if isinstance(data, dict) and data.get("protocol") not in (None, "correlation"):
-        raise HarnessError(f"{path}: a {data.get('protocol')} result; nash check compares correlation results, "
-                           "suite results and submissions")
-    return [load_results(path)]
+    col = collect([Path(p) for p in paths], kinds=("correlation", "standard", "submission"))
+    return [*col.runs, *((src, run) for src, suite in col.suites for run in suite.runs)]
 
 
 def run_for_check(

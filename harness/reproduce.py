@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -52,11 +51,10 @@ from .protocols.topk import argmax_selection, true_ranks
 from .runner import Notify, RunOutcome, compute_run, prepare_run
 from .stats import population_std
 from .store import ScoreStore, default_path
+from .suites import SHARED_ENV, shared_dir as default_shared
 from nas_harness.leaderboard.repro_schema import ReproCell, ReproResult, ReproRow, ReproRun
 from nas_harness.leaderboard.schema import comparable_part
 
-REPO = Path(__file__).resolve().parents[1]
-SHARED_ENV = "NASH_SHARED_DIR"
 DATASETS = {"c10": "cifar10", "c100": "cifar100", "in16": "ImageNet16-120", "im120": "ImageNet16-120"}
 TRUTH_COLUMNS = {
     "cifar10": "CIFAR10TestAccuracy200Epochs",
@@ -67,11 +65,6 @@ VALACC = "@valacc"  # row mapped to the reference (ground truth used as a score)
 
 # per-arch seconds when the store has never timed a proxy (this machine's order of magnitude)
 _FALLBACK_S = {"topology": 1e-3, "model": 0.15, "data": 2.5}
-
-
-def default_shared() -> Path:
-    env = os.environ.get(SHARED_ENV)
-    return Path(env) if env else REPO.parent / "shared"
 
 
 class ReproOptions(BaseModel):

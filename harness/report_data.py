@@ -122,7 +122,7 @@ def run_tables(runs: list[tuple[str, RunResult]], carried: dict | None = None) -
             ])
         fields = dict(f.partition(":")[::2] for f in sig.split("|"))
         title = (f"correlation leaderboard — {fields.get('target', '?')}, sample {fields.get('sample', '?')}, "
-                 f"input {fields.get('input', '?')}")
+                 f"input {fields.get('input', '?')}, init {fields.get('init', '?')}")
         tables.append(HtmlTable(title, columns, body,
                                 f"{sig}\nsig.: ≈↑ / ≈1 not significantly different from the row above / the top row "
                                 "(paired bootstrap of the ρ difference, 95%)"))

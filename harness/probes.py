@@ -29,7 +29,7 @@ from __future__ import annotations
 import contextlib
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from typing import Any, Callable, Hashable, Iterable, Iterator, Literal, Union
+from typing import Any, Callable, Hashable, Iterator, Literal, Union
 
 import torch
 import torch.nn.functional as F
@@ -134,7 +134,8 @@ class SynflowPass:
     dtype: FloatName = "float64"
 
     def run(self, ctx: ScoreContext, probes: list["Probe"]) -> dict["Probe", Any]:
-        return {p: _outcome(lambda: _synflow_grads(ctx, self)) for p in probes}
+        result = _outcome(lambda: _synflow_grads(ctx, self))
+        return {p: result for p in probes}
 
 
 @dataclass(frozen=True)
@@ -303,11 +304,6 @@ def probe(ctx: ScoreContext, spec: Probe) -> Any:
     return out
 
 
-def declared(probes: Iterable[Hashable]) -> tuple[Hashable, ...]:
-    """``probes`` without duplicates, in order (what the engine puts in ``ctx.plan``)."""
-    return tuple(dict.fromkeys(probes))
-
-
 # --------------------------------------------------------------------------- the batch pass
 
 
@@ -351,7 +347,9 @@ class TapHooks:
             if run.active == objective:
                 guarded(grad.detach())
 
-        tensor.register_hook(hook)
+        # removed after the pass: a hook that holds its own tensor (or the pass) is a reference
+        # cycle through autograd's C++ graph, which Python's collector cannot free
+        self._run.handles.append(tensor.register_hook(hook))
 
     def reaches_input(self, tensor: torch.Tensor) -> bool:
         """Whether ``tensor`` depends on the batch input through autograd, i.e. whether it would
@@ -510,6 +508,9 @@ def _batch_pass(ctx: ScoreContext, key: BatchPass, probes: list[Probe]) -> dict[
         run.active = None
         for h in run.handles:
             h.remove()
+        run.handles.clear()
+        run.after_forward.clear()
+        run._memo.clear()
 
     for p in probes:
         if p in out:
@@ -603,7 +604,6 @@ __all__ = [
     "TapHooks",
     "as_dtype",
     "batch",
-    "declared",
     "logits",
     "probe",
     "prunable_layers",

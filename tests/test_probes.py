@@ -5,7 +5,9 @@ run really builds fewer models and runs fewer forward passes."""
 
 from __future__ import annotations
 
+import gc
 import tempfile
+import weakref
 from pathlib import Path
 
 import numpy as np
@@ -22,7 +24,7 @@ from nas_harness.plugins.proxies.grad_norm import GradNorm
 from nas_harness.plugins.proxies.naswot import Naswot, ReluCodeKernel
 from nas_harness.plugins.proxies.snip import Snip
 from nas_harness.plugins.proxies.wrcor import ACor, RCor, ResponseUnits
-from nas_harness.probes import BatchPass, ParamGrads, PristineModel, Tap, probe
+from nas_harness.probes import CE, BatchPass, ParamGrads, PristineModel, Tap, probe
 from nas_harness.store import ScoreStore
 
 SUITE = ["params", "flops", "synflow", "snip", "grad_norm", "jacob_cov", "naswot", "wrcor", "grasp", "fisher"]
@@ -273,3 +275,36 @@ def test_score_arch_plans_every_declared_probe(nb201):
     setup = ScoringSetup(space=space, dataset="cifar10", batch=batch, input_spec=batch.spec)
     records = score_arch(setup, ARCHS[1], jobs)
     assert all(r.status == "ok" for _, r in records)
+
+
+class HoldsItsTensor(Tap):
+    """A tap whose gradient callback holds the tensor it is registered on (as fisher's does)."""
+
+    bn, dtype = True, None
+    grad_objective = CE
+
+    def __init__(self, seen: list):
+        self.seen = seen
+
+    def __hash__(self):
+        return hash(type(self))
+
+    def __eq__(self, other):
+        return type(other) is type(self)
+
+    def attach(self, model, hooks):
+        def forward(module, args, output):
+            self.seen.append(weakref.ref(output))
+            hooks.on_grad(output, lambda grad: output.shape)  # the closure holds ``output``
+
+        hooks.forward(model.fc, forward)
+        return lambda: len(self.seen)
+
+
+def test_a_pass_leaves_no_reference_cycle_through_autograd():
+    seen: list = []
+    ctx = _ctx()
+    assert probe(ctx, HoldsItsTensor(seen)) == 1
+    del ctx
+    gc.collect()
+    assert seen[0]() is None  # the hook was removed after the pass, so the graph could go

@@ -172,6 +172,18 @@ def _rowwise_spearman(x: np.ndarray, y: np.ndarray) -> np.ndarray:
         return num / den
 
 
+def difference_interval(d: np.ndarray, confidence: float) -> tuple[Interval | None, float | None]:
+    """Percentile CI of bootstrap differences and the two-sided bootstrap p-value of "no
+    difference" (share of resamples on the far side of 0, with the +1 correction)."""
+    d = d[np.isfinite(d)]
+    if not d.size:
+        return None, None
+    alpha = 1 - confidence
+    lo, hi = np.quantile(d, [alpha / 2, 1 - alpha / 2])
+    below, above = int((d <= 0).sum()), int((d >= 0).sum())
+    return Interval(float(lo), float(hi)), float(min(1.0, 2 * (min(below, above) + 1) / (d.size + 1)))
+
+
 class PairedBootstrap:
     """Paired bootstrap of Spearman ρ with one target, shared by many pairwise comparisons.
 
@@ -216,13 +228,7 @@ class PairedBootstrap:
         ci = p_boot = None
         if self.n_resamples > 0:
             d = self._samples(name_a, a, mask) - self._samples(name_b, b, mask)
-            d = d[np.isfinite(d)]
-            if d.size:
-                alpha = 1 - self.confidence
-                lo, hi = np.quantile(d, [alpha / 2, 1 - alpha / 2])
-                ci = Interval(float(lo), float(hi))
-                below, above = int((d <= 0).sum()), int((d >= 0).sum())
-                p_boot = float(min(1.0, 2 * (min(below, above) + 1) / (d.size + 1)))
+            ci, p_boot = difference_interval(d, self.confidence)
         return PairedTest(n, rho_a, rho_b, rho_ab, rho_a - rho_b, ci, p_boot, wt, wp, sz, sp,
                           self.confidence, self.n_resamples)
 
@@ -277,13 +283,7 @@ class PairedMeanBootstrap:
         ci = p_boot = None
         if self.n_resamples > 0:
             d = self._samples(a, mask) - self._samples(b, mask)
-            d = d[np.isfinite(d)]
-            if d.size:
-                alpha = 1 - self.confidence
-                lo, hi = np.quantile(d, [alpha / 2, 1 - alpha / 2])
-                ci = Interval(float(lo), float(hi))
-                below, above = int((d <= 0).sum()), int((d >= 0).sum())
-                p_boot = float(min(1.0, 2 * (min(below, above) + 1) / (d.size + 1)))
+            ci, p_boot = difference_interval(d, self.confidence)
         return PairedTest(n, rho_a, rho_b, rho_ab, rho_a - rho_b, ci, p_boot, nan, nan, nan, nan,
                           self.confidence, self.n_resamples)
 

@@ -178,11 +178,23 @@ class PristineModel(Probe):
         return ctx.build_model(bn=self.bn).to(ctx.device)
 
 
+class OnBatchPass(Probe):
+    """A probe computed in the ``BatchPass`` of its ``bn`` and ``dtype`` (fields of the
+    subclass, a frozen dataclass): probes with equal (bn, dtype) share one model and pass."""
+
+    bn: bool
+    dtype: FloatName | None
+
+    @property
+    def pass_key(self) -> Hashable:
+        return BatchPass(self.bn, self.dtype)
+
+
 WeightGrads = list[tuple[str, torch.Tensor, Union[torch.Tensor, None]]]
 
 
 @dataclass(frozen=True)
-class ParamGrads(Probe):
+class ParamGrads(OnBatchPass):
     """(name, W, dL/dW) for every Conv2d/Linear weight W, in module order; dL/dW is None for
     a layer the loss does not depend on. L is ``objective`` on the batch. Detached, shared."""
 
@@ -190,13 +202,9 @@ class ParamGrads(Probe):
     bn: bool = True
     dtype: FloatName | None = None
 
-    @property
-    def pass_key(self) -> Hashable:
-        return BatchPass(self.bn, self.dtype)
-
 
 @dataclass(frozen=True)
-class GradHessianProduct(Probe):
+class GradHessianProduct(OnBatchPass):
     """GraSP's probe: (name, W, g, H g) per Conv2d/Linear weight, g = dL/dW and H = d2L/dW2
     over those weights, by double backward through g_detached . g. g is None for a layer the
     loss does not use (H g then None too); H g is None for a weight g does not depend on."""
@@ -204,10 +212,6 @@ class GradHessianProduct(Probe):
     objective: Objective = CE
     bn: bool = True
     dtype: FloatName | None = None
-
-    @property
-    def pass_key(self) -> Hashable:
-        return BatchPass(self.bn, self.dtype)
 
 
 @dataclass(frozen=True)
@@ -219,17 +223,13 @@ class InputGradients:
 
 
 @dataclass(frozen=True)
-class InputGrads(Probe):
+class InputGrads(OnBatchPass):
     """d objective / dx of the batch (one backward of the whole batch, so with train-mode BN a
     row also carries the cross-sample terms); zeros when the outputs ignore the input."""
 
     objective: Objective = SumOfLogits()
     bn: bool = True
     dtype: FloatName | None = None
-
-    @property
-    def pass_key(self) -> Hashable:
-        return BatchPass(self.bn, self.dtype)
 
 
 @dataclass(frozen=True)
@@ -246,19 +246,13 @@ class SynflowGrads(Probe):
         return SynflowPass(self.bn, self.dtype)
 
 
-class Tap(Probe):
+class Tap(OnBatchPass):
     """A probe read by hooks during a batch pass. Subclasses are frozen dataclasses with the
     fields ``bn``, ``dtype`` and ``grad_objective`` (None: the forward pass is enough) and
     implement ``attach``."""
 
-    bn: bool
-    dtype: FloatName | None
     grad_objective: Objective | None
     labels: bool = False  # also needs the batch labels (beyond its grad objective's)
-
-    @property
-    def pass_key(self) -> Hashable:
-        return BatchPass(self.bn, self.dtype)
 
     @abstractmethod
     def attach(self, model: nn.Module, hooks: "TapHooks") -> Callable[[], Any]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Callable, Iterable
 
 from .api import HarnessError
 from nas_harness.leaderboard.schema import RunResult
@@ -52,16 +52,10 @@ def run_for_check(
         else:
             from .config import merge, read_config_file
             from .runner import compute_run, write_run
+            from .suite_run import run_overrides
 
             file_data, _ = read_config_file(config)
-            overrides: dict[str, Any] = {}
-            if proxies:
-                overrides["proxies"] = list(proxies)
-            if threads:
-                overrides["threads"] = threads
-            if data is not None:
-                overrides["input"] = {"path": str(data)}
-            outcome = compute_run(merge(file_data, overrides), source=config, store_path=store,
+            outcome = compute_run(merge(file_data, run_overrides(proxies, threads, data)), source=config, store_path=store,
                                   show_progress=show_progress, notify=notify)
             outcomes, written = [outcome], [write_run(outcome, out_dir)[0]] if out_dir is not None else []
     labels = [str(p) for p in written if p.name.startswith("correlation-")] or ["this run"] * len(outcomes)

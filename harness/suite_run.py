@@ -13,7 +13,7 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Literal
+from typing import Any, Callable, Literal, Sequence
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -54,6 +54,18 @@ class NamedSuiteRun:
         return [write_run(o, out_dir)[0] for o in self.outcomes]
 
 
+def run_overrides(proxies: Sequence[str] | None, threads: int | None, data: Path | None) -> dict[str, Any]:
+    """The run-config keys a suite's caller may change: which proxies, torch threads, input data."""
+    out: dict[str, Any] = {}
+    if proxies:
+        out["proxies"] = list(proxies)
+    if threads:
+        out["threads"] = threads
+    if data is not None:
+        out["input"] = {"path": str(data)}
+    return out
+
+
 def suite_names() -> list[str]:
     from .suites import SUITES, VERSIONED_SUITES
 
@@ -90,13 +102,7 @@ def run_named_suite(
         from .runner import compute_run
 
         preset = SUITES[name]
-        overrides: dict[str, Any] = {"device": device}
-        if proxies:
-            overrides["proxies"] = list(proxies)
-        if threads:
-            overrides["threads"] = threads
-        if data is not None:
-            overrides["input"] = {"path": str(data)}
+        overrides = {"device": device, **run_overrides(proxies, threads, data)}
         outcome = compute_run(merge(preset, overrides), store_path=store_path, show_progress=show_progress,
                               host=host, notify=notify)
         definition = json.loads(json.dumps(preset, default=str))

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Iterable, Sequence
 
 from .api import HarnessError
-from nas_harness.leaderboard.schema import RunResult, load_results
+from nas_harness.leaderboard.schema import RunResult, load_results, read_json
 from nas_harness.leaderboard.search_schema import SearchResult, load_search_results
 from nas_harness.leaderboard.standard_schema import ScoreColumns, StandardResult, load_standard
 from nas_harness.leaderboard.sweep_schema import SweepResult
@@ -55,12 +55,7 @@ class Collection:
 
 
 def _kind(path: Path) -> str:
-    try:
-        data = json.loads(path.read_text())
-    except FileNotFoundError:
-        raise HarnessError(f"results file {path}: not found") from None
-    except json.JSONDecodeError as exc:
-        raise HarnessError(f"results file {path}: not JSON (line {exc.lineno}: {exc.msg})") from None
+    data = read_json(path)
     if isinstance(data, dict) and data.get("kind") == SUBMISSION_KIND:
         return "submission"
     protocol = data.get("protocol") if isinstance(data, dict) else None

@@ -39,6 +39,7 @@ from .api import HarnessError
 from .distribution import distribution_hash
 from .environment import environment
 from .host import PluginHost
+from nas_harness.leaderboard.schema import read_json
 from .suite_run import SuiteRef, run_named_suite
 from nas_harness.leaderboard.schema import Environment, RunResult
 
@@ -150,12 +151,7 @@ def load_submission(path: Path) -> Submission:
     file's own scores and targets.
     """
     path = Path(path)
-    try:
-        data = json.loads(path.read_text())
-    except FileNotFoundError:
-        raise HarnessError(f"submission {path}: not found") from None
-    except json.JSONDecodeError as exc:
-        raise HarnessError(f"submission {path}: not JSON (line {exc.lineno}: {exc.msg})") from None
+    data = read_json(path, "submission")
     if not is_submission(data):
         raise HarnessError(f"submission {path}: not a submission file (no \"kind\": \"{KIND}\")")
     if data.get("submission_version") != SUBMISSION_VERSION:

@@ -214,16 +214,23 @@ def comparable_part(signature: str) -> str:
     return "|".join(p for p in signature.split("|") if not p.startswith("proxy:"))
 
 
+def read_json(path: Path, label: str = "results file") -> Any:
+    """A JSON file's content; a missing or malformed file is a HarnessError naming it (and the line)."""
+    from nas_harness.api import HarnessError
+
+    try:
+        return json.loads(Path(path).read_text())
+    except FileNotFoundError:
+        raise HarnessError(f"{label} {path}: not found") from None
+    except json.JSONDecodeError as exc:
+        raise HarnessError(f"{label} {path}: not JSON (line {exc.lineno}: {exc.msg})") from None
+
+
 def load_results(path: Path) -> RunResult:
     """Read a results JSON, with an error that names the file and the problem."""
     from nas_harness.api import HarnessError
 
-    try:
-        data = json.loads(Path(path).read_text())
-    except FileNotFoundError:
-        raise HarnessError(f"results file {path}: not found") from None
-    except json.JSONDecodeError as exc:
-        raise HarnessError(f"results file {path}: not JSON (line {exc.lineno}: {exc.msg})") from None
+    data = read_json(path)
     if isinstance(data, dict) and data.get("schema_version") not in (None, RESULTS_SCHEMA_VERSION):
         raise HarnessError(
             f"results file {path}: schema_version {data.get('schema_version')!r}, "

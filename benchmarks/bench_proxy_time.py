@@ -70,6 +70,11 @@ def main() -> None:
     for name, wall, cpu, failed, _ in rows:
         t.add_row(name, f"{wall:.4f}", f"{cpu:.4f}", f"{wall / base:.2f}", str(failed))
     Console().print(t)
+    by_name = {r[0]: r for r in rows}
+    if "wrcor" in by_name and "naswot" in by_name:  # issue 3's bound: WRCor ≤ 2× NASWOT at equal batch
+        w, n = by_name["wrcor"], by_name["naswot"]
+        slowest = max(rows, key=lambda r: r[1])[0]
+        Console().print(f"wrcor / naswot: wall {w[1] / n[1]:.2f}×, CPU {w[2] / n[2]:.2f}× (slowest proxy: {slowest})")
     Console().print(f"CPU: {__import__('nas_harness.environment', fromlist=['cpu_name']).cpu_name()}")
 
 

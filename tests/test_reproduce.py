@@ -99,3 +99,21 @@ def test_wrcor_code_suite_samples_scores_and_votes_as_the_wrcor_code(shared_dir)
     assert "wrcor" in cfg["proxies"] and "params" in cfg["proxies"]
     assert any("cifar10-valid" in n for n in plan.notes_all)
     assert suite.table.columns == ("est",) and suite.table.value("WRCor", "est") == 0.811
+
+
+def test_estimate_uses_recorded_cpu_time_spread_over_the_workers(tmp_path, shared_dir):
+    """Rows timed on a busy machine (wall 10x CPU) must not inflate the estimate."""
+    from nas_harness.reproduce import estimate
+    from nas_harness.store import ScoreKey, ScoreRecord, ScoreStore
+
+    store_path = tmp_path / "s.sqlite"
+    with ScoreStore(store_path) as store:
+        key = ScoreKey("params", "0", "elsewhere", "nb201", "cifar10", "none", "kaiming_uniform", 0)
+        store.put_many(key, [ScoreRecord(f"a{i}", 1.0, "ok", None, wall_s=5.0, cpu_s=0.5) for i in range(4)])
+    suite = SUITES["wrcor-t4"]  # 3 runs (datasets)
+    est = estimate(suite, ReproOptions(n=20, proxies=["params"], workers=2, shared=shared_dir), store_path=store_path)
+    assert est.problem is None and est.runs == 3 and est.scores_pending == 60 and est.workers == 2
+    assert est.seconds == pytest.approx(60 * 0.5 / 2)
+    inline = estimate(suite, ReproOptions(n=20, proxies=["params"], executor="inline", shared=shared_dir),
+                      store_path=store_path)
+    assert inline.seconds == pytest.approx(60 * 0.5)

@@ -570,12 +570,13 @@ def estimate(suite: Suite, options: ReproOptions, *, store_path: Path | None = N
         try:
             for plan in plans:
                 prep = prepare_run(plan.config, host=host)
-                pending = prep.pending(store)
                 for job in prep.resolved.jobs:
                     for member in (job.members or (job,)):
                         est.scores_total += len(prep.archs)
-                for proxy, count in pending.items():
-                    rate = rates.get(proxy) or _FALLBACK_S[_rate_kind(host, proxy)]
+                for key, archs in prep.pending_keys(store).items():
+                    proxy, count = key.proxy, len(archs)
+                    # the same input (batch size, image size) when timed, else any input
+                    rate = rates.get((proxy, key.input_spec)) or rates.get(proxy) or _FALLBACK_S[_rate_kind(host, proxy)]
                     est.scores_pending += count
                     est.seconds += count * rate / est.workers
                     est.per_proxy[proxy] = est.per_proxy.get(proxy, 0.0) + count * rate / est.workers
@@ -593,19 +594,23 @@ def _rate_kind(host: PluginHost, name: str) -> str:
     return "data" if needs & {Needs.DATA, Needs.LABELS, Needs.GRAD} else "model"
 
 
-def _store_rates(path: Path) -> dict[str, float]:
-    """Mean recorded CPU seconds per arch of each proxy in the store (all settings pooled; wall
-    seconds for rows without CPU time). A fused pass books its time on one of its proxies, so a
-    proxy's rate is only meaningful summed with the proxies it shares passes with."""
+def _store_rates(path: Path) -> dict[Any, float]:
+    """Mean recorded CPU seconds per arch, by (proxy, input spec) and by proxy (all settings
+    pooled); wall seconds for rows without CPU time. A fused pass books its time on one of its
+    proxies, so a proxy's rate is only meaningful summed with the proxies it shares passes with."""
     import sqlite3
 
     if not Path(path).is_file():
         return {}
     try:
         db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
-        rows = db.execute("SELECT proxy, AVG(COALESCE(cpu_s, wall_s)) FROM scores "
-                           "WHERE COALESCE(cpu_s, wall_s) IS NOT NULL GROUP BY proxy").fetchall()
+        time = "COALESCE(cpu_s, wall_s)"
+        pooled = db.execute(f"SELECT proxy, AVG({time}) FROM scores WHERE {time} IS NOT NULL GROUP BY proxy").fetchall()
+        by_input = db.execute(f"SELECT proxy, input_spec, AVG({time}) FROM scores WHERE {time} IS NOT NULL "
+                              "GROUP BY proxy, input_spec").fetchall()
         db.close()
     except sqlite3.Error:
         return {}
-    return {p: float(t) for p, t in rows if t is not None}
+    rates: dict[Any, float] = {p: float(t) for p, t in pooled if t is not None}
+    rates.update({(p, spec): float(t) for p, spec, t in by_input if t is not None})
+    return rates

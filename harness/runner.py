@@ -36,7 +36,7 @@ from .protocols.cost import cost_record
 from .protocols.groups import score_groups
 from .protocols.scorecorr import score_correlations
 from .resolve import Resolved, resolve, resolve_oracle
-from .store import ScoreStore, default_path
+from .store import ScoreKey, ScoreStore, default_path
 from nas_harness.leaderboard.render import render
 from nas_harness.leaderboard.schema import OracleRecord, RunResult
 
@@ -86,10 +86,13 @@ class PreparedRun:
     setup: ScoringSetup
     batch: Any = None
 
+    def pending_keys(self, store: ScoreStore) -> dict[ScoreKey, list[str]]:
+        """Architectures still to score under each (member) proxy's store key."""
+        return Engine(self.setup, store).pending(self.resolved.jobs, self.archs)
+
     def pending(self, store: ScoreStore) -> dict[str, int]:
         """Scores still to compute per (member) proxy, given what ``store`` holds."""
-        todo = Engine(self.setup, store).pending(self.resolved.jobs, self.archs)
-        return {key.proxy: len(archs) for key, archs in todo.items()}
+        return {key.proxy: len(archs) for key, archs in self.pending_keys(store).items()}
 
 
 def prepare_run(

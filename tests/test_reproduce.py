@@ -117,3 +117,18 @@ def test_estimate_uses_recorded_cpu_time_spread_over_the_workers(tmp_path, share
     inline = estimate(suite, ReproOptions(n=20, proxies=["params"], executor="inline", shared=shared_dir),
                       store_path=store_path)
     assert inline.seconds == pytest.approx(60 * 0.5)
+
+
+def test_estimate_prefers_the_rate_timed_on_the_same_input(tmp_path, shared_dir):
+    """A batch of 20 CIFAR-100 images is cheaper than 64 CIFAR-10 ones: rates are kept per input."""
+    from nas_harness.reproduce import _store_rates
+    from nas_harness.store import ScoreKey, ScoreRecord, ScoreStore
+
+    store_path = tmp_path / "s.sqlite"
+    with ScoreStore(store_path) as store:
+        for spec, cpu in (("c10(bs=64)", 0.9), ("c100(bs=20)", 0.1)):
+            key = ScoreKey("snip", "1", "h", "nb201", "cifar10", spec, "kaiming_uniform", 42)
+            store.put_many(key, [ScoreRecord(f"a{i}", 1.0, "ok", None, wall_s=cpu, cpu_s=cpu) for i in range(2)])
+    rates = _store_rates(store_path)
+    assert rates[("snip", "c10(bs=64)")] == pytest.approx(0.9) and rates[("snip", "c100(bs=20)")] == pytest.approx(0.1)
+    assert rates["snip"] == pytest.approx(0.5)

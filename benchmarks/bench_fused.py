@@ -19,37 +19,25 @@ import time
 from pathlib import Path
 
 import numpy as np
-import torch
 from rich.console import Console
 from rich.table import Table
 
 from nas_harness.engine import Engine, ProxyJob, ScoringSetup, declared_probes
 from nas_harness.environment import cpu_name
-from nas_harness.host import PluginHost
-from nas_harness.inputs import InputConfig, load_batch
 from nas_harness.store import ScoreStore
+from nb201_workload import add_workload_args, workload
 
 SUITE = "params,flops,synflow,snip,grad_norm,jacob_cov,naswot,wrcor,grasp,fisher"
-SHARED_IMAGES = Path(__file__).resolve().parents[2] / "shared" / "data" / "images" / "cifar10_sample.npz"
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--proxies", default=SUITE)
-    ap.add_argument("--n", type=int, default=100, help="architectures")
-    ap.add_argument("--batch-size", type=int, default=64)
-    ap.add_argument("--threads", type=int, default=1)
-    ap.add_argument("--dataset", default="cifar10")
-    ap.add_argument("--data", type=Path, default=SHARED_IMAGES if SHARED_IMAGES.exists() else None)
-    ap.add_argument("--seed", type=int, default=0, help="seed of the architecture sample")
+    add_workload_args(ap, proxies=SUITE, n=100, n_help="architectures")
     args = ap.parse_args()
 
-    torch.set_num_threads(args.threads)
-    host = PluginHost.discover()
-    space = host.get("space", "nb201").cls()
-    archs = space.sample(args.n, np.random.default_rng(args.seed))
-    batch = load_batch(InputConfig(path=args.data, batch_size=args.batch_size), space.dataset(args.dataset))
-    names = [p.strip() for p in args.proxies.split(",") if p.strip()]
+    w = workload(args)
+    host, space, archs, batch = w.host, w.space, w.archs, w.batch
+    names = w.names
     jobs = [ProxyJob(host.get("proxy", n).cls()) for n in names]
 
     sep_wall = dict.fromkeys(names, 0.0)

@@ -15,40 +15,25 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
-import torch
 from rich.console import Console
 from rich.table import Table
 
 from nas_harness.engine import Engine, ProxyJob, ScoringSetup
-from nas_harness.host import PluginHost
-from nas_harness.inputs import InputConfig, load_batch
 from nas_harness.store import ScoreStore
+from nb201_workload import add_workload_args, workload
 
 DEFAULT = "params,flops,sed,synflow,snip,grad_norm,jacob_cov,naswot"
-SHARED_IMAGES = Path(__file__).resolve().parents[2] / "shared" / "data" / "images" / "cifar10_sample.npz"
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--proxies", default=DEFAULT)
-    ap.add_argument("--n", type=int, default=20, help="architectures per proxy")
-    ap.add_argument("--batch-size", type=int, default=64)
-    ap.add_argument("--threads", type=int, default=1)
-    ap.add_argument("--dataset", default="cifar10")
-    ap.add_argument("--data", type=Path, default=SHARED_IMAGES if SHARED_IMAGES.exists() else None)
-    ap.add_argument("--seed", type=int, default=0, help="seed of the architecture sample")
+    add_workload_args(ap, proxies=DEFAULT, n=20, n_help="architectures per proxy")
     args = ap.parse_args()
 
-    torch.set_num_threads(args.threads)
-    host = PluginHost.discover()
-    space = host.get("space", "nb201").cls()
-    archs = space.sample(args.n, np.random.default_rng(args.seed))
-    batch = load_batch(
-        InputConfig(path=args.data, batch_size=args.batch_size), space.dataset(args.dataset)
-    )
+    w = workload(args)
+    host, space, archs, batch = w.host, w.space, w.archs, w.batch
     rows = []
-    for name in [p.strip() for p in args.proxies.split(",") if p.strip()]:
+    for name in w.names:
         info = host.get("proxy", name)
         job = ProxyJob(info.cls())
         with tempfile.TemporaryDirectory() as tmp:

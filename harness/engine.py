@@ -12,7 +12,7 @@ import hashlib
 import json
 import math
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Callable, Sequence
 
 import numpy as np
@@ -246,11 +246,45 @@ def model_factory(setup: ScoringSetup, arch: str):
 
 
 def score_arch(setup: ScoringSetup, arch: str, jobs: Sequence[ProxyJob]) -> list[tuple[ScoreKey, ScoreRecord]]:
-    """Every job's record for one architecture; pure (no store, no I/O), so it runs in any worker."""
+    """Every job's record for one architecture; pure (no store, no I/O), so it runs in any worker.
+
+    A shared pass runs when the first of its proxies asks for it; its time is then split equally
+    among the proxies that declared a probe of it, so each record's time is that proxy's share of
+    the fused work (the sum over the jobs is the time spent), not an accident of job order.
+    """
+    from .probes import pass_costs
+
     needs = frozenset().union(*(j.needs for j in jobs))
     ctx = arch_context(setup, arch, needs)
     ctx.plan = declared_probes(jobs)  # one forward/backward serves every proxy's probes
-    return [(setup.key(job), _timed(arch, lambda: job.proxy.score(ctx))) for job in jobs]
+    records, triggered = [], []
+    for job in jobs:
+        ran_before = len(pass_costs(ctx))
+        records.append(_timed(arch, lambda: job.proxy.score(ctx)))
+        triggered.append(pass_costs(ctx)[ran_before:])
+    return [(setup.key(job), rec) for job, rec in zip(jobs, _share_pass_costs(jobs, records, triggered))]
+
+
+def _share_pass_costs(jobs: Sequence[ProxyJob], records: list[ScoreRecord], triggered: list[list]) -> list[ScoreRecord]:
+    wall = [r.wall_s or 0.0 for r in records]
+    cpu = [r.cpu_s or 0.0 for r in records]
+    keys = [_pass_keys(job) for job in jobs]
+    for i, costs in enumerate(triggered):
+        for cost in costs:
+            sharers = sorted({i} | {j for j, k in enumerate(keys) if cost.key in k})
+            wall[i] -= cost.wall_s
+            cpu[i] -= cost.cpu_s
+            for j in sharers:
+                wall[j] += cost.wall_s / len(sharers)
+                cpu[j] += cost.cpu_s / len(sharers)
+    return [replace(r, wall_s=max(w, 0.0), cpu_s=max(c, 0.0)) for r, w, c in zip(records, wall, cpu)]
+
+
+def _pass_keys(job: ProxyJob) -> set:
+    try:
+        return {p.pass_key for p in job.proxy.probes()}
+    except Exception:  # noqa: BLE001 - as in declared_probes: a failing declaration shares nothing
+        return set()
 
 
 def declared_probes(jobs: Sequence[ProxyJob]) -> tuple:

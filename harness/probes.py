@@ -27,6 +27,7 @@ every probe's failure, as it would have been for each proxy alone.
 from __future__ import annotations
 
 import contextlib
+import time
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import Any, Callable, Hashable, Iterator, Literal, Union
@@ -263,6 +264,20 @@ class Tap(OnBatchPass):
 # --------------------------------------------------------------------------- reading probes
 
 _RESULTS = ("probes", "results")  # ctx.shared key of the {probe: outcome} dict
+_COSTS = ("probes", "costs")  # ctx.shared key of the list of PassCost, in the order passes ran
+
+
+@dataclass(frozen=True)
+class PassCost:
+    """What one shared pass cost: the proxies that share it split it (``engine.score_arch``)."""
+
+    key: Hashable
+    wall_s: float
+    cpu_s: float
+
+
+def pass_costs(ctx: ScoreContext) -> list[PassCost]:
+    return ctx.shared(_COSTS, list)
 
 
 @dataclass(frozen=True)
@@ -288,7 +303,9 @@ def probe(ctx: ScoreContext, spec: Probe) -> Any:
             if isinstance(p, Probe) and p != spec and p not in results and p.pass_key == key
         ]
         root = {p: next((q for q in group if q != p and p.served_by(q)), p) for p in group}
+        t0, c0 = time.perf_counter(), time.process_time()
         outcomes = key.run(ctx, list(dict.fromkeys(root.values())))  # type: ignore[attr-defined]
+        pass_costs(ctx).append(PassCost(key, time.perf_counter() - t0, time.process_time() - c0))
         for p, q in root.items():
             out = outcomes[q]
             results[p] = out if p == q or isinstance(out, _Failed) else _outcome(lambda p=p, out=out: p.derive(out))

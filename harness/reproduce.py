@@ -596,8 +596,8 @@ def _rate_kind(host: PluginHost, name: str) -> str:
 
 def _store_rates(path: Path) -> dict[Any, float]:
     """Mean recorded CPU seconds per arch, by (proxy, input spec) and by proxy (all settings
-    pooled); wall seconds for rows without CPU time. A fused pass books its time on one of its
-    proxies, so a proxy's rate is only meaningful summed with the proxies it shares passes with."""
+    pooled); wall seconds for rows without CPU time. A fused pass's time is split among the
+    proxies that shared it, so a rate depends on the company the proxy was scored in."""
     import sqlite3
 
     if not Path(path).is_file():

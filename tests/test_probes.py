@@ -277,6 +277,24 @@ def test_score_arch_plans_every_declared_probe(nb201):
     assert all(r.status == "ok" for _, r in records)
 
 
+def test_a_shared_pass_is_booked_in_equal_shares_on_the_proxies_sharing_it(nb201):
+    """The first proxy to ask runs the pass; the time must not all land on that proxy (it did:
+    acor carried the whole WRCor pass and rcor/wrcor read ~0 s), and none may be lost."""
+    import time
+
+    host, space, batch = nb201
+    names = ("acor", "rcor", "wrcor", "params")
+    jobs = [ProxyJob(host.get("proxy", n).cls()) for n in names]
+    setup = ScoringSetup(space=space, dataset="cifar10", batch=batch, input_spec=batch.spec)
+    t0 = time.perf_counter()
+    records = dict(zip(names, (r for _, r in score_arch(setup, ARCHS[0], jobs))))
+    total = time.perf_counter() - t0
+    shared = [records[n].wall_s for n in ("acor", "rcor", "wrcor")]
+    assert min(shared) > 0.3 * max(shared)
+    assert sum(r.wall_s for r in records.values()) <= total
+    assert all(r.cpu_s is not None and r.cpu_s >= 0 for r in records.values())
+
+
 class HoldsItsTensor(Tap):
     """A tap whose gradient callback holds the tensor it is registered on (as fisher's does)."""
 

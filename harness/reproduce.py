@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -35,6 +34,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from .api import Combinator, HarnessError, Needs
+from .executors.limits import default_workers
 from .host import PluginHost
 from .paper_values import (
     RANKSA_T1,
@@ -131,8 +131,9 @@ NOTE_C100_IMAGES = "only 20 real CIFAR-100 images: batch 20 instead of 64"
 NOTE_IN16_IMAGES = "ImageNet16-120 stand-in images (one ImageNet photo per class), not the real set"
 
 
-def _input(options: ReproOptions, dataset: str, batch_size: int = 64) -> tuple[dict[str, Any], tuple[str, ...]]:
-    """Input config and data notes for a dataset (the same settings as the anchor run)."""
+def dataset_input(options: ReproOptions, dataset: str, batch_size: int = 64) -> tuple[dict[str, Any], tuple[str, ...]]:
+    """Input config and data notes for a dataset (the same settings as the anchor run); the one
+    place that knows which images each dataset has here and how many (CIFAR-100: 20)."""
     if dataset == "cifar10":
         return {"path": str(_require(options, "c10")), "split": "train", "batch_size": batch_size, "seed": 42}, (NOTE_C10_IMAGES,)
     if dataset == "cifar100":
@@ -144,7 +145,7 @@ def _base(options: ReproOptions, dataset: str, proxies: list[str], *, sample: di
           batch_size: int = 64, init: str = "kaiming_uniform", seed: int = 42,
           valacc: bool = False) -> tuple[dict[str, Any], tuple[str, ...], tuple[str, ...]]:
     truth = _require(options, "truth")
-    inp, data_notes = _input(options, dataset, batch_size)
+    inp, data_notes = dataset_input(options, dataset, batch_size)
     if options.n is not None:
         sample = {**sample, "take": options.n}
     cfg: dict[str, Any] = {
@@ -559,7 +560,7 @@ def estimate(suite: Suite, options: ReproOptions, *, store_path: Path | None = N
     not inflate the estimate."""
     host = host or PluginHost.discover()
     est = Estimate()
-    est.workers = 1 if options.executor == "inline" else (options.workers or os.cpu_count() or 1)
+    est.workers = 1 if options.executor == "inline" else (options.workers or default_workers())
     try:
         _, to_run = row_plan(suite, options, host)
         plans = suite.plan(options, to_run) if to_run else []
@@ -573,7 +574,7 @@ def estimate(suite: Suite, options: ReproOptions, *, store_path: Path | None = N
                 for job in prep.resolved.jobs:
                     for member in (job.members or (job,)):
                         est.scores_total += len(prep.archs)
-                for key, archs in prep.pending_keys(store).items():
+                for key, archs in prep.pending(store).items():
                     proxy, count = key.proxy, len(archs)
                     # the same input (batch size, image size) when timed, else any input
                     rate = rates.get((proxy, key.input_spec)) or rates.get(proxy) or _FALLBACK_S[_rate_kind(host, proxy)]

@@ -86,13 +86,9 @@ class PreparedRun:
     setup: ScoringSetup
     batch: Any = None
 
-    def pending_keys(self, store: ScoreStore) -> dict[ScoreKey, list[str]]:
+    def pending(self, store: ScoreStore) -> dict[ScoreKey, list[str]]:
         """Architectures still to score under each (member) proxy's store key."""
         return Engine(self.setup, store).pending(self.resolved.jobs, self.archs)
-
-    def pending(self, store: ScoreStore) -> dict[str, int]:
-        """Scores still to compute per (member) proxy, given what ``store`` holds."""
-        return {key.proxy: len(archs) for key, archs in self.pending_keys(store).items()}
 
 
 def prepare_run(

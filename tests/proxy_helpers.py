@@ -7,7 +7,17 @@ from typing import Callable
 import torch
 from torch import nn
 
-from nas_harness.api import DatasetInfo, ScoreContext
+from nas_harness.api import BuiltModel, DatasetInfo, ScoreContext
+
+
+def declared(model: nn.Module) -> BuiltModel:
+    """A hand-made test model with the parts a space would declare, found by the test models'
+    own convention: ``cells`` (a ModuleList of blocks in forward order) and ``lastact`` or
+    ``features`` (the module whose output is the feature map before the head)."""
+    cells = getattr(model, "cells", None)
+    features = getattr(model, "lastact", None) or getattr(model, "features", None)
+    return BuiltModel(module=model, cells=tuple(cells) if cells is not None else (),
+                      features=features if isinstance(features, nn.Module) else None)
 
 
 def make_ctx(
@@ -32,7 +42,7 @@ def make_ctx(
         if calls is not None:
             calls.append(bn)
         torch.manual_seed(seed)
-        return make_model(bn)
+        return declared(make_model(bn))
 
     return ScoreContext(
         arch="toy",

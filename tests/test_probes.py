@@ -24,7 +24,7 @@ from nas_harness.plugins.proxies.grad_norm import GradNorm
 from nas_harness.plugins.proxies.naswot import Naswot, ReluCodeKernel
 from nas_harness.plugins.proxies.snip import Snip
 from nas_harness.plugins.proxies.wrcor import ACor, RCor, ResponseUnits
-from nas_harness.probes import CE, BatchPass, ParamGrads, PristineModel, Tap, probe
+from nas_harness.api.probes import CE, BatchPass, ParamGrads, PristineModel, Tap, probe
 from nas_harness.store import ScoreStore
 
 SUITE = ["params", "flops", "synflow", "snip", "grad_norm", "jacob_cov", "naswot", "wrcor", "grasp", "fisher"]
@@ -50,14 +50,14 @@ class CountingSpace:
 
     def build_model(self, arch, dataset, *, bn=True):
         self.builds.append(bn)
-        model = self._space.build_model(arch, dataset, bn=bn)
+        built = self._space.build_model(arch, dataset, bn=bn)
 
         def count(module, args):
             if args and isinstance(args[0], torch.Tensor) and args[0].shape[0] == self._n:
                 self.batch_forwards += 1
 
-        model.register_forward_pre_hook(count)
-        return model
+        built.module.register_forward_pre_hook(count)
+        return built
 
 
 @pytest.fixture(autouse=True, scope="module")

@@ -10,8 +10,9 @@ import pytest
 import torch
 from torch import nn
 
-from nas_harness.api import DatasetInfo, ProxyFailure, ScoreContext
+from nas_harness.api import BuiltModel, DatasetInfo, NotApplicable, ProxyFailure, ScoreContext
 from nas_harness.plugins.proxies import wrcor as W
+from proxy_helpers import declared
 from nas_harness.plugins.proxies.wrcor import ACor, RCor, RCorConfig, WRCor, WRCorConfig, layer_weights
 
 DS = DatasetInfo("tiny", 3, (4,))
@@ -20,7 +21,7 @@ DS = DatasetInfo("tiny", 3, (4,))
 def make_ctx(factory, x, y) -> ScoreContext:
     def build(bn: bool = True):
         torch.manual_seed(0)
-        return factory()
+        return declared(factory())
 
     return ScoreContext(arch="a", space="tiny", dataset=DS, seed=0, inputs=x, targets=y, _model_factory=build)
 
@@ -276,7 +277,7 @@ def test_unit_reading_makes_every_unit_a_layer():
     assert r.weights[7] == 64.0
 
 
-def test_block_attrs_names_the_block_list():
+def test_the_declared_cells_are_the_layers_and_without_them_weighting_is_not_applicable():
     class Stages(nn.Module):
         def __init__(self):
             super().__init__()
@@ -290,10 +291,17 @@ def test_block_attrs_names_the_block_list():
             return self.head(x)
 
     torch.manual_seed(7)
-    ctx = make_ctx(Stages, torch.randn(16, 4), torch.randint(0, 3, (16,)))
-    with pytest.raises(ProxyFailure, match="nn.ModuleList"):
-        WRCor().score(ctx)
-    r = WRCor(WRCorConfig(block_attrs=("stages",))).analyse(ctx)
+    x, y = torch.randn(16, 4), torch.randint(0, 3, (16,))
+    with pytest.raises(NotApplicable, match="declare no cells"):
+        WRCor().score(make_ctx(Stages, x, y))
+
+    def with_stages(bn: bool = True):
+        torch.manual_seed(0)
+        model = Stages()
+        return BuiltModel(module=model, cells=tuple(model.stages))
+
+    ctx = ScoreContext(arch="a", space="tiny", dataset=DS, seed=0, inputs=x, targets=y, _model_factory=with_stages)
+    r = WRCor().analyse(ctx)
     assert [(u.name, u.layer) for u in r.units] == [("stages.0.1", 1), ("stages.1.1", 2)]
 
 
@@ -302,7 +310,7 @@ def test_unweighted_scores_need_no_block_list():
     net = lambda: nn.Sequential(nn.Linear(4, 6), nn.ReLU(), nn.Linear(6, 6), nn.ReLU(), nn.Linear(6, 3))  # noqa: E731
     ctx = make_ctx(net, torch.randn(12, 4), torch.randint(0, 3, (12,)))
     assert math.isfinite(RCor().score(ctx)) and math.isfinite(ACor().score(ctx))
-    with pytest.raises(ProxyFailure, match="layer='unit'"):
+    with pytest.raises(NotApplicable, match="layer='unit'"):
         WRCor().score(ctx)
     assert math.isfinite(WRCor(WRCorConfig(layer="unit")).score(ctx))
 

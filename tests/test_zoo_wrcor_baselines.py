@@ -14,9 +14,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from nas_harness.api import DatasetInfo, Needs, ProxyFailure, ScoreContext
+from nas_harness.api import DatasetInfo, Needs, NotApplicable, ProxyFailure, ScoreContext
 from nas_harness.host import _invalid
 from nas_harness.plugins.proxies import bundle_entropy as be
+from proxy_helpers import declared
 from nas_harness.plugins.proxies import perturbation as pt
 from nas_harness.plugins.proxies import signal_propagation as sp
 
@@ -62,6 +63,7 @@ class LinearConvNet(nn.Module):
     def __init__(self):
         super().__init__()
         self.conv = nn.Conv2d(C_IN, 2, 3, padding=1, bias=False)
+        self.features = self.conv  # the feature map before the head is the conv's output
         self.global_pooling = nn.AdaptiveAvgPool2d(1)
         self.classifier = nn.Linear(2, K)
 
@@ -81,7 +83,7 @@ def context(make, seed: int = 3) -> ScoreContext:
 
     def factory(*, bn: bool = True):
         torch.manual_seed(seed)
-        return make(bn)
+        return declared(make(bn))
 
     return ScoreContext(
         arch="tiny", space="tiny", dataset=DATASET, seed=seed, inputs=x, targets=y,
@@ -251,8 +253,8 @@ def test_phi_of_a_linear_feature_map_by_direct_convolution():
     d = F.conv2d(eps.double(), model.conv.weight.detach().double(), padding=1).reshape(N, -1)
     l1 = math.log(float(d.abs().sum(dim=1).mean()))
     fro = math.log(float(d.pow(2).sum(dim=1).sqrt().mean()))
-    assert pt.phi_value(model, x, eps, alpha, "l1") == pytest.approx(l1, rel=1e-5)
-    assert pt.phi_value(model, x, eps, alpha, "fro") == pytest.approx(fro, rel=1e-5)
+    assert pt.phi_value(declared(model), x, eps, alpha, "l1") == pytest.approx(l1, rel=1e-5)
+    assert pt.phi_value(declared(model), x, eps, alpha, "fro") == pytest.approx(fro, rel=1e-5)
 
 
 def test_phi_uses_a_bn_free_model_and_is_log_homogeneous():
@@ -284,7 +286,7 @@ def test_phi_fails_when_features_ignore_the_input():
 
     with pytest.raises(ProxyFailure):
         pt.Phi().score(context(dead))
-    with pytest.raises(ProxyFailure):  # no global pooling module
+    with pytest.raises(NotApplicable):  # no declared feature map
         pt.Phi().score(context(lambda bn: nn.Sequential(nn.Flatten(), nn.Linear(C_IN * HW * HW, K))))
 
 
@@ -378,5 +380,5 @@ def test_bndl_ent_proxy_extremes_and_layers():
     label_entropy = float(-(p * p.log()).sum())
     assert proxy.score(context(collapsed)) == pytest.approx(label_entropy)
     assert proxy.score(context(collapsed)) > proxy.score(ctx)  # more conflicts = worse = higher value
-    with pytest.raises(ProxyFailure):
-        proxy.score(context(lambda bn: LinearConvNet()))  # no block list
+    with pytest.raises(NotApplicable):
+        proxy.score(context(lambda bn: LinearConvNet()))  # its space declares no cells

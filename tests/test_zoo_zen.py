@@ -28,12 +28,13 @@ class ZenNet(nn.Module):
         self.bn1 = nn.BatchNorm2d(WIDTH)
         self.conv2 = nn.Conv2d(WIDTH, WIDTH, 3, padding=1, bias=False)
         self.bn2 = nn.BatchNorm2d(WIDTH)
+        self.lastact = nn.ReLU()  # the feature map before the head (BuiltModel.features)
         self.pool = nn.AdaptiveAvgPool2d(1)
         self.fc = nn.Linear(WIDTH, 2)
 
     def forward(self, x):
         x = F.relu(self.bn1(self.conv1(x)))
-        x = F.relu(self.bn2(self.conv2(x)))
+        x = self.lastact(self.bn2(self.conv2(x)))
         return self.fc(torch.flatten(self.pool(x), 1))
 
 
@@ -100,11 +101,11 @@ def test_gaussian_init_ignores_the_engine_init_but_not_the_seed():
         factory = c._model_factory
 
         def build(bn: bool = True):
-            model = factory(bn=bn)
+            built = factory(bn=bn)
             torch.manual_seed(init_seed)
-            for p in model.parameters():
+            for p in built.module.parameters():
                 nn.init.uniform_(p, -3, 3)
-            return model
+            return built
 
         c._model_factory = build
         return c
@@ -135,7 +136,7 @@ def test_dead_branch_batchnorm_is_left_out():
         def forward(self, x):
             x = F.relu(self.bn1(self.conv1(x)))
             dead = self.bn_dead(self.conv_dead(x * 0))
-            x = F.relu(self.bn2(self.conv2(x)) + dead)
+            x = self.lastact(self.bn2(self.conv2(x)) + dead)
             return self.fc(torch.flatten(self.pool(x), 1))
 
     cfg = ZenConfig(batch_size=4, gaussian_init=False)
@@ -146,7 +147,7 @@ def test_dead_branch_batchnorm_is_left_out():
 def test_constant_features_fail():
     class Dead(ZenNet):
         def forward(self, x):
-            return self.fc(torch.flatten(self.pool(torch.zeros_like(self.conv1(x))), 1))
+            return self.fc(torch.flatten(self.pool(self.lastact(torch.zeros_like(self.conv1(x)))), 1))
 
     c = make_ctx(lambda bn: Dead(bn), input_shape=(C_IN, HW, HW), num_classes=2)
     with pytest.raises(ProxyFailure):

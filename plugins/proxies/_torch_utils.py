@@ -1,6 +1,6 @@
 """What several torch proxies share: one place for each concept.
 
-The basic helpers live in the plugin contract ``nas_harness.probes`` and are re-exported here:
+The basic helpers live in the plugin contract ``nas_harness.api.probes`` and are re-exported here:
 
 * ``PRUNABLE`` / ``prunable_layers``: the layers whose weights the saliency proxies sum over
   (``nn.Conv2d`` and ``nn.Linear``, as in zero-cost-nas's ``get_layer_metric_array``).
@@ -27,7 +27,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from nas_harness.api import ScoreContext
-from nas_harness.probes import (  # noqa: F401 - re-exported for the proxies
+from nas_harness.api.probes import (  # noqa: F401 - re-exported for the proxies
     DTYPES,
     PRUNABLE,
     FloatName,

@@ -29,7 +29,6 @@ from torch import nn
 from nas_harness.api import Needs, PluginConfig, Proxy, ProxyFailure, ScoreContext, hookimpl
 
 from ._torch_utils import batch
-from .wrcor import _find_blocks
 
 
 def bundles_float_equality(a: torch.Tensor, w_max: float, lr: float) -> torch.Tensor:
@@ -88,8 +87,6 @@ class BndlEntConfig(PluginConfig):
     """Learning rate in the float32 equality test w_max - lr * a / N (WRCor code: 1e-3)."""
     gamma: float | None = Field(None, ge=0)
     """Tolerance ||a_i - a_j||_inf <= gamma; None (default): the authors' float32 equality test."""
-    block_attrs: tuple[str, ...] = ("cells", "layers", "block_list")
-    """Names of the model's top-level block list whose outputs are the layers a^l (as WRCor code)."""
     train_mode_bn: bool = False
     """BatchNorm with batch statistics; default False: inference mode, as both codes."""
 
@@ -102,11 +99,10 @@ class BndlEnt(Proxy):
 
     Choices:
 
-    * **Layers.** The outputs of the blocks of the model's top-level block list (the first of
-      ``block_attrs`` that is an ``nn.ModuleList``/``nn.Sequential``; NB201: its 15 cells and 2
-      residual reduction blocks), as the WRCor code; Peer et al. take every layer / residual
-      block output except the logits. A model without such a list fails with a reason. A block
-      called several times contributes each call.
+    * **Layers.** The outputs of the cells/blocks the space declares (``BuiltModel.cells``;
+      NB201: its 15 cells and 2 residual reduction blocks), as the WRCor code; Peer et al. take
+      every layer / residual block output except the logits. On a space whose models declare no
+      cells the proxy is not applicable. A block called several times contributes each call.
     * **Equality.** By default the authors' test: rows equal after float32(w_max - lr * a / N),
       with w_max the largest |parameter| of the model (1.0 at init for NB201: BN weights),
       lr = 1e-3 and N the batch size. Components further apart than one float32 spacing at
@@ -139,17 +135,12 @@ class BndlEnt(Proxy):
     def layer_entropies(self, ctx: ScoreContext) -> list[float]:
         x, y = batch(ctx, labels=True)
         c = self.config
-        model = ctx.build_model(bn=True)
-        attr = _find_blocks(model, c.block_attrs)
-        if attr is None:
-            raise ProxyFailure(
-                f"no top-level nn.ModuleList/nn.Sequential named one of {c.block_attrs} holds the "
-                f"blocks of {type(model).__name__}; set block_attrs"
-            )
+        built = ctx.build(bn=True)
+        model = built.module
         outputs: list[torch.Tensor] = []
         handles = [
             block.register_forward_hook(lambda module, args, out: outputs.append(out.detach()))
-            for block in getattr(model, attr)
+            for block in built.require_cells(self.name)
         ]
         model.train(c.train_mode_bn)
         try:
@@ -159,7 +150,7 @@ class BndlEnt(Proxy):
             for h in handles:
                 h.remove()
         if not outputs:
-            raise ProxyFailure(f"no block of {attr} ran in the forward pass")
+            raise ProxyFailure("no declared cell ran in the forward pass")
         w_max = max_abs_parameter(model)
         entropies = []
         for a in outputs:

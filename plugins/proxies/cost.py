@@ -13,7 +13,7 @@ import torch
 from torch import nn
 
 from nas_harness.api import Needs, PluginConfig, Proxy, ScoreContext, hookimpl
-from nas_harness.probes import PristineModel, probe
+from nas_harness.api.probes import PristineModel, probe
 
 from ._torch_utils import prunable_layers
 

@@ -35,7 +35,7 @@ from typing import Literal
 import torch
 
 from nas_harness.api import Needs, PluginConfig, Proxy, ProxyFailure, ScoreContext, hookimpl
-from nas_harness.probes import InputGrads, probe
+from nas_harness.api.probes import InputGrads, probe
 
 
 class EPENASConfig(PluginConfig):

@@ -41,7 +41,7 @@ import torch
 from torch import nn
 
 from nas_harness.api import Needs, PluginConfig, Proxy, ProxyFailure, ScoreContext, hookimpl
-from nas_harness.probes import CE, FloatName, Objective, Tap, TapHooks, probe
+from nas_harness.api.probes import CE, FloatName, Objective, Tap, TapHooks, probe
 
 Saliency = dict[str, tuple[torch.Tensor, int]]
 

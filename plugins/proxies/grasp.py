@@ -30,7 +30,7 @@ Choices:
 from __future__ import annotations
 
 from nas_harness.api import Needs, PluginConfig, Proxy, ProxyFailure, ScoreContext, hookimpl
-from nas_harness.probes import CrossEntropy, GradHessianProduct, probe
+from nas_harness.api.probes import CrossEntropy, GradHessianProduct, probe
 
 
 class GraSPConfig(PluginConfig):

@@ -12,7 +12,7 @@ import numpy as np
 from pydantic import Field
 
 from nas_harness.api import Needs, PluginConfig, Proxy, ProxyFailure, ScoreContext, hookimpl
-from nas_harness.probes import InputGrads, probe
+from nas_harness.api.probes import InputGrads, probe
 
 from ._torch_utils import batch
 

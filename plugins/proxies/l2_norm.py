@@ -20,7 +20,7 @@ import torch
 from torch import nn
 
 from nas_harness.api import Needs, PluginConfig, Proxy, ScoreContext, hookimpl
-from nas_harness.probes import PristineModel, probe
+from nas_harness.api.probes import PristineModel, probe
 
 
 class L2NormConfig(PluginConfig):

@@ -14,7 +14,7 @@ from torch import nn
 from nas_harness.api import Needs, PluginConfig, Proxy, ProxyFailure, ScoreContext, hookimpl
 
 from ._torch_utils import batch, seeded
-from .wrcor import sample_correlation
+from nas_harness.api.probes import sample_correlation
 
 
 class MeCoConfig(PluginConfig):

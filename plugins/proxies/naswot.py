@@ -14,7 +14,7 @@ import torch
 from torch import nn
 
 from nas_harness.api import Needs, PluginConfig, Proxy, ProxyFailure, ScoreContext, hookimpl
-from nas_harness.probes import FloatName, Objective, Tap, TapHooks, probe
+from nas_harness.api.probes import FloatName, Objective, Tap, TapHooks, probe
 
 from ._torch_utils import batch
 

@@ -23,41 +23,11 @@ import torch
 from pydantic import Field
 from torch import nn
 
-from nas_harness.api import Needs, PluginConfig, Proxy, ProxyFailure, ScoreContext, hookimpl
+from nas_harness.api import BuiltModel, Needs, PluginConfig, Proxy, ProxyFailure, ScoreContext, hookimpl
+
+from nas_harness.api.model import feature_map
 
 from ._torch_utils import batch
-
-
-def _is_global_pool(module: nn.Module) -> bool:
-    if not isinstance(module, (nn.AdaptiveAvgPool2d, nn.AdaptiveMaxPool2d)):
-        return False
-    size = module.output_size
-    return all(s == 1 for s in (size if isinstance(size, tuple) else (size,)))
-
-
-def pre_gap_features(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
-    """The input of the last global pooling module (adaptive pooling to 1x1) run by ``model(x)``.
-
-    For NB201 this is the output of ``lastact`` (BN + ReLU), the WRCor code's ``pre_GAP``
-    tensor. A model that pools with a functional call instead of a module is not supported.
-    """
-    seen: list[torch.Tensor] = []
-    handles = [
-        m.register_forward_pre_hook(lambda module, args: seen.append(args[0]))
-        for m in model.modules()
-        if _is_global_pool(m)
-    ]
-    try:
-        model(x)
-    finally:
-        for h in handles:
-            h.remove()
-    if not seen:
-        raise ProxyFailure(
-            "no global pooling module (nn.AdaptiveAvgPool2d/AdaptiveMaxPool2d to 1x1) ran in the "
-            "forward pass, so the feature map before global pooling is unknown"
-        )
-    return seen[-1]
 
 
 def gaussian(shape: tuple[int, ...], generator: torch.Generator) -> torch.Tensor:
@@ -67,11 +37,12 @@ def gaussian(shape: tuple[int, ...], generator: torch.Generator) -> torch.Tensor
 # --------------------------------------------------------------------------- Phi
 
 
-def phi_value(model: nn.Module, x: torch.Tensor, eps: torch.Tensor, alpha: float, norm: str) -> float:
-    """log( mean_n || f(x_n + alpha eps_n) - f(x_n) || / alpha ), norms per sample, in float64."""
+def phi_value(built: BuiltModel, x: torch.Tensor, eps: torch.Tensor, alpha: float, norm: str) -> float:
+    """log( mean_n || f(x_n + alpha eps_n) - f(x_n) || / alpha ), norms per sample, in float64;
+    f = the feature map before the head (``BuiltModel.features``)."""
     with torch.no_grad():
-        f0 = pre_gap_features(model, x)
-        f1 = pre_gap_features(model, x + alpha * eps)
+        f0 = feature_map(built, x, "phi")
+        f1 = feature_map(built, x + alpha * eps, "phi")
     d = (f1 - f0).reshape(x.shape[0], -1).to(torch.float64)
     per_sample = d.abs().sum(dim=1) if norm == "l1" else torch.linalg.vector_norm(d, dim=1)
     delta = float(per_sample.mean()) / alpha
@@ -140,13 +111,13 @@ class Phi(Proxy):
 
     def score(self, ctx: ScoreContext) -> float:
         c = self.config
-        model = ctx.build_model(bn=c.bn)
-        model.train()  # only matters with BN: batch statistics
+        built = ctx.build(bn=c.bn)
+        built.module.train()  # only matters with BN: batch statistics
         gen = torch.Generator().manual_seed(ctx.seed)
         shape = (c.batch_size, *ctx.dataset.input_shape)
         x = gaussian(shape, gen).to(ctx.device)
         eps = gaussian(shape, gen).to(ctx.device)
-        return phi_value(model, x, eps, c.alpha, c.norm)
+        return phi_value(built, x, eps, c.alpha, c.norm)
 
 
 # --------------------------------------------------------------------------- BT
@@ -227,14 +198,14 @@ class BT(Proxy):
     def score(self, ctx: ScoreContext) -> float:
         c = self.config
         x, _ = batch(ctx, labels=False)
-        model = ctx.build_model(bn=True)
-        model.train()
+        built = ctx.build(bn=True)
+        built.module.train()
         gen = torch.Generator().manual_seed(ctx.seed)  # noise drawn on the CPU: the same on any device
         e1 = gaussian(tuple(x.shape), gen).to(x.device)
         e2 = gaussian(tuple(x.shape), gen).to(x.device)
         with torch.no_grad():
-            z1 = pre_gap_features(model, x + c.alpha * e1)
-            z2 = pre_gap_features(model, x + c.alpha * e2)
+            z1 = feature_map(built, x + c.alpha * e1, "bt")
+            z2 = feature_map(built, x + c.alpha * e2, "bt")
         return -barlow_twins_loss(z1, z2, c.lambd, c.eps)
 
 

@@ -34,14 +34,13 @@ Choices where the paper is silent or ambiguous (each one is a config field where
   ReLU (NB201's ``lastact``) contributes its true pre-activation. The official forward hook
   reads the input after an in-place ReLU has overwritten it, i.e. the post-activation, for that
   one unit; we follow the paper there.
-* **Layer** (``layer``). ``"block"`` (default, the official reading): the model has a block list,
-  the first of ``block_attrs`` (default ``cells``, ``layers``, ``block_list``, as in the
-  official code) that is a direct child ``nn.ModuleList``/``nn.Sequential``. A unit inside block
-  i (found from its module name ``<attr>.<i>.``) has layer l = i + 1. A unit outside the block
-  list belongs to the next block to run: before the first block it joins layer 1 (a stem);
+* **Layer** (``layer``). ``"block"`` (default, the official reading): the cells/blocks the space
+  declares (``BuiltModel.cells``, in forward order; NB201: its 15 cells and 2 reduction blocks,
+  the official code's ``cells`` list). A unit inside block i has layer l = i + 1. A unit outside
+  the blocks belongs to the next block to run: before the first block it joins layer 1 (a stem);
   after the last block has started it gets layer n + 1 (NB201's ``lastact``, weight 2^n in the
-  official code). So a third-party space only needs to keep its cells/blocks, in forward order,
-  in a top-level ``nn.ModuleList`` named ``cells`` (or name it in ``block_attrs``).
+  official code). A space whose models declare no cells gets the weighted proxies reported
+  "not applicable" (unweighted scores need no layers).
   ``"unit"``: every unit is its own layer, l = 1..L in forward execution order (the literal
   reading of "L layers"; with 2^l weights the top few units dominate). Unweighted scores do not
   need layers and work on any model.
@@ -80,8 +79,8 @@ from typing import Literal
 import torch
 from torch import nn
 
-from nas_harness.api import Needs, PluginConfig, Proxy, ProxyFailure, ScoreContext, hookimpl
-from nas_harness.probes import CE, FloatName, Objective, Tap, TapHooks, probe
+from nas_harness.api import Needs, NotApplicable, PluginConfig, Proxy, ProxyFailure, ScoreContext, hookimpl
+from nas_harness.api.probes import CE, FloatName, Objective, Tap, TapHooks, probe, sample_correlation
 
 Weighting = Literal["none", "linear", "quad", "expb2t", "expt2b"]
 
@@ -93,8 +92,6 @@ class RCorConfig(PluginConfig):
     """Layer weights: none | linear (l) | quad (l^2) | expb2t (2^(l-1), WRCor) | expt2b (2^(L-l))."""
     layer: Literal["block", "unit"] = "block"
     """What a layer is: the index of the block (cell) holding the unit (official code), or each unit."""
-    block_attrs: tuple[str, ...] = ("cells", "layers", "block_list")
-    """Names of the top-level block list to look for, in order (official: cells, layers, block_list)."""
     activation_types: tuple[str, ...] = ("ReLU",)
     """Class names of the activation modules whose calls are units."""
     nan_policy: Literal["skip", "fail"] = "skip"
@@ -136,23 +133,6 @@ class ResponseCorrelation:
     notes: list[str] = field(default_factory=list)
 
 
-def sample_correlation(x: torch.Tensor, precision: str = "float64") -> torch.Tensor:
-    """Pearson correlation between the rows (samples) of ``x`` flattened per sample.
-
-    Same definition as ``numpy.corrcoef``: NaN where a sample's values are all equal. With
-    ``precision="float64"`` everything is computed in float64 (as NumPy does); with
-    ``"input"`` the centring and the Gram matrix use ``x``'s own dtype (about 3x faster for
-    float32, relative error ~1e-7) and the normalisation is float64. The result is float64.
-    """
-    a = x.detach().reshape(x.shape[0], -1)
-    if precision == "float64":
-        a = a.to(torch.float64)
-    a = a - a.mean(dim=1, keepdim=True)
-    gram = (a @ a.T).to(torch.float64)
-    std = torch.sqrt(torch.diagonal(gram))
-    return (gram / std[:, None] / std[None, :]).clamp_(-1.0, 1.0)
-
-
 def layer_weights(layers: list[int], weighting: str) -> dict[int, float]:
     """Weight of each layer index (1-based) under a weighting scheme; L = max(layers)."""
     top = max(layers)
@@ -166,15 +146,6 @@ def layer_weights(layers: list[int], weighting: str) -> dict[int, float]:
     return {l: rule(l) for l in sorted(set(layers))}
 
 
-def _find_blocks(model: nn.Module, attrs: tuple[str, ...]) -> str | None:
-    """Name of the first direct child in ``attrs`` that is a ModuleList/Sequential of blocks."""
-    children = dict(model.named_children())
-    for attr in attrs:
-        if isinstance(children.get(attr), (nn.ModuleList, nn.Sequential)):
-            return attr
-    return None
-
-
 @dataclass(frozen=True)
 class ResponseUnits(Tap):
     """The units of the batch pass with their correlation matrices (the config fields that
@@ -182,7 +153,6 @@ class ResponseUnits(Tap):
     pass is needed, and a planned ``gradients=True`` tap of the same settings serves it."""
 
     layer: str = "block"
-    block_attrs: tuple[str, ...] = ("cells", "layers", "block_list")
     activation_types: tuple[str, ...] = ("ReLU",)
     nan_policy: str = "skip"
     precision: str = "input"
@@ -192,7 +162,7 @@ class ResponseUnits(Tap):
 
     @classmethod
     def of(cls, config: RCorConfig, gradients: bool) -> "ResponseUnits":
-        return cls(config.layer, tuple(config.block_attrs), tuple(config.activation_types),
+        return cls(config.layer, tuple(config.activation_types),
                    config.nan_policy, config.precision, gradients)
 
     @property
@@ -216,7 +186,7 @@ class UnitRecord:
     NaN matrices met (kind, "what of unit") when nan_policy is "fail"."""
 
     units: list[Unit]
-    block_list: str | None
+    has_blocks: bool
     model_class: str
     nan_seen: list[tuple[str, str]]
 
@@ -233,30 +203,30 @@ class _UnitTap:
         self._open: dict[int, list[Unit]] = {}  # id(module) -> units whose forward is running
         self._act_cache: dict[int, tuple] = {}  # id(input) -> (input, version, correlation)
         self._entered = 0  # 1 + highest block index whose forward has started
-        self._block_attr = None
-        self._block_of: dict[str, int] = {}
+        self._has_blocks = False
+        self._block_of: dict[int, int] = {}  # id(module inside block i) -> i
 
         if spec.layer == "block":
-            found = _find_blocks(model, spec.block_attrs)
-            if found is not None:  # without one (unweighted scores only) every unit is layer 1
-                self._block_attr = found
-                for i, block in enumerate(getattr(model, self._block_attr)):
+            cells = hooks.parts.cells
+            if cells:  # without them (unweighted scores only) every unit is layer 1
+                self._has_blocks = True
+                for i, block in enumerate(cells):
                     hooks.forward_pre(block, self._enter_block(i))
+                    for sub in block.modules():
+                        self._block_of.setdefault(id(sub), i)
 
         types = set(spec.activation_types)
         for name, module in model.named_modules():
             if type(module).__name__ not in types:
                 continue
-            if self._block_attr is not None and name.startswith(self._block_attr + "."):
-                self._block_of[name] = int(name.split(".")[1])
-            hooks.forward_pre(module, self._pre_hook(name))
+            hooks.forward_pre(module, self._pre_hook(name, self._block_of.get(id(module))))
             if spec.gradients:
                 hooks.forward(module, self._post_hook())
         hooks.after_forward(self._act_cache.clear)  # release the inputs it holds
 
     def record(self, model_class: str) -> UnitRecord:
         self._act_cache.clear()
-        return UnitRecord(self.units, self._block_attr, model_class, self.nan_seen)
+        return UnitRecord(self.units, self._has_blocks, model_class, self.nan_seen)
 
     def _enter_block(self, index: int):
         def hook(module, args):
@@ -264,11 +234,11 @@ class _UnitTap:
 
         return hook
 
-    def _layer(self, name: str) -> int:
+    def _layer(self, block: int | None) -> int:
         if self.spec.layer == "unit":
             return len(self.units) + 1
-        if name in self._block_of:
-            return self._block_of[name] + 1
+        if block is not None:
+            return block + 1
         return self._entered + 1  # outside the blocks: the next block to run (or n + 1)
 
     def _check(self, matrix: torch.Tensor, what: str, unit: Unit) -> torch.Tensor | None:
@@ -278,11 +248,11 @@ class _UnitTap:
             return None
         return matrix
 
-    def _pre_hook(self, name: str):
+    def _pre_hook(self, name: str, block: int | None):
         def hook(module, args):
             calls = self._calls.get(name, 0)
             self._calls[name] = calls + 1
-            unit = Unit(name if calls == 0 else f"{name}#{calls}", self._layer(name))
+            unit = Unit(name if calls == 0 else f"{name}#{calls}", self._layer(block))
             x = args[0]
             cached = self._act_cache.get(id(x))
             if cached is not None and cached[0] is x and cached[1] == x._version:
@@ -319,12 +289,10 @@ class _UnitTap:
 def aggregate(record: UnitRecord, config: RCorConfig, *, gradients: bool, n: int, device) -> ResponseCorrelation:
     """Weight and sum the units' |correlation| matrices into K; score log|det K|."""
     needs_layers = config.weighting != "none"
-    if config.layer == "block" and record.block_list is None and needs_layers:
-        names = ", ".join(config.block_attrs)
-        raise ProxyFailure(
-            f"layer='block' needs a top-level nn.ModuleList/nn.Sequential named one of "
-            f"({names}) holding the model's cells in forward order; "
-            f"{record.model_class} has none (set block_attrs, or layer='unit')"
+    if config.layer == "block" and not record.has_blocks and needs_layers:
+        raise NotApplicable(
+            f"layer='block' weights units by the cell holding them, and this space's models "
+            f"({record.model_class}) declare no cells (set layer='unit')"
         )
     nan_seen = [text for kind, text in record.nan_seen if gradients or kind == "activation"]
     if nan_seen:

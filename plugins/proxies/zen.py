@@ -13,10 +13,11 @@ import torch
 from pydantic import Field
 from torch import nn
 
-from nas_harness.api import Needs, PluginConfig, Proxy, ProxyFailure, ScoreContext, hookimpl
+from nas_harness.api import BuiltModel, Needs, PluginConfig, Proxy, ProxyFailure, ScoreContext, hookimpl
+
+from nas_harness.api.model import feature_map
 
 from ._torch_utils import prunable_layers, seeded
-from .perturbation import pre_gap_features
 
 _NORMS = (nn.modules.batchnorm._BatchNorm, nn.GroupNorm)
 
@@ -58,13 +59,14 @@ def gaussian_reinit(model: nn.Module, generator: torch.Generator) -> None:
                 m.bias.zero_()
 
 
-def zen_value(model: nn.Module, x: torch.Tensor, eps: torch.Tensor, gamma: float, bn_variance: str) -> float:
+def zen_value(built: BuiltModel, x: torch.Tensor, eps: torch.Tensor, gamma: float, bn_variance: str) -> float:
     """log(mean_n ||f(x_n) - f(x_n + gamma eps_n)||_1) + sum over BN calls of log sigma_BN.
 
-    f is the feature map entering global pooling (``perturbation.pre_gap_features``); the model
+    f is the feature map before the head (``BuiltModel.features``); the model
     is used in its current mode (the caller puts it in train mode). sigma_BN =
     sqrt(mean over channels of the variance) of each BatchNorm2d call in the clean pass.
     """
+    model = built.module
     batch_vars: list[torch.Tensor] = []
 
     def record(module: nn.Module, args) -> None:
@@ -75,12 +77,12 @@ def zen_value(model: nn.Module, x: torch.Tensor, eps: torch.Tensor, gamma: float
     handles = [m.register_forward_pre_hook(record) for m in bns] if bn_variance == "batch" else []
     try:
         with torch.no_grad():
-            f0 = pre_gap_features(model, x)
+            f0 = feature_map(built, x, "zen")
     finally:
         for h in handles:
             h.remove()
     with torch.no_grad():
-        f1 = pre_gap_features(model, x + gamma * eps)
+        f1 = feature_map(built, x + gamma * eps, "zen")
     diff = (f0 - f1).to(torch.float64).reshape(x.shape[0], -1)
     delta = float(diff.abs().sum(dim=1).mean())
     if not delta > 0:
@@ -126,9 +128,9 @@ class Zen(Proxy):
     * **Inputs.** ``batch_size`` Gaussian inputs of the dataset's shape and the perturbation,
       drawn after the weights from the same generator: a score is a deterministic function of
       (architecture, seed, config). ``repeats`` > 1 rebuilds the model each time and averages.
-    * **Features.** "Before global pooling" is the input of the last adaptive 1x1 pooling
-      module the forward pass runs (NB201: the output of ``lastact``, BN + ReLU), shared with
-      ``phi``/``bt`` through ``perturbation.pre_gap_features``.
+    * **Features.** "Before global pooling" is the output of the module the space declares as
+      its models' feature map (``BuiltModel.features``; NB201: ``lastact``, BN + ReLU), as
+      ``phi``/``bt`` read it; not applicable where a space declares none.
     """
 
     name = "zen"
@@ -144,14 +146,14 @@ class Zen(Proxy):
         shape = (cfg.batch_size, *ctx.dataset.input_shape)
         values = []
         for _ in range(cfg.repeats):
-            model = ctx.build_model(bn=True).to(ctx.device)
-            model.train()
+            built = ctx.build(bn=True).to(ctx.device)
+            built.module.train()
             if cfg.gaussian_init:
-                gaussian_reinit(model, gen)
+                gaussian_reinit(built.module, gen)
             x = torch.randn(shape, generator=gen).to(ctx.device)
             eps = torch.randn(shape, generator=gen).to(ctx.device)
             with seeded(ctx):
-                values.append(zen_value(model, x, eps, cfg.mixup_gamma, cfg.bn_variance))
+                values.append(zen_value(built, x, eps, cfg.mixup_gamma, cfg.bn_variance))
         return float(sum(values) / len(values))
 
 

@@ -93,8 +93,8 @@ class NATSBenchOracle(Oracle):
         def _hp_as_text(cls, value):
             return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
 
-    def __init__(self, config: PluginConfig | None = None):
-        super().__init__(config)
+    def __init__(self, config: PluginConfig | None = None, *, space=None):
+        super().__init__(config, space=space)
         self.path = Path(os.path.expanduser(self.config.path))
         if not self.path.exists():
             raise HarnessError(f"NATS-Bench archive not found: {self.path}")

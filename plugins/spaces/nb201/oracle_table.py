@@ -45,8 +45,8 @@ class TableOracle(Oracle):
         seed_aggregation: str = "as given"
         higher_is_better: bool = True
 
-    def __init__(self, config: PluginConfig | None = None):
-        super().__init__(config)
+    def __init__(self, config: PluginConfig | None = None, *, space=None):
+        super().__init__(config, space=space)
         self.path = Path(os.path.expanduser(self.config.path))
         self._index: dict[str, int] | None = None
         self._columns: dict[str, np.ndarray] = {}

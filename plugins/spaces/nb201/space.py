@@ -6,7 +6,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from nas_harness.api import ArchError, Cost, DatasetInfo, HarnessError, Oracle, PluginConfig, Space, Topology
+from nas_harness.api import (
+    ArchError, BuiltModel, Cost, Decision, HarnessError, Oracle, PluginConfig, Space, Task, Topology,
+)
 
 from . import arch as A
 from .datasets import DATASETS, dataset_info
@@ -58,9 +60,9 @@ class NB201Space(Space):
     def neighbours(self, arch: str) -> list[str]:
         return [A.to_string(c) for c in A.neighbour_codes(self._code(arch))]
 
-    def choices(self) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    def decisions(self) -> tuple[Decision, ...]:
         """One decision per edge (in NB201's string order), five ops each."""
-        return tuple((f"edge{i}->{j}", A.OPS) for i, j in A.EDGES)
+        return tuple(Decision(f"edge{i}->{j}", A.OPS) for i, j in A.EDGES)
 
     def to_choices(self, arch: str) -> tuple[int, ...]:
         return tuple(self._code(arch))
@@ -72,13 +74,15 @@ class NB201Space(Space):
         return A.to_string(code)
 
     # ------------------------------------------------------------------ models and descriptors
-    def datasets(self) -> dict[str, DatasetInfo]:
+    def tasks(self) -> dict[str, Task]:
         return dict(DATASETS)
 
-    def build_model(self, arch: str, dataset: str, *, bn: bool = True) -> "torch.nn.Module":
+    def build_model(self, arch: str, dataset: str, *, bn: bool = True) -> BuiltModel:
         from .model import NB201Network  # torch is imported only when a model is needed
 
-        return NB201Network(self._code(arch), dataset_info(dataset).num_classes, bn=bn)
+        net = NB201Network(self._code(arch), dataset_info(dataset).num_classes, bn=bn)
+        return BuiltModel(module=net, stem=net.stem, cells=tuple(net.cells), head=net.classifier,
+                          features=net.lastact)
 
     def topology(self, arch: str, dataset: str) -> Topology:
         from .topology import topology_of

@@ -22,7 +22,8 @@ import numpy as np
 from rich.console import Console
 from rich.table import Table
 
-from nas_harness.engine import Engine, ProxyJob, ScoringSetup, declared_probes
+from nas_harness.engine import Engine
+from nas_harness.scoring import ProxyJob, ScoringSetup, declared_probes
 from nas_harness.environment import cpu_name
 from nas_harness.store import ScoreStore
 from nb201_workload import add_workload_args, workload

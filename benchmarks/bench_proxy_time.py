@@ -18,7 +18,8 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from nas_harness.engine import Engine, ProxyJob, ScoringSetup
+from nas_harness.engine import Engine
+from nas_harness.scoring import ProxyJob, ScoringSetup
 from nas_harness.store import ScoreStore
 from nb201_workload import add_workload_args, workload
 

@@ -18,6 +18,8 @@ from rich.text import Text
 
 from . import __version__
 from .api import HarnessError
+from .cli_args import kv as _kv
+from .cli_args import scalar as _scalar
 from .cli_workflows import WORKFLOW_COMMANDS, add_workflow_commands
 from .suites import SUITES, VERSIONED_SUITES
 
@@ -265,26 +267,6 @@ def cmd_plugins(args: argparse.Namespace) -> int:
 def _print_warnings(warnings: list[str]) -> None:
     for w in warnings:
         err_console.print(f"[yellow]warning:[/] {w}", highlight=False)
-
-
-def _kv(items: list[str], flag: str) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for item in items:
-        key, sep, value = item.partition("=")
-        if not sep or not key:
-            raise HarnessError(f"{flag} {item!r}: expected KEY=VALUE")
-        out[key.strip()] = _scalar(value)
-    return out
-
-
-def _scalar(text: str) -> Any:
-    """Flag values are parsed as YAML scalars: 64 → int, true → bool, 1e-5 → float."""
-    import yaml
-
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError:
-        return text
 
 
 def flags_to_config(args: argparse.Namespace) -> dict[str, Any]:

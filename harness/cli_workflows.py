@@ -110,7 +110,7 @@ def cmd_new_proxy(args: argparse.Namespace) -> int:
 def cmd_validate(args: argparse.Namespace) -> int:
     from nas_harness.leaderboard.validate_render import render_validation
 
-    from .cli import _kv
+    from .cli_args import kv as _kv
     from .validate import ValidateOptions, validate_proxy
 
     if args.threads:
@@ -133,7 +133,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_submit(args: argparse.Namespace) -> int:
-    from .cli import _kv
+    from .cli_args import kv as _kv
     from .submission import build_submission, installed_match, load_submission, write_submission
 
     console = Console()

@@ -8,7 +8,7 @@ from typing import Any
 
 from .api import Combinator, HarnessError, Oracle, Space
 from .config import RunConfig, validate_plugin_config
-from .engine import ProxyJob
+from .scoring import ProxyJob
 from .host import PluginHost, PluginInfo
 
 

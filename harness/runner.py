@@ -24,7 +24,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from . import __version__
 from .api import HarnessError
 from .config import EXECUTION_FIELDS, RunConfig, executor_for, validate_run_config
-from .engine import Engine, ScoreTable, ScoringSetup
+from .engine import Engine, ScoreTable
+from .scoring import ScoringSetup
 from .executors import Executor
 from .environment import environment
 from .host import PluginHost

@@ -17,7 +17,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from . import __version__
 from .api import HarnessError, Oracle, Space, Strategy
 from .config import validate_plugin_config
-from .engine import Engine, ProxyJob, ScoringSetup
+from .engine import Engine
+from .scoring import ProxyJob, ScoringSetup
 from .environment import environment
 from .host import PluginHost, PluginInfo
 from .protocols.search import (

@@ -3,6 +3,12 @@
 A score is keyed by everything that determines it, so a rerun recomputes nothing and a run
 killed at any moment resumes with nothing lost and nothing duplicated (the key is the
 table's primary key, and rows are written with one short transaction each).
+
+Schema 2 (contract v2) adds the space's config hash and the calibration (the labelled set and
+fitted state of a trainable proxy) to the key, and the row state ``na`` (the proxy is not
+applicable there). A schema-1 store is migrated in place, once, in one exclusive transaction:
+its rows were all computed with the space's default config and no calibration, which is what
+the empty values of the new columns mean. A newer schema is refused.
 """
 
 from __future__ import annotations
@@ -16,30 +22,34 @@ from typing import Iterable, Sequence
 
 from .api import HarnessError
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 ENV_VAR = "NASH_STORE"
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS scores (
+_TABLE = """
+CREATE TABLE IF NOT EXISTS {name} (
     proxy TEXT NOT NULL,
     proxy_version TEXT NOT NULL,
     config_hash TEXT NOT NULL,
     space TEXT NOT NULL,
+    space_config TEXT NOT NULL,
     dataset TEXT NOT NULL,
     input_spec TEXT NOT NULL,
     init TEXT NOT NULL,
     seed INTEGER NOT NULL,
+    calibration TEXT NOT NULL,
     arch TEXT NOT NULL,
     value REAL,
-    status TEXT NOT NULL CHECK (status IN ('ok', 'failed')),
+    status TEXT NOT NULL CHECK (status IN ('ok', 'failed', 'na')),
     reason TEXT,
     wall_s REAL,
     cpu_s REAL,
     created REAL NOT NULL,
-    PRIMARY KEY (proxy, proxy_version, config_hash, space, dataset, input_spec, init, seed, arch)
+    PRIMARY KEY (proxy, proxy_version, config_hash, space, space_config, dataset, input_spec, init, seed,
+                 calibration, arch)
 ) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
+_META = "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+
 
 
 @dataclass(frozen=True)
@@ -50,10 +60,12 @@ class ScoreKey:
     proxy_version: str
     config_hash: str
     space: str
-    dataset: str
+    dataset: str  # the task
     input_spec: str
     init: str
     seed: int
+    space_config: str = ""  # hash of a non-default space config ("" = the defaults)
+    calibration: str = ""  # labelled-set and fitted-state hashes of a trainable proxy
 
     def columns(self) -> tuple:
         return (
@@ -61,10 +73,12 @@ class ScoreKey:
             self.proxy_version,
             self.config_hash,
             self.space,
+            self.space_config,
             self.dataset,
             self.input_spec,
             self.init,
             self.seed,
+            self.calibration,
         )
 
 
@@ -72,7 +86,7 @@ class ScoreKey:
 class ScoreRecord:
     arch: str
     value: float | None
-    status: str  # "ok" | "failed"
+    status: str  # "ok" | "failed" | "na" (not applicable; the reason says why)
     reason: str | None
     wall_s: float | None
     cpu_s: float | None
@@ -99,22 +113,44 @@ class ScoreStore:
             self._db = sqlite3.connect(self.path, timeout=60.0, isolation_level=None)
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
-            self._db.executescript(_SCHEMA)
+            self._db.executescript(_META)
             self._check_version()
         except sqlite3.DatabaseError as exc:
             raise HarnessError(f"score store {self.path}: not a usable SQLite database ({exc})") from exc
 
     def _check_version(self) -> None:
-        row = self._db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
-        if row is None:
-            self._db.execute(
-                "INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
-            )
-        elif int(row[0]) != SCHEMA_VERSION:
-            raise HarnessError(
-                f"score store {self.path}: schema version {row[0]}, this harness reads "
-                f"{SCHEMA_VERSION}; use another --store file"
-            )
+        self._db.execute("BEGIN EXCLUSIVE")  # one process creates or migrates; the others wait
+        try:
+            row = self._db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+            version = int(row[0]) if row is not None else None
+            if version is None:
+                self._db.execute(_TABLE.format(name="scores"))
+                self._db.execute("INSERT INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+            elif version == 1:
+                self._migrate_v1()
+            elif version != SCHEMA_VERSION:
+                raise HarnessError(
+                    f"score store {self.path}: schema version {version}, this harness reads "
+                    f"{SCHEMA_VERSION} (and migrates 1); it was written by a newer nas-harness: "
+                    f"upgrade, or point --store (or ${ENV_VAR}) at another file"
+                )
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    def _migrate_v1(self) -> None:
+        """Schema 1 -> 2: copy every row with the default space config and no calibration."""
+        self._db.execute(_TABLE.format(name="scores_v2"))
+        self._db.execute(
+            f"INSERT INTO scores_v2 (proxy, proxy_version, config_hash, space, space_config, dataset, input_spec, "
+            f"init, seed, calibration, arch, value, status, reason, wall_s, cpu_s, created) "
+            f"SELECT proxy, proxy_version, config_hash, space, '', dataset, input_spec, init, seed, '', arch, "
+            f"value, status, reason, wall_s, cpu_s, created FROM scores"
+        )
+        self._db.execute("DROP TABLE scores")
+        self._db.execute("ALTER TABLE scores_v2 RENAME TO scores")
+        self._db.execute("UPDATE meta SET value=? WHERE key='schema_version'", (str(SCHEMA_VERSION),))
 
     def close(self) -> None:
         self._db.close()
@@ -131,8 +167,8 @@ class ScoreStore:
         found: dict[str, ScoreRecord] = {}
         wanted = list(dict.fromkeys(archs))
         where = (
-            "proxy=? AND proxy_version=? AND config_hash=? AND space=? AND dataset=? "
-            "AND input_spec=? AND init=? AND seed=?"
+            "proxy=? AND proxy_version=? AND config_hash=? AND space=? AND space_config=? AND dataset=? "
+            "AND input_spec=? AND init=? AND seed=? AND calibration=?"
         )
         for start in range(0, len(wanted), 500):
             chunk = wanted[start : start + 500]
@@ -164,7 +200,7 @@ class ScoreStore:
         self._db.execute("BEGIN IMMEDIATE")
         try:
             self._db.executemany(
-                "INSERT OR IGNORE INTO scores VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows
+                "INSERT OR IGNORE INTO scores VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows
             )
         except BaseException:
             self._db.execute("ROLLBACK")

@@ -54,7 +54,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from .api import Combinator, HarnessError, Needs, Oracle, Proxy, Space
 from .config import validate_plugin_config
-from .engine import ProxyJob, ScoringSetup, arch_context, score_arch
+from .scoring import ProxyJob, ScoringSetup, arch_context, score_arch
 from .host import PluginHost, PluginInfo
 from .inputs import InputConfig, load_batch
 

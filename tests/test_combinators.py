@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from nas_harness.api import MemberRef
-from nas_harness.engine import Engine, ProxyJob, ScoringSetup
+from nas_harness.engine import Engine
+from nas_harness.scoring import ProxyJob, ScoringSetup
 from nas_harness.plugins.proxies.combinators import (
     SJW,
     RankSum,

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from nas_harness.engine import Engine, ProxyJob, ScoringSetup
+from nas_harness.engine import Engine
+from nas_harness.scoring import ProxyJob, ScoringSetup, arch_context
 from nas_harness.store import ScoreStore
 from toy import FlakyProxy, TopoCfg, TopoProxy, ToySpace, WidthProxy, toy_batch
 
@@ -59,7 +60,7 @@ def test_keys_ignore_what_a_proxy_does_not_use(tmp_path):
 
 def test_model_factory_is_seeded_and_fresh(tmp_path):
     engine = make_engine(tmp_path)
-    ctx = engine._context("w4", frozenset(WidthProxy.needs))
+    ctx = arch_context(engine.setup, "w4", frozenset(WidthProxy.needs))
     a, b = ctx.build_model(), ctx.build_model()
     assert a is not b
     assert all((p == q).all() for p, q in zip(a.parameters(), b.parameters()))

@@ -9,7 +9,8 @@ import pytest
 
 from faulty import ExitProxy, HogProxy, SegfaultProxy, SleepyProxy
 from nas_harness.api import HarnessError
-from nas_harness.engine import Engine, ProxyJob, ScoringSetup
+from nas_harness.engine import Engine
+from nas_harness.scoring import ProxyJob, ScoringSetup
 from nas_harness.executors import Limits, make_executor
 from nas_harness.executors.local import LocalExecutor
 from nas_harness.store import ScoreStore

@@ -16,7 +16,8 @@ import torch
 from torch import nn
 
 from nas_harness.api import DatasetInfo, ProxyFailure, ScoreContext
-from nas_harness.engine import Engine, ProxyJob, ScoringSetup, declared_probes, score_arch
+from nas_harness.engine import Engine
+from nas_harness.scoring import ProxyJob, ScoringSetup, declared_probes, score_arch
 from nas_harness.host import PluginHost
 from nas_harness.inputs import InputConfig, load_batch
 from nas_harness.plugins.proxies.fisher import ChannelSaliency, Fisher

@@ -15,7 +15,8 @@ import pytest
 
 from nas_harness.cli import main
 from nas_harness.api import MemberRef, Needs, Oracle, Proxy, SearchHistory, Space, Strategy
-from nas_harness.engine import Engine, ProxyJob, ScoringSetup
+from nas_harness.engine import Engine
+from nas_harness.scoring import ProxyJob, ScoringSetup
 from nas_harness.plugins.proxies.combinators import RankSum
 from nas_harness.plugins.spaces.nb201.space import NB201Space
 from nas_harness.plugins.strategies.random_search import RandomSearch

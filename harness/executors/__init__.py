@@ -5,7 +5,8 @@
 ``Executor.map_archs``; the driver commits what they stream back.
 """
 
-from .base import Executor, ExecutorKind, make_executor
+from .base import Executor, ExecutorKind
+from .factory import make_executor
 from .limits import Limits
 
 __all__ = ["Executor", "ExecutorKind", "Limits", "make_executor"]

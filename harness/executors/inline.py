@@ -17,7 +17,7 @@ class InlineExecutor(Executor):
         self.threads = threads
 
     def map_archs(self, setup, units: Sequence) -> Iterator:
-        from ..engine import score_arch
+        from ..scoring import score_arch
 
         if self.threads:
             import torch

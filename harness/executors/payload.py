@@ -17,7 +17,7 @@ from ..api import HarnessError
 from ..store import ScoreRecord
 
 if TYPE_CHECKING:
-    from ..engine import ProxyJob, ScoringSetup, WorkUnit
+    from ..scoring import ProxyJob, ScoringSetup, WorkUnit
     from ..store import ScoreKey
 
 

@@ -100,7 +100,7 @@ def serve(inbox: Connection, outbox: Connection) -> int:
                 continue
             outbox.send(("ready", token, info))
         elif msg[0] == "score":
-            from ..engine import score_arch
+            from ..scoring import score_arch
 
             _, uid, arch, idx = msg
             results = score_arch(setup, arch, [jobs[i] for i in idx])

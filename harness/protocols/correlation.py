@@ -11,7 +11,8 @@ import numpy as np
 
 from ..api import HarnessError, OracleInfo, Space
 from ..config import SampleConfig
-from ..engine import ProxyJob, ScoreTable
+from ..engine import ScoreTable
+from ..scoring import ProxyJob
 from ..stats import rank_correlation
 from .topk import argmax_selection, topk_metrics
 from nas_harness.leaderboard.schema import CI, Correlation, ProxyResult, SelectionRecord, TopKRecord

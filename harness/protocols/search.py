@@ -23,7 +23,8 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from ..api import BudgetExhausted, HarnessError, Oracle, OracleInfo, SearchHistory, Space, Strategy
-from ..engine import Engine, ProxyJob
+from ..engine import Engine
+from ..scoring import ProxyJob
 from ..search_view import Evaluate, Scorer, ScoreFn, SearchSpaceView
 from nas_harness.leaderboard.search_schema import Optimum, SearchRepeat, Stat, TrajectoryPoint
 

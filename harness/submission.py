@@ -265,9 +265,9 @@ def build_submission(
 
 
 def write_submission(sub: Submission, path: Path) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(sub.model_dump(mode="json"), indent=2, allow_nan=False) + "\n")
-    return path
+    from .files import write_text
+
+    return write_text(path, json.dumps(sub.model_dump(mode="json"), indent=2, allow_nan=False) + "\n", "submission")
 
 
 def installed_match(sub: Submission) -> tuple[bool | None, str]:

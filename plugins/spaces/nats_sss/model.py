@@ -101,44 +101,27 @@ class ResidualReduction(nn.Module):
         return self.downsample(x) + self.conv_b(self.conv_a(x))
 
 
-class Features(nn.Module):
-    """Stem and the five layers: the feature map the head reads."""
-
-    def __init__(self, stem: nn.Module, cells: nn.ModuleList):
-        super().__init__()
-        self.stem = stem
-        self.cells = cells
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = self.stem(x)
-        for layer in self.cells:
-            x = layer(x)
-        return x
-
-
-class Head(nn.Module):
-    def __init__(self, channels: int, num_classes: int, bn: bool):
-        super().__init__()
-        self.lastact = nn.Sequential(_norm(channels, bn), nn.ReLU(inplace=False))
-        self.global_pooling = nn.AdaptiveAvgPool2d(1)
-        self.classifier = nn.Linear(channels, num_classes)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.classifier(torch.flatten(self.global_pooling(self.lastact(x)), 1))
-
-
 class SSSNetwork(nn.Module):
+    """Attributes in NATS's creation order (stem, cells, lastact, global_pooling, classifier), so
+    one torch seed initializes it as NATS's own model."""
+
     def __init__(self, widths: tuple[int, ...], num_classes: int, *, bn: bool = True):
         super().__init__()
         self.widths = tuple(widths)
-        stem = nn.Sequential(nn.Conv2d(3, widths[0], 3, padding=1, bias=False), _norm(widths[0], bn))
+        self.stem = nn.Sequential(nn.Conv2d(3, widths[0], 3, padding=1, bias=False), _norm(widths[0], bn))
         layers: list[nn.Module] = []
         c_prev = widths[0]
         for layer, c in enumerate(widths):
             layers.append(ResidualReduction(c_prev, c, bn) if layer in REDUCTION_LAYERS else Cell(c_prev, c, bn))
             c_prev = c
-        self.features = Features(stem, nn.ModuleList(layers))
-        self.head = Head(c_prev, num_classes, bn)
+        self.cells = nn.ModuleList(layers)
+        self.lastact = nn.Sequential(_norm(c_prev, bn), nn.ReLU(inplace=False))
+        self.global_pooling = nn.AdaptiveAvgPool2d(1)
+        self.classifier = nn.Linear(c_prev, num_classes)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.head(self.features(x))
+        x = self.stem(x)
+        for layer in self.cells:
+            x = layer(x)
+        x = self.global_pooling(self.lastact(x))
+        return self.classifier(torch.flatten(x, 1))

@@ -220,3 +220,23 @@ def test_an_nb201_network_is_constructed_and_scored():
         _model_factory=lambda bn=True: space.build_model(arch, "cifar10", bn=bn),
     )
     assert np.isfinite(proxy.score(ctx))
+
+
+def test_kernels_shared_across_networks_in_a_step_give_the_same_gradient_as_generating_them_per_network():
+    grads = []
+    for shared in (False, True):
+        net = ScoreNet(NetSpec(**TINY, seed=8))
+        nets = []
+        for arch in [(1, 3, 0), (2, 5, 1), (3, 1, 0)]:
+            m = toy_model(arch)
+            nets.append(net.construct(m, last_linear(m)))
+        if shared:
+            with net.bank.shared_kernels():
+                for i, built in enumerate(nets):
+                    (net(built) * (i + 1)).backward()
+        else:
+            for i, built in enumerate(nets):
+                (net(built) * (i + 1)).backward()
+        grads.append({k: p.grad.clone() for k, p in net.named_parameters()})
+    for key in grads[0]:
+        assert torch.allclose(grads[0][key], grads[1][key], rtol=1e-4, atol=1e-6), key

@@ -55,6 +55,7 @@ class FrequencyBank(nn.Module):
         self.weight_maps = nn.Parameter(torch.randn(maps * maps, kernel, kernel, generator=generator))
         self.bias_maps = nn.Parameter(torch.randn(maps, generator=generator) / 1000)
         self._cache: dict | None = None
+        self._leaves: dict | None = None
 
     @contextlib.contextmanager
     def cached(self) -> Iterator[None]:
@@ -64,16 +65,48 @@ class FrequencyBank(nn.Module):
         finally:
             self._cache = outer
 
+    @contextlib.contextmanager
+    def shared_kernels(self) -> Iterator[None]:
+        """Generate each shape's kernels once for many networks (one training step).
+
+        Inside, ``kernel`` returns detached leaf copies; backward passes of the networks
+        accumulate into them, and on exit those gradients are sent once through the DFTs
+        into the bank (the same gradient as generating the kernels in every network).
+        """
+        self._leaves = {}
+        try:
+            yield
+            sources, grads = [], []
+            for made, leaves in self._leaves.values():
+                for src, leaf in zip(made, leaves):
+                    if leaf.grad is not None:
+                        sources.append(src)
+                        grads.append(leaf.grad)
+            if sources:
+                torch.autograd.backward(sources, grads)
+        finally:
+            self._leaves = None
+
     def kernel(self, c_out: int, c_in: int, kh: int, kw: int, gain: float) -> tuple[torch.Tensor, torch.Tensor]:
         key = (c_out, c_in, kh, kw, gain)
+        if self._leaves is not None:
+            if key not in self._leaves:
+                with torch.enable_grad():
+                    made = self._generate(*key)
+                self._leaves[key] = (made, tuple(t.detach().requires_grad_(True) for t in made))
+            return self._leaves[key][1]
         if self._cache is not None and key in self._cache:
             return self._cache[key]
+        made = self._generate(*key)
+        if self._cache is not None:
+            self._cache[key] = made
+        return made
+
+    def _generate(self, c_out: int, c_in: int, kh: int, kw: int, gain: float) -> tuple[torch.Tensor, torch.Tensor]:
         spatial = resize_2d(self.weight_maps, kh, kw)
         weight = resize_1d(spatial, c_out * c_in).abs().reshape(c_out, c_in, kh, kw)
         weight = weight * (gain / math.sqrt(c_in * kh * kw))
         bias = resize_1d(self.bias_maps, c_out).abs()
-        if self._cache is not None:
-            self._cache[key] = (weight, bias)
         return weight, bias
 
 
@@ -131,9 +164,9 @@ class PseudoBatchNorm(nn.Module):
     """BN as standardisation over the batch axis, per position, no affine part (paper's code)."""
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        mean = x.mean(dim=0, keepdim=True)
-        std = x.std(dim=0, unbiased=False, keepdim=True)
-        return (x - mean) / (std + EPS)
+        centred = x - x.mean(dim=0, keepdim=True)
+        std = centred.square().mean(dim=0, keepdim=True).sqrt()  # Tensor.std(dim=0) is ~20x slower on CPU
+        return centred / (std + EPS)
 
 
 def construct(model: nn.Module, bank: FrequencyBank, vnorm: bool, head: nn.Module | None) -> nn.Module:
@@ -277,16 +310,17 @@ def fit(
     history: list[float] = []
     for step in range(steps):
         builders, targets = samples(step)
-        with torch.no_grad():
+        with torch.no_grad(), net.bank.cached():
             scores = torch.stack([net(build()) for build in builders])
         scores.requires_grad_(True)
         rho = soft_spearman(scores, targets, regularization)
         (-rho).backward()
         upstream = scores.grad.detach()
         opt.zero_grad()
-        for build, g in zip(builders, upstream):
-            if float(g) != 0.0:
-                (net(build()) * g).backward()
+        with net.bank.shared_kernels():
+            for build, g in zip(builders, upstream):
+                if float(g) != 0.0:
+                    (net(build()) * g).backward()
         opt.step()
         history.append(float(rho.detach()))
         if log is not None:

@@ -7,6 +7,7 @@ table's primary key, and rows are written with one short transaction each).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sqlite3
 import time
@@ -92,17 +93,36 @@ class ScoreStore:
     """A SQLite file of scores; safe for several processes writing at once (WAL, busy wait)."""
 
     def __init__(self, path: str | Path):
+        from .files import ensure_dir
+
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        if self.path.is_dir():
+            raise HarnessError(f"score store {self.path}: a folder; point --store (or ${ENV_VAR}) at a file")
+        ensure_dir(self.path.parent, "folder of the score store")
         _check_is_sqlite(self.path)
-        try:
+        with self._guard():
             self._db = sqlite3.connect(self.path, timeout=60.0, isolation_level=None)
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.executescript(_SCHEMA)
             self._check_version()
+
+    @contextlib.contextmanager
+    def _guard(self):
+        """Any SQLite failure (damaged pages, a full disk, a lock held past the busy wait) as a
+        HarnessError that names the store and what to do, wherever in the store it happens."""
+        try:
+            yield
+        except sqlite3.OperationalError as exc:
+            if "locked" in str(exc) or "busy" in str(exc):
+                raise HarnessError(f"score store {self.path}: {exc} (another process held it for over 60 s); "
+                                   "rerun when it is done") from None
+            raise HarnessError(f"score store {self.path}: {exc}; check the disk and the file's permissions, "
+                               "or use another --store") from None
         except sqlite3.DatabaseError as exc:
-            raise HarnessError(f"score store {self.path}: not a usable SQLite database ({exc})") from exc
+            raise HarnessError(
+                f"score store {self.path}: damaged ({exc}); move it away and rerun to recompute the scores "
+                f"(or try `sqlite3 {self.path} .recover`), or use another --store") from None
 
     def _check_version(self) -> None:
         row = self._db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
@@ -134,20 +154,22 @@ class ScoreStore:
             "proxy=? AND proxy_version=? AND config_hash=? AND space=? AND dataset=? "
             "AND input_spec=? AND init=? AND seed=?"
         )
-        for start in range(0, len(wanted), 500):
-            chunk = wanted[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            rows = self._db.execute(
-                f"SELECT arch, value, status, reason, wall_s, cpu_s FROM scores "
-                f"WHERE {where} AND arch IN ({marks})",
-                (*key.columns(), *chunk),
-            )
-            for row in rows:
-                found[row[0]] = ScoreRecord(*row)
+        with self._guard():
+            for start in range(0, len(wanted), 500):
+                chunk = wanted[start : start + 500]
+                marks = ",".join("?" * len(chunk))
+                rows = self._db.execute(
+                    f"SELECT arch, value, status, reason, wall_s, cpu_s FROM scores "
+                    f"WHERE {where} AND arch IN ({marks})",
+                    (*key.columns(), *chunk),
+                ).fetchall()
+                for row in rows:
+                    found[row[0]] = ScoreRecord(*row)
         return found
 
     def count(self) -> int:
-        return self._db.execute("SELECT COUNT(*) FROM scores").fetchone()[0]
+        with self._guard():
+            return self._db.execute("SELECT COUNT(*) FROM scores").fetchone()[0]
 
     # ------------------------------------------------------------------ writes
     def put(self, key: ScoreKey, record: ScoreRecord) -> None:
@@ -161,15 +183,17 @@ class ScoreStore:
         ]
         if not rows:
             return
-        self._db.execute("BEGIN IMMEDIATE")
-        try:
-            self._db.executemany(
-                "INSERT OR IGNORE INTO scores VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows
-            )
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        self._db.execute("COMMIT")
+        with self._guard():
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                self._db.executemany(
+                    "INSERT OR IGNORE INTO scores VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows
+                )
+            except BaseException:
+                if self._db.in_transaction:
+                    self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
 
 
 def _check_is_sqlite(path: Path) -> None:

@@ -178,14 +178,15 @@ def cmd_check(args: argparse.Namespace) -> int:
         raise HarnessError("nash check: give RESULTS files or --suite/--config, not both")
     if not runs_something and not args.results:
         raise HarnessError("nash check: give RESULTS files to check, or --suite NAME / --config FILE to run first")
-    baseline = load_runs(args.baseline)
+    warn = lambda msg: err_console.print(msg, style="yellow", markup=False, highlight=False)  # noqa: E731
+    baseline = load_runs(args.baseline, notify=warn)
     if runs_something:
         current, _ = run_for_check(suite=args.suite, config=args.config, proxies=proxies, store_path=args.store,
                                    out_dir=args.out, data=args.data, threads=args.threads,
                                    show_progress=not args.quiet,
                                    notify=lambda msg: err_console.print(msg, highlight=False))
     else:
-        current = load_runs(args.results)
+        current = load_runs(args.results, notify=warn)
     report = compare(baseline, current, metric=args.metric, floor=args.tolerance_floor,
                      only=set(proxies) if proxies else None)
     if args.junit:

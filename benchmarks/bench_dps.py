@@ -18,16 +18,15 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from scipy import stats
-
 from nas_harness.engine import Engine, ProxyJob, ScoringSetup
-from nas_harness.executors.local import LocalExecutor
 from nas_harness.executors.limits import Limits
+from nas_harness.executors.local import LocalExecutor
 from nas_harness.host import PluginHost
 from nas_harness.inputs import InputConfig, load_batch
 from nas_harness.plugins.proxies import _eproxy_dps as D
 from nas_harness.plugins.proxies.eproxy import Eproxy, EproxyConfig
 from nas_harness.store import ScoreStore
+from scipy import stats
 
 
 def main() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 
 import numpy as np
@@ -206,6 +207,10 @@ def test_scoring_without_a_state_or_with_a_state_of_another_shape_is_a_user_erro
         FTScoreNet(FTScoreNet.Config(state=str(path))).score(toy_context((1, 1, 0)))
     ok = FTScoreNet(FTScoreNet.Config(**TINY, state=str(path)))
     assert np.isfinite(ok.score(toy_context((1, 1, 0))))
+    with pytest.raises(HarnessError, match="state_sha256"):
+        FTScoreNet(FTScoreNet.Config(**TINY, state=str(path), state_sha256="0" * 64)).score(toy_context((1, 1, 0)))
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    assert np.isfinite(FTScoreNet(FTScoreNet.Config(**TINY, state=str(path), state_sha256=digest)).score(toy_context((1, 1, 0))))
 
 
 def test_an_nb201_network_is_constructed_and_scored():

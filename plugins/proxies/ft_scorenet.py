@@ -11,6 +11,7 @@ correlation; the fitted state (bytes) is then what the proxy scores with.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Literal, Optional, Sequence
@@ -27,6 +28,10 @@ from ._ftscore_net import NetSpec, ScoreNet, fit, last_linear, load_blob, round_
 
 class FTScoreNetConfig(PluginConfig):
     state: Optional[str] = Field(None, description="file holding a fitted state (the bytes fit() returns)")
+    state_sha256: Optional[str] = Field(
+        None, description="the state file's SHA-256: checked on load, and it puts the state in the store key "
+        "(the path alone does not: a refitted file at the same path would reuse stale scores)",
+    )
     images: int = Field(64, ge=2, description="images in the input-like tensor (paper 64)")
     image_size: int = Field(32, ge=4, description="their height and width (paper: 32 for CIFAR)")
     kernel: int = Field(7, ge=1, description="stored frequency map size k (code default 7)")
@@ -190,7 +195,14 @@ class FTScoreNet(Proxy):
             p = Path(path).expanduser()
             if not p.is_file():
                 raise HarnessError(f"ft_scorenet config 'state': file not found: {p}")
-            self.load_state(p.read_bytes())
+            data = p.read_bytes()
+            want = self.config.state_sha256
+            if want is not None and hashlib.sha256(data).hexdigest() != want.lower():
+                raise HarnessError(
+                    f"ft_scorenet config 'state_sha256': {p} has SHA-256 {hashlib.sha256(data).hexdigest()}, "
+                    f"expected {want}"
+                )
+            self.load_state(data)
         return self._net  # type: ignore[return-value]
 
     # ------------------------------------------------------------------ scoring

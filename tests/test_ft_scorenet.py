@@ -307,3 +307,18 @@ def test_an_ensemble_state_of_per_space_scorers_reloads_and_scores_identically()
     for arch in fam_a[:3]:
         s1, s2 = proxy.score(toy_context(arch)), again.score(toy_context(arch))
         assert s1 == s2 and 0 < s1 < 2  # two weights ≤ 1 times sigmoids
+
+
+def test_the_v2_fit_step_trains_from_a_labelled_set_through_the_tools_contexts_and_returns_a_loadable_state():
+    from types import SimpleNamespace
+
+    archs = [str(a) for a in TOY_ARCHS[:6]]
+    labelled = SimpleNamespace(archs=tuple(archs), targets=tuple(toy_target(eval(a)) for a in archs), seed=3)
+    asked = []
+    tools = SimpleNamespace(context=lambda a: asked.append(a) or toy_context(eval(a)))
+    proxy = FTScoreNet(FTScoreNet.Config(**TINY, steps=2, sample_size=6))
+    state = proxy.fit(labelled, tools)
+    assert set(asked) == set(archs)
+    again = FTScoreNet(proxy.config)
+    again.load_state(state)
+    assert again.score(toy_context(TOY_ARCHS[0])) == proxy.score(toy_context(TOY_ARCHS[0]))

@@ -84,6 +84,15 @@ class FTScoreNet(Proxy):
         self._ensemble: Ensemble | None = None
 
     # ------------------------------------------------------------------ fitting
+    def fit(self, labelled, tools) -> bytes:
+        """Contract v2's trainable-proxy step (``LabelledSet``, tools with ``context(arch)``):
+        fit on the labelled set's architectures, the networks built through the engine's
+        contexts, and return the state."""
+        return self.fit_archs(
+            list(labelled.archs), list(labelled.targets), lambda a: tools.context(a).build_model(bn=True),
+            rng=np.random.default_rng(getattr(labelled, "seed", self.config.seed)),
+        )
+
     def fit_archs(
         self,
         archs: Sequence[str],

@@ -16,6 +16,11 @@ from nas_harness.cli import main
 from nas_harness.verify import record_path, same_score, score_tolerance
 
 
+@pytest.fixture(autouse=True)
+def wide_terminal(monkeypatch):
+    monkeypatch.setenv("COLUMNS", "250")  # no wrapped table cells
+
+
 @pytest.fixture(scope="module")
 def submitted(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("verify") / "submission-params-quick.json"

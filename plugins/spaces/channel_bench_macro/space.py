@@ -7,32 +7,11 @@ from typing import Literal, Sequence
 import numpy as np
 from pydantic import Field
 
-from nas_harness.api import (
-    ArchError,
-    BuiltModel,
-    Cost,
-    Decision,
-    HarnessError,
-    Metric,
-    Oracle,
-    PluginConfig,
-    Space,
-    Task,
-    Topology,
-)
+from nas_harness.api import ArchError, Cost, DatasetInfo, HarnessError, Oracle, PluginConfig, Space, Topology
 
 from . import arch as A
 
-TASKS: dict[str, Task] = {
-    "cifar10": Task(
-        "cifar10",
-        10,
-        (3, 32, 32),
-        metrics=(Metric("accuracy", higher_is_better=True, unit="%", split="test"),),
-        data="cifar10",
-        description="CIFAR-10 test accuracy as Channel-Bench-Macro trained each network (3 runs)",
-    ),
-}
+DATASETS: dict[str, DatasetInfo] = {"cifar10": DatasetInfo("cifar10", 10, (3, 32, 32))}
 
 
 class ChannelSpace(Space):
@@ -74,8 +53,9 @@ class ChannelSpace(Space):
     def crossover(self, a: str, b: str, rng: np.random.Generator) -> str:
         return A.to_string(A.crossover_codes(A.parse_code(a), A.parse_code(b), rng))
 
-    def decisions(self) -> tuple[Decision, ...]:
-        return tuple(Decision(f"width{k + 1}", A.RATIOS, ordered=True) for k in range(A.N_WIDTHS))
+    def choices(self) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        """One width ratio per layer (ordered options: contract v2 will mark them ``ordered``)."""
+        return tuple((f"width{k + 1}", A.RATIOS) for k in range(A.N_WIDTHS))
 
     def to_choices(self, arch: str) -> tuple[int, ...]:
         return A.parse_code(arch)
@@ -87,31 +67,30 @@ class ChannelSpace(Space):
         return A.to_string(code)
 
     # ------------------------------------------------------------------ models and descriptors
-    def tasks(self) -> dict[str, Task]:
-        return dict(TASKS)
+    def datasets(self) -> dict[str, DatasetInfo]:
+        return dict(DATASETS)
 
-    def build_model(self, arch: str, dataset: str, *, bn: bool = True) -> BuiltModel:
+    def build_model(self, arch: str, dataset: str, *, bn: bool = True) -> "torch.nn.Module":
         from .model import ChannelNetwork
 
-        net = ChannelNetwork(self.config.backbone, A.parse_code(arch), self.task(dataset).num_classes, bn=bn)
-        f = net.features
-        return BuiltModel(net, stem=f.stem, cells=tuple(f.blocks), head=net.head, features=f)
+        return ChannelNetwork(self.config.backbone, A.parse_code(arch), self.dataset(dataset).num_classes, bn=bn)
 
     def topology(self, arch: str, dataset: str) -> Topology:
         from .topology import topology_of
 
-        task = self.task(dataset)
+        task = self.dataset(dataset)
         return topology_of(self.config.backbone, A.parse_code(arch), task.input_shape[1], task.num_classes)
 
     def cost(self, arch: str, dataset: str) -> Cost:
         from .skeleton import cost
 
-        task = self.task(dataset)
+        task = self.dataset(dataset)
         params, flops = cost(self.config.backbone, A.parse_code(arch), task.input_shape[1], task.num_classes)
         return Cost(params=params, flops=flops)
 
     # ------------------------------------------------------------------ ground truth
     def oracles(self) -> dict[str, type[Oracle]]:
-        from .oracle import ChannelTableOracle
+        from .oracle import oracle_for
 
-        return {ChannelTableOracle.name: ChannelTableOracle}
+        cls = oracle_for(self.config.backbone)
+        return {cls.name: cls}

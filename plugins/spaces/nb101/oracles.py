@@ -44,8 +44,9 @@ class _HashKeyed(Oracle):
     split: ClassVar[str]
     aggregation: ClassVar[str]
 
-    def __init__(self, config: PluginConfig | None = None):
+    def __init__(self, config: PluginConfig | None = None, *, space=None):
         super().__init__(config)
+        self.space = space  # contract v2 builds an oracle with its space; unused here
         self.table = CsvTable(self.config.path, ["matrix", "ops"], [self.column], key=_row_key, allow_repeats=True)
 
     def describe(self, dataset: str) -> OracleInfo:

@@ -34,6 +34,11 @@ def test_index_and_width_choices(space):
         space.from_choices([4] * 7)
 
 
+def test_the_backbone_is_part_of_the_version_that_keys_stored_scores():
+    versions = {ChannelSpace(ChannelSpace.Config(backbone=b)).version for b in ("resnet", "mobilenet")}
+    assert versions == {"1.0+resnet", "1.0+mobilenet"}
+
+
 def test_unknown_backbone_is_refused():
     with pytest.raises(ValueError):
         ChannelSpace.Config(backbone="vgg")

@@ -25,6 +25,12 @@ class ChannelSpace(Space):
     class Config(PluginConfig):
         backbone: Literal["resnet", "mobilenet"] = Field("resnet", description="which backbone's widths are searched")
 
+    def __init__(self, config: PluginConfig | None = None):
+        super().__init__(config)
+        # The two backbones share arch strings; today's score store keys a score by space name and
+        # version only, so the backbone goes into the instance's version (and the run's signature).
+        self.version = f"{type(self).version}+{self.config.backbone}"
+
     # ------------------------------------------------------------------ architectures
     def parse(self, text: str) -> str:
         return A.to_string(A.parse_code(text))

@@ -109,3 +109,16 @@ class ForkExitProxy(Proxy):
                 os._exit(0)
             os._exit(3)
         return float(_width(ctx))
+
+
+class PeekProxy(Proxy):
+    """Reads the file named by $NASH_TEST_SECRET (a stand-in for a ground-truth table) and returns
+    its length: a failure with PermissionError inside the sandbox."""
+
+    name = "peek"
+    version = "1"
+    needs = frozenset({Needs.MODEL})
+
+    def score(self, ctx):
+        with open(os.environ["NASH_TEST_SECRET"], "rb") as fh:
+            return float(len(fh.read()))

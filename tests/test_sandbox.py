@@ -62,3 +62,27 @@ def test_grants_route_around_a_denied_folder(tmp_path):
     got = sandbox.grants([tmp_path], [tmp_path / "pkg" / "data"])
     assert tmp_path / "pkg" / "code.py" in got and tmp_path / "other" in got
     assert all(p != tmp_path and p != tmp_path / "pkg" and "data" not in p.parts for p in got)
+
+
+def test_local_workers_in_the_sandbox_score_but_cannot_read_a_truth_file(tmp_path, monkeypatch):
+    from faulty import PeekProxy
+    from nas_harness.engine import Engine, ProxyJob, ScoringSetup
+    from nas_harness.executors import make_executor
+    from nas_harness.store import ScoreStore
+    from toy import ToySpace, WidthProxy, toy_batch
+
+    secret = tmp_path / "truth.csv"
+    secret.write_text("arch,acc\nw1,93.1\n")
+    monkeypatch.setenv("NASH_TEST_SECRET", str(secret))
+    setup = ScoringSetup(space=ToySpace(), dataset="toy", batch=toy_batch(), input_spec="noise(bs=4,s=0)")
+    jobs = [ProxyJob(WidthProxy()), ProxyJob(PeekProxy())]
+    tables = {}
+    for mode in ("0", "1"):
+        monkeypatch.setenv("NASH_SANDBOX", mode)
+        with make_executor("local", workers=1, threads=1, time_limit_s=120, memory_limit_mb=0) as ex:
+            tables[mode] = Engine(setup, ScoreStore(tmp_path / f"s{mode}.sqlite"), executor=ex).score(jobs, ["w1", "w2"])
+            assert ex.processes[0].info.get("sandbox", "off").startswith("landlock" if mode == "1" else "off")
+    assert tables["0"]["peek"].failures == {} and tables["0"]["peek"].values[0] == secret.stat().st_size
+    assert all("PermissionError" in r for r in tables["1"]["peek"].failures.values())
+    assert len(tables["1"]["peek"].failures) == 2
+    assert list(tables["1"]["width"].values) == [1.0, 2.0], tables["1"]["width"].failures  # the honest proxy scores inside

@@ -98,6 +98,16 @@ def _report_progress(jobs: list) -> None:
             continue
 
 
+def _enter_sandbox() -> str:
+    """Restrict this worker's reads (before the run is unpickled: nothing is loaded yet)."""
+    from .. import sandbox
+
+    import torch  # noqa: F401 - loads its libraries while /sys and /proc are fully readable
+
+    abi = sandbox.restrict(sandbox.scoring_roots(), sandbox.oracle_data_dirs())
+    return f"landlock ABI {abi}"
+
+
 def serve(inbox: Connection, outbox: Connection) -> int:
     global _CURRENT_UID
     from .reaper import TAG_VAR, kill_tree, reap_children
@@ -110,18 +120,19 @@ def serve(inbox: Connection, outbox: Connection) -> int:
         except EOFError:
             return 0
         if msg[0] == "load":
-            _, token, data, sys_path, threads, limit_mb = msg
+            _, token, data, sys_path, threads, limit_mb, sandboxed = (*msg, False)[:7]
             try:
                 for entry in sys_path:
                     if entry not in sys.path and os.path.isdir(entry or "."):
                         sys.path.append(entry)
+                sandbox_note = _enter_sandbox() if sandboxed else "off"
                 setup, jobs = pickle.loads(data)
                 _report_progress(jobs)
                 import torch
 
                 if threads:
                     torch.set_num_threads(threads)
-                info = cap_memory(limit_mb)
+                info = {**cap_memory(limit_mb), "sandbox": sandbox_note}
             except Exception as exc:  # noqa: BLE001 - reported to the driver as a setup error
                 outbox.send(("error", f"{type(exc).__name__}: {exc}"))
                 continue

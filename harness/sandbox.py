@@ -138,7 +138,25 @@ def python_roots() -> list[Path]:
     roots.update(Path(p) for p in sysconfig.get_paths().values())
     roots.update(Path(p) for p in sys.path if p)
     roots.update(Path(p) for p in SYSTEM_LIBRARIES)
+    roots.update(editable_roots())
     return sorted(roots)
+
+
+def editable_roots() -> list[Path]:
+    """Source folders of editable installs (their code is imported through a finder, not sys.path)."""
+    import importlib.metadata as md
+    import json
+    from urllib.parse import unquote, urlparse
+
+    out = []
+    for dist in md.distributions():
+        try:
+            info = json.loads(dist.read_text("direct_url.json") or "{}")
+        except ValueError:
+            continue
+        if info.get("dir_info", {}).get("editable") and info.get("url", "").startswith("file://"):
+            out.append(Path(unquote(urlparse(info["url"]).path)))
+    return out
 
 
 # Shared libraries the interpreter and native extensions load (libstdc++, libgomp, ...).

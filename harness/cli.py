@@ -559,7 +559,9 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         base, sweep, source=source, store_path=args.store, show_progress=not args.quiet,
         notify=lambda msg: err_console.print(msg, highlight=False), on_point=on_point,
     )
-    path = write_text(out / f"{sweep_stem(base, sweep)}.json", result.model_dump_json(indent=2) + "\n", "sweep file")
+    from .checksum import sealed_json
+
+    path = write_text(out / f"{sweep_stem(base, sweep)}.json", sealed_json(result), "sweep file")
     render_sweep(result, console)
     console.print(f"sweep: {path}  ({len(result.points)} runs in {out})")
     return max(exit_code(o.run) for o in outcomes)
@@ -714,6 +716,9 @@ def cmd_leaderboard(args: argparse.Namespace) -> int:
     from .analysis import leaderboard_marks, suite_marks
 
     col = collect(args.results, kinds=("correlation", "standard", "submission"))
+    if col.unsealed_note():
+        err_console.print(f"warning: {col.unsealed_note()}", style="yellow", markup=False, highlight=False)
+    col.mark_unverified()  # every row but those of submissions that passed `nash submit --verify`
     runs = col.loose_runs()
     if args.json:
         out: dict[str, Any] = {

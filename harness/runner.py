@@ -292,8 +292,9 @@ def write_run(outcome: RunOutcome, out_dir: Path) -> tuple[Path, Path]:
     scores_path = out_dir / f"{outcome.stem}.scores.csv"
     write_text(scores_path, outcome.scores_frame().to_csv(index=False), "scores file")
     outcome.run.scores_file = scores_path.name
-    results_path = write_text(out_dir / f"{outcome.stem}.json", outcome.run.model_dump_json(indent=2) + "\n",
-                              "results file")
+    from .checksum import sealed_json
+
+    results_path = write_text(out_dir / f"{outcome.stem}.json", sealed_json(outcome.run), "results file")
     return results_path, scores_path
 
 

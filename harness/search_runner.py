@@ -186,13 +186,14 @@ def compute_search(
 
 def write_search(outcome: SearchOutcome, out_dir: Path) -> tuple[Path, Path]:
     """Write the trajectory CSV and the results JSON (which names the CSV); returns both paths."""
+    from .checksum import sealed_json
     from .files import ensure_dir, write_text, write_with
 
     ensure_dir(out_dir)
     trajectory_path = write_with(out_dir / outcome.result.trajectory_file, lambda tmp: _write_rows(tmp, outcome.rows),
                                  "trajectory file")
     results_path = write_text(out_dir / f"search-{outcome.result.config_hash}.json",
-                              outcome.result.model_dump_json(indent=2) + "\n", "results file")
+                              sealed_json(outcome.result), "results file")
     return results_path, trajectory_path
 
 

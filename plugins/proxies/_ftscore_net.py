@@ -16,7 +16,7 @@ import io
 import json
 import math
 from dataclasses import asdict, dataclass
-from typing import Callable, Iterator, Literal
+from typing import Callable, Iterator, Literal, Sequence
 
 import torch
 import torch.nn.functional as F
@@ -55,6 +55,7 @@ class FrequencyBank(nn.Module):
         self.weight_maps = nn.Parameter(torch.randn(maps * maps, kernel, kernel, generator=generator))
         self.bias_maps = nn.Parameter(torch.randn(maps, generator=generator) / 1000)
         self._cache: dict | None = None
+        self._leaves: dict | None = None
 
     @contextlib.contextmanager
     def cached(self) -> Iterator[None]:
@@ -64,17 +65,55 @@ class FrequencyBank(nn.Module):
         finally:
             self._cache = outer
 
+    @contextlib.contextmanager
+    def shared_kernels(self) -> Iterator[None]:
+        """Generate each shape's kernels once for many networks (one training step).
+
+        Inside, ``kernel`` returns detached leaf copies; backward passes of the networks
+        accumulate into them, and on exit those gradients are sent once through the DFTs
+        into the bank (the same gradient as generating the kernels in every network).
+        """
+        self._leaves = {}
+        try:
+            yield
+            sources, grads = [], []
+            for made, leaves in self._leaves.values():
+                for src, leaf in zip(made, leaves):
+                    if leaf.grad is not None:
+                        sources.append(src)
+                        grads.append(leaf.grad)
+            if sources:
+                torch.autograd.backward(sources, grads)
+        finally:
+            self._leaves = None
+
     def kernel(self, c_out: int, c_in: int, kh: int, kw: int, gain: float) -> tuple[torch.Tensor, torch.Tensor]:
         key = (c_out, c_in, kh, kw, gain)
+        if self._leaves is not None:
+            if key not in self._leaves:
+                with torch.enable_grad():
+                    made = self._generate(*key)
+                self._leaves[key] = (made, tuple(t.detach().requires_grad_(True) for t in made))
+            return self._leaves[key][1]
         if self._cache is not None and key in self._cache:
             return self._cache[key]
+        made = self._generate(*key)
+        if self._cache is not None:
+            self._cache[key] = made
+        return made
+
+    def _generate(self, c_out: int, c_in: int, kh: int, kw: int, gain: float) -> tuple[torch.Tensor, torch.Tensor]:
         spatial = resize_2d(self.weight_maps, kh, kw)
         weight = resize_1d(spatial, c_out * c_in).abs().reshape(c_out, c_in, kh, kw)
         weight = weight * (gain / math.sqrt(c_in * kh * kw))
         bias = resize_1d(self.bias_maps, c_out).abs()
-        if self._cache is not None:
-            self._cache[key] = (weight, bias)
         return weight, bias
+
+
+def safe_sqrt(var: torch.Tensor) -> torch.Tensor:
+    """√var with a finite gradient where var = 0 (a `none` op's constant output: d√v/dv = ∞ and
+    0·∞ = NaN would poison the whole step). Tensor.std(dim=0) is also ~20x slower on CPU."""
+    return var.clamp_min(1e-20).sqrt()
 
 
 def unitize(y: torch.Tensor) -> torch.Tensor:
@@ -131,9 +170,8 @@ class PseudoBatchNorm(nn.Module):
     """BN as standardisation over the batch axis, per position, no affine part (paper's code)."""
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        mean = x.mean(dim=0, keepdim=True)
-        std = x.std(dim=0, unbiased=False, keepdim=True)
-        return (x - mean) / (std + EPS)
+        centred = x - x.mean(dim=0, keepdim=True)
+        return centred / (safe_sqrt(centred.square().mean(dim=0, keepdim=True)) + EPS)
 
 
 def construct(model: nn.Module, bank: FrequencyBank, vnorm: bool, head: nn.Module | None) -> nn.Module:
@@ -236,22 +274,37 @@ class ScoreNet(nn.Module):
             feats = feats.reshape(feats.shape[0], -1)
             h = self.l1(feats)
             if self.spec.vnorm:
-                h = h / (h.std() + EPS)
+                h = h / (safe_sqrt(h.var()) + EPS)
             per_image = self.l2(self.symlog(h)).squeeze(-1)  # (images,)
             return self.mlp(per_image).squeeze(-1)
 
     # ------------------------------------------------------------------ state
-    def to_bytes(self) -> bytes:
-        buf = io.BytesIO()
-        torch.save({"spec": json.dumps(asdict(self.spec), sort_keys=True), "tensors": self.state_dict()}, buf)
-        return buf.getvalue()
+    def to_blob(self) -> dict:
+        return {"spec": json.dumps(asdict(self.spec), sort_keys=True), "tensors": self.state_dict()}
 
     @classmethod
-    def from_bytes(cls, data: bytes) -> "ScoreNet":
-        blob = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
+    def from_blob(cls, blob: dict) -> ScoreNet:
         net = cls(NetSpec(**json.loads(blob["spec"])))
         net.load_state_dict(blob["tensors"])
         return net
+
+    def to_bytes(self) -> bytes:
+        return save_blob({"kind": "single", **self.to_blob()})
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> ScoreNet:
+        return cls.from_blob(load_blob(data))
+
+
+def save_blob(blob: dict) -> bytes:
+    buf = io.BytesIO()
+    torch.save(blob, buf)
+    return buf.getvalue()
+
+
+def load_blob(data: bytes) -> dict:
+    """A saved state; ``weights_only`` so that a state file cannot run code when loaded."""
+    return torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
 
 
 def fit(
@@ -277,18 +330,29 @@ def fit(
     history: list[float] = []
     for step in range(steps):
         builders, targets = samples(step)
-        with torch.no_grad():
+        with torch.no_grad(), net.bank.cached():
             scores = torch.stack([net(build()) for build in builders])
         scores.requires_grad_(True)
         rho = soft_spearman(scores, targets, regularization)
         (-rho).backward()
         upstream = scores.grad.detach()
         opt.zero_grad()
-        for build, g in zip(builders, upstream):
-            if float(g) != 0.0:
-                (net(build()) * g).backward()
+        with net.bank.shared_kernels():
+            for build, g in zip(builders, upstream):
+                if float(g) != 0.0:
+                    (net(build()) * g).backward()
         opt.step()
         history.append(float(rho.detach()))
         if log is not None:
             log(step, history[-1])
     return history
+
+
+def round_robin(samplers: Sequence[Callable[[int], tuple[list, torch.Tensor]]]) -> Callable[[int], tuple[list, torch.Tensor]]:
+    """Cross-space training (paper §III-D, option i): step t draws its sample from space
+    t mod n, with that space's own step counter."""
+
+    def samples(step: int):
+        return samplers[step % len(samplers)](step // len(samplers))
+
+    return samples

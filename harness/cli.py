@@ -718,6 +718,7 @@ def cmd_leaderboard(args: argparse.Namespace) -> int:
     col = collect(args.results, kinds=("correlation", "standard", "submission"))
     if col.unsealed_note():
         err_console.print(f"warning: {col.unsealed_note()}", style="yellow", markup=False, highlight=False)
+    col.mark_unverified()  # every row but those of submissions that passed `nash submit --verify`
     runs = col.loose_runs()
     if args.json:
         out: dict[str, Any] = {

@@ -35,6 +35,7 @@ class Collection:
     searches: list[tuple[str, SearchResult]] = field(default_factory=list)
     scores: dict[str, list[ScoreColumns]] = field(default_factory=dict)  # source → scores carried in the file
     unsealed: list[str] = field(default_factory=list)  # files without a checksum (older, or the field removed)
+    verified: set[str] = field(default_factory=set)  # submissions with a passing `nash submit --verify` record
 
     def loose_runs(self) -> list[tuple[str, RunResult]]:
         """Correlation runs that are not one of the suite results' own runs (no double rows)."""
@@ -50,6 +51,17 @@ class Collection:
     def loose_searches(self) -> list[tuple[str, SearchResult]]:
         inside = {s.search.config_hash for _, s in self.suites if s.search is not None}
         return [(src, se) for src, se in self.searches if se.config_hash not in inside]
+
+    def mark_unverified(self) -> None:
+        """Mark the source of every row not from a verified submission (the tables show it)."""
+        from nas_harness.leaderboard.render import UNVERIFIED as mark
+
+        def label(src: str) -> str:
+            return src if src in self.verified else src + mark
+
+        self.runs = [(label(s), r) for s, r in self.runs]
+        self.suites = [(label(s), r) for s, r in self.suites]
+        self.scores = {label(s): c for s, c in self.scores.items()}
 
     def unsealed_note(self) -> str | None:
         """A warning naming the files whose numbers no checksum protects."""
@@ -118,7 +130,11 @@ def _add_submission(col: Collection, path: Path, kinds: Sequence[str]) -> None:
     """The verified content of a submission: its suite result, or its correlation run and scores."""
     from .submission import load_submission
 
+    from .verify import is_verified
+
     sub = load_submission(path)  # checksum and stated ρ verified, else HarnessError naming the file
+    if is_verified(path, sub.checksum):
+        col.verified.add(str(path))
     if sub.protocol == "standard" and "standard" in kinds:
         col.suites.append((str(path), sub.standard_result()))
     elif sub.protocol == "correlation" and "correlation" in kinds:

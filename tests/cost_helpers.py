@@ -35,3 +35,19 @@ def hooked_macs(model: nn.Module, image_shape=(3, 32, 32), *, linear_bias: bool)
     for h in handles:
         h.remove()
     return total
+
+
+def cell_shapes(cells, model: nn.Module, image_shape=(3, 32, 32)) -> list[tuple[tuple, tuple]]:
+    """(input shape, output shape) without the batch dim of each of ``cells`` in a forward pass."""
+    shapes = []
+
+    def record(_m, inputs, out):
+        shapes.append((tuple(inputs[0].shape[1:]), tuple(out.shape[1:])))
+
+    handles = [c.register_forward_hook(record) for c in cells]
+    model.eval()
+    with torch.no_grad():
+        model(torch.zeros(1, *image_shape))
+    for h in handles:
+        h.remove()
+    return shapes

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 
 import numpy as np
@@ -206,6 +207,10 @@ def test_scoring_without_a_state_or_with_a_state_of_another_shape_is_a_user_erro
         FTScoreNet(FTScoreNet.Config(state=str(path))).score(toy_context((1, 1, 0)))
     ok = FTScoreNet(FTScoreNet.Config(**TINY, state=str(path)))
     assert np.isfinite(ok.score(toy_context((1, 1, 0))))
+    with pytest.raises(HarnessError, match="state_sha256"):
+        FTScoreNet(FTScoreNet.Config(**TINY, state=str(path), state_sha256="0" * 64)).score(toy_context((1, 1, 0)))
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    assert np.isfinite(FTScoreNet(FTScoreNet.Config(**TINY, state=str(path), state_sha256=digest)).score(toy_context((1, 1, 0))))
 
 
 def test_an_nb201_network_is_constructed_and_scored():
@@ -240,3 +245,80 @@ def test_kernels_shared_across_networks_in_a_step_give_the_same_gradient_as_gene
         grads.append({k: p.grad.clone() for k, p in net.named_parameters()})
     for key in grads[0]:
         assert torch.allclose(grads[0][key], grads[1][key], rtol=1e-4, atol=1e-6), key
+
+
+def test_an_architecture_whose_cells_output_zeros_has_a_finite_gradient():
+    net = ScoreNet(NetSpec(**TINY))
+    model = nn.Sequential(nn.Conv2d(3, 8, 3, padding=1), nn.BatchNorm2d(8), Zeros(), nn.BatchNorm2d(8),
+                          nn.Conv2d(8, 8, 1), nn.BatchNorm2d(8), nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(8, 3))
+    net(net.construct(model, last_linear(model))).backward()
+    for name, p in net.named_parameters():
+        assert torch.isfinite(p.grad).all(), name
+
+
+class Zeros(nn.Module):
+    def forward(self, x):
+        return x * 0
+
+
+def test_round_robin_training_takes_step_t_from_space_t_mod_n_with_each_space_counting_its_own_steps():
+    from nas_harness.plugins.proxies._ftscore_net import round_robin
+
+    calls = []
+    samplers = [lambda s, j=j: calls.append((j, s)) or ([], torch.zeros(0)) for j in range(3)]
+    sample = round_robin(samplers)
+    for step in range(7):
+        sample(step)
+    assert calls == [(0, 0), (1, 0), (2, 0), (0, 1), (1, 1), (2, 1), (0, 2)]
+
+
+def test_the_ensemble_combines_normalised_sigmoids_and_its_weights_do_not_lose_to_the_best_member():
+    from nas_harness.plugins.proxies._ftscore_ensemble import Ensemble, fit_weights, member_stats
+
+    rng = np.random.default_rng(9)
+    targets = [rng.normal(size=40), rng.normal(size=30)]
+    # member 0 ranks set 0 well and set 1 badly, member 1 the other way round
+    scores = [np.stack([t + rng.normal(0, 0.3, t.size), rng.normal(size=t.size)]) for t in targets[:1]]
+    scores.append(np.stack([rng.normal(size=30), targets[1] + rng.normal(0, 0.3, 30)]))
+    mu, sigma = member_stats([scores[0][0], scores[1][1]])
+    assert mu[0] == pytest.approx(scores[0][0].mean()) and sigma[1] == pytest.approx(scores[1][1].std())
+    weights, rho = fit_weights(scores, targets, mu, sigma, seed=0, maxiter=30)
+    assert all(0 < w <= 1 for w in weights)
+    ens = Ensemble(mu, sigma, weights)
+    manual = sum(w / (1 + np.exp(-(scores[1][i] - mu[i]) / sigma[i])) for i, w in enumerate(weights))
+    assert np.allclose(ens.combine(scores[1]), manual)
+    single = max(np.mean([spearmanr(s[i], t)[0] for s, t in zip(scores, targets)]) for i in range(2))
+    assert rho >= single - 1e-9
+    assert rho == pytest.approx(np.mean([spearmanr(ens.combine(s), t)[0] for s, t in zip(scores, targets)]))
+
+
+def test_an_ensemble_state_of_per_space_scorers_reloads_and_scores_identically():
+    from nas_harness.plugins.proxies.ft_scorenet import Labelled
+
+    fam_a = [a for a in TOY_ARCHS if a[2] == 0][:8]
+    fam_b = [a for a in TOY_ARCHS if a[2] == 1][:8]
+    sets = [Labelled(tuple(map(str, fam)), tuple(toy_target(a) for a in fam),
+                     lambda s: toy_model(eval(s))) for fam in (fam_a, fam_b)]
+    proxy = FTScoreNet(FTScoreNet.Config(**TINY, steps=2, sample_size=4))
+    state = proxy.fit_sets(sets, "ensemble", rng=np.random.default_rng(0))
+    again = FTScoreNet(proxy.config)
+    again.load_state(state)
+    assert again.state_bytes() == state
+    for arch in fam_a[:3]:
+        s1, s2 = proxy.score(toy_context(arch)), again.score(toy_context(arch))
+        assert s1 == s2 and 0 < s1 < 2  # two weights ≤ 1 times sigmoids
+
+
+def test_the_v2_fit_step_trains_from_a_labelled_set_through_the_tools_contexts_and_returns_a_loadable_state():
+    from types import SimpleNamespace
+
+    archs = [str(a) for a in TOY_ARCHS[:6]]
+    labelled = SimpleNamespace(archs=tuple(archs), targets=tuple(toy_target(eval(a)) for a in archs), seed=3)
+    asked = []
+    tools = SimpleNamespace(context=lambda a: asked.append(a) or toy_context(eval(a)))
+    proxy = FTScoreNet(FTScoreNet.Config(**TINY, steps=2, sample_size=6))
+    state = proxy.fit(labelled, tools)
+    assert set(asked) == set(archs)
+    again = FTScoreNet(proxy.config)
+    again.load_state(state)
+    assert again.score(toy_context(TOY_ARCHS[0])) == proxy.score(toy_context(TOY_ARCHS[0]))

@@ -52,7 +52,7 @@ def make_executor(
     memory_limit_mb: int | None = None,
 ) -> Executor:
     """The executor a run config asks for; workers start lazily, on the first unit."""
-    from .limits import Limits, default_workers
+    from .limits import Limits, default_workers, sandbox_requested
 
     if kind == "inline":
         from .inline import InlineExecutor
@@ -61,7 +61,15 @@ def make_executor(
     workers = workers or default_workers()
     if threads is None and kind == "local":  # the cores shared among the workers
         threads = max(1, default_workers() // workers)
-    limits = Limits(time_limit_s=time_limit_s, memory_limit_mb=memory_limit_mb, threads=threads or 1)
+    sandbox = sandbox_requested()
+    if sandbox:
+        from ..api import HarnessError
+        from ..sandbox import available
+
+        ok, why = available()
+        if not ok:
+            raise HarnessError(f"$NASH_SANDBOX asks for the scoring sandbox, which this platform cannot provide: {why}")
+    limits = Limits(time_limit_s=time_limit_s, memory_limit_mb=memory_limit_mb, threads=threads or 1, sandbox=sandbox)
     if kind == "local":
         from .local import LocalExecutor
 

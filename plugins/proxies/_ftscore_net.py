@@ -16,7 +16,7 @@ import io
 import json
 import math
 from dataclasses import asdict, dataclass
-from typing import Callable, Iterator, Literal
+from typing import Callable, Iterator, Literal, Sequence
 
 import torch
 import torch.nn.functional as F
@@ -110,6 +110,12 @@ class FrequencyBank(nn.Module):
         return weight, bias
 
 
+def safe_sqrt(var: torch.Tensor) -> torch.Tensor:
+    """√var with a finite gradient where var = 0 (a `none` op's constant output: d√v/dv = ∞ and
+    0·∞ = NaN would poison the whole step). Tensor.std(dim=0) is also ~20x slower on CPU."""
+    return var.clamp_min(1e-20).sqrt()
+
+
 def unitize(y: torch.Tensor) -> torch.Tensor:
     """v-norm: divide by the output's std (whole tensor). The factor is detached, which is what
     the paper's separate no-gradient factor pass computes (same input, same weights)."""
@@ -165,8 +171,7 @@ class PseudoBatchNorm(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         centred = x - x.mean(dim=0, keepdim=True)
-        std = centred.square().mean(dim=0, keepdim=True).sqrt()  # Tensor.std(dim=0) is ~20x slower on CPU
-        return centred / (std + EPS)
+        return centred / (safe_sqrt(centred.square().mean(dim=0, keepdim=True)) + EPS)
 
 
 def construct(model: nn.Module, bank: FrequencyBank, vnorm: bool, head: nn.Module | None) -> nn.Module:
@@ -269,22 +274,37 @@ class ScoreNet(nn.Module):
             feats = feats.reshape(feats.shape[0], -1)
             h = self.l1(feats)
             if self.spec.vnorm:
-                h = h / (h.std() + EPS)
+                h = h / (safe_sqrt(h.var()) + EPS)
             per_image = self.l2(self.symlog(h)).squeeze(-1)  # (images,)
             return self.mlp(per_image).squeeze(-1)
 
     # ------------------------------------------------------------------ state
-    def to_bytes(self) -> bytes:
-        buf = io.BytesIO()
-        torch.save({"spec": json.dumps(asdict(self.spec), sort_keys=True), "tensors": self.state_dict()}, buf)
-        return buf.getvalue()
+    def to_blob(self) -> dict:
+        return {"spec": json.dumps(asdict(self.spec), sort_keys=True), "tensors": self.state_dict()}
 
     @classmethod
-    def from_bytes(cls, data: bytes) -> "ScoreNet":
-        blob = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
+    def from_blob(cls, blob: dict) -> ScoreNet:
         net = cls(NetSpec(**json.loads(blob["spec"])))
         net.load_state_dict(blob["tensors"])
         return net
+
+    def to_bytes(self) -> bytes:
+        return save_blob({"kind": "single", **self.to_blob()})
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> ScoreNet:
+        return cls.from_blob(load_blob(data))
+
+
+def save_blob(blob: dict) -> bytes:
+    buf = io.BytesIO()
+    torch.save(blob, buf)
+    return buf.getvalue()
+
+
+def load_blob(data: bytes) -> dict:
+    """A saved state; ``weights_only`` so that a state file cannot run code when loaded."""
+    return torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
 
 
 def fit(
@@ -326,3 +346,13 @@ def fit(
         if log is not None:
             log(step, history[-1])
     return history
+
+
+def round_robin(samplers: Sequence[Callable[[int], tuple[list, torch.Tensor]]]) -> Callable[[int], tuple[list, torch.Tensor]]:
+    """Cross-space training (paper §III-D, option i): step t draws its sample from space
+    t mod n, with that space's own step counter."""
+
+    def samples(step: int):
+        return samplers[step % len(samplers)](step // len(samplers))
+
+    return samples

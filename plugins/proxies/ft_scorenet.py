@@ -11,6 +11,8 @@ correlation; the fitted state (bytes) is then what the proxy scores with.
 
 from __future__ import annotations
 
+import hashlib
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Literal, Optional, Sequence
 
@@ -20,11 +22,16 @@ from pydantic import Field
 
 from nas_harness.api import HarnessError, Needs, PluginConfig, Proxy, ScoreContext, hookimpl
 
-from ._ftscore_net import NetSpec, ScoreNet, fit, last_linear
+from ._ftscore_ensemble import Ensemble, fit_weights, member_stats
+from ._ftscore_net import NetSpec, ScoreNet, fit, last_linear, load_blob, round_robin, save_blob
 
 
 class FTScoreNetConfig(PluginConfig):
     state: Optional[str] = Field(None, description="file holding a fitted state (the bytes fit() returns)")
+    state_sha256: Optional[str] = Field(
+        None, description="the state file's SHA-256: checked on load, and it puts the state in the store key "
+        "(the path alone does not: a refitted file at the same path would reuse stale scores)",
+    )
     images: int = Field(64, ge=2, description="images in the input-like tensor (paper 64)")
     image_size: int = Field(32, ge=4, description="their height and width (paper: 32 for CIFAR)")
     kernel: int = Field(7, ge=1, description="stored frequency map size k (code default 7)")
@@ -73,9 +80,19 @@ class FTScoreNet(Proxy):
 
     def __init__(self, config: PluginConfig | None = None):
         super().__init__(config)
-        self._net: ScoreNet | None = None
+        self._net: list[ScoreNet] | None = None  # one scorer, or the ensemble's members
+        self._ensemble: Ensemble | None = None
 
     # ------------------------------------------------------------------ fitting
+    def fit(self, labelled, tools) -> bytes:
+        """Contract v2's trainable-proxy step (``LabelledSet``, tools with ``context(arch)``):
+        fit on the labelled set's architectures, the networks built through the engine's
+        contexts, and return the state."""
+        return self.fit_archs(
+            list(labelled.archs), list(labelled.targets), lambda a: tools.context(a).build_model(bn=True),
+            rng=np.random.default_rng(getattr(labelled, "seed", self.config.seed)),
+        )
+
     def fit_archs(
         self,
         archs: Sequence[str],
@@ -90,44 +107,94 @@ class FTScoreNet(Proxy):
         Each step draws ``sample_size`` of the architectures without replacement (all when
         there are fewer).
         """
+        return self.fit_sets([Labelled(tuple(archs), tuple(targets), build_model)], "single", rng, log)
+
+    def fit_sets(
+        self,
+        sets: Sequence[Labelled],
+        mode: Literal["single", "round_robin", "ensemble"] = "round_robin",
+        rng: np.random.Generator | None = None,
+        log: Callable[[int, float], None] | None = None,
+    ) -> bytes:
+        """Fit on one or several spaces' labelled sets and return the state.
+
+        ``round_robin``: one scorer, step t samples set t mod n (paper's preferred multi-space
+        training; ``steps`` counts all steps). ``ensemble``: one scorer per set (``steps``
+        each), combined by normalised sigmoids with weights from differential evolution.
+        """
         cfg = self.config
-        if len(archs) != len(targets) or len(archs) < 2:
-            raise HarnessError(f"ft_scorenet.fit needs ≥ 2 labelled architectures, got {len(archs)} / {len(targets)}")
-        y = torch.as_tensor(np.asarray(targets, dtype=np.float64), dtype=torch.float32)
+        if not sets:
+            raise HarnessError("ft_scorenet.fit needs at least one labelled set")
+        if mode == "single" and len(sets) != 1:
+            raise HarnessError(f"ft_scorenet.fit: mode 'single' takes one labelled set, got {len(sets)}")
+        rng = rng if rng is not None else np.random.default_rng(cfg.seed)
+        if mode in ("single", "round_robin"):
+            net = ScoreNet(cfg.net_spec())
+            fit(net, round_robin([self._sampler(net, s, rng) for s in sets]), cfg.steps,
+                regularization=cfg.regularization, lr=cfg.lr, log=log)
+            self._net, self._ensemble = [net], None
+            return net.to_bytes()
+        members = []
+        for s in sets:
+            net = ScoreNet(cfg.net_spec())
+            fit(net, self._sampler(net, s, rng), cfg.steps, regularization=cfg.regularization, lr=cfg.lr, log=log)
+            members.append(net)
+        scores = [np.array([[_score_with(m, s.build_model(a)) for a in s.archs] for m in members]) for s in sets]
+        mu, sigma = member_stats([scores[i][i] for i in range(len(sets))])
+        weights, _ = fit_weights(scores, [np.asarray(s.targets, float) for s in sets], mu, sigma, seed=cfg.seed)
+        self._net, self._ensemble = members, Ensemble(mu, sigma, weights)
+        return self.state_bytes()
+
+    def _sampler(self, net: ScoreNet, labelled: Labelled, rng: np.random.Generator):
+        archs = labelled.archs
+        if len(archs) != len(labelled.targets) or len(archs) < 2:
+            raise HarnessError(
+                f"ft_scorenet.fit needs ≥ 2 labelled architectures per set, got {len(archs)} / {len(labelled.targets)}"
+            )
+        y = torch.as_tensor(np.asarray(labelled.targets, dtype=np.float64), dtype=torch.float32)
         if not torch.isfinite(y).all():
             raise HarnessError("ft_scorenet.fit: the targets must be finite")
-        rng = rng if rng is not None else np.random.default_rng(cfg.seed)
-        net = ScoreNet(cfg.net_spec())
         built: dict[int, torch.nn.Module] = {}
 
         def network(i: int) -> torch.nn.Module:
             if i not in built:
-                model = build_model(archs[i])
+                model = labelled.build_model(archs[i])
                 built[i] = net.construct(model, last_linear(model))
             return built[i]
 
-        k = min(cfg.sample_size, len(archs))
+        k = min(self.config.sample_size, len(archs))
 
         def samples(step: int):
             idx = rng.choice(len(archs), size=k, replace=False)
             return [lambda i=int(i): network(i) for i in idx], y[idx]
 
-        fit(net, samples, cfg.steps, regularization=cfg.regularization, lr=cfg.lr, log=log)
-        self._net = net
-        return net.to_bytes()
+        return samples
 
+    # ------------------------------------------------------------------ state
     def load_state(self, state: bytes) -> None:
-        net = ScoreNet.from_bytes(state)
-        if net.spec != self.config.net_spec():
-            raise HarnessError(
-                f"ft_scorenet: the state was fitted with {net.spec}, the config asks for {self.config.net_spec()}"
-            )
-        self._net = net
+        blob = load_blob(state)
+        blobs = blob["members"] if blob.get("kind") == "ensemble" else [blob]
+        nets = [ScoreNet.from_blob(b) for b in blobs]
+        for net in nets:
+            if net.spec != self.config.net_spec():
+                raise HarnessError(
+                    f"ft_scorenet: the state was fitted with {net.spec}, the config asks for {self.config.net_spec()}"
+                )
+        self._net = nets
+        self._ensemble = (
+            Ensemble(tuple(blob["mu"]), tuple(blob["sigma"]), tuple(blob["weights"]))
+            if blob.get("kind") == "ensemble" else None
+        )
 
     def state_bytes(self) -> bytes:
-        return self._fitted().to_bytes()
+        nets = self._fitted()
+        if self._ensemble is None:
+            return nets[0].to_bytes()
+        e = self._ensemble
+        return save_blob({"kind": "ensemble", "members": [n.to_blob() for n in nets],
+                          "mu": list(e.mu), "sigma": list(e.sigma), "weights": list(e.weights)})
 
-    def _fitted(self) -> ScoreNet:
+    def _fitted(self) -> list[ScoreNet]:
         if self._net is None:
             path = self.config.state
             if path is None:
@@ -137,15 +204,37 @@ class FTScoreNet(Proxy):
             p = Path(path).expanduser()
             if not p.is_file():
                 raise HarnessError(f"ft_scorenet config 'state': file not found: {p}")
-            self.load_state(p.read_bytes())
+            data = p.read_bytes()
+            want = self.config.state_sha256
+            if want is not None and hashlib.sha256(data).hexdigest() != want.lower():
+                raise HarnessError(
+                    f"ft_scorenet config 'state_sha256': {p} has SHA-256 {hashlib.sha256(data).hexdigest()}, "
+                    f"expected {want}"
+                )
+            self.load_state(data)
         return self._net  # type: ignore[return-value]
 
     # ------------------------------------------------------------------ scoring
     def score(self, ctx: ScoreContext) -> float:
-        net = self._fitted()
-        model = ctx.build_model(bn=True)
-        with torch.no_grad():
-            return float(net(net.construct(model, last_linear(model))))
+        nets = self._fitted()
+        raw = [_score_with(net, ctx.build_model(bn=True)) for net in nets]
+        if self._ensemble is None:
+            return raw[0]
+        return float(self._ensemble.combine(np.array(raw)))
+
+
+@dataclass(frozen=True)
+class Labelled:
+    """Architectures of one space with targets (larger = better) and the space's model builder."""
+
+    archs: tuple[str, ...]
+    targets: tuple[float, ...]
+    build_model: Callable[[str], torch.nn.Module]
+
+
+def _score_with(net: ScoreNet, model: torch.nn.Module) -> float:
+    with torch.no_grad():
+        return float(net(net.construct(model, last_linear(model))))
 
 
 @hookimpl

@@ -179,9 +179,15 @@ def is_valid(cell: Cell) -> bool:
 # --------------------------------------------------------------------------- canonical form
 
 
-@functools.lru_cache(maxsize=1 << 16)
-def cell_of(text: str) -> Cell:
+def cell_of(text: object) -> Cell:
     """The canonical cell of a string (parsed, checked and pruned); cached."""
+    if not isinstance(text, str):
+        raise ArchError(f"an NB101 architecture is a string, got {type(text).__name__}: {text!r}")
+    return _cell_of(text)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _cell_of(text: str) -> Cell:
     return check(parse_raw(text), text)
 
 
@@ -369,3 +375,53 @@ def sample_cells(n: int, rng: np.random.Generator) -> list[Cell]:
             seen.add(h)
             out.append(cell)
     return out
+
+
+# --------------------------------------------------------------------------- decision vector
+
+EDGES_7: tuple[tuple[int, int], ...] = tuple((i, j) for i in range(MAX_VERTICES) for j in range(i + 1, MAX_VERTICES))
+N_DECISIONS = len(EDGES_7) + MAX_VERTICES - 2  # 21 edge bits, then 5 ops
+
+
+def to_choices(cell: Cell) -> tuple[int, ...]:
+    """The 7-vertex form's 21 edge bits (row by row) and 5 op indices; unused vertices (inserted
+    unconnected before the output) read conv3x3."""
+    p = padded(cell)
+    return tuple(p.matrix[i][j] for i, j in EDGES_7) + p.ops
+
+
+def cell_from_choices(picks: Sequence[int]) -> Cell:
+    """The unpruned 7-vertex cell of a decision vector (``ArchError`` if it is malformed)."""
+    picks = tuple(int(p) for p in picks)
+    n_e = len(EDGES_7)
+    if len(picks) != N_DECISIONS or any(p not in (0, 1) for p in picks[:n_e]) or any(
+        not 0 <= p < len(OPS) for p in picks[n_e:]
+    ):
+        raise ArchError(
+            f"NB101 choices are {n_e} edge bits (0/1) then {MAX_VERTICES - 2} op indices (0-{len(OPS) - 1}), "
+            f"got {list(picks)}"
+        )
+    m = [[0] * MAX_VERTICES for _ in range(MAX_VERTICES)]
+    for (i, j), bit in zip(EDGES_7, picks[:n_e]):
+        m[i][j] = bit
+    return Cell(tuple(map(tuple, m)), picks[n_e:])
+
+
+def repair_choices(picks: Sequence[int], rng: np.random.Generator, max_steps: int = 200) -> tuple[int, ...]:
+    """A valid decision vector near ``picks``: while there is no input→output path an absent edge
+    is added, while the pruned cell has too many edges a present one is removed (each chosen at
+    random); a fresh random cell if that has not worked after ``max_steps`` steps."""
+    cell_from_choices(picks)  # malformed vectors are errors, not repairs
+    n_e = len(EDGES_7)
+    bits = [int(p) for p in picks[:n_e]]
+    ops = tuple(int(p) for p in picks[n_e:])
+    for _ in range(max_steps):
+        cand = cell_from_choices((*bits, *ops))
+        if is_valid(cand):
+            return (*bits, *ops)
+        pruned = prune(cand)
+        want = 0 if pruned is None else 1
+        idx = [k for k, b in enumerate(bits) if b == want]
+        k = idx[int(rng.integers(len(idx)))]
+        bits[k] = 1 - want
+    return to_choices(random_cell(rng))

@@ -43,6 +43,8 @@ def main() -> None:
     ap.add_argument("--data", type=Path, default=Path("/work/shared/data/images/cifar10_sample.npz"))
     ap.add_argument("--store", type=Path, required=True)
     ap.add_argument("--workers", type=int, default=1)
+    ap.add_argument("--no-plain-heldout", action="store_true",
+                    help="skip plain Eproxy on the held-out archs (e.g. when nash run already measured it)")
     ap.add_argument("--out", type=Path, default=Path("/tmp/eproxy/dps.json"))
     args = ap.parse_args()
 
@@ -80,8 +82,9 @@ def main() -> None:
     distinct = len({json.dumps(e.config, sort_keys=True) for e in history})
 
     truth = np.asarray(oracle.query(evaluation, args.dataset), dtype=float)
-    plain = losses(EproxyConfig().model_dump(mode="json"), evaluation)
     tuned = losses(winner.config, evaluation)
+    plain = np.full(len(evaluation), np.nan) if args.no_plain_heldout else \
+        losses(EproxyConfig().model_dump(mode="json"), evaluation)
     rho = {name: float(stats.spearmanr(-v, truth, nan_policy="omit").statistic) for name, v in
            (("eproxy", plain), ("eproxy+dps", tuned))}
     rho_cal_plain = D.spearman_fitness(-losses(EproxyConfig().model_dump(mode="json"), calibration), truth_cal)

@@ -176,6 +176,8 @@ class Environment(BaseModel):
     device: str
     git: str | None = None
     plugins: dict[str, str] = Field(default_factory=dict, description="distribution -> version")
+    sandbox: str | None = Field(None, description="the scoring workers' read sandbox: 'landlock …' when "
+                                "NASH_SANDBOX=1 enforced it, 'off' otherwise (None: files before it)")
 
 
 class OracleRecord(BaseModel):

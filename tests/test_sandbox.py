@@ -86,3 +86,12 @@ def test_local_workers_in_the_sandbox_score_but_cannot_read_a_truth_file(tmp_pat
     assert all("PermissionError" in r for r in tables["1"]["peek"].failures.values())
     assert len(tables["1"]["peek"].failures) == 2
     assert list(tables["1"]["width"].values) == [1.0, 2.0], tables["1"]["width"].failures  # the honest proxy scores inside
+
+
+def test_results_record_whether_the_sandbox_was_on(monkeypatch):
+    from nas_harness.environment import environment
+
+    monkeypatch.setenv("NASH_SANDBOX", "1")
+    assert environment("cpu", {})["sandbox"].startswith("on: Landlock ABI")
+    monkeypatch.setenv("NASH_SANDBOX", "0")
+    assert environment("cpu", {})["sandbox"] == "off"

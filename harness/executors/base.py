@@ -11,6 +11,8 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from typing import TYPE_CHECKING, Iterator, Literal, Sequence
 
+from .limits import sandbox_requested
+
 if TYPE_CHECKING:
     from ..engine import ScoringSetup, WorkUnit
     from ..store import ScoreKey, ScoreRecord
@@ -52,9 +54,14 @@ def make_executor(
     memory_limit_mb: int | None = None,
 ) -> Executor:
     """The executor a run config asks for; workers start lazily, on the first unit."""
-    from .limits import Limits, default_workers, sandbox_requested
+    from .limits import Limits, default_workers
 
     if kind == "inline":
+        if sandbox_requested():
+            from ..api import HarnessError
+
+            raise HarnessError("$NASH_SANDBOX=1: the inline executor scores in the driver, which cannot be "
+                               "sandboxed; use --executor local or dask, or unset NASH_SANDBOX")
         from .inline import InlineExecutor
 
         return InlineExecutor(threads=threads)

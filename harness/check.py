@@ -16,12 +16,15 @@ from .api import HarnessError
 from nas_harness.leaderboard.schema import RunResult
 
 
-def load_runs(paths: Iterable[Path]) -> list[tuple[str, RunResult]]:
+def load_runs(paths: Iterable[Path], notify: Callable[[str], None] | None = None) -> list[tuple[str, RunResult]]:
     """Correlation runs from results files, suite results (each dataset's run) and verified
-    submissions, or folders of them (``collection.collect``)."""
+    submissions, or folders of them (``collection.collect``). An edited file is a HarnessError;
+    ``notify`` hears about files that carry no checksum."""
     from .collection import collect
 
     col = collect([Path(p) for p in paths], kinds=("correlation", "standard", "submission"))
+    if notify is not None and col.unsealed_note():
+        notify(f"warning: {col.unsealed_note()}")
     return [*col.runs, *((src, run) for src, suite in col.suites for run in suite.runs)]
 
 

@@ -20,6 +20,7 @@ from . import __version__
 from .api import HarnessError
 from .cli_args import kv as _kv
 from .cli_args import scalar as _scalar
+from .files import write_text
 from .cli_workflows import WORKFLOW_COMMANDS, add_workflow_commands
 from .suites import SUITES, VERSIONED_SUITES
 
@@ -540,8 +541,9 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         base, sweep, source=source, store_path=args.store, show_progress=not args.quiet,
         notify=lambda msg: err_console.print(msg, highlight=False), on_point=on_point,
     )
-    path = out / f"{sweep_stem(base, sweep)}.json"
-    path.write_text(result.model_dump_json(indent=2) + "\n")
+    from .checksum import sealed_json
+
+    path = write_text(out / f"{sweep_stem(base, sweep)}.json", sealed_json(result), "sweep file")
     render_sweep(result, console)
     console.print(f"sweep: {path}  ({len(result.points)} runs in {out})")
     return max(exit_code(o.run) for o in outcomes)
@@ -666,9 +668,8 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
 
     result = run_suite(suite, options, store_path=args.store, show_progress=not args.quiet,
                        notify=lambda msg: err_console.print(msg, highlight=False), on_run=on_run)
-    path = out / f"{result_stem(suite, options)}.json"
-    out.mkdir(parents=True, exist_ok=True)
-    path.write_text(result.model_dump_json(indent=2) + "\n")
+    path = write_text(out / f"{result_stem(suite, options)}.json", result.model_dump_json(indent=2) + "\n",
+                      "results file")
     if args.json:
         print(result.model_dump_json(indent=2))
         return 0
@@ -697,6 +698,9 @@ def cmd_leaderboard(args: argparse.Namespace) -> int:
     from .analysis import leaderboard_marks, suite_marks
 
     col = collect(args.results, kinds=("correlation", "standard", "submission"))
+    if col.unsealed_note():
+        err_console.print(f"warning: {col.unsealed_note()}", style="yellow", markup=False, highlight=False)
+    col.mark_unverified()  # every row but those of submissions that passed `nash submit --verify`
     runs = col.loose_runs()
     if args.json:
         out: dict[str, Any] = {
@@ -739,8 +743,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     col = collect(args.results, recursive=True)
     html = build_report(report_inputs(col), title=args.title)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(html, encoding="utf-8")
+    write_text(args.out, html, "report")
     Console().print(f"report: {args.out} ({len(html) / 1024:.0f} KiB; {len(col.suites)} suite results, "
                     f"{len(col.runs)} runs, {len(col.sweeps)} sweeps, {len(col.searches)} searches)")
     return 0
@@ -751,7 +754,7 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
     text = json.dumps(json_schema(), indent=2)
     if args.out:
-        args.out.write_text(text + "\n")
+        write_text(args.out, text + "\n", "schema file")
     else:
         print(text)
     return 0

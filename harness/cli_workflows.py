@@ -62,7 +62,12 @@ def add_workflow_commands(sub: argparse._SubParsersAction) -> None:
     su.add_argument("--threads", type=int)
     su.add_argument("--device", default="cpu")
     su.add_argument("--store", type=Path, help="reuse this score store (the submission then says fresh_scores: false)")
-    su.add_argument("--verify", type=Path, metavar="FILE", help="verify a submission file instead")
+    su.add_argument("--verify", type=Path, metavar="FILE",
+                    help="verify a submission file instead: targets from the suite's oracle, ρ/τ/CIs recomputed, "
+                    "installed plugin versions and hash, a seeded sample re-scored (writes FILE.verified.json)")
+    su.add_argument("--spot-check", type=int, default=20, metavar="N",
+                    help="--verify: architectures to re-score (default 20; 0 skips re-scoring)")
+    su.add_argument("--spot-seed", type=int, help="--verify: seed of the re-scored sample (default: a fresh random one)")
     su.add_argument("--quiet", action="store_true")
 
     ch = sub.add_parser(
@@ -134,20 +139,11 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def cmd_submit(args: argparse.Namespace) -> int:
     from .cli_args import kv as _kv
-    from .submission import build_submission, installed_match, load_submission, write_submission
+    from .submission import build_submission, write_submission
 
     console = Console()
     if args.verify:
-        sub = load_submission(args.verify)
-        same, text = installed_match(sub)
-        console.print(f"intact: {args.verify} (checksum matches; every ρ follows from its scores)",
-                      style="bold green", markup=False, highlight=False)
-        console.print(f"proxy {sub.proxy.name}@{sub.proxy.version} from {sub.distribution.name} "
-                      f"{sub.distribution.version}, suite {sub.suite.id}, fresh scores: {sub.fresh_scores}",
-                      markup=False, highlight=False)
-        style = {True: "green", False: "yellow", None: "dim"}[same]
-        console.print(f"distribution: {text}", style=style, markup=False, highlight=False)
-        return 0
+        return _verify(args, console)
     if not args.proxy:
         raise HarnessError("nash submit: give PROXY (or --verify FILE)")
     sub = build_submission(
@@ -166,6 +162,26 @@ def cmd_submit(args: argparse.Namespace) -> int:
     return 1 if failed_everywhere else 0
 
 
+def _verify(args: argparse.Namespace, console: Console) -> int:
+    from .verify import verify_submission, write_record
+
+    if args.spot_check < 0:
+        raise HarnessError(f"--spot-check {args.spot_check}: give 0 or more architectures")
+    result = verify_submission(args.verify, spot_check=args.spot_check, spot_seed=args.spot_seed, data=args.data,
+                               threads=args.threads,
+                               notify=None if args.quiet else lambda m: err_console.print(m, highlight=False))
+    for f in result.findings:
+        console.print(f"{'ok  ' if f.ok else 'FAIL'} {f.check}: {f.detail}", style=None if f.ok else "bold red",
+                      markup=False, highlight=False)
+    if not result.passed:
+        console.print(f"rejected: {args.verify} ({len(result.failures())} check(s) failed)", style="bold red",
+                      markup=False, highlight=False)
+        return 1
+    record = write_record(result)
+    console.print(f"verified: {args.verify} (record: {record})", style="bold green", markup=False, highlight=False)
+    return 0
+
+
 def cmd_check(args: argparse.Namespace) -> int:
     from nas_harness.leaderboard.check import compare
     from nas_harness.leaderboard.check_render import render_check, write_junit
@@ -178,14 +194,15 @@ def cmd_check(args: argparse.Namespace) -> int:
         raise HarnessError("nash check: give RESULTS files or --suite/--config, not both")
     if not runs_something and not args.results:
         raise HarnessError("nash check: give RESULTS files to check, or --suite NAME / --config FILE to run first")
-    baseline = load_runs(args.baseline)
+    warn = lambda msg: err_console.print(msg, style="yellow", markup=False, highlight=False)  # noqa: E731
+    baseline = load_runs(args.baseline, notify=warn)
     if runs_something:
         current, _ = run_for_check(suite=args.suite, config=args.config, proxies=proxies, store_path=args.store,
                                    out_dir=args.out, data=args.data, threads=args.threads,
                                    show_progress=not args.quiet,
                                    notify=lambda msg: err_console.print(msg, highlight=False))
     else:
-        current = load_runs(args.results)
+        current = load_runs(args.results, notify=warn)
     report = compare(baseline, current, metric=args.metric, floor=args.tolerance_floor,
                      only=set(proxies) if proxies else None)
     if args.junit:

@@ -34,6 +34,8 @@ class Collection:
     sweeps: list[tuple[str, SweepResult]] = field(default_factory=list)
     searches: list[tuple[str, SearchResult]] = field(default_factory=list)
     scores: dict[str, list[ScoreColumns]] = field(default_factory=dict)  # source → scores carried in the file
+    unsealed: list[str] = field(default_factory=list)  # files without a checksum (older, or the field removed)
+    verified: set[str] = field(default_factory=set)  # submissions with a passing `nash submit --verify` record
 
     def loose_runs(self) -> list[tuple[str, RunResult]]:
         """Correlation runs that are not one of the suite results' own runs (no double rows)."""
@@ -41,14 +43,32 @@ class Collection:
         return [(src, run) for src, run in self.runs if run.config_hash not in inside]
 
     def loose_sweeps(self) -> list[tuple[str, SweepResult]]:
-        inside = {json.dumps(s.sweep.model_dump(mode="json", exclude={"created", "duration_s"}), sort_keys=True)
+        inside = {json.dumps(s.sweep.model_dump(mode="json", exclude={"created", "duration_s", "checksum"}), sort_keys=True)
                   for _, s in self.suites}
         return [(src, sw) for src, sw in self.sweeps
-                if json.dumps(sw.model_dump(mode="json", exclude={"created", "duration_s"}), sort_keys=True) not in inside]
+                if json.dumps(sw.model_dump(mode="json", exclude={"created", "duration_s", "checksum"}), sort_keys=True) not in inside]
 
     def loose_searches(self) -> list[tuple[str, SearchResult]]:
         inside = {s.search.config_hash for _, s in self.suites if s.search is not None}
         return [(src, se) for src, se in self.searches if se.config_hash not in inside]
+
+    def mark_unverified(self) -> None:
+        """Mark the source of every row not from a verified submission (the tables show it)."""
+        from nas_harness.leaderboard.render import UNVERIFIED as mark
+
+        def label(src: str) -> str:
+            return src if src in self.verified else src + mark
+
+        self.runs = [(label(s), r) for s, r in self.runs]
+        self.suites = [(label(s), r) for s, r in self.suites]
+        self.scores = {label(s): c for s, c in self.scores.items()}
+
+    def unsealed_note(self) -> str | None:
+        """A warning naming the files whose numbers no checksum protects."""
+        if not self.unsealed:
+            return None
+        return (f"{len(self.unsealed)} results file(s) carry no checksum (written before results were checksummed, "
+                f"or the field was removed), so an edit would go unnoticed: {', '.join(self.unsealed)}")
 
     def empty(self) -> bool:
         return not (self.runs or self.suites or self.sweeps or self.searches)
@@ -88,6 +108,8 @@ def collect(paths: Sequence[Path], *, kinds: Sequence[str] = tuple(PATTERNS), re
     col = Collection()
     for f in _files(paths, kinds, recursive):
         kind = _kind(f)
+        if not isinstance(read_json(f).get("checksum"), str):
+            col.unsealed.append(str(f))
         if kind == "submission" and kind in kinds:
             _add_submission(col, f, kinds)
             continue
@@ -108,7 +130,11 @@ def _add_submission(col: Collection, path: Path, kinds: Sequence[str]) -> None:
     """The verified content of a submission: its suite result, or its correlation run and scores."""
     from .submission import load_submission
 
+    from .verify import is_verified
+
     sub = load_submission(path)  # checksum and stated ρ verified, else HarnessError naming the file
+    if is_verified(path, sub.checksum):
+        col.verified.add(str(path))
     if sub.protocol == "standard" and "standard" in kinds:
         col.suites.append((str(path), sub.standard_result()))
     elif sub.protocol == "correlation" and "correlation" in kinds:
@@ -122,8 +148,12 @@ def _add_submission(col: Collection, path: Path, kinds: Sequence[str]) -> None:
 def _load_sweep(path: Path) -> SweepResult:
     from pydantic import ValidationError
 
+    from .checksum import check_seal
+
+    data = read_json(path)
+    check_seal(data, path)
     try:
-        return SweepResult.model_validate_json(path.read_text())
+        return SweepResult.model_validate(data)
     except ValidationError as exc:
         first = exc.errors()[0]
         raise HarnessError(f"results file {path}: not a sweep result ({'.'.join(map(str, first['loc']))}: "

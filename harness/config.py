@@ -174,11 +174,24 @@ def read_config_file(path: Path) -> tuple[dict[str, Any], str]:
             data, fmt = yaml.safe_load(text), "yaml"
         else:
             raise HarnessError(f"config file {path}: unknown format {suffix!r}; use .yaml, .toml or .json")
-    except (tomllib.TOMLDecodeError, json.JSONDecodeError, yaml.YAMLError) as exc:
-        raise HarnessError(f"config file {path}: cannot parse as {suffix[1:]}: {exc}") from exc
+    except yaml.YAMLError as exc:
+        raise HarnessError(f"config file {yaml_error_text(exc, path)}") from None
+    except json.JSONDecodeError as exc:
+        raise HarnessError(f"config file {path}:{exc.lineno}: cannot parse as json: {exc.msg} "
+                           f"(column {exc.colno})") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise HarnessError(f"config file {path}: cannot parse as toml: {exc}") from None
     if not isinstance(data, dict):
         raise HarnessError(f"config file {path}: top level must be a mapping, got {type(data).__name__}")
     return data, fmt
+
+
+def yaml_error_text(exc: yaml.YAMLError, path: Path) -> str:
+    """'FILE:LINE:COL: cannot parse as YAML: what' (PyYAML's own text names '<unicode string>')."""
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark is not None else str(path)
+    what = "; ".join(str(p) for p in (getattr(exc, "context", None), getattr(exc, "problem", None)) if p)
+    return f"{where}: cannot parse as YAML: {what or type(exc).__name__}"
 
 
 def merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
@@ -220,7 +233,7 @@ def format_validation_error(
     """One line per problem: where, what was given, what is allowed."""
     lines = []
     for err in exc.errors():
-        parts = [prefix] if prefix else []
+        parts = prefix.split(".") if prefix else []  # e.g. "proxies[0].config"
         for loc in err["loc"]:
             if isinstance(loc, int):
                 parts[-1:] = [f"{parts[-1]}[{loc}]"] if parts else [f"[{loc}]"]
@@ -273,20 +286,22 @@ def _line_of(source: Path, parts: list[str]) -> int | None:
         return None
     try:
         node = yaml.compose(source.read_text())
-    except yaml.YAMLError:
+    except (OSError, yaml.YAMLError):
         return None
     line = None
     for part in parts:
-        name, _, index = part.partition("[")
-        node = _child(node, name)
+        name, *indices = part.replace("]", "").split("[")
+        node = _child(node, name) if name else node
         if node is None:
             break
         line = node.start_mark.line + 1
-        if index:
-            i = int(index.rstrip("]"))
-            if isinstance(node, yaml.SequenceNode) and i < len(node.value):
-                node = node.value[i]
-                line = node.start_mark.line + 1
+        for index in indices:
+            if not index.isdigit():
+                return line
+            if not (isinstance(node, yaml.SequenceNode) and int(index) < len(node.value)):
+                return line
+            node = node.value[int(index)]
+            line = node.start_mark.line + 1
     return line
 
 

@@ -48,4 +48,17 @@ def environment(device: str, plugins: dict[str, str]) -> dict:
         "device": device,
         "git": git_revision(),
         "plugins": plugins,
+        "sandbox": _sandbox(),
     }
+
+
+def _sandbox() -> str:
+    """What the workers of this run apply (make_executor refuses NASH_SANDBOX=1 where unavailable)."""
+    from .executors.limits import sandbox_requested
+
+    if not sandbox_requested():
+        return "off"
+    from .sandbox import available
+
+    ok, why = available()
+    return f"on: {why}" if ok else f"requested, unavailable: {why}"

@@ -287,12 +287,15 @@ def _analyses(config, resolved: Resolved, archs, truth, tables, results, oracle_
 
 def write_run(outcome: RunOutcome, out_dir: Path) -> tuple[Path, Path]:
     """Write the scores CSV and the results JSON (which names the CSV); returns both paths."""
-    out_dir.mkdir(parents=True, exist_ok=True)
+    from .files import ensure_dir, write_text
+
+    ensure_dir(out_dir)
     scores_path = out_dir / f"{outcome.stem}.scores.csv"
-    outcome.scores_frame().to_csv(scores_path, index=False)
+    write_text(scores_path, outcome.scores_frame().to_csv(index=False), "scores file")
     outcome.run.scores_file = scores_path.name
-    results_path = out_dir / f"{outcome.stem}.json"
-    results_path.write_text(outcome.run.model_dump_json(indent=2) + "\n")
+    from .checksum import sealed_json
+
+    results_path = write_text(out_dir / f"{outcome.stem}.json", sealed_json(outcome.run), "results file")
     return results_path, scores_path
 
 

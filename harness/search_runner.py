@@ -187,11 +187,14 @@ def compute_search(
 
 def write_search(outcome: SearchOutcome, out_dir: Path) -> tuple[Path, Path]:
     """Write the trajectory CSV and the results JSON (which names the CSV); returns both paths."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    trajectory_path = out_dir / outcome.result.trajectory_file
-    _write_rows(trajectory_path, outcome.rows)
-    results_path = out_dir / f"search-{outcome.result.config_hash}.json"
-    results_path.write_text(outcome.result.model_dump_json(indent=2) + "\n")
+    from .checksum import sealed_json
+    from .files import ensure_dir, write_text, write_with
+
+    ensure_dir(out_dir)
+    trajectory_path = write_with(out_dir / outcome.result.trajectory_file, lambda tmp: _write_rows(tmp, outcome.rows),
+                                 "trajectory file")
+    results_path = write_text(out_dir / f"search-{outcome.result.config_hash}.json",
+                              sealed_json(outcome.result), "results file")
     return results_path, trajectory_path
 
 

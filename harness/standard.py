@@ -203,13 +203,15 @@ def write_suite(outcome: SuiteOutcome, out_dir: Path) -> dict[str, Path]:
     """Write the suite file, the sweep file and the search files (run files: ``on_run``)."""
     from .search_runner import write_search
 
-    out_dir.mkdir(parents=True, exist_ok=True)
+    from .checksum import sealed_json
+    from .files import ensure_dir, write_text
+
+    ensure_dir(out_dir)
     paths: dict[str, Path] = {}
-    sweep_path = out_dir / f"sweep-{outcome.stem}.json"
-    sweep_path.write_text(outcome.sweep.model_dump_json(indent=2) + "\n")
-    paths["sweep"] = sweep_path
+    paths["sweep"] = write_text(out_dir / f"sweep-{outcome.stem}.json", sealed_json(outcome.sweep),
+                                "sweep file")
     paths["search"], paths["trajectory"] = write_search(outcome.search, out_dir)
-    path = out_dir / f"{outcome.stem}.json"
-    path.write_text(outcome.result.model_dump_json(indent=2) + "\n")
+    path = write_text(out_dir / f"{outcome.stem}.json", sealed_json(outcome.result),
+                      "results file")
     paths["suite"] = path
     return paths

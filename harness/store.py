@@ -13,6 +13,7 @@ the empty values of the new columns mean. A newer schema is refused.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sqlite3
 import time
@@ -106,17 +107,36 @@ class ScoreStore:
     """A SQLite file of scores; safe for several processes writing at once (WAL, busy wait)."""
 
     def __init__(self, path: str | Path):
+        from .files import ensure_dir
+
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        if self.path.is_dir():
+            raise HarnessError(f"score store {self.path}: a folder; point --store (or ${ENV_VAR}) at a file")
+        ensure_dir(self.path.parent, "folder of the score store")
         _check_is_sqlite(self.path)
-        try:
+        with self._guard():
             self._db = sqlite3.connect(self.path, timeout=60.0, isolation_level=None)
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.executescript(_META)
             self._check_version()
+
+    @contextlib.contextmanager
+    def _guard(self):
+        """Any SQLite failure (damaged pages, a full disk, a lock held past the busy wait) as a
+        HarnessError that names the store and what to do, wherever in the store it happens."""
+        try:
+            yield
+        except sqlite3.OperationalError as exc:
+            if "locked" in str(exc) or "busy" in str(exc):
+                raise HarnessError(f"score store {self.path}: {exc} (another process held it for over 60 s); "
+                                   "rerun when it is done") from None
+            raise HarnessError(f"score store {self.path}: {exc}; check the disk and the file's permissions, "
+                               "or use another --store") from None
         except sqlite3.DatabaseError as exc:
-            raise HarnessError(f"score store {self.path}: not a usable SQLite database ({exc})") from exc
+            raise HarnessError(
+                f"score store {self.path}: damaged ({exc}); move it away and rerun to recompute the scores "
+                f"(or try `sqlite3 {self.path} .recover`), or use another --store") from None
 
     def _check_version(self) -> None:
         self._db.execute("BEGIN EXCLUSIVE")  # one process creates or migrates; the others wait
@@ -170,20 +190,22 @@ class ScoreStore:
             "proxy=? AND proxy_version=? AND config_hash=? AND space=? AND space_config=? AND dataset=? "
             "AND input_spec=? AND init=? AND seed=? AND calibration=?"
         )
-        for start in range(0, len(wanted), 500):
-            chunk = wanted[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            rows = self._db.execute(
-                f"SELECT arch, value, status, reason, wall_s, cpu_s FROM scores "
-                f"WHERE {where} AND arch IN ({marks})",
-                (*key.columns(), *chunk),
-            )
-            for row in rows:
-                found[row[0]] = ScoreRecord(*row)
+        with self._guard():
+            for start in range(0, len(wanted), 500):
+                chunk = wanted[start : start + 500]
+                marks = ",".join("?" * len(chunk))
+                rows = self._db.execute(
+                    f"SELECT arch, value, status, reason, wall_s, cpu_s FROM scores "
+                    f"WHERE {where} AND arch IN ({marks})",
+                    (*key.columns(), *chunk),
+                ).fetchall()
+                for row in rows:
+                    found[row[0]] = ScoreRecord(*row)
         return found
 
     def count(self) -> int:
-        return self._db.execute("SELECT COUNT(*) FROM scores").fetchone()[0]
+        with self._guard():
+            return self._db.execute("SELECT COUNT(*) FROM scores").fetchone()[0]
 
     # ------------------------------------------------------------------ writes
     def put(self, key: ScoreKey, record: ScoreRecord) -> None:
@@ -197,15 +219,17 @@ class ScoreStore:
         ]
         if not rows:
             return
-        self._db.execute("BEGIN IMMEDIATE")
-        try:
-            self._db.executemany(
-                "INSERT OR IGNORE INTO scores VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows
-            )
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        self._db.execute("COMMIT")
+        with self._guard():
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                self._db.executemany(
+                    "INSERT OR IGNORE INTO scores VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows
+                )
+            except BaseException:
+                if self._db.in_transaction:
+                    self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
 
 
 def _check_is_sqlite(path: Path) -> None:

@@ -24,7 +24,6 @@ along and why a maintainer can rerun the suite with the recorded versions.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 import tempfile
@@ -36,6 +35,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .api import HarnessError
+from .checksum import canonical_json, check_seal, checksum_of  # noqa: F401 - canonical_json re-exported
 from .distribution import distribution_hash
 from .environment import environment
 from .host import PluginHost
@@ -125,19 +125,6 @@ class Submission(BaseModel):
         return [ScoreColumns.model_validate(c) for c in self.scores]
 
 
-# --------------------------------------------------------------------------- checksum
-
-
-def canonical_json(data: Any) -> str:
-    """Sorted keys, no whitespace, no NaN: the bytes the checksum is computed over."""
-    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
-
-
-def checksum_of(document: dict[str, Any]) -> str:
-    body = {k: v for k, v in document.items() if k != "checksum"}
-    return "sha256:" + hashlib.sha256(canonical_json(body).encode()).hexdigest()
-
-
 def is_submission(data: Any) -> bool:
     """Whether parsed JSON looks like a submission (the leaderboard then calls ``load_submission``)."""
     return isinstance(data, dict) and data.get("kind") == KIND
@@ -158,13 +145,9 @@ def load_submission(path: Path) -> Submission:
         raise HarnessError(f"submission {path}: submission_version {data.get('submission_version')!r}, "
                            f"this harness reads {SUBMISSION_VERSION!r}")
     stated = data.get("checksum")
-    try:
-        actual = checksum_of(data)
-    except ValueError as exc:  # NaN/inf smuggled into the file
-        raise HarnessError(f"submission {path}: not canonical JSON ({exc})") from None
-    if stated != actual:
-        raise HarnessError(f"submission {path}: checksum mismatch (file says {stated}, content hashes to {actual}); "
-                           "the file was modified after it was written")
+    if not check_seal(data, path, "submission"):
+        raise HarnessError(f"submission {path}: no checksum; a submission is written with one by `nash submit`")
+    data["checksum"] = stated  # kept on the Submission (it names the file's content)
     try:
         sub = Submission.model_validate(data)
         runs = sub.run_results()
@@ -265,9 +248,9 @@ def build_submission(
 
 
 def write_submission(sub: Submission, path: Path) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(sub.model_dump(mode="json"), indent=2, allow_nan=False) + "\n")
-    return path
+    from .files import write_text
+
+    return write_text(path, json.dumps(sub.model_dump(mode="json"), indent=2, allow_nan=False) + "\n", "submission")
 
 
 def installed_match(sub: Submission) -> tuple[bool | None, str]:

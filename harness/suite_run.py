@@ -45,7 +45,9 @@ class NamedSuiteRun:
         """The files ``nash run --suite NAME`` would write for the same run."""
         from .runner import write_run
 
-        out_dir.mkdir(parents=True, exist_ok=True)
+        from .files import ensure_dir
+
+        ensure_dir(out_dir)
         if self._suite_outcome is not None:
             from .standard import write_suite
 

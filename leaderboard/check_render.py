@@ -82,9 +82,9 @@ def junit_xml(report: CheckReport) -> str:
 
 
 def write_junit(report: CheckReport, path: Path) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(junit_xml(report))
-    return path
+    from nas_harness.files import write_text
+
+    return write_text(path, junit_xml(report), "JUnit file")
 
 
 def _details(row: CheckRow) -> str:

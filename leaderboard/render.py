@@ -12,6 +12,8 @@ from rich.text import Text
 
 from .schema import CeilingRecord, ProxyResult, RunResult, comparable_part
 
+UNVERIFIED = " (unverified)"  # appended to the source of rows not from a verified submission
+
 
 @dataclass(frozen=True)
 class Row:
@@ -160,6 +162,8 @@ def leaderboard_table(
         failed = Text(str(r.n_failed), style="bold red" if r.n_failed else "")
         mark = [] if row_marks is None else [row_marks.get(f"{row.source}::{r.proxy}", "")]
         name = f"{r.proxy}@{r.version}" if r.reference is None else Text(f"{r.reference}", style="italic")
+        if r.reference is None and row.source.endswith(UNVERIFIED):  # Collection.mark_unverified
+            name += UNVERIFIED
         table.add_row(
             str(rank),
             *mark,

@@ -176,6 +176,8 @@ class Environment(BaseModel):
     device: str
     git: str | None = None
     plugins: dict[str, str] = Field(default_factory=dict, description="distribution -> version")
+    sandbox: str | None = Field(None, description="the scoring workers' read sandbox: 'landlock …' when "
+                                "NASH_SANDBOX=1 enforced it, 'off' otherwise (None: files before it)")
 
 
 class OracleRecord(BaseModel):
@@ -207,6 +209,7 @@ class RunResult(BaseModel):
     score_correlations: ScoreCorrelationRecord | None = None
     scores_file: str | None = None
     duration_s: float
+    checksum: str | None = None  # sha256 of the rest (nas_harness.checksum); None in files before 0.2
 
 
 def comparable_part(signature: str) -> str:
@@ -230,7 +233,10 @@ def load_results(path: Path) -> RunResult:
     """Read a results JSON, with an error that names the file and the problem."""
     from nas_harness.api import HarnessError
 
+    from nas_harness.checksum import check_seal
+
     data = read_json(path)
+    check_seal(data, path)
     if isinstance(data, dict) and data.get("schema_version") not in (None, RESULTS_SCHEMA_VERSION):
         raise HarnessError(
             f"results file {path}: schema_version {data.get('schema_version')!r}, "

@@ -115,12 +115,16 @@ class SearchResult(BaseModel):
     cells: list[SearchCell]
     trajectory_file: str | None = None
     duration_s: float
+    checksum: str | None = None  # sha256 of the rest (nas_harness.checksum); None in files before 0.2
 
 
 def load_search_results(path: Path) -> SearchResult:
     from nas_harness.api import HarnessError
 
+    from nas_harness.checksum import check_seal
+
     data = read_json(path)
+    check_seal(data, path)
     try:
         return SearchResult.model_validate(data)
     except ValidationError as exc:

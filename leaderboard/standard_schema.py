@@ -78,6 +78,7 @@ class StandardResult(BaseModel):
     search: SearchResult | None = None
     environment: Environment
     duration_s: float
+    checksum: str | None = None  # sha256 of the rest (nas_harness.checksum); None in files before 0.2
 
 
 def _wild(part: str, input_too: bool) -> str:
@@ -107,7 +108,10 @@ def load_standard(path: Path) -> StandardResult:
     """Read a suite result file, with an error that names the file and the problem."""
     from nas_harness.api import HarnessError
 
+    from nas_harness.checksum import check_seal
+
     data = read_json(path)
+    check_seal(data, path)
     if isinstance(data, dict) and data.get("schema_version") not in (None, STANDARD_SCHEMA_VERSION):
         raise HarnessError(f"results file {path}: suite-result schema_version {data.get('schema_version')!r}, "
                            f"this harness reads {STANDARD_SCHEMA_VERSION!r}")

@@ -56,3 +56,4 @@ class SweepResult(BaseModel):
     base_config: dict[str, Any]
     environment: Environment
     duration_s: float
+    checksum: str | None = None  # sha256 of the rest (nas_harness.checksum); None in files before 0.2

@@ -71,3 +71,54 @@ class HogProxy(Proxy):
 
             return float(torch.ones(3 * 2**30 // 4).sum())
         return float(_width(ctx))
+
+
+class DetachProxy(Proxy):
+    """On w2 starts a detached grandchild (double fork + setsid) that would sleep for 5 minutes,
+    and a plain child in its process group, then scores normally."""
+
+    name = "detacher"
+    version = "1"
+    needs = frozenset({Needs.MODEL})
+
+    def score(self, ctx):
+        if _width(ctx) == 2:
+            import subprocess
+            import sys
+
+            subprocess.Popen([sys.executable, "-c", "import time; time.sleep(300)"])
+            if os.fork() == 0:
+                os.setsid()
+                if os.fork() == 0:
+                    os.execv(sys.executable, [sys.executable, "-c", "import time; time.sleep(300)"])
+                os._exit(0)
+        return float(_width(ctx))
+
+
+class ForkExitProxy(Proxy):
+    """On w5 forks: the child sleeps holding the worker's pipes, the worker itself exits."""
+
+    name = "forkexit"
+    version = "1"
+    needs = frozenset({Needs.MODEL})
+
+    def score(self, ctx):
+        if _width(ctx) == 5:
+            if os.fork() == 0:
+                time.sleep(300)
+                os._exit(0)
+            os._exit(3)
+        return float(_width(ctx))
+
+
+class PeekProxy(Proxy):
+    """Reads the file named by $NASH_TEST_SECRET (a stand-in for a ground-truth table) and returns
+    its length: a failure with PermissionError inside the sandbox."""
+
+    name = "peek"
+    version = "1"
+    needs = frozenset({Needs.MODEL})
+
+    def score(self, ctx):
+        with open(os.environ["NASH_TEST_SECRET"], "rb") as fh:
+            return float(len(fh.read()))

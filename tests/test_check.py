@@ -24,7 +24,7 @@ from nas_harness.check import load_runs
 from nas_harness.cli import main
 from nas_harness.leaderboard.check import compare, protocol_part
 from nas_harness.leaderboard.check_render import junit_xml
-from nas_harness.leaderboard.schema import RunResult
+from nas_harness.leaderboard.schema import RunResult, load_results
 
 REPO = Path(__file__).resolve().parents[1]
 BASELINE = REPO / "benchmarks" / "baselines" / "ci.json"
@@ -36,7 +36,7 @@ def nash(*args: str, env: dict | None = None, cwd: Path | None = None, timeout: 
 
 
 def baseline() -> RunResult:
-    return RunResult.model_validate_json(BASELINE.read_text())
+    return load_results(BASELINE)  # (the checksum stays with the file)
 
 
 def edited(run: RunResult, proxy: str, **changes) -> RunResult:

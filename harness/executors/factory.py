@@ -4,6 +4,7 @@ build on ``base``, are not imported by it)."""
 from __future__ import annotations
 
 from .base import Executor, ExecutorKind
+from .limits import sandbox_requested
 
 
 def make_executor(
@@ -19,13 +20,26 @@ def make_executor(
     from .limits import Limits, default_workers
 
     if kind == "inline":
+        if sandbox_requested():
+            from ..api import HarnessError
+
+            raise HarnessError("$NASH_SANDBOX=1: the inline executor scores in the driver, which cannot be "
+                               "sandboxed; use --executor local or dask, or unset NASH_SANDBOX")
         from .inline import InlineExecutor
 
         return InlineExecutor(threads=threads)
     workers = workers or default_workers()
     if threads is None and kind == "local":  # the cores shared among the workers
         threads = max(1, default_workers() // workers)
-    limits = Limits(time_limit_s=time_limit_s, memory_limit_mb=memory_limit_mb, threads=threads or 1)
+    sandbox = sandbox_requested()
+    if sandbox:
+        from ..api import HarnessError
+        from ..sandbox import available
+
+        ok, why = available()
+        if not ok:
+            raise HarnessError(f"$NASH_SANDBOX asks for the scoring sandbox, which this platform cannot provide: {why}")
+    limits = Limits(time_limit_s=time_limit_s, memory_limit_mb=memory_limit_mb, threads=threads or 1, sandbox=sandbox)
     if kind == "local":
         from .local import LocalExecutor
 

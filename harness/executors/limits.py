@@ -11,6 +11,14 @@ class Limits:
     time_limit_s: float | None = None  # per work unit; a single-job retry gets the same again
     memory_limit_mb: int | None = None  # resident memory a worker may grow to (RLIMIT_AS, Linux)
     threads: int | None = None  # torch threads in each worker
+    sandbox: bool = False  # workers restrict their own reads with Landlock before loading the run (sandbox.py)
+
+
+SANDBOX_ENV = "NASH_SANDBOX"  # "1": local and dask workers apply the sandbox (refused where unavailable)
+
+
+def sandbox_requested() -> bool:
+    return os.environ.get(SANDBOX_ENV, "") not in ("", "0")
 
 
 def default_workers() -> int:

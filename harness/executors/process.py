@@ -19,6 +19,9 @@ from multiprocessing.connection import Connection
 
 from .limits import Limits
 from .payload import Shipment, Task, WorkerSetupError, failed
+from .reaper import TAG_VAR, kill_tree
+
+POLL_S = 0.25  # how often a waiting driver checks that its worker is still alive
 
 STARTUP_TIMEOUT_S = 600.0  # importing torch and the plugins on a loaded machine
 
@@ -28,6 +31,8 @@ class Outcome:
     records: list | None  # [(job index, ScoreRecord)] when the worker answered
     reason: str | None = None  # why not
     wall_s: float | None = None
+    running: int | None = None  # the job the worker was scoring when it timed out or died
+    timed_out: bool = False
 
 
 class WorkerProcess:
@@ -49,10 +54,15 @@ class WorkerProcess:
             for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS"):
                 env[var] = str(self.limits.threads)
         self._log = tempfile.TemporaryFile(prefix="nash-worker-")
+        self._progress = tempfile.TemporaryFile(prefix="nash-progress-")  # "uid job" of the job being scored
+        self.tag = f"{os.getpid()}-{id(self)}-{self.started}"
+        env[TAG_VAR] = self.tag
+        progress_fd = self._progress.fileno()
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "nas_harness.executors.worker_main", str(child_in), str(child_out)],
-            pass_fds=(child_in, child_out), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-            stderr=self._log, env=env,
+            [sys.executable, "-m", "nas_harness.executors.worker_main", str(child_in), str(child_out),
+             str(progress_fd)],
+            pass_fds=(child_in, child_out, progress_fd), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+            stderr=self._log, env=env, start_new_session=True,  # its own process group, killed whole
         )
         os.close(child_in)
         os.close(child_out)
@@ -69,14 +79,18 @@ class WorkerProcess:
         return self.proc is not None and self.proc.poll() is None
 
     def kill(self) -> None:
+        """Kill the worker, its process group and everything it started (``reaper``)."""
         if self.proc is None:
             return
+        kill_tree(self.proc.pid, self.tag, group=self.proc.pid)
         if self.proc.poll() is None:
             self.proc.kill()
         self.proc.wait()
+        kill_tree(None, self.tag, group=self.proc.pid)  # anything that forked while we looked
         for conn in (self._outbox, self._inbox):
             conn.close()
         self._log.close()
+        self._progress.close()
         self.proc = None
         self.token = None
 
@@ -93,7 +107,7 @@ class WorkerProcess:
             return
         try:
             self._outbox.send(("load", shipment.token, shipment.data, shipment.sys_path,
-                               self.limits.threads, self.limits.memory_limit_mb))
+                               self.limits.threads, self.limits.memory_limit_mb, self.limits.sandbox))
             if not self._inbox.poll(STARTUP_TIMEOUT_S):
                 self.kill()
                 raise WorkerSetupError(f"a worker did not load the run within {STARTUP_TIMEOUT_S:.0f} s")
@@ -111,13 +125,30 @@ class WorkerProcess:
         t0 = time.perf_counter()
         try:
             self._outbox.send(("score", task.uid, task.arch, task.jobs))
-            if not self._inbox.poll(time_limit_s):
-                self.kill()
-                return Outcome(None, f"timeout after {time_limit_s:g} s", time.perf_counter() - t0)
+            deadline = None if time_limit_s is None else t0 + time_limit_s
+            while not self._inbox.poll(POLL_S if deadline is None else max(0.0, min(POLL_S, deadline - time.perf_counter()))):
+                if self.proc.poll() is not None:  # died; a fork of it may still hold the pipe open
+                    running = self._running(task)
+                    return Outcome(None, self._death_reason(), time.perf_counter() - t0, running)
+                if deadline is not None and time.perf_counter() >= deadline:
+                    running = self._running(task)
+                    self.kill()
+                    return Outcome(None, f"timeout after {time_limit_s:g} s", time.perf_counter() - t0, running,
+                                   timed_out=True)
             msg = self._inbox.recv()
         except (EOFError, OSError):
-            return Outcome(None, self._death_reason(), time.perf_counter() - t0)
+            running = self._running(task)
+            return Outcome(None, self._death_reason(), time.perf_counter() - t0, running)
         return Outcome(msg[2], None, time.perf_counter() - t0)
+
+    def _running(self, task: Task) -> int | None:
+        """The job of ``task`` the worker last reported starting (None: unknown)."""
+        try:
+            self._progress.seek(0)
+            uid, job = self._progress.read(64).decode().split()[:2]
+        except (OSError, ValueError):
+            return None
+        return int(job) if int(uid) == task.uid and int(job) in task.jobs else None
 
     def _death_reason(self) -> str:
         """'worker died (exit code 1)' / '(killed by SIGSEGV)', with the last line it printed."""
@@ -154,12 +185,23 @@ class WorkerProcess:
 
 
 def run_isolated(worker: WorkerProcess, shipment: Shipment, task: Task, limits: Limits) -> list:
-    """[(job index, record)] for every job of ``task``, whatever the worker does."""
+    """[(job index, record)] for every job of ``task``, whatever the worker does.
+
+    When the worker reported which job it was scoring as it timed out or died, that job is the
+    culprit: it is failed at once (its time limit is spent once) and the others are retried
+    together in a fresh worker. Otherwise each job is retried alone, once, except after a
+    timeout of a single job. Either way no job runs more than len(jobs) times.
+    """
     outcome = worker.run(shipment, task, limits.time_limit_s)
     if outcome.records is not None:
         return outcome.records
+    reason = outcome.reason or "worker failed"
     if len(task.jobs) == 1:
-        return [(task.jobs[0], failed(task.arch, outcome.reason or "worker failed", outcome.wall_s))]
+        return [(task.jobs[0], failed(task.arch, reason, outcome.wall_s))]
+    if outcome.running is not None:
+        rest = tuple(j for j in task.jobs if j != outcome.running)
+        return [(outcome.running, failed(task.arch, reason, outcome.wall_s)),
+                *run_isolated(worker, shipment, Task(task.uid, task.arch, rest), limits)]
     out = []  # which job did it? each alone in a fresh worker
     for job in task.jobs:
         out.extend(run_isolated(worker, shipment, task.single(job), limits))

@@ -75,7 +75,43 @@ def _memory_reason(record, limit_mb: int | None):
     return record
 
 
+_PROGRESS_FD: int | None = None
+_CURRENT_UID = 0
+
+
+def _report_progress(jobs: list) -> None:
+    """Wrap each job's ``score`` so that the driver learns which job was running if this process
+    hangs or dies (``uid job`` at the start of the progress file)."""
+    if _PROGRESS_FD is None:
+        return
+    for i, job in enumerate(jobs):
+        proxy = job.proxy
+        inner = proxy.score
+
+        def score(ctx, _i=i, _inner=inner):
+            os.pwrite(_PROGRESS_FD, f"{_CURRENT_UID} {_i}".ljust(63).encode() + b"\n", 0)
+            return _inner(ctx)
+
+        try:
+            proxy.score = score
+        except (AttributeError, TypeError, ValueError):  # a slotted or frozen proxy: no progress, plain retries
+            continue
+
+
+def _enter_sandbox() -> str:
+    """Restrict this worker's reads (before the run is unpickled: nothing is loaded yet)."""
+    from .. import sandbox
+
+    import torch  # noqa: F401 - loads its libraries while /sys and /proc are fully readable
+
+    abi = sandbox.restrict(sandbox.scoring_roots(), sandbox.oracle_data_dirs())
+    return f"landlock ABI {abi}"
+
+
 def serve(inbox: Connection, outbox: Connection) -> int:
+    global _CURRENT_UID
+    from .reaper import TAG_VAR, kill_tree, reap_children
+
     setup = jobs = None
     limit_mb = None
     while True:
@@ -84,17 +120,19 @@ def serve(inbox: Connection, outbox: Connection) -> int:
         except EOFError:
             return 0
         if msg[0] == "load":
-            _, token, data, sys_path, threads, limit_mb = msg
+            _, token, data, sys_path, threads, limit_mb, sandboxed = (*msg, False)[:7]
             try:
                 for entry in sys_path:
                     if entry not in sys.path and os.path.isdir(entry or "."):
                         sys.path.append(entry)
+                sandbox_note = _enter_sandbox() if sandboxed else "off"
                 setup, jobs = pickle.loads(data)
+                _report_progress(jobs)
                 import torch
 
                 if threads:
                     torch.set_num_threads(threads)
-                info = cap_memory(limit_mb)
+                info = {**cap_memory(limit_mb), "sandbox": sandbox_note}
             except Exception as exc:  # noqa: BLE001 - reported to the driver as a setup error
                 outbox.send(("error", f"{type(exc).__name__}: {exc}"))
                 continue
@@ -103,12 +141,21 @@ def serve(inbox: Connection, outbox: Connection) -> int:
             from ..scoring import score_arch
 
             _, uid, arch, idx = msg
+            _CURRENT_UID = uid
             results = score_arch(setup, arch, [jobs[i] for i in idx])
+            kill_tree(os.getpid(), os.environ.get(TAG_VAR))  # nothing a proxy started outlives its task
+            reap_children()
             outbox.send(("done", uid, [(i, _memory_reason(rec, limit_mb)) for i, (_key, rec) in zip(idx, results)]))
 
 
 def main(argv: list[str]) -> int:
+    global _PROGRESS_FD
+    from .reaper import become_subreaper
+
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    become_subreaper()  # orphans of anything a proxy starts are reparented here, then killed
+    if len(argv) > 3:
+        _PROGRESS_FD = int(argv[3])
     _watch_parent(os.getppid())
     import faulthandler
 

@@ -27,6 +27,12 @@ Choices:
   picks the best by proxy overall); if nothing is within ``max_cost``, the cheapest
   architecture scored. The front is returned with the history.
 * pymoo's random generator is seeded from the search's generator, so a seed fixes the run.
+* ``operators: de`` is FT-ScoreNet's search (paper 003 §2.6): decisions the space marks ordered
+  (``Decision.ordered``) get DE/rand/1/bin (``de_cr``, ``de_f``, values rounded and clipped),
+  the others uniform crossover (``ux_swap_prob``) and the one-decision mutation
+  (``mutation_prob``; the paper's rates are 0.5 and 0.8); four parents per child by the same
+  binary tournament. With ``maximize_cost`` (the paper maximizes params too, under a budget)
+  an architecture over ``max_cost`` is infeasible, like a failed one.
 """
 
 from __future__ import annotations
@@ -39,6 +45,7 @@ from pydantic import Field
 from nas_harness.api import BudgetExhausted, HarnessError, PluginConfig, SearchHistory, Space, Strategy, hookimpl
 
 from ._common import Tracker
+from ._nsga2_de import de_ux_children, mutate_unordered, ordered_flags
 
 
 class ParetoHistory(SearchHistory):
@@ -61,6 +68,16 @@ class NSGA2(Strategy):
         crossover_prob: float = Field(0.9, ge=0, le=1)
         mutation_prob: float = Field(1.0, ge=0, le=1, description="chance that a child gets one decision changed")
         max_stale_generations: int = Field(50, ge=1, description="stop after this many generations with nothing new")
+        operators: Literal["ux", "de"] = Field(
+            "ux", description="'de': DE on ordered decisions + UX/mutation on the others (paper 003 §2.6)"
+        )
+        de_cr: float = Field(0.8, ge=0, le=1, description="DE crossover rate (paper 003: 0.8)")
+        de_f: float = Field(0.8, gt=0, le=2, description="DE scale factor F (paper 003: 0.8)")
+        ux_swap_prob: float = Field(0.5, ge=0, le=1, description="'de': UX swap probability per unordered decision")
+        maximize_cost: bool = Field(
+            False, description="maximize the cost too (paper 003: score and params both maximized under max_cost, "
+            "which then makes an architecture over the limit infeasible)",
+        )
 
     def search(
         self,
@@ -71,6 +88,7 @@ class NSGA2(Strategy):
     ) -> SearchHistory:
         try:
             from pymoo.algorithms.moo.nsga2 import NSGA2 as PymooNSGA2
+            from pymoo.core.crossover import Crossover
             from pymoo.core.evaluator import Evaluator
             from pymoo.core.mutation import Mutation
             from pymoo.core.problem import Problem
@@ -105,8 +123,12 @@ class NSGA2(Strategy):
             def _do(self, problem, n_samples, *args, random_state=None, **kwargs):
                 return np.array([space.to_choices(a) for a in space.sample(n_init, rng)], dtype=int)
 
+        ordered = ordered_flags(space, len(sizes)) if cfg.operators == "de" else np.zeros(len(sizes), dtype=bool)
+
         class OneDecision(Mutation):
             def _do(self, problem, X, *args, random_state=None, **kwargs):
+                if cfg.operators == "de":
+                    return mutate_unordered(X, sizes, ordered, random_state)
                 X = np.array(X, dtype=int, copy=True)
                 for row in X:
                     d = int(random_state.integers(len(sizes)))
@@ -115,11 +137,21 @@ class NSGA2(Strategy):
                         row[d] = others[int(random_state.integers(len(others)))]
                 return X
 
+        class DifferentialUX(Crossover):
+            def __init__(self, prob):
+                super().__init__(n_parents=4, n_offsprings=1, prob=prob)
+
+            def _do(self, problem, X, *args, random_state=None, **kwargs):
+                child = de_ux_children(*X, sizes, ordered, random_state, cfg.de_cr, cfg.de_f, cfg.ux_swap_prob)
+                return child[None]
+
         problem = Problem(n_var=len(sizes), n_obj=2, n_ieq_constr=1, xl=np.zeros(len(sizes)), xu=sizes - 1, vtype=int)
         algorithm = PymooNSGA2(
             pop_size=cfg.population_size,
             sampling=FromSpace(),
-            crossover=UniformCrossover(prob=cfg.crossover_prob),
+            crossover=(
+                DifferentialUX(cfg.crossover_prob) if cfg.operators == "de" else UniformCrossover(prob=cfg.crossover_prob)
+            ),
             mutation=OneDecision(prob=cfg.mutation_prob),
             eliminate_duplicates=True,
         )
@@ -130,7 +162,11 @@ class NSGA2(Strategy):
 
         def objectives(values: np.ndarray, archs: list[str]) -> tuple[np.ndarray, np.ndarray]:
             ok = np.isfinite(values)
-            f = np.column_stack([np.where(ok, -values, 0.0), [cost_of(a) for a in archs]])
+            c = np.array([cost_of(a) for a in archs])
+            if cfg.maximize_cost:
+                ok &= c <= (cfg.max_cost if cfg.max_cost is not None else np.inf)
+                c = -c
+            f = np.column_stack([np.where(ok, -values, 0.0), c])
             g = np.where(ok, -1.0, 1.0)[:, None]
             return f, g
 

@@ -1,0 +1,7 @@
+"""NAS-Bench-MR plugin: the 2,507 multi-resolution networks of the benchmark, nine tasks.
+
+Modules: ``arch`` (official code strings, network setting, embedding), ``model`` (the
+classification form), ``cost`` (analytic params/FLOPs; the benchmark's own convention),
+``topology``, ``tasks`` (the nine tasks and their metric columns), ``listing`` (the benchmark's
+list of networks and the moves inside it).
+"""

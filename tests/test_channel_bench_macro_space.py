@@ -1,0 +1,96 @@
+"""The channel_bench_macro space plugin: both backbones through the Space API, parts, topology."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from cost_helpers import cell_shapes, n_params
+from nas_harness.api import ArchError
+from nas_harness.plugins.spaces.channel_bench_macro.space import ChannelSpace
+
+
+SPACE = "channel_bench_macro"
+
+@pytest.fixture(autouse=True)
+def one_thread():
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+@pytest.fixture(scope="module", params=["resnet", "mobilenet"])
+def space(request):
+    return ChannelSpace(ChannelSpace.Config(backbone=request.param))
+
+
+def test_index_and_width_choices(space):
+    assert space.size() == 16384 and space.arch(0) == "1111111" and space.index("4444444") == 16383
+    assert [options for _, options in space.choices()] == [("0.25", "0.5", "0.75", "1.0")] * 7
+    assert space.from_choices(space.to_choices("1234123")) == "1234123"
+    with pytest.raises(ArchError):
+        space.from_choices([4] * 7)
+
+
+def test_the_backbone_is_part_of_the_version_that_keys_stored_scores():
+    versions = {ChannelSpace(ChannelSpace.Config(backbone=b)).version for b in ("resnet", "mobilenet")}
+    assert versions == {"1.0+resnet", "1.0+mobilenet"}
+
+
+def test_unknown_backbone_is_refused():
+    with pytest.raises(ValueError):
+        ChannelSpace.Config(backbone="vgg")
+
+
+def test_moves_stay_in_the_space(space):
+    rng = np.random.default_rng(0)
+    archs = space.sample(100, rng)
+    assert len(set(archs)) == 100
+    for a, b in zip(archs, archs[1:20]):
+        assert space.mutate(a, rng) != a
+        assert space.parse(space.crossover(a, b, rng))
+        assert len(space.neighbours(a)) == 21
+
+
+def test_the_topology_matches_the_models_blocks(space):
+    arch = "2413142"
+    model = space.build_model(arch, "cifar10")
+    assert n_params(model) == space.cost(arch, "cifar10").params
+    topo = space.topology(arch, "cifar10")
+    blocks = [b for b in topo.blocks if b.searchable]
+    assert len(blocks) == len(model.features.blocks) == (5 if space.config.backbone == "resnet" else 4)
+    shapes = cell_shapes(model.features.blocks, model)
+    assert [(b.c_in, *b.hw_in) for b in blocks] == [s[0] for s in shapes]
+    assert [(b.c_out, *b.hw_out) for b in blocks] == [s[1] for s in shapes]
+
+
+
+@pytest.mark.shared
+def test_oracle_reads_the_backbones_file_and_is_the_mean_of_three_runs(shared_dir, monkeypatch, space):
+    monkeypatch.setenv("NASH_SHARED_DIR", str(shared_dir))
+    oracle = space.oracles()["table"]()
+    assert space.config.backbone in str(oracle.table.path)
+    archs = ["1111111", "4444444", "1234123"]
+    runs = oracle.query_seeds(archs, "cifar10")
+    assert np.allclose(oracle.query(archs, "cifar10"), runs.mean(axis=0))
+
+
+@pytest.mark.shared
+def test_random_and_regularized_evolution_search_the_space_with_a_tiny_budget(shared_dir, tmp_path, monkeypatch):
+    from nas_harness.cli import main
+    from nas_harness.leaderboard.search_schema import SearchResult
+
+    monkeypatch.setenv("NASH_SHARED_DIR", str(shared_dir))
+    out = tmp_path / "out"
+    rc = main(["search", "--space", SPACE, "--strategy", "random,regularized_evolution", "--proxy", "params",
+               "--budget", "8", "--repeats", "1", "--seed", "1", "--strategy-opt", "regularized_evolution.population_size=4",
+               "--strategy-opt", "regularized_evolution.tournament_size=2", "--store", str(tmp_path / "s.sqlite"),
+               "--out", str(out), "--threads", "1", "--quiet"])
+    assert rc == 0
+    result = SearchResult.model_validate_json(next(out.glob("search-*.json")).read_text())
+    assert [c.strategy for c in result.cells] == ["random", "regularized_evolution"]
+    for cell in result.cells:
+        for r in cell.repeats:
+            assert 1 <= r.n_scored <= 8 and r.chosen

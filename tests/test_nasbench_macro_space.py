@@ -1,0 +1,91 @@
+"""The nasbench_macro space plugin: index, moves and choices through the Space API, layers, topology."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from cost_helpers import cell_shapes, n_params
+from nas_harness.api import ArchError
+from nas_harness.plugins.spaces.nasbench_macro.space import MacroSpace
+
+
+SPACE = "nasbench_macro"
+
+@pytest.fixture(autouse=True)
+def one_thread():
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+@pytest.fixture(scope="module")
+def space():
+    return MacroSpace()
+
+
+def test_index_choices_and_iso_key(space):
+    assert space.size() == 6561 and space.arch(0) == "00000000" and space.index("22222222") == 6560
+    assert [options for _, options in space.choices()] == [("identity", "MB3_K3", "MB6_K5")] * 8
+    assert space.from_choices(space.to_choices("01201120")) == "01201120"
+    assert space.iso_key("01" "001" "000") == space.iso_key("01" "010" "000") != space.iso_key("01" "100" "000")
+    with pytest.raises(ArchError):
+        space.from_choices([0] * 7)
+
+
+def test_samples_are_distinct_networks_and_moves_stay_in_the_space(space):
+    rng = np.random.default_rng(0)
+    archs = space.sample(200, rng)
+    assert len({space.iso_key(a) for a in archs}) == 200
+    for a, b in zip(archs, archs[1:20]):
+        assert space.iso_key(space.mutate(a, rng)) != space.iso_key(a)
+        assert space.parse(space.crossover(a, b, rng))
+        assert all(space.iso_key(n) != space.iso_key(a) for n in space.neighbours(a))
+
+
+def test_the_topology_matches_the_models_layers(space):
+    arch = "01201120"
+    model = space.build_model(arch, "cifar10")
+    assert len(model.features.layers) == 8
+    assert n_params(model) == space.cost(arch, "cifar10").params
+    topo = space.topology(arch, "cifar10")
+    layers = [b for b in topo.blocks if b.searchable]
+    shapes = cell_shapes(model.features.layers, model)
+    assert [(b.c_in, *b.hw_in) for b in layers] == [s[0] for s in shapes]
+    assert [(b.c_out, *b.hw_out) for b in layers] == [s[1] for s in shapes]
+    chosen = [next(op.name for op, n in b.ops if n) for b in layers]
+    assert chosen == [("identity", "MB3_K3", "MB6_K5")[int(d)] for d in arch]
+
+
+
+@pytest.mark.shared
+def test_oracle_is_the_mean_of_three_runs(shared_dir, monkeypatch):
+    monkeypatch.setenv("NASH_SHARED_DIR", str(shared_dir))
+    space = MacroSpace()
+    oracle = space.oracles()["table"]()
+    archs = ["00000000", "01201120", "01210120"]
+    runs = oracle.query_seeds(archs, "cifar10")
+    assert runs.shape == (3, 3)
+    assert np.allclose(oracle.query(archs, "cifar10"), runs.mean(axis=0))
+    assert oracle.describe("cifar10").seed_aggregation == "mean(3 runs)"
+
+
+@pytest.mark.shared
+def test_random_and_regularized_evolution_search_the_space_with_a_tiny_budget(shared_dir, tmp_path, monkeypatch):
+    from nas_harness.cli import main
+    from nas_harness.leaderboard.search_schema import SearchResult
+
+    monkeypatch.setenv("NASH_SHARED_DIR", str(shared_dir))
+    out = tmp_path / "out"
+    rc = main(["search", "--space", SPACE, "--strategy", "random,regularized_evolution", "--proxy", "params",
+               "--budget", "8", "--repeats", "1", "--seed", "1", "--strategy-opt", "regularized_evolution.population_size=4",
+               "--strategy-opt", "regularized_evolution.tournament_size=2", "--store", str(tmp_path / "s.sqlite"),
+               "--out", str(out), "--threads", "1", "--quiet"])
+    assert rc == 0
+    result = SearchResult.model_validate_json(next(out.glob("search-*.json")).read_text())
+    assert [c.strategy for c in result.cells] == ["random", "regularized_evolution"]
+    for cell in result.cells:
+        for r in cell.repeats:
+            assert 1 <= r.n_scored <= 8 and r.chosen

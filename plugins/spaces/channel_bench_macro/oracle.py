@@ -31,7 +31,7 @@ class ChannelTableOracle(Oracle):
         path: Optional[str] = Field(None, description="default: data/nb_macro/channel_bench_macro_<backbone>_cifar10.csv")
 
     def __init__(self, config: PluginConfig | None = None, *, space=None):
-        super().__init__(config)
+        super().__init__(config, space=space)
         self.space = space  # contract v2 builds an oracle with its space; unused here
         path = self.config.path or f"data/nb_macro/channel_bench_macro_{self.config.backbone}_cifar10.csv"
         self.table = CsvTable(path, ["arch"], ["mean_acc", *RUNS], key=lambda row: to_string(parse_code(row["arch"])))

@@ -50,8 +50,8 @@ class _GenotypeTable(Oracle):
     class Config(PluginConfig):
         path: Optional[str] = Field(None, description="the CSV; default the published file under the shared data dir")
 
-    def __init__(self, config: PluginConfig | None = None):
-        super().__init__(config)
+    def __init__(self, config: PluginConfig | None = None, *, space=None):
+        super().__init__(config, space=space)
         self.path = shared_path(self.config.path or self.default_path)
         self._table: dict[str, float] | None = None
         self._repeats = 0

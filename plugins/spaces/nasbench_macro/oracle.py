@@ -29,7 +29,7 @@ class MacroTableOracle(Oracle):
         path: str = Field("data/nb_macro/nas_bench_macro_cifar10.csv", description="the NAS-Bench-Macro CSV")
 
     def __init__(self, config: PluginConfig | None = None, *, space=None):
-        super().__init__(config)
+        super().__init__(config, space=space)
         self.space = space  # contract v2 builds an oracle with its space; unused here
         self.table = CsvTable(self.config.path, ["arch"], ["mean_acc", *RUNS],
                               key=lambda row: to_string(parse_code(row["arch"])))

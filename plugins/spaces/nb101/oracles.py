@@ -45,7 +45,7 @@ class _HashKeyed(Oracle):
     aggregation: ClassVar[str]
 
     def __init__(self, config: PluginConfig | None = None, *, space=None):
-        super().__init__(config)
+        super().__init__(config, space=space)
         self.space = space  # contract v2 builds an oracle with its space; unused here
         self.table = CsvTable(self.config.path, ["matrix", "ops"], [self.column], key=_row_key, allow_repeats=True)
 

@@ -5,3 +5,14 @@ classification form), ``cost`` (analytic params/FLOPs; the benchmark's own conve
 ``topology``, ``tasks`` (the nine tasks and their metric columns), ``listing`` (the benchmark's
 list of networks and the moves inside it).
 """
+
+from nas_harness.api import hookimpl
+
+from .space import NBMRSpace
+
+__all__ = ["NBMRSpace", "nas_harness_spaces"]
+
+
+@hookimpl
+def nas_harness_spaces():
+    return [NBMRSpace]

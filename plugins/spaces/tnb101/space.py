@@ -251,8 +251,8 @@ class TNB101Oracle(Oracle):
     class Config(PluginConfig):
         path: Optional[str] = Field(None, description="the CSV; default the published table under the shared data dir")
 
-    def __init__(self, config: PluginConfig | None = None):
-        super().__init__(config)
+    def __init__(self, config: PluginConfig | None = None, *, space=None):
+        super().__init__(config, space=space)
         self.path = _shared_path(self.config.path or self.table)
         self._values: dict[str, dict[str, float]] | None = None
 

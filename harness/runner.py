@@ -32,7 +32,7 @@ from .host import PluginHost
 from .inputs import load_batch
 from .protocols.baselines import noise_ceiling, reference_table
 from .protocols.compare import compare_in_order, order_by_spearman
-from .protocols.correlation import oriented, select_archs, signature, summarize, summarize_values
+from .protocols.correlation import oracle_coverage, oriented, select_archs, signature, summarize, summarize_values
 from .protocols.cost import cost_record
 from .protocols.groups import score_groups
 from .protocols.scorecorr import score_correlations
@@ -107,7 +107,7 @@ def prepare_run(
         say(f"[yellow]warning:[/] {w}")
     resolved = resolve(config, host, source)
     _set_threads(config)
-    archs = select_archs(resolved.space, config.sample)
+    archs = select_archs(resolved.space, config.sample, oracle_coverage(resolved.oracle, config.dataset))
     batch = None
     if any(job.needs_data for job in resolved.jobs):
         batch = load_batch(config.input, resolved.space.dataset(config.dataset), config.device)

@@ -189,6 +189,7 @@ class OracleRecord(BaseModel):
     seed_aggregation: str
     higher_is_better: bool
     source: str
+    unit: str = ""
 
 
 class RunResult(BaseModel):

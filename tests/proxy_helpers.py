@@ -14,6 +14,8 @@ def declared(model: nn.Module) -> BuiltModel:
     """A hand-made test model with the parts a space would declare, found by the test models'
     own convention: ``cells`` (a ModuleList of blocks in forward order) and ``lastact`` or
     ``features`` (the module whose output is the feature map before the head)."""
+    if isinstance(model, BuiltModel):  # a space's own build, parts already declared
+        return model
     cells = getattr(model, "cells", None)
     features = getattr(model, "lastact", None) or getattr(model, "features", None)
     return BuiltModel(module=model, cells=tuple(cells) if cells is not None else (),

@@ -173,7 +173,7 @@ class TableOracle(Oracle):
         try:
             if self._is_parquet():
                 return pd.read_parquet(self.path)
-            return pd.read_csv(self.path, dtype=str, keep_default_na=False, na_values=[""])
+            return pd.read_csv(self.path, dtype=str)
         except ImportError as exc:
             raise HarnessError(f"table oracle: reading {self.path} needs pyarrow (pip install pyarrow): {exc}") from exc
         except Exception as exc:  # noqa: BLE001 - pandas raises many parser/IO types

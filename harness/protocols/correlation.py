@@ -18,10 +18,34 @@ from .topk import argmax_selection, topk_metrics
 from nas_harness.leaderboard.schema import CI, Correlation, ProxyResult, SelectionRecord, TopKRecord
 
 
-def select_archs(space: Space, sample: SampleConfig) -> list[str]:
-    """The architectures of a run, in a deterministic order (``sample.take``: the first ones)."""
-    archs = _sample_archs(space, sample)
+def select_archs(space: Space, sample: SampleConfig, covered: list[str] | None = None) -> list[str]:
+    """The architectures of a run, in a deterministic order (``sample.take``: the first ones).
+
+    ``covered``: the architectures a partial oracle labels (``Oracle.coverage``); random and
+    ``all`` samples then draw from them, so a run never scores architectures it cannot
+    correlate. None (a full-coverage oracle) keeps the space's own sampling.
+    """
+    if covered is not None and sample.mode in ("random", "all"):
+        pool = sorted(dict.fromkeys(covered))
+        if sample.mode == "all":
+            archs = pool
+        else:
+            if sample.n > len(pool):
+                raise HarnessError(f"sample.n: {sample.n} exceeds the {len(pool)} architectures the oracle labels "
+                                   f"for this task in space {space.name!r}; ask for at most {len(pool)}")
+            picks = np.random.default_rng(sample.seed).choice(len(pool), size=sample.n, replace=False)
+            archs = [pool[int(i)] for i in picks]
+    else:
+        archs = _sample_archs(space, sample)
     return archs[: sample.take] if sample.take is not None else archs
+
+
+def oracle_coverage(oracle, task: str) -> list[str] | None:
+    """The oracle's labelled architectures for ``task`` (None: it labels the whole space)."""
+    try:
+        return oracle.coverage(task)
+    except NotImplementedError:
+        return None
 
 
 def _sample_archs(space: Space, sample: SampleConfig) -> list[str]:

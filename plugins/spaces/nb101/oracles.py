@@ -64,6 +64,10 @@ class _HashKeyed(Oracle):
                 keys.append(None)
         return self.table.lookup(keys, self.column) * self.scale
 
+    def coverage(self, task: str) -> list[str]:
+        """The cells this table labels (one canonical string per distinct network)."""
+        return self.labelled()
+
     def labelled(self) -> list[str]:
         import pandas as pd
 

@@ -100,7 +100,7 @@ class ScoringSetup:
 def space_config_key(space: Space) -> str:
     """"" for a space with its default config (so v1 keys and signatures stay valid), else the
     config's hash."""
-    return "" if space.config == type(space).Config() else config_hash(space.config)
+    return "" if space.config == type(space.config)() else config_hash(space.config)
 
 
 @dataclass(frozen=True)

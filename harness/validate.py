@@ -282,7 +282,8 @@ def _oracle(space: Space, options: ValidateOptions) -> tuple[Oracle | None, str]
 
 def _score(setup: ScoringSetup, job: ProxyJob, arch: str) -> _Scored:
     [(_, record)] = score_arch(setup, arch, [job])
-    return _Scored(arch, record.value if record.status == "ok" else None, record.reason, record.wall_s)
+    reason = f"not applicable: {record.reason}" if record.status == "na" else record.reason
+    return _Scored(arch, record.value if record.status == "ok" else None, reason, record.wall_s)
 
 
 # --------------------------------------------------------------------------- orientation
@@ -593,14 +594,26 @@ def _spaces(info, proxy, options, host, claimed, installed) -> Check:
     rows, problems, partial = [], [], []
     job = ProxyJob(info.cls(proxy.config))
     for name in [n for n in names if n in installed]:
-        space = _space(host, name)
-        for dataset in space.datasets():
+        try:
+            space = _space(host, name)
+            datasets = list(space.datasets())
+            space.sample(1, np.random.default_rng(0))
+        except HarnessError as exc:  # a space whose own data files are not here
+            partial.append(f"{name}: unavailable ({exc})")
+            continue
+        for dataset in datasets:
+            if proxy.applicable(space.task(dataset)) is not None:
+                rows.append({"space": name, "dataset": dataset, "scored": 0, "tried": 0,
+                             "reasons": [f"not applicable: {proxy.applicable(space.task(dataset))}"]})
+                continue
             setup, _ = _setup(space, dataset, job, options, None, "noise")
             archs = space.sample(min(2, space.size() or 2), np.random.default_rng(options.seed + 1))
             results = [_score(setup, job, a) for a in archs]
             ok = [r for r in results if r.value is not None]
             rows.append({"space": name, "dataset": dataset, "scored": len(ok), "tried": len(results),
                          "reasons": [r.reason for r in results if r.value is None]})
+            if not ok and all((r.reason or "").startswith("not applicable") for r in results):
+                continue
             if not ok:
                 problems.append(f"{name}/{dataset}: {results[0].reason}")
             elif len(ok) < len(results):

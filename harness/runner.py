@@ -107,7 +107,7 @@ def prepare_run(
         say(f"[yellow]warning:[/] {w}")
     resolved = resolve(config, host, source)
     _set_threads(config)
-    archs = select_archs(resolved.space, config.sample, oracle_coverage(resolved.oracle, config.dataset))
+    archs = select_archs(resolved.space, config.sample, oracle_coverage(resolved.oracle, config.dataset, resolved.space))
     batch = None
     if any(job.needs_data for job in resolved.jobs):
         batch = load_batch(config.input, resolved.space.dataset(config.dataset), config.device)

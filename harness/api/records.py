@@ -28,8 +28,7 @@ class OracleInfo:
     def target(self) -> str:
         ep = f"@{self.epochs}ep" if self.epochs is not None else ""
         direction = "" if self.higher_is_better else ",lower"
-        metric = "" if self.metric in ("accuracy", "") else f":{self.metric}"
-        return f"{self.dataset}{metric}/{self.split}{ep}({self.seed_aggregation}{direction})"
+        return f"{self.dataset}/{self.split}{ep}({self.seed_aggregation}{direction})"
 
 
 @dataclass(frozen=True)

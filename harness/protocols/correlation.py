@@ -40,12 +40,17 @@ def select_archs(space: Space, sample: SampleConfig, covered: list[str] | None =
     return archs[: sample.take] if sample.take is not None else archs
 
 
-def oracle_coverage(oracle, task: str) -> list[str] | None:
-    """The oracle's labelled architectures for ``task`` (None: it labels the whole space)."""
+def oracle_coverage(oracle, task: str, space: Space) -> list[str] | None:
+    """The oracle's labelled architectures for ``task``; None when it labels the whole space
+    (then the space's own sampling is used, so full-coverage runs keep their samples)."""
     try:
-        return oracle.coverage(task)
+        covered = oracle.coverage(task)
     except NotImplementedError:
         return None
+    size = space.size()
+    if covered is None or (size is not None and len(set(covered)) >= size):
+        return None
+    return covered
 
 
 def _sample_archs(space: Space, sample: SampleConfig) -> list[str]:

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from nas_harness.api import shared_path
 from nas_harness.engine import Engine
 from nas_harness.scoring import ProxyJob, ScoringSetup
 from nas_harness.executors.limits import Limits
@@ -41,12 +42,12 @@ def main() -> None:
     ap.add_argument("--calib-seed", type=int, default=1)
     ap.add_argument("--search-seed", type=int, default=0)
     ap.add_argument("--dataset", default="cifar10")
-    ap.add_argument("--data", type=Path, default=Path("/work/shared/data/images/cifar10_sample.npz"))
+    ap.add_argument("--data", type=Path, default=shared_path("data/images/cifar10_sample.npz"))
     ap.add_argument("--store", type=Path, required=True)
     ap.add_argument("--workers", type=int, default=1)
     ap.add_argument("--no-plain-heldout", action="store_true",
                     help="skip plain Eproxy on the held-out archs (e.g. when nash run already measured it)")
-    ap.add_argument("--out", type=Path, default=Path("/tmp/eproxy/dps.json"))
+    ap.add_argument("--out", type=Path, default=Path("dps.json"))
     args = ap.parse_args()
 
     torch.set_num_threads(1)

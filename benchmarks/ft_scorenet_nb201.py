@@ -7,7 +7,7 @@ state. Prints Kendall tau / Spearman rho on the test archs, the training CPU sec
 the scoring CPU seconds per arch (torch on 1 thread).
 
     python benchmarks/ft_scorenet_nb201.py --train 100 --test 1000 --steps 200 \
-        --sample-size 100 --images 64 --image-size 32 --out /tmp/ftscore/state.pt
+        --sample-size 100 --images 64 --image-size 32 --out ftscore-state.pt
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ def main() -> None:
     ap.add_argument("--kernel", type=int, default=7)
     ap.add_argument("--lr", type=float, default=1e-3)
     ap.add_argument("--dataset", default="cifar100")
-    ap.add_argument("--out", type=Path, default=Path("/tmp/ftscore/state.pt"))
+    ap.add_argument("--out", type=Path, default=Path("ftscore-state.pt"))
     ap.add_argument("--json", type=Path, default=None, help="also write the numbers here")
     args = ap.parse_args()
     torch.set_num_threads(1)

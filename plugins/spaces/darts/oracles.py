@@ -16,24 +16,14 @@ folder. Genotypes are matched by their canonical string (edge order within a nod
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
 from typing import ClassVar, Optional, Sequence
 
 import numpy as np
 from pydantic import Field
 
-from nas_harness.api import ArchError, HarnessError, Oracle, OracleInfo, PluginConfig
+from nas_harness.api import ArchError, HarnessError, Oracle, OracleInfo, PluginConfig, shared_path
 
 from . import genotype as G
-
-
-def shared_path(path: str) -> Path:
-    p = Path(os.path.expanduser(path))
-    if p.is_absolute():
-        return p
-    base = Path(os.environ.get("NASH_SHARED_DIR") or Path.cwd().parent / "shared")
-    return base / p
 
 
 class _GenotypeTable(Oracle):

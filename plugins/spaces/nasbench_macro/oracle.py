@@ -17,7 +17,7 @@ from pydantic import Field
 from nas_harness.api import ArchError, HarnessError, Oracle, OracleInfo, PluginConfig
 
 from .arch import parse_code, to_string
-from .csv_table import CsvTable
+from nas_harness.api.tables import CsvTable
 
 RUNS = ("test_acc_run1", "test_acc_run2", "test_acc_run3")
 

@@ -27,7 +27,7 @@ from pydantic import Field
 from nas_harness.api import ArchError, HarnessError, Oracle, OracleInfo, PluginConfig
 
 from . import arch as A
-from .csv_table import CsvTable
+from nas_harness.api.tables import CsvTable
 
 
 def _row_key(row: dict) -> str:

@@ -14,13 +14,12 @@ Euclidean.
 from __future__ import annotations
 
 import functools
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from nas_harness.api import ArchError, HarnessError
+from nas_harness.api import ArchError, HarnessError, shared_path
 
 from . import arch as A
 
@@ -59,20 +58,11 @@ class Listing:
         return int(np.lexsort((np.arange(len(d)), d))[0])
 
 
-def resolve(path: str) -> Path:
-    """``path`` as given if absolute or present, else under $NASH_SHARED_DIR (default ../shared)."""
-    p = Path(os.path.expanduser(path))
-    if p.is_absolute() or p.exists():
-        return p
-    base = os.environ.get("NASH_SHARED_DIR")
-    return (Path(base) if base else Path.cwd().parent / "shared") / p
-
-
 @functools.lru_cache(maxsize=4)
 def load(path: str) -> Listing:
     import pandas as pd
 
-    file = resolve(path)
+    file = shared_path(path)
     if not file.is_file():
         raise HarnessError(
             f"space 'nbmr' lists its networks from {file} (config 'path'), which does not exist; "

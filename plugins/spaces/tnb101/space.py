@@ -9,14 +9,13 @@ benchmark's encoder with the task's head (``model.py``), run on the batch's imag
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar, Optional, Sequence
 
 import numpy as np
 from pydantic import Field
 
 from nas_harness.api import (
+    shared_path,
     BlockTopology,
     Cost,
     DatasetInfo,
@@ -44,13 +43,6 @@ def _task(name: str, space: str):
     if name not in TASKS:
         raise HarnessError(f"space {space!r} has no task {name!r}; known: {', '.join(TASKS)}")
     return TASKS[name]
-
-
-def _shared_path(path: str) -> Path:
-    p = Path(os.path.expanduser(path))
-    if p.is_absolute():
-        return p
-    return Path(os.environ.get("NASH_SHARED_DIR") or Path.cwd().parent / "shared") / p
 
 
 class _TNB101Space(Space):
@@ -253,7 +245,7 @@ class TNB101Oracle(Oracle):
 
     def __init__(self, config: PluginConfig | None = None, *, space=None):
         super().__init__(config, space=space)
-        self.path = _shared_path(self.config.path or self.table)
+        self.path = shared_path(self.config.path or self.table)
         self._values: dict[str, dict[str, float]] | None = None
 
     def describe(self, dataset: str) -> OracleInfo:

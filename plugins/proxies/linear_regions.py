@@ -95,8 +95,8 @@ def random_crops(images: torch.Tensor, n: int, size: int, generator: torch.Gener
     crops = []
     for p in picks:
         i, rest = divmod(p, rows * cols)
-        t, l = divmod(rest, cols)
-        crops.append(images[i, :, t : t + size, l : l + size])
+        top, left = divmod(rest, cols)
+        crops.append(images[i, :, top : top + size, left : left + size])
     return torch.stack(crops)
 
 

@@ -21,7 +21,6 @@ from typing import Literal
 
 import torch
 from pydantic import Field
-from torch import nn
 
 from nas_harness.api import BuiltModel, Needs, PluginConfig, Proxy, ProxyFailure, ScoreContext, hookimpl
 

@@ -137,13 +137,13 @@ def layer_weights(layers: list[int], weighting: str) -> dict[int, float]:
     """Weight of each layer index (1-based) under a weighting scheme; L = max(layers)."""
     top = max(layers)
     rule = {
-        "none": lambda l: 1.0,
-        "linear": lambda l: float(l),
-        "quad": lambda l: float(l * l),
-        "expb2t": lambda l: math.ldexp(1.0, l - 1),
-        "expt2b": lambda l: math.ldexp(1.0, top - l),
+        "none": lambda depth: 1.0,
+        "linear": lambda depth: float(depth),
+        "quad": lambda depth: float(depth * depth),
+        "expb2t": lambda depth: math.ldexp(1.0, depth - 1),
+        "expt2b": lambda depth: math.ldexp(1.0, top - depth),
     }[weighting]
-    return {l: rule(l) for l in sorted(set(layers))}
+    return {depth: rule(depth) for depth in sorted(set(layers))}
 
 
 @dataclass(frozen=True)

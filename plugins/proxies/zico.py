@@ -43,7 +43,7 @@ def zico_from_grads(samples: list[list[tuple[str, torch.Tensor | None]]]) -> flo
     (every std is 0), adds nothing (official: ``if tmpsum == 0: pass``).
     """
     total, used = 0.0, 0
-    for j, (name, _) in enumerate(samples[0]):
+    for j in range(len(samples[0])):
         grads = [s[j][1] for s in samples]
         if any(g is None for g in grads):
             continue

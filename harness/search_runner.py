@@ -136,9 +136,9 @@ def compute_search(
     sources = host.data_sources()
     check_input_kind(config.input, sources)
     if config.threads:
-        import torch
+        from .threads import pin_threads
 
-        torch.set_num_threads(config.threads)
+        pin_threads(config.threads)
 
     n_objectives = len(resolved.jobs) if config.objective == "proxy" else 1
     total = len(config.datasets) * len(resolved.strategies) * n_objectives * config.repeats * config.budget

@@ -5,8 +5,10 @@ third-party proxy, space or strategy depends on exactly what the built-ins depen
 Modules: ``plugins`` (hook specs; Proxy, TrainableProxy, Space, Oracle, Strategy), ``tasks``
 (Task, Metric), ``topology`` (Topology, Graph, OpInfo, Cost), ``model`` (BuiltModel),
 ``encoding`` (Decision), ``records`` (OracleInfo, Signature, LabelledSet), ``errors``,
-``paths`` (the shared data folder) — all re-exported here — and, imported on their own because
-they pull in torch or pandas: ``probes`` (probe specs and the fused-pass helpers a proxy reads
+``paths`` (the shared data folder) — all re-exported here — and, imported on their own:
+``suites`` (the records a plugin contributes through ``nas_harness_suites``: run presets,
+versioned suites, paper tables, reproductions) and, because they pull in torch or pandas,
+``probes`` (probe specs and the fused-pass helpers a proxy reads
 through), ``tables`` (the generic table oracle) and ``testing`` (conformance checks for a
 plugin author's own tests).
 """
@@ -23,6 +25,7 @@ from .plugins import (
     KIND_BASE,
     KIND_HOOK,
     PROJECT,
+    SUITES_GROUP,
     Combinator,
     FitTools,
     HookSpecs,
@@ -46,7 +49,7 @@ __all__ = [
     "ArchError", "BlockTopology", "BudgetExhausted", "BuiltModel", "CalibrationInfo", "Combinator", "Cost",
     "DatasetInfo", "Decision", "ENTRY_POINT_GROUPS", "Edge", "FitTools", "Graph", "HarnessError", "HookSpecs",
     "KIND_BASE", "KIND_HOOK", "LabelledSet", "MemberRef", "Metric", "Needs", "NotApplicable", "OUTPUT_KINDS",
-    "OpInfo", "Oracle", "OracleInfo", "PROJECT", "PluginConfig", "Proxy", "ProxyFailure", "SHARED_ENV",
+    "OpInfo", "Oracle", "OracleInfo", "PROJECT", "PluginConfig", "Proxy", "ProxyFailure", "SHARED_ENV", "SUITES_GROUP",
     "ScoreContext", "SearchHistory", "Signature", "Space", "Strategy", "Task", "Topology", "TrainableProxy",
     "as_built", "hookimpl", "hookspec", "shared_dir", "shared_path",
 ]

@@ -244,10 +244,21 @@ def _add_run_options(r: argparse.ArgumentParser) -> None:
 def cmd_plugins(args: argparse.Namespace) -> int:
     from .host import PluginHost
 
+    from .suites import catalog
+
     host = PluginHost.discover()
     infos = [p for p in host.all() if args.kind in (None, p.kind)]
+    suites = catalog(host)
+    contributed = [
+        {"kind": kind, "name": name, "id": getattr(record, "id", name),
+         "summary": getattr(record, "summary", getattr(record, "title", "")), "plugin": suites.origin[(origin, name)]}
+        for kind, origin, records in (("preset", "suite", suites.presets), ("versioned suite", "suite", suites.versioned),
+                                      ("reproduction", "reproduction", suites.reproductions))
+        for name, record in records.items()
+    ]
     if args.json:
-        print(json.dumps({"plugins": [p.as_dict() for p in infos], "warnings": host.warnings}, indent=2))
+        print(json.dumps({"plugins": [p.as_dict() for p in infos], "suites": contributed,
+                          "warnings": host.warnings}, indent=2))
         return 0
     _print_warnings(host.warnings)
     table = Table(title="nas-harness plugins")
@@ -259,6 +270,13 @@ def cmd_plugins(args: argparse.Namespace) -> int:
         dist = f"{p.distribution} {p.dist_version}".strip()
         table.add_row(p.kind, p.name, p.version, dist, hib, ", ".join(p.needs), getattr(p.cls, "summary", ""))
     Console().print(table)
+    if args.kind is None and contributed:
+        listed = Table(title="suites contributed by plugins (nash run --suite NAME, nash reproduce NAME)")
+        for col in ("kind", "name", "id", "plugin"):
+            listed.add_column(col, no_wrap=True)
+        for c in contributed:
+            listed.add_row(c["kind"], c["name"], c["id"] if c["id"] != c["name"] else "", c["plugin"])
+        Console().print(listed)
     return 0
 
 

@@ -129,6 +129,11 @@ def test_a_contributed_reproduction_is_listed_and_runs_through_nash_reproduce(su
     assert row["row"] == "Params" and row["status"] == "ok" and cell["paper"] == 0.5
     assert cell["diff"] == pytest.approx(cell["ours"] - 0.5) and "toy note" in cell["notes"]
 
+    assert main(["plugins", "--json"]) == 0
+    listed = {(s["kind"], s["name"]): s for s in json.loads(capsys.readouterr().out)["suites"]}
+    assert "toy-suites" in listed[("reproduction", "toy-t1")]["plugin"]
+    assert listed[("versioned suite", "standard")]["id"].startswith("standard@")
+
 
 def test_several_installed_spaces_and_none_named_is_an_error_listing_them():
     host = PluginHost.discover()

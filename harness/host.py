@@ -29,6 +29,7 @@ REQUIRED_ATTRS = {
     "proxy": ("name", "version", "higher_is_better", "needs", "Config"),
     "space": ("name", "version", "Config"),
     "strategy": ("name", "version", "Config"),
+    "data_source": ("name", "version", "Config"),
 }
 
 
@@ -80,15 +81,23 @@ class PluginHost:
 
     @classmethod
     def discover(
-        cls, extra: Iterable[tuple[str, Any, str]] = (), disabled: Iterable[str] = ()
+        cls,
+        extra: Iterable[tuple[str, Any, str]] = (),
+        disabled: Iterable[str] = (),
+        kinds: Iterable[str] | None = None,
     ) -> "PluginHost":
         """Load every entry point of our groups, then ``extra`` (kind, module, dist) pairs.
 
-        ``disabled`` lists entry-point names to skip (like pytest's ``-p no:NAME``).
+        ``disabled`` lists entry-point names to skip (like pytest's ``-p no:NAME``); ``kinds``
+        limits discovery to those plugin kinds (e.g. only data sources; "suites" for the packages
+        that only contribute suites, ``SUITES_GROUP``).
         """
         host = cls()
         skip = set(disabled)
+        wanted = set(kinds) if kinds is not None else set(ENTRY_POINT_GROUPS)
         for kind, group in ENTRY_POINT_GROUPS.items():
+            if kind not in wanted:
+                continue
             for ep in _entry_points(group):
                 if ep.name in skip:
                     continue
@@ -102,7 +111,7 @@ class PluginHost:
                     )
                     continue
                 host._register(kind, module, dist, dist_version, f"{group}:{ep.name}")
-        for ep in _entry_points(SUITES_GROUP):
+        for ep in _entry_points(SUITES_GROUP) if kinds is None or "suites" in wanted else ():
             if ep.name in skip:
                 continue
             dist, _ = _dist_of(ep)
@@ -205,7 +214,11 @@ class PluginHost:
         return found
 
     def all(self) -> list[PluginInfo]:
-        return [p for kind in ("proxy", "space", "strategy") for p in self.plugins.get(kind, {}).values()]
+        return [p for kind in ENTRY_POINT_GROUPS for p in self.plugins.get(kind, {}).values()]
+
+    def data_sources(self) -> dict[str, type]:
+        """The data source classes by name (``input.kind``)."""
+        return {name: info.cls for name, info in self.plugins.get("data_source", {}).items()}
 
 
 def _new_manager() -> pluggy.PluginManager:

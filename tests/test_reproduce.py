@@ -7,7 +7,6 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from nas_harness.api import HarnessError
 from nas_harness.api.suites import ReproOptions
 from nas_harness.cli import main
 from nas_harness.host import PluginHost

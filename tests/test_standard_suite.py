@@ -10,7 +10,7 @@ import pytest
 from scipy import stats
 
 from nas_harness.api import HarnessError
-from nas_harness.api.suites import SearchPin, sample_digest
+from nas_harness.api.suites import sample_digest
 from nas_harness.cli import main
 from nas_harness.host import PluginHost
 from nas_harness.leaderboard.schema import load_results

@@ -176,7 +176,7 @@ def test_bad_input_exits_2_with_a_clear_message(args, needle, tmp_path):
 
 def test_bad_config_file_names_file_and_line(tmp_path):
     cfg = tmp_path / "run.yaml"
-    cfg.write_text("space: nb201\nproxies: [sed]\nsample:\n  n: 10\n  sead: 1\n")
+    cfg.write_text("proxies: [sed]\nsample:\n  n: 10\n  sead: 1\n")
     proc = nash("run", str(cfg), "--store", str(tmp_path / "s.sqlite"))
     assert proc.returncode == 2
     assert f"{cfg}:4: sample.sead: unknown key" in proc.stderr

@@ -39,6 +39,9 @@ ENTRY_POINT_GROUPS = {
     "strategy": "nas_harness.strategies",
     "data_source": "nas_harness.data_sources",
 }
+# A package that only contributes suites (presets, versioned suites, paper tables,
+# reproductions; ``nas_harness_suites``) registers under this group.
+SUITES_GROUP = "nas_harness.suites"
 
 
 class Needs(str, enum.Enum):
@@ -470,8 +473,8 @@ class HookSpecs:
 
     @hookspec
     def nas_harness_suites(self) -> list[Any]:
-        """Run presets, versioned suites and paper reproductions this plugin contributes
-        (``nas_harness.api.suites`` records)."""
+        """Run presets, versioned suites, paper tables and reproductions this plugin contributes
+        (``nas_harness.api.suites`` records). Any registered plugin module may implement it."""
 
 
 KIND_HOOK = {
@@ -484,6 +487,6 @@ KIND_BASE: dict[str, type] = {"proxy": Proxy, "space": Space, "strategy": Strate
 
 __all__ = [
     "ArchError", "Combinator", "ENTRY_POINT_GROUPS", "FitTools", "HookSpecs", "KIND_BASE", "KIND_HOOK",
-    "MemberRef", "Needs", "Oracle", "PROJECT", "Proxy", "ScoreContext", "SearchHistory", "Space",
+    "MemberRef", "Needs", "Oracle", "PROJECT", "Proxy", "SUITES_GROUP", "ScoreContext", "SearchHistory", "Space",
     "Strategy", "TrainableProxy", "hookimpl", "hookspec",
 ]

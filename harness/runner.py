@@ -32,7 +32,7 @@ from .host import PluginHost
 from .inputs import check_input_kind, load_batch
 from .protocols.baselines import noise_ceiling, reference_table
 from .protocols.compare import compare_in_order, order_by_spearman
-from .protocols.correlation import oracle_coverage, oriented, select_archs, signature, summarize, summarize_values
+from .protocols.correlation import check_covered, oracle_coverage, oriented, select_archs, signature, summarize, summarize_values
 from .protocols.cost import cost_record
 from .protocols.groups import score_groups
 from .protocols.scorecorr import score_correlations
@@ -109,7 +109,9 @@ def prepare_run(
     resolved = resolve(config, host, source)
     check_input_kind(config.input, host.data_sources())
     _set_threads(config)
-    archs = select_archs(resolved.space, config.sample, oracle_coverage(resolved.oracle, config.dataset, resolved.space))
+    covered = oracle_coverage(resolved.oracle, config.dataset, resolved.space)
+    archs = select_archs(resolved.space, config.sample, covered)
+    check_covered(archs, covered, resolved.oracle.name, config.dataset)
     batch = None
     if any(job.needs_data for job in resolved.jobs):
         batch = load_batch(config.input, resolved.space.dataset(config.dataset), config.device, host.data_sources())
@@ -191,6 +193,7 @@ def compute_run(
                 seed=config.sample.seed,
                 top_fraction=config.top_fraction,
                 tie_policy=config.tie_policy,
+                truth_higher_is_better=oracle_info.higher_is_better,
             )
         )
 
@@ -282,6 +285,7 @@ def _analyses(config, resolved: Resolved, archs, truth, tables, results, oracle_
             sig=sig_of(name, "-"), input_kind="none", input_fallback=False, n_resamples=config.bootstrap,
             confidence=config.confidence, seed=config.sample.seed, top_fraction=config.top_fraction,
             tie_policy=config.tie_policy, reference=f"{oracle.name}: {info.target()}",
+            truth_higher_is_better=oracle_info.higher_is_better,
         ))
     return {"significance": significance, "score_correlations": score_corr, "ceiling": ceiling,
             "references": references}

@@ -224,6 +224,10 @@ def render(
         for c in ceilings.values():
             if c.note:
                 console.print(f"  [dim]noise ceiling: {c.note}[/]")
+        for row in rows:
+            if row.result.not_applicable:
+                console.print(f"  [yellow]{row.result.proxy}[/]: not applicable: {row.result.not_applicable}",
+                              highlight=False)
         failed = [row.result for row in rows if row.result.failure_reasons]
         for res in failed:
             reasons = ", ".join(f"{k} ×{v}" for k, v in res.failure_reasons.items())

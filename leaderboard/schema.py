@@ -163,6 +163,10 @@ class ProxyResult(BaseModel):
         None, description="set on reference rows (ground truth used as a score, e.g. 12-epoch "
         "accuracy): what the row is; such rows are shown but never ranked among proxies"
     )
+    not_applicable: str | None = Field(
+        None, description="set when the proxy cannot score this task's models (e.g. it needs class labels and the "
+        "task is a regression): why; the row has no correlation and is not a failure"
+    )
 
 
 class Environment(BaseModel):

@@ -53,6 +53,19 @@ def oracle_coverage(oracle, task: str, space: Space) -> list[str] | None:
     return covered
 
 
+def check_covered(archs: list[str], covered: list[str] | None, oracle: str, task: str) -> None:
+    """A ``HarnessError`` naming the architectures a partial oracle does not label (asked for
+    by a listed or first-n sample): a run never scores what it cannot correlate."""
+    if covered is None:
+        return
+    known = set(covered)
+    missing = [a for a in archs if a not in known]
+    if missing:
+        shown = ", ".join(missing[:5]) + (f" (and {len(missing) - 5} more)" if len(missing) > 5 else "")
+        raise HarnessError(f"oracle {oracle!r} labels {len(known)} architectures for task {task!r}; not labelled: "
+                           f"{shown}. Sample from its coverage (sample.mode random or all) or list labelled ones")
+
+
 def _sample_archs(space: Space, sample: SampleConfig) -> list[str]:
     size = space.size()
     if sample.mode == "list":
@@ -115,11 +128,14 @@ def summarize(
     seed: int,
     top_fraction: float = 0.1,
     tie_policy: str = "first_index",
+    truth_higher_is_better: bool = True,
 ) -> ProxyResult:
     """Correlations of one proxy's scores with the target, failures counted, not hidden.
 
     Scores are oriented (larger = better) first, so a good proxy has a positive ρ whatever
     its native sign; the signed value is stored and the leaderboard offers |ρ| as a view.
+    The target is oriented too (``truth_higher_is_better``: the oracle metric's direction),
+    so a proxy that ranks an error or loss metric well has a positive ρ as well.
     """
     return summarize_values(
         name=job.name,
@@ -138,6 +154,7 @@ def summarize(
         seed=seed,
         top_fraction=top_fraction,
         tie_policy=tie_policy,
+        truth_higher_is_better=truth_higher_is_better,
     )
 
 
@@ -160,9 +177,15 @@ def summarize_values(
     top_fraction: float = 0.1,
     tie_policy: str = "first_index",
     reference: str | None = None,
+    truth_higher_is_better: bool = True,
 ) -> ProxyResult:
-    """``summarize`` for any column of scores (a proxy's, or a reference's such as an oracle)."""
+    """``summarize`` for any column of scores (a proxy's, or a reference's such as an oracle).
+
+    Correlations, top-k and the argmax pick use the oriented target (larger = better); the
+    pick's reported target values are the metric's own (e.g. an RMSE, not its negation)."""
     scores = oriented(table.values, higher_is_better)
+    sign = 1.0 if truth_higher_is_better else -1.0
+    truth = sign * np.asarray(truth, dtype=float)
     failures = table.failures
     reasons = Counter(_reason_kind(r) for r in failures.values())
     corr = rank_correlation(scores, truth, n_resamples=n_resamples, confidence=confidence, seed=seed)
@@ -180,10 +203,11 @@ def summarize_values(
             kendall_in_top=_finite_or_none(t.kendall_in_top), best_rank_in_top=t.best_rank_in_top,
         )
         sel = argmax_selection(scores, truth, tie_policy, seed)  # type: ignore[arg-type]
+        low, high = (sel.tied_truth_min, sel.tied_truth_max) if sign > 0 else (-sel.tied_truth_max, -sel.tied_truth_min)
         selection = SelectionRecord(
-            arch=table.archs[sel.chosen], target=sel.chosen_truth, rank=sel.chosen_rank,
-            policy=sel.policy, tied=len(sel.tied), tied_target_min=sel.tied_truth_min,
-            tied_target_mean=sel.tied_truth_mean, tied_target_max=sel.tied_truth_max,
+            arch=table.archs[sel.chosen], target=sign * sel.chosen_truth, rank=sel.chosen_rank,
+            policy=sel.policy, tied=len(sel.tied), tied_target_min=low,
+            tied_target_mean=sign * sel.tied_truth_mean, tied_target_max=high,
         )
 
     return ProxyResult(
@@ -206,6 +230,7 @@ def summarize_values(
         input_kind=input_kind if needs_data else "none",
         input_fallback=input_fallback and needs_data,
         reference=reference,
+        not_applicable=table.not_applicable,
     )
 
 

@@ -362,7 +362,8 @@ def _check(images: np.ndarray, labels: np.ndarray, dataset: DatasetInfo, source:
             f"{source}: images are {'×'.join(map(str, shape))} (C×H×W) but dataset {dataset.name!r} takes "
             f"{'×'.join(map(str, dataset.input_shape))}"
         )
-    if len(labels) and (labels.min() < 0 or labels.max() >= dataset.num_classes):
+    # Labels are class targets only for a classification task; other tasks' proxies never read them.
+    if getattr(dataset, "has_labels", True) and len(labels) and (labels.min() < 0 or labels.max() >= dataset.num_classes):
         raise HarnessError(
             f"{source}: labels run from {labels.min()} to {labels.max()} but dataset {dataset.name!r} has "
             f"{dataset.num_classes} classes"

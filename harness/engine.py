@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Callable, Sequence
 import numpy as np
 
 from .api import NotApplicable
-from .scoring import ProxyJob, ScoringSetup, WorkUnit, config_hash, expand
+from .scoring import ProxyJob, ScoringSetup, WorkUnit, expand
 from .store import ScoreKey, ScoreRecord, ScoreStore
 
 if TYPE_CHECKING:

@@ -572,7 +572,7 @@ def estimate(suite: Suite, options: ReproOptions, *, store_path: Path | None = N
             for plan in plans:
                 prep = prepare_run(plan.config, host=host)
                 for job in prep.resolved.jobs:
-                    for member in (job.members or (job,)):
+                    for _member in (job.members or (job,)):
                         est.scores_total += len(prep.archs)
                 for key, archs in prep.pending(store).items():
                     proxy, count = key.proxy, len(archs)

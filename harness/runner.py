@@ -357,10 +357,10 @@ def _input_spec_unloaded(config: RunConfig) -> str:
 
 
 def _set_threads(config: RunConfig) -> None:
-    import torch
-
     if config.threads and config.executor == "inline":
-        torch.set_num_threads(config.threads)
+        from .threads import pin_threads
+
+        pin_threads(config.threads)
 
 
 def _score_with_progress(engine: Engine, resolved: Resolved, archs: list[str], show: bool):

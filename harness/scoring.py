@@ -12,6 +12,7 @@ import json
 import math
 import time
 from dataclasses import dataclass, replace
+from functools import partial
 from typing import Callable, Sequence
 
 from .api import (
@@ -153,7 +154,7 @@ def score_arch(setup: ScoringSetup, arch: str, jobs: Sequence[ProxyJob]) -> list
     records, triggered = [], []
     for job in jobs:
         ran_before = len(pass_costs(ctx))
-        records.append(timed(arch, lambda: job.proxy.score(ctx)))
+        records.append(timed(arch, partial(job.proxy.score, ctx)))
         triggered.append(pass_costs(ctx)[ran_before:])
     return [(setup.key(job), rec) for job, rec in zip(jobs, _share_pass_costs(jobs, records, triggered))]
 

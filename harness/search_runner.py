@@ -133,9 +133,9 @@ def compute_search(
         err_console.print(f"[yellow]warning:[/] {w}", highlight=False)
     resolved = resolve_search(config, host, source)
     if config.threads:
-        import torch
+        from .threads import pin_threads
 
-        torch.set_num_threads(config.threads)
+        pin_threads(config.threads)
 
     n_objectives = len(resolved.jobs) if config.objective == "proxy" else 1
     total = len(config.datasets) * len(resolved.strategies) * n_objectives * config.repeats * config.budget

@@ -238,7 +238,7 @@ def verify_submission(
             out.add(f"{cols.dataset}: statistics", not problems, "; ".join(problems) or
                     f"ρ {corr.spearman:.4f}, τ {corr.kendall:.4f} and their CIs recomputed from the scores and our "
                     "targets equal the file's")
-    for name, row in stated_rows.items():
+    for row in stated_rows.values():
         problems = []
         for dataset, rho in recomputed_rho.items():
             if not _same_stat(row.spearman.get(dataset), rho):

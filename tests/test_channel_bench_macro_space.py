@@ -8,6 +8,7 @@ import torch
 
 from cost_helpers import cell_shapes, n_params
 from nas_harness.api import ArchError
+from nas_harness.api.testing import check_space
 from nas_harness.plugins.spaces.channel_bench_macro.space import ChannelSpace
 
 
@@ -26,9 +27,10 @@ def space(request):
     return ChannelSpace(ChannelSpace.Config(backbone=request.param))
 
 
-def test_index_and_width_choices(space):
+def test_index_and_ordered_width_decisions(space):
     assert space.size() == 16384 and space.arch(0) == "1111111" and space.index("4444444") == 16383
-    assert [options for _, options in space.choices()] == [("0.25", "0.5", "0.75", "1.0")] * 7
+    decisions = space.decisions()
+    assert len(decisions) == 7 and all(d.ordered and d.options == ("0.25", "0.5", "0.75", "1.0") for d in decisions)
     assert space.from_choices(space.to_choices("1234123")) == "1234123"
     with pytest.raises(ArchError):
         space.from_choices([4] * 7)
@@ -54,24 +56,29 @@ def test_moves_stay_in_the_space(space):
         assert len(space.neighbours(a)) == 21
 
 
-def test_the_topology_matches_the_models_blocks(space):
+def test_built_model_declares_its_parts_and_the_topology_matches_them(space):
     arch = "2413142"
-    model = space.build_model(arch, "cifar10")
-    assert n_params(model) == space.cost(arch, "cifar10").params
+    built = space.build_model(arch, "cifar10")
+    assert built.features is not None and built.head is not None
+    assert n_params(built.module) == space.cost(arch, "cifar10").params
     topo = space.topology(arch, "cifar10")
     blocks = [b for b in topo.blocks if b.searchable]
-    assert len(blocks) == len(model.features.blocks) == (5 if space.config.backbone == "resnet" else 4)
-    shapes = cell_shapes(model.features.blocks, model)
+    assert len(blocks) == len(built.cells) == (5 if space.config.backbone == "resnet" else 4)
+    shapes = cell_shapes(built.cells, built.module)
     assert [(b.c_in, *b.hw_in) for b in blocks] == [s[0] for s in shapes]
     assert [(b.c_out, *b.hw_out) for b in blocks] == [s[1] for s in shapes]
 
+
+def test_the_space_passes_the_contract_checks(space):
+    check_space(space, n=4)
 
 
 @pytest.mark.shared
 def test_oracle_reads_the_backbones_file_and_is_the_mean_of_three_runs(shared_dir, monkeypatch, space):
     monkeypatch.setenv("NASH_SHARED_DIR", str(shared_dir))
-    oracle = space.oracles()["table"]()
-    assert space.config.backbone in str(oracle.table.path)
+    oracle = space.oracles()["table"](space=space)
+    assert space.config.backbone in str(oracle.path)
+    assert len(oracle.coverage("cifar10")) == 16384
     archs = ["1111111", "4444444", "1234123"]
     runs = oracle.query_seeds(archs, "cifar10")
     assert np.allclose(oracle.query(archs, "cifar10"), runs.mean(axis=0))

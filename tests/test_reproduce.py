@@ -7,7 +7,6 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from nas_harness.api import HarnessError
 from nas_harness.cli import main
 from nas_harness.host import PluginHost
 from nas_harness.paper_values import TABLES, WRCOR_T4, WRCOR_T5, WRCOR_T6

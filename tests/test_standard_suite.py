@@ -15,7 +15,7 @@ from nas_harness.host import PluginHost
 from nas_harness.leaderboard.schema import load_results
 from nas_harness.leaderboard.standard_schema import load_standard
 from nas_harness.standard import check_sample
-from nas_harness.suites import STANDARD, SearchPin, sample_digest
+from nas_harness.suites import STANDARD, sample_digest
 
 from test_cli_e2e import nash
 

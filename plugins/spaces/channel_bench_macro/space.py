@@ -7,11 +7,32 @@ from typing import Literal, Sequence
 import numpy as np
 from pydantic import Field
 
-from nas_harness.api import ArchError, Cost, DatasetInfo, HarnessError, Oracle, PluginConfig, Space, Topology
+from nas_harness.api import (
+    ArchError,
+    BuiltModel,
+    Cost,
+    Decision,
+    HarnessError,
+    Metric,
+    Oracle,
+    PluginConfig,
+    Space,
+    Task,
+    Topology,
+)
 
 from . import arch as A
 
-DATASETS: dict[str, DatasetInfo] = {"cifar10": DatasetInfo("cifar10", 10, (3, 32, 32))}
+TASKS: dict[str, Task] = {
+    "cifar10": Task(
+        "cifar10",
+        10,
+        (3, 32, 32),
+        metrics=(Metric("accuracy", higher_is_better=True, unit="%", split="test"),),
+        data="cifar10",
+        description="CIFAR-10 test accuracy as Channel-Bench-Macro trained each network (3 runs)",
+    ),
+}
 
 
 class ChannelSpace(Space):
@@ -27,8 +48,8 @@ class ChannelSpace(Space):
 
     def __init__(self, config: PluginConfig | None = None):
         super().__init__(config)
-        # The two backbones share arch strings; today's score store keys a score by space name and
-        # version only, so the backbone goes into the instance's version (and the run's signature).
+        # The two backbones share arch strings: the backbone is part of the instance's version
+        # (and so of the run's signature and any store keyed by space name and version).
         self.version = f"{type(self).version}+{self.config.backbone}"
 
     # ------------------------------------------------------------------ architectures
@@ -59,9 +80,8 @@ class ChannelSpace(Space):
     def crossover(self, a: str, b: str, rng: np.random.Generator) -> str:
         return A.to_string(A.crossover_codes(A.parse_code(a), A.parse_code(b), rng))
 
-    def choices(self) -> tuple[tuple[str, tuple[str, ...]], ...]:
-        """One width ratio per layer (ordered options: contract v2 will mark them ``ordered``)."""
-        return tuple((f"width{k + 1}", A.RATIOS) for k in range(A.N_WIDTHS))
+    def decisions(self) -> tuple[Decision, ...]:
+        return tuple(Decision(f"width{k + 1}", A.RATIOS, ordered=True) for k in range(A.N_WIDTHS))
 
     def to_choices(self, arch: str) -> tuple[int, ...]:
         return A.parse_code(arch)
@@ -73,30 +93,31 @@ class ChannelSpace(Space):
         return A.to_string(code)
 
     # ------------------------------------------------------------------ models and descriptors
-    def datasets(self) -> dict[str, DatasetInfo]:
-        return dict(DATASETS)
+    def tasks(self) -> dict[str, Task]:
+        return dict(TASKS)
 
-    def build_model(self, arch: str, dataset: str, *, bn: bool = True) -> "torch.nn.Module":
+    def build_model(self, arch: str, dataset: str, *, bn: bool = True) -> BuiltModel:
         from .model import ChannelNetwork
 
-        return ChannelNetwork(self.config.backbone, A.parse_code(arch), self.dataset(dataset).num_classes, bn=bn)
+        net = ChannelNetwork(self.config.backbone, A.parse_code(arch), self.task(dataset).num_classes, bn=bn)
+        f = net.features
+        return BuiltModel(net, stem=f.stem, cells=tuple(f.blocks), head=net.head, features=f)
 
     def topology(self, arch: str, dataset: str) -> Topology:
         from .topology import topology_of
 
-        task = self.dataset(dataset)
+        task = self.task(dataset)
         return topology_of(self.config.backbone, A.parse_code(arch), task.input_shape[1], task.num_classes)
 
     def cost(self, arch: str, dataset: str) -> Cost:
         from .skeleton import cost
 
-        task = self.dataset(dataset)
+        task = self.task(dataset)
         params, flops = cost(self.config.backbone, A.parse_code(arch), task.input_shape[1], task.num_classes)
         return Cost(params=params, flops=flops)
 
     # ------------------------------------------------------------------ ground truth
     def oracles(self) -> dict[str, type[Oracle]]:
-        from .oracle import oracle_for
+        from .oracle import ChannelTableOracle
 
-        cls = oracle_for(self.config.backbone)
-        return {cls.name: cls}
+        return {ChannelTableOracle.name: ChannelTableOracle}

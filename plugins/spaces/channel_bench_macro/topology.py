@@ -1,8 +1,8 @@
 """The Channel-Bench-Macro topology descriptor: the stem, the searchable blocks and the head.
 
 A size space: every architecture has the same ops, so each block lists the convs it runs
-(with kernel and stride; depthwise convs named ``dwconv``; equal ones merged into one count) and a
-``skip`` when it has a shortcut; the widths (each block's ``c_out``) are what differ.
+(with kernel, stride, groups and output channels, equal ones merged into one count) and a
+``skip`` when it has a shortcut; the widths are what differ between architectures.
 """
 
 from __future__ import annotations
@@ -22,7 +22,8 @@ def _sq(hw: int) -> tuple[int, int]:
 
 def _op(c) -> OpInfo:
     name = ("dwconv" if c.groups > 1 else "conv") + f"{c.kernel}x{c.kernel}"
-    return OpInfo(name, "conv", kernel=(c.kernel, c.kernel), stride=(c.stride, c.stride))
+    return OpInfo(name, "conv", kernel=(c.kernel, c.kernel), stride=(c.stride, c.stride), groups=c.groups,
+                  channels=c.c_out)
 
 
 @functools.lru_cache(maxsize=8192)
@@ -34,13 +35,13 @@ def topology_of(backbone: str, code: Code, hw: int = 32, num_classes: int = 10) 
     for b in blocks(backbone, w, hw):
         counts = Counter(_op(c) for c in all_convs if c.block == b.name)
         if b.shortcut:
-            counts[OpInfo("skip", "skip")] += 1
+            counts[OpInfo("skip", "skip", channels=b.c_out)] += 1
         out.append(BlockTopology(tuple(counts.items()), b.c_in, b.c_out, _sq(b.hw_in), _sq(b.hw_out), name=b.name))
     last_hw = out[-1].hw_out
     for c in all_convs:
         if c.block == "out":
             out.append(BlockTopology(((_op(c), 1),), c.c_in, c.c_out, last_hw, last_hw, searchable=False, name="out"))
     c_last = features_out(backbone, code)
-    out.append(BlockTopology(((OpInfo("global_pool+dense", "other"), 1),), c_last, num_classes,
+    out.append(BlockTopology(((OpInfo("global_pool+dense", "linear", channels=num_classes), 1),), c_last, num_classes,
                              last_hw, (1, 1), searchable=False, name="head"))
     return Topology(tuple(out))

@@ -6,11 +6,32 @@ from typing import Sequence
 
 import numpy as np
 
-from nas_harness.api import ArchError, Cost, DatasetInfo, HarnessError, Oracle, PluginConfig, Space, Topology
+from nas_harness.api import (
+    ArchError,
+    BuiltModel,
+    Cost,
+    Decision,
+    HarnessError,
+    Metric,
+    Oracle,
+    PluginConfig,
+    Space,
+    Task,
+    Topology,
+)
 
 from . import arch as A
 
-DATASETS: dict[str, DatasetInfo] = {"cifar10": DatasetInfo("cifar10", 10, (3, 32, 32))}
+TASKS: dict[str, Task] = {
+    "cifar10": Task(
+        "cifar10",
+        10,
+        (3, 32, 32),
+        metrics=(Metric("accuracy", higher_is_better=True, unit="%", split="test"),),
+        data="cifar10",
+        description="CIFAR-10 test accuracy as NAS-Bench-Macro trained each network (3 runs)",
+    ),
+}
 
 
 class MacroSpace(Space):
@@ -56,8 +77,8 @@ class MacroSpace(Space):
     def crossover(self, a: str, b: str, rng: np.random.Generator) -> str:
         return A.to_string(A.crossover_codes(A.parse_code(a), A.parse_code(b), rng))
 
-    def choices(self) -> tuple[tuple[str, tuple[str, ...]], ...]:
-        return tuple((f"layer{k}", A.OPS) for k in range(A.N_LAYERS))
+    def decisions(self) -> tuple[Decision, ...]:
+        return tuple(Decision(f"layer{k}", A.OPS) for k in range(A.N_LAYERS))
 
     def to_choices(self, arch: str) -> tuple[int, ...]:
         return A.parse_code(arch)
@@ -69,24 +90,26 @@ class MacroSpace(Space):
         return A.to_string(code)
 
     # ------------------------------------------------------------------ models and descriptors
-    def datasets(self) -> dict[str, DatasetInfo]:
-        return dict(DATASETS)
+    def tasks(self) -> dict[str, Task]:
+        return dict(TASKS)
 
-    def build_model(self, arch: str, dataset: str, *, bn: bool = True) -> "torch.nn.Module":
+    def build_model(self, arch: str, dataset: str, *, bn: bool = True) -> BuiltModel:
         from .model import MacroNetwork
 
-        return MacroNetwork(A.parse_code(arch), self.dataset(dataset).num_classes, bn=bn)
+        net = MacroNetwork(A.parse_code(arch), self.task(dataset).num_classes, bn=bn)
+        f = net.features
+        return BuiltModel(net, stem=f.stem, cells=tuple(f.layers), head=net.head, features=f)
 
     def topology(self, arch: str, dataset: str) -> Topology:
         from .topology import topology_of
 
-        task = self.dataset(dataset)
+        task = self.task(dataset)
         return topology_of(A.parse_code(arch), task.input_shape[1], task.num_classes)
 
     def cost(self, arch: str, dataset: str) -> Cost:
         from .skeleton import cost
 
-        task = self.dataset(dataset)
+        task = self.task(dataset)
         params, flops = cost(A.parse_code(arch), task.input_shape[1], task.num_classes)
         return Cost(params=params, flops=flops)
 

@@ -1,107 +1,108 @@
 """NB101's table oracles over the shared CSVs; both find a cell by NB101's graph hash.
 
 NB101 keys its records by the hash of a cell, so any relabelling of a labelled cell is looked
-up as that cell (a search that reaches an isomorphic string still gets its ground truth). The
-rows' ``matrix`` and ``ops`` are NB101's JSON form.
+up as that cell (a search that reaches an isomorphic string still gets its ground truth).
+The rows' ``matrix`` and ``ops`` are NB101's JSON form; the architecture is their pruned
+string.
 
 * ``eproxy2520`` (default): the 2,520 cells the Eproxy authors evaluated (leeyeehoo/GenNAS-Zero),
-  one CIFAR-10 run each, stored as a fraction (given here in %); most likely NB101's validation
+  one CIFAR-10 run each, stored as a fraction (shown here in %); most likely NB101's validation
   accuracy at 108 epochs (the file does not say).
 * ``nbsz500``: NAS-Bench-Suite-Zero's 500 NB101 rows (NASLib's samples) with their single-seed
   CIFAR-10 validation accuracy at 108 epochs. The rows repeat networks (292 distinct among 500;
   e.g. 55 rows are the input→output cell, NASLib having drawn one of NB101's 3 seeds per row):
-  a network's value is the mean over its rows.
-
-``labelled()`` lists one string per labelled network (its first row's pruned form), for
-``nash run --sample list`` (a random sample of the space would find almost no labelled cell).
+  a network's value is the mean over its rows, and its first row stands for it.
 """
 
 from __future__ import annotations
 
 import json
-from typing import ClassVar, Sequence
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 from pydantic import Field
 
-from nas_harness.api import ArchError, HarnessError, Oracle, OracleInfo, PluginConfig
+from nas_harness.api.tables import TableConfig, TableMetric, TableOracle
 
 from . import arch as A
-from nas_harness.api.tables import CsvTable
 
 
-def _row_key(row: dict) -> str:
-    try:
-        matrix, ops = json.loads(row["matrix"]), json.loads(row["ops"])
-    except (TypeError, json.JSONDecodeError) as exc:
-        raise ArchError(f"matrix/ops must be JSON lists: {exc}") from exc
-    return A.graph_hash(A.check(A.from_matrix(matrix, ops)))
+class _HashKeyed(TableOracle):
+    """A table of NB101 cells, with query/coverage by graph hash."""
 
+    def arch_columns(self) -> list[str]:
+        return ["matrix", "ops"]
 
-class _HashKeyed(Oracle):
-    column: ClassVar[str]
-    scale: ClassVar[float] = 1.0
-    split: ClassVar[str]
-    aggregation: ClassVar[str]
+    def row_arch(self, row: Mapping[str, Any]) -> str:
+        try:
+            matrix, ops = json.loads(row["matrix"]), json.loads(row["ops"])
+        except (TypeError, json.JSONDecodeError) as exc:
+            raise A.ArchError(f"matrix/ops must be JSON lists: {exc}") from exc
+        return A.format_cell(A.check(A.from_matrix(matrix, ops)))
 
-    def __init__(self, config: PluginConfig | None = None, *, space=None):
-        super().__init__(config, space=space)
-        self.space = space  # contract v2 builds an oracle with its space; unused here
-        self.table = CsvTable(self.config.path, ["matrix", "ops"], [self.column], key=_row_key, allow_repeats=True)
+    def _by_hash(self) -> dict[str, str]:
+        if getattr(self, "_hash_index", None) is None:
+            self._hash_index = {A.graph_hash(A.cell_of(a)): a for a in self._load()}
+        return self._hash_index
 
-    def describe(self, dataset: str) -> OracleInfo:
-        _check(dataset)
-        return OracleInfo(oracle=self.name, dataset=dataset, metric="accuracy (%)", split=self.split, epochs=108,
-                          seed_aggregation=self.aggregation, source=f"file {self.table.path} column {self.column!r}")
-
-    def query(self, archs: Sequence[str], dataset: str) -> np.ndarray:
-        _check(dataset)
-        keys = []
-        for a in archs:
+    def _stored(self, archs: Sequence[str]) -> list[str]:
+        """The table's string for each arch (itself when it has no isomorph in the table)."""
+        by_hash = self._by_hash()
+        out = []
+        for arch in archs:
             try:
-                keys.append(A.graph_hash(A.cell_of(a)))
-            except ArchError:
-                keys.append(None)
-        return self.table.lookup(keys, self.column) * self.scale
-
-    def coverage(self, task: str) -> list[str]:
-        """The cells this table labels (one canonical string per distinct network)."""
-        return self.labelled()
-
-    def labelled(self) -> list[str]:
-        import pandas as pd
-
-        frame = pd.read_csv(self.table.path, usecols=["matrix", "ops"])
-        seen, out = set(), []
-        for m, o in zip(frame["matrix"], frame["ops"]):
-            cell = A.check(A.from_matrix(json.loads(m), json.loads(o)))
-            if A.graph_hash(cell) not in seen:
-                seen.add(A.graph_hash(cell))
-                out.append(A.format_cell(cell))
+                out.append(by_hash.get(A.graph_hash(A.cell_of(arch)), arch))
+            except A.ArchError:
+                out.append(arch)
         return out
+
+    def query(self, archs: Sequence[str], task: str) -> np.ndarray:
+        return super().query(self._stored(archs), task)
+
+    def query_seeds(self, archs: Sequence[str], task: str) -> np.ndarray:
+        return super().query_seeds(self._stored(archs), task)
+
+
+class EproxyConfig(TableConfig):
+    path: str = Field("data/nb101/nb101_2520_cifar10.csv", description="the Eproxy authors' 2,520-cell sample")
+    arch_column: str = "matrix"
+    metrics: dict[str, TableMetric] = Field(
+        default_factory=lambda: {
+            "cifar10": TableMetric(column="accuracy", metric="accuracy", unit="%", split="valid (most likely)",
+                                   epochs=108, aggregation="one run", scale=100.0)
+        }
+    )
 
 
 class EproxySampleOracle(_HashKeyed):
     name = "eproxy2520"
-    column = "accuracy"
-    scale = 100.0
-    split = "valid (most likely)"
-    aggregation = "one run"
+    Config = EproxyConfig
+    summary = "NB101 CIFAR-10, the Eproxy authors' 2,520 cells: one run each, most likely validation at 108 epochs"
 
-    class Config(PluginConfig):
-        path: str = Field("data/nb101/nb101_2520_cifar10.csv", description="the Eproxy authors' 2,520-cell sample")
+
+class NBSZConfig(TableConfig):
+    path: str = Field("data/nb101/nbsz_nb101_500.csv", description="NAS-Bench-Suite-Zero's NB101 rows")
+    arch_column: str = "matrix"
+    metrics: dict[str, TableMetric] = Field(
+        default_factory=lambda: {
+            "cifar10": TableMetric(column="val_accuracy", metric="accuracy", unit="%", split="valid", epochs=108,
+                                   aggregation="mean over the file's rows of the network (one seed each)")
+        }
+    )
 
 
 class NBSZOracle(_HashKeyed):
     name = "nbsz500"
-    column = "val_accuracy"
-    split = "valid"
-    aggregation = "mean over the file's rows of the network (one seed each)"
+    Config = NBSZConfig
+    summary = "NB101 CIFAR-10, NAS-Bench-Suite-Zero's 500 rows (292 networks): validation at 108 epochs"
 
-    class Config(PluginConfig):
-        path: str = Field("data/nb101/nbsz_nb101_500.csv", description="NAS-Bench-Suite-Zero's NB101 rows")
-
-
-def _check(dataset: str) -> None:
-    if dataset != "cifar10":
-        raise HarnessError(f"the NB101 tables label cifar10 only, not {dataset!r}")
+    def _read_frame(self):
+        """The file with one row per network: the metric columns averaged over a network's rows."""
+        frame = super()._read_frame()
+        keys = [A.graph_hash(A.cell_of(self.row_arch(r))) for r in frame[["matrix", "ops"]].to_dict("records")]
+        first = frame.assign(_key=keys).drop_duplicates("_key").set_index("_key")
+        for m in self.config.metrics.values():
+            for column in (m.column, *m.runs):
+                means = frame.assign(_key=keys, _v=frame[column].astype(float)).groupby("_key")["_v"].mean()
+                first[column] = means.reindex(first.index).map(repr)
+        return first.reset_index(drop=True)

@@ -6,11 +6,31 @@ from typing import Sequence
 
 import numpy as np
 
-from nas_harness.api import Cost, DatasetInfo, HarnessError, Oracle, PluginConfig, Space, Topology
+from nas_harness.api import (
+    BuiltModel,
+    Cost,
+    Decision,
+    HarnessError,
+    Metric,
+    Oracle,
+    PluginConfig,
+    Space,
+    Task,
+    Topology,
+)
 
 from . import arch as A
 
-DATASETS: dict[str, DatasetInfo] = {"cifar10": DatasetInfo("cifar10", 10, (3, 32, 32))}
+TASKS: dict[str, Task] = {
+    "cifar10": Task(
+        "cifar10",
+        10,
+        (3, 32, 32),
+        metrics=(Metric("accuracy", higher_is_better=True, unit="%", split="valid", epochs=108),),
+        data="cifar10",
+        description="CIFAR-10 as NB101 trains it (108 epochs); the oracle says which accuracy it holds",
+    ),
+}
 
 
 class NB101Space(Space):
@@ -46,11 +66,10 @@ class NB101Space(Space):
     def crossover(self, a: str, b: str, rng: np.random.Generator) -> str:
         return A.format_cell(A.crossover(A.cell_of(a), A.cell_of(b), rng))
 
-    def choices(self) -> tuple[tuple[str, tuple[str, ...]], ...]:
-        """The 7-vertex form: 21 edge bits (``edge i->j``) then the 5 interior ops. Not every
-        vector is a cell (``from_choices`` raises ``ArchError``; ``repair`` fixes a vector)."""
-        edges = tuple((f"edge{i}->{j}", ("0", "1")) for i, j in A.EDGES_7)
-        return edges + tuple((f"op{v}", A.SHORT) for v in range(1, A.MAX_VERTICES - 1))
+    def decisions(self) -> tuple[Decision, ...]:
+        """The 7-vertex form: 21 edge bits (``edge i->j``) then the 5 interior ops."""
+        edges = tuple(Decision(f"edge{i}->{j}", ("0", "1")) for i, j in A.EDGES_7)
+        return edges + tuple(Decision(f"op{v}", A.SHORT) for v in range(1, A.MAX_VERTICES - 1))
 
     def to_choices(self, arch: str) -> tuple[int, ...]:
         return A.to_choices(A.cell_of(arch))
@@ -62,24 +81,26 @@ class NB101Space(Space):
         return A.repair_choices(picks, rng)
 
     # ------------------------------------------------------------------ models and descriptors
-    def datasets(self) -> dict[str, DatasetInfo]:
-        return dict(DATASETS)
+    def tasks(self) -> dict[str, Task]:
+        return dict(TASKS)
 
-    def build_model(self, arch: str, dataset: str, *, bn: bool = True) -> "torch.nn.Module":
+    def build_model(self, arch: str, dataset: str, *, bn: bool = True) -> BuiltModel:
         from .model import NB101Network
 
-        return NB101Network(A.cell_of(arch), self.dataset(dataset).num_classes, bn=bn)
+        net = NB101Network(A.cell_of(arch), self.task(dataset).num_classes, bn=bn)
+        return BuiltModel(net, stem=net.features.stem, cells=tuple(net.features.cells()), head=net.head,
+                          features=net.features)
 
     def topology(self, arch: str, dataset: str) -> Topology:
         from .topology import topology_of
 
-        task = self.dataset(dataset)
+        task = self.task(dataset)
         return topology_of(A.cell_of(arch), task.input_shape[1], task.num_classes)
 
     def cost(self, arch: str, dataset: str) -> Cost:
         from .skeleton import cost_of
 
-        task = self.dataset(dataset)
+        task = self.task(dataset)
         return cost_of(A.cell_of(arch), task.input_shape[1], task.num_classes)
 
     # ------------------------------------------------------------------ ground truth

@@ -15,7 +15,6 @@ import numpy as np
 from pydantic import Field
 
 from nas_harness.api import (
-    shared_path,
     BlockTopology,
     Cost,
     DatasetInfo,
@@ -26,11 +25,11 @@ from nas_harness.api import (
     PluginConfig,
     Space,
     Topology,
+    shared_path,
 )
 
 from . import arch as A
 from .cost import network_cost
-from .model import feature_side, layer_plan
 from .tasks import INPUT_SHAPE, TASKS
 
 if TYPE_CHECKING:
@@ -75,6 +74,8 @@ class _TNB101Space(Space):
 
         Jigsaw's encoder sees ⌊H/3⌋-pixel tiles, so its resolutions are the tiles'.
         """
+        from .model import feature_side, layer_plan
+
         spec = _task(dataset, self.name)
         skeleton, micro = self._parts(arch)
         side = INPUT_SHAPE[1] // 3 if spec.name == "jigsaw" else INPUT_SHAPE[1]

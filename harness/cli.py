@@ -21,10 +21,16 @@ from .api import HarnessError
 from .cli_args import kv as _kv
 from .cli_args import scalar as _scalar
 from .files import write_text
+from .inputs import RESIZE_MODES
 from .cli_workflows import WORKFLOW_COMMANDS, add_workflow_commands
 from .suites import SUITES, VERSIONED_SUITES
 
 EXIT_USAGE = 2
+INPUT_KIND_HELP = ("where the input images come from, independently of --dataset: auto (the task's own data, "
+                   "default), cifar10, cifar100, imagenet16, npz, noise, or a data source a plugin adds")
+INPUT_RESIZE_HELP = "resize images whose H×W differ from the task's input with this mode (default off: an error)"
+INPUT_LABELS_HELP = ("class labels outside the task's classes: check (default, an error), filter (keep classes < K), "
+                     "modulo (y mod K)")
 err_console = Console(stderr=True)
 
 
@@ -39,9 +45,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"nas-harness {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    p = sub.add_parser("plugins", help="list installed proxy, space and strategy plugins")
+    p = sub.add_parser("plugins", help="list installed proxy, space, strategy and data source plugins")
     p.add_argument("--json", action="store_true", help="machine-readable output")
-    p.add_argument("--kind", choices=["proxy", "space", "strategy"], help="only this kind")
+    p.add_argument("--kind", choices=["proxy", "space", "strategy", "data_source"], help="only this kind")
 
     r = sub.add_parser(
         "run",
@@ -128,7 +134,9 @@ def build_parser() -> argparse.ArgumentParser:
     se.add_argument("--repeats", type=int, help="searches per cell, seeds SEED, SEED+1, … (default 3)")
     se.add_argument("--seed", dest="search_seed", type=int, metavar="SEED", help="seed of the first repeat (default 0)")
     se.add_argument("--data", type=Path, help="input images: an .npz file or a folder of official batches")
-    se.add_argument("--input-kind", choices=["auto", "npz", "cifar10", "cifar100", "imagenet16", "noise"])
+    se.add_argument("--input-kind", metavar="SOURCE", help=INPUT_KIND_HELP)
+    se.add_argument("--input-resize", choices=["off", *RESIZE_MODES], help=INPUT_RESIZE_HELP)
+    se.add_argument("--input-labels", choices=["check", "filter", "modulo"], help=INPUT_LABELS_HELP)
     se.add_argument("--batch-size", type=int, help="input batch size (default 64)")
     se.add_argument("--data-seed", type=int, help="seed of the batch choice (default 42)")
     se.add_argument("--init", help="weight init of the proxies' models (default kaiming_uniform)")
@@ -239,7 +247,9 @@ def _add_run_options(r: argparse.ArgumentParser) -> None:
     r.add_argument("--sample-seed", type=int, help="seed of the random sample")
     r.add_argument("--archs", help="with --sample list: comma-separated indices or a file of arch strings")
     r.add_argument("--data", type=Path, help="input images: an .npz file or a folder of official batches")
-    r.add_argument("--input-kind", choices=["auto", "npz", "cifar10", "cifar100", "imagenet16", "noise"])
+    r.add_argument("--input-kind", metavar="SOURCE", help=INPUT_KIND_HELP)
+    r.add_argument("--input-resize", choices=["off", *RESIZE_MODES], help=INPUT_RESIZE_HELP)
+    r.add_argument("--input-labels", choices=["check", "filter", "modulo"], help=INPUT_LABELS_HELP)
     r.add_argument("--batch-size", type=int, help="input batch size (default 64)")
     r.add_argument("--data-seed", type=int, help="seed of the batch choice (default 42)")
     r.add_argument("--init", help="weight init: kaiming_uniform (default), kaiming_normal, normal, xavier_normal, xavier_uniform")
@@ -331,7 +341,8 @@ def flags_to_config(args: argparse.Namespace) -> dict[str, Any]:
     if sample:
         cfg["sample"] = sample
     inp = {k: v for k, v in (("path", str(args.data) if args.data else None), ("kind", args.input_kind),
-                             ("batch_size", args.batch_size), ("seed", args.data_seed)) if v is not None}
+                             ("batch_size", args.batch_size), ("seed", args.data_seed),
+                             ("resize", args.input_resize), ("labels", args.input_labels)) if v is not None}
     if inp:
         cfg["input"] = inp
     return cfg
@@ -393,7 +404,8 @@ def assemble_config(args: argparse.Namespace) -> tuple[dict[str, Any], Path | No
 _PINNED_FLAGS = {
     "config": "a config file", "space": "--space", "dataset": "--dataset", "oracle": "--oracle",
     "oracle_opt": "--oracle-opt", "n": "--n", "sample": "--sample", "sample_seed": "--sample-seed",
-    "archs": "--archs", "input_kind": "--input-kind", "batch_size": "--batch-size", "data_seed": "--data-seed",
+    "archs": "--archs", "input_kind": "--input-kind", "input_resize": "--input-resize",
+    "input_labels": "--input-labels", "batch_size": "--batch-size", "data_seed": "--data-seed",
     "init": "--init", "seed": "--seed", "bootstrap": "--bootstrap", "ceiling": "--ceiling", "reference": "--reference",
 }
 

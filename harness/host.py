@@ -28,6 +28,7 @@ REQUIRED_ATTRS = {
     "proxy": ("name", "version", "higher_is_better", "needs", "Config"),
     "space": ("name", "version", "Config"),
     "strategy": ("name", "version", "Config"),
+    "data_source": ("name", "version", "Config"),
 }
 
 
@@ -78,15 +79,22 @@ class PluginHost:
 
     @classmethod
     def discover(
-        cls, extra: Iterable[tuple[str, Any, str]] = (), disabled: Iterable[str] = ()
+        cls,
+        extra: Iterable[tuple[str, Any, str]] = (),
+        disabled: Iterable[str] = (),
+        kinds: Iterable[str] | None = None,
     ) -> "PluginHost":
         """Load every entry point of our groups, then ``extra`` (kind, module, dist) pairs.
 
-        ``disabled`` lists entry-point names to skip (like pytest's ``-p no:NAME``).
+        ``disabled`` lists entry-point names to skip (like pytest's ``-p no:NAME``); ``kinds``
+        limits discovery to those plugin kinds (e.g. only data sources).
         """
         host = cls()
         skip = set(disabled)
+        wanted = set(kinds) if kinds is not None else set(ENTRY_POINT_GROUPS)
         for kind, group in ENTRY_POINT_GROUPS.items():
+            if kind not in wanted:
+                continue
             for ep in _entry_points(group):
                 if ep.name in skip:
                     continue
@@ -160,7 +168,11 @@ class PluginHost:
         return found
 
     def all(self) -> list[PluginInfo]:
-        return [p for kind in ("proxy", "space", "strategy") for p in self.plugins.get(kind, {}).values()]
+        return [p for kind in ENTRY_POINT_GROUPS for p in self.plugins.get(kind, {}).values()]
+
+    def data_sources(self) -> dict[str, type]:
+        """The data source classes by name (``input.kind``)."""
+        return {name: info.cls for name, info in self.plugins.get("data_source", {}).items()}
 
 
 def _new_manager() -> pluggy.PluginManager:

@@ -21,6 +21,7 @@ from .engine import Engine
 from .scoring import ProxyJob, ScoringSetup
 from .environment import environment
 from .host import PluginHost, PluginInfo
+from .inputs import check_input_kind, load_batch
 from .protocols.search import (
     Objective,
     SpaceTruth,
@@ -132,6 +133,8 @@ def compute_search(
     for w in host.warnings:
         err_console.print(f"[yellow]warning:[/] {w}", highlight=False)
     resolved = resolve_search(config, host, source)
+    sources = host.data_sources()
+    check_input_kind(config.input, sources)
     if config.threads:
         from .threads import pin_threads
 
@@ -148,7 +151,7 @@ def compute_search(
         with progress:
             task = progress.add_task("search", total=total)
             for dataset in config.datasets:
-                batch = _batch(config, resolved, dataset)
+                batch = _batch(config, resolved, dataset, sources)
                 inputs[dataset] = _input_record(batch)
                 setup = ScoringSetup(
                     space=resolved.space, dataset=dataset, init=config.init, seed=config.init_seed,
@@ -224,12 +227,10 @@ def _progress(show: bool) -> Progress:
     return Progress(*columns, console=err_console, transient=False, disable=not show)
 
 
-def _batch(config: SearchConfig, resolved: ResolvedSearch, dataset: str):
+def _batch(config: SearchConfig, resolved: ResolvedSearch, dataset: str, sources):
     if config.objective != "proxy" or not any(job.needs_data for job in resolved.jobs):
         return None
-    from .inputs import load_batch
-
-    batch = load_batch(config.input, resolved.space.dataset(dataset), config.device)
+    batch = load_batch(config.input, resolved.space.dataset(dataset), config.device, sources)
     if batch.fallback:
         err_console.print(f"[bold yellow]input ({dataset}):[/] {batch.note}", highlight=False)
     return batch

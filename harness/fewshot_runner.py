@@ -177,7 +177,7 @@ def compute_few_shot(
     prep = prepare_run(data, source=source, host=host, notify=notify)
     config, resolved, evaluation = prep.config, prep.resolved, prep.archs
     features = _feature_jobs(fs.features, host, source)
-    setup = _with_batch(prep.setup, [*resolved.jobs, *features], config, say)
+    setup = _with_batch(prep.setup, [*resolved.jobs, *features], config, host, say)
 
     oracle_info = resolved.oracle.describe(config.dataset)
     raw_truth = np.asarray(resolved.oracle.query(evaluation, config.dataset), dtype=float)
@@ -188,7 +188,7 @@ def compute_few_shot(
     src_setup = setup if not label_source.transfer or (label_source.space is resolved.space and
                                                        label_source.task == config.dataset) else \
         _with_batch(ScoringSetup(space=label_source.space, dataset=label_source.task, init=config.init,
-                                 seed=config.seed, device=config.device), [*resolved.jobs, *features], config, say)
+                                 seed=config.seed, device=config.device), [*resolved.jobs, *features], config, host, say)
     covered = oracle_coverage(label_source.oracle, label_source.task, label_source.space)
     exclude = evaluation if label_source.space.name == resolved.space.name else []
     kmax = max(fs.ks)
@@ -300,11 +300,11 @@ def _feature_jobs(refs: Sequence[PluginRef], host: PluginHost, source: Path | No
     return jobs
 
 
-def _with_batch(setup: ScoringSetup, jobs: Sequence[ProxyJob], config, say: Notify) -> ScoringSetup:
+def _with_batch(setup: ScoringSetup, jobs: Sequence[ProxyJob], config, host: PluginHost, say: Notify) -> ScoringSetup:
     """``setup`` with an input batch when any job needs data and it has none yet."""
     if setup.batch is not None or not any(j.needs_data for j in jobs):
         return setup
-    batch = load_batch(config.input, setup.space.dataset(setup.dataset), config.device)
+    batch = load_batch(config.input, setup.space.dataset(setup.dataset), config.device, host.data_sources())
     if batch.fallback:
         say(f"[bold yellow]input:[/] {batch.note}")
     return replace(setup, batch=batch, input_spec=batch.spec)

@@ -119,9 +119,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
     from .validate import ValidateOptions, validate_proxy
 
     if args.threads:
-        import torch
+        from .threads import pin_threads
 
-        torch.set_num_threads(args.threads)
+        pin_threads(args.threads)
     try:
         options = ValidateOptions(
             space=args.space, dataset=args.dataset, data=args.data, batch_size=args.batch_size,

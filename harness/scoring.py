@@ -12,6 +12,7 @@ import json
 import math
 import time
 from dataclasses import dataclass, replace
+from functools import partial
 from typing import Callable, Sequence
 
 from .api import (
@@ -78,6 +79,14 @@ class ScoringSetup:
     @property
     def task(self):
         return self.space.task(self.dataset)
+
+    def missing_targets(self, job: ProxyJob) -> str | None:
+        """Why ``job`` cannot run on this batch: it needs targets (labels) the input source does
+        not give for the task (e.g. class images for a regression task); None when it can."""
+        batch = self.batch
+        if Needs.LABELS in job.needs and batch is not None and getattr(batch, "targets", None) is None:
+            return getattr(batch, "no_targets", "") or "the input batch has no targets"
+        return None
 
     def key(self, job: ProxyJob) -> ScoreKey:
         """Topology-only scores ignore init/seed/input; model-only scores ignore input."""
@@ -153,7 +162,7 @@ def score_arch(setup: ScoringSetup, arch: str, jobs: Sequence[ProxyJob]) -> list
     records, triggered = [], []
     for job in jobs:
         ran_before = len(pass_costs(ctx))
-        records.append(timed(arch, lambda: job.proxy.score(ctx)))
+        records.append(timed(arch, partial(job.proxy.score, ctx)))
         triggered.append(pass_costs(ctx)[ran_before:])
     return [(setup.key(job), rec) for job, rec in zip(jobs, _share_pass_costs(jobs, records, triggered))]
 

@@ -163,10 +163,10 @@ class ScoreStore:
         """Schema 1 -> 2: copy every row with the default space config and no calibration."""
         self._db.execute(_TABLE.format(name="scores_v2"))
         self._db.execute(
-            f"INSERT INTO scores_v2 (proxy, proxy_version, config_hash, space, space_config, dataset, input_spec, "
-            f"init, seed, calibration, arch, value, status, reason, wall_s, cpu_s, created) "
-            f"SELECT proxy, proxy_version, config_hash, space, '', dataset, input_spec, init, seed, '', arch, "
-            f"value, status, reason, wall_s, cpu_s, created FROM scores"
+            "INSERT INTO scores_v2 (proxy, proxy_version, config_hash, space, space_config, dataset, input_spec, "
+            "init, seed, calibration, arch, value, status, reason, wall_s, cpu_s, created) "
+            "SELECT proxy, proxy_version, config_hash, space, '', dataset, input_spec, init, seed, '', arch, "
+            "value, status, reason, wall_s, cpu_s, created FROM scores"
         )
         self._db.execute("DROP TABLE scores")
         self._db.execute("ALTER TABLE scores_v2 RENAME TO scores")

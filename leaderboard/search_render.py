@@ -55,7 +55,7 @@ def search_table(result: SearchResult) -> Table:
             table.add_column(f"{name} {sample.also[i].split}" if i < len(sample.also) else f"{name} also", justify="right")
         table.add_column(f"{name} rank", justify="right")
     gt_done = False
-    for (strategy, proxy), by_ds in rows.items():
+    for by_ds in rows.values():
         cells = list(by_ds.values())
         gt = cells[0].uses_ground_truth
         if not gt and not gt_done:

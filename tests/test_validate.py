@@ -10,14 +10,14 @@ import subprocess
 import sys
 import textwrap
 import time
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 from nas_harness.api import HarnessError, Needs, PluginConfig, Proxy, hookimpl
 from nas_harness.host import PluginHost
-from nas_harness.validate import GroundTruthTrap, ValidateOptions, concordance, find_oracles, validate_proxy
+from nas_harness.oracle_guard import GroundTruthTrap, find_oracles, oracle_code_objects
+from nas_harness.validate import ValidateOptions, concordance, validate_proxy
 
 from toy import ToyOracle, ToySpace
 
@@ -232,8 +232,6 @@ def test_find_oracles_follows_closures_containers_and_attributes():
 
 
 def test_the_trap_records_oracle_calls_and_file_opens(tmp_path):
-    from nas_harness.validate import oracle_code_objects
-
     path = tmp_path / "truth.csv"
     path.write_text("x\n")
     with GroundTruthTrap(oracle_code_objects(toy_host(Width))) as trap:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pydantic
 import pytest
 import torch
 from torch import nn
@@ -323,12 +324,12 @@ def test_layer_weight_schemes(top):
     layers = list(range(1, top + 1))
     none, lin, quad = (layer_weights(layers, s) for s in ("none", "linear", "quad"))
     b2t, t2b = layer_weights(layers, "expb2t"), layer_weights(layers, "expt2b")
-    for l in layers:
-        assert none[l] == 1 and lin[l] == l and quad[l] == l * l
-        assert b2t[l] == 2.0 ** (l - 1)
-        assert t2b[l] == b2t[top + 1 - l]  # the same weights, top to bottom
-        if l > 1:
-            assert b2t[l] / b2t[l - 1] == 2 and t2b[l - 1] / t2b[l] == 2
+    for depth in layers:
+        assert none[depth] == 1 and lin[depth] == depth and quad[depth] == depth * depth
+        assert b2t[depth] == 2.0 ** (depth - 1)
+        assert t2b[depth] == b2t[top + 1 - depth]  # the same weights, top to bottom
+        if depth > 1:
+            assert b2t[depth] / b2t[depth - 1] == 2 and t2b[depth - 1] / t2b[depth] == 2
 
 
 @pytest.mark.parametrize("weighting", ["none", "linear", "quad", "expb2t", "expt2b"])
@@ -431,7 +432,7 @@ def test_plugin_hook_lists_the_three_proxies():
     assert [c.name for c in classes] == ["acor", "rcor", "wrcor"]
     assert WRCor().config.weighting == "expb2t" and RCor().config.weighting == "none"
     assert all(c.higher_is_better for c in classes)
-    with pytest.raises(Exception):
+    with pytest.raises(pydantic.ValidationError):
         WRCorConfig(unknown=1)
 
 

@@ -30,32 +30,49 @@ import contextlib
 import time
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from typing import Any, Callable, Hashable, Iterator, Literal, Union
-
-import torch
-import torch.nn.functional as F
-from torch import nn
+from typing import TYPE_CHECKING, Any, Callable, Hashable, Iterator, Literal, Union
 
 from .errors import ProxyFailure
 from .model import BuiltModel
 from .plugins import ScoreContext
 
+if TYPE_CHECKING:
+    import torch
+    from torch import nn
+
 # --------------------------------------------------------------------------- shared torch helpers
 
-PRUNABLE: tuple[type[nn.Module], ...] = (nn.Conv2d, nn.Linear)
+def _prunable() -> tuple[type[nn.Module], ...]:
+    from torch import nn
+
+    return (nn.Conv2d, nn.Linear)
 
 FloatName = Literal["float32", "float64"]
-DTYPES: dict[str, torch.dtype] = {"float32": torch.float32, "float64": torch.float64}
+def _dtypes() -> dict[str, torch.dtype]:
+    import torch
+
+    return {"float32": torch.float32, "float64": torch.float64}
+
+
+def __getattr__(name: str) -> Any:
+    """``PRUNABLE`` and ``DTYPES`` hold torch classes: built on first use, so that importing the
+    contract (and every plugin's module, e.g. for ``nash plugins``) does not import torch."""
+    if name == "PRUNABLE":
+        return _prunable()
+    if name == "DTYPES":
+        return _dtypes()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def prunable_layers(model: nn.Module) -> list[tuple[str, nn.Module]]:
     """(name, module) of every Conv2d/Linear in ``model``, in module order, each module once."""
-    return [(name, m) for name, m in model.named_modules() if isinstance(m, PRUNABLE)]
+    kinds = _prunable()
+    return [(name, m) for name, m in model.named_modules() if isinstance(m, kinds)]
 
 
 def as_dtype(model: nn.Module, dtype: FloatName) -> nn.Module:
     """``model`` with its floating-point parameters and buffers converted to ``dtype``."""
-    return model.to(DTYPES[dtype])
+    return model.to(_dtypes()[dtype])
 
 
 def batch(ctx: ScoreContext, *, labels: bool) -> tuple[torch.Tensor, torch.Tensor | None]:
@@ -72,6 +89,8 @@ def batch(ctx: ScoreContext, *, labels: bool) -> tuple[torch.Tensor, torch.Tenso
 @contextlib.contextmanager
 def seeded(ctx: ScoreContext) -> Iterator[None]:
     """Seed torch's RNG with ``ctx.seed`` for the duration, then restore the previous state."""
+    import torch
+
     devices = [torch.device(ctx.device).index or 0] if torch.device(ctx.device).type == "cuda" else []
     with torch.random.fork_rng(devices=devices):
         torch.manual_seed(ctx.seed)
@@ -87,6 +106,8 @@ def sample_correlation(x: torch.Tensor, precision: str = "float64") -> torch.Ten
     float32, relative error ~1e-7) and the normalisation is float64. The result is float64.
     Shared by the response-correlation proxies (WRCor family) and MeCo.
     """
+    import torch
+
     a = x.detach().reshape(x.shape[0], -1)
     if precision == "float64":
         a = a.to(torch.float64)
@@ -109,6 +130,8 @@ def network_output(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
 
 def logits(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
     """``model(x)``, checked to be one (N, K) tensor with N the batch size."""
+    import torch
+
     out = model(x)
     if not isinstance(out, torch.Tensor) or out.dim() != 2 or out.shape[0] != x.shape[0]:
         shape = tuple(out.shape) if isinstance(out, torch.Tensor) else type(out).__name__
@@ -128,6 +151,8 @@ class CrossEntropy:
     labels = True
 
     def __call__(self, out: torch.Tensor, y: torch.Tensor | None) -> torch.Tensor:
+        import torch.nn.functional as F
+
         return F.cross_entropy(out if self.temperature == 1.0 else out / self.temperature, y)
 
 
@@ -222,7 +247,8 @@ class OnBatchPass(Probe):
         return BatchPass(self.bn, self.dtype)
 
 
-WeightGrads = list[tuple[str, torch.Tensor, Union[torch.Tensor, None]]]
+if TYPE_CHECKING:
+    WeightGrads = list[tuple[str, torch.Tensor, Union[torch.Tensor, None]]]
 
 
 @dataclass(frozen=True)
@@ -477,6 +503,8 @@ def _run_batch_pass(ctx: ScoreContext, key: BatchPass, probes: list[Probe]) -> d
 
 
 def _batch_pass(ctx: ScoreContext, key: BatchPass, probes: list[Probe]) -> dict[Probe, Any]:
+    import torch
+
     taps = [p for p in probes if isinstance(p, Tap)]
     weight_probes = [p for p in probes if isinstance(p, (ParamGrads, GradHessianProduct))]
     hvp = {p.objective for p in probes if isinstance(p, GradHessianProduct)}
@@ -498,7 +526,7 @@ def _batch_pass(ctx: ScoreContext, key: BatchPass, probes: list[Probe]) -> dict[
     weights = [m.weight for _, m in layers]
     x = ctx.inputs.to(ctx.device)
     if key.dtype is not None:
-        x = x.to(DTYPES[key.dtype])
+        x = x.to(_dtypes()[key.dtype])
     if needs_x_grad:
         x = x.detach().clone().requires_grad_(True)
     y = ctx.targets.to(ctx.device) if ctx.targets is not None else None
@@ -598,6 +626,8 @@ def _hessian_grad(weights: list[torch.Tensor], grads: list, *, retain: bool) -> 
 
     H g = d(g_detached . g)/dW, computed as the vector-Jacobian product of g with cotangent
     g_detached (the same cotangent the dot product's backward would send)."""
+    import torch
+
     used = [i for i, g in enumerate(grads) if g is not None]
     if not used:
         return None
@@ -618,6 +648,8 @@ def _hessian_grad(weights: list[torch.Tensor], grads: list, *, retain: bool) -> 
 
 
 def _synflow_grads(ctx: ScoreContext, key: SynflowPass) -> WeightGrads:
+    import torch
+
     model = as_dtype(ctx.build_model(bn=key.bn).to(ctx.device), key.dtype)
     model.train()
     with torch.no_grad():
@@ -625,7 +657,7 @@ def _synflow_grads(ctx: ScoreContext, key: SynflowPass) -> WeightGrads:
             p.abs_()
     layers = prunable_layers(model)
     weights = [m.weight for _, m in layers]
-    ones = torch.ones((1, *ctx.dataset.input_shape), dtype=DTYPES[key.dtype], device=ctx.device)
+    ones = torch.ones((1, *ctx.dataset.input_shape), dtype=_dtypes()[key.dtype], device=ctx.device)
     with seeded(ctx), torch.enable_grad():
         total = network_output(model, ones).sum()
         grads = torch.autograd.grad(total, weights, allow_unused=True)
@@ -636,7 +668,7 @@ __all__ = [
     "BatchPass",
     "CE",
     "CrossEntropy",
-    "DTYPES",
+    "DTYPES",  # noqa: F822 - module __getattr__
     "FloatName",
     "GradHessianProduct",
     "InputGradients",

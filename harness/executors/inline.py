@@ -20,8 +20,8 @@ class InlineExecutor(Executor):
         from ..scoring import score_arch
 
         if self.threads:
-            import torch
+            from ..threads import pin_threads
 
-            torch.set_num_threads(self.threads)
+            pin_threads(self.threads)
         for unit in units:
             yield from score_arch(setup, unit.arch, unit.jobs)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 class Limits:
     time_limit_s: float | None = None  # per work unit; a single-job retry gets the same again
     memory_limit_mb: int | None = None  # resident memory a worker may grow to (RLIMIT_AS, Linux)
-    threads: int | None = None  # torch threads in each worker
+    threads: int | None = None  # torch, BLAS and OpenMP threads in each worker (threads.pin_threads)
     sandbox: bool = False  # workers restrict their own reads with Landlock before loading the run (sandbox.py)
 
 

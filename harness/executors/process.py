@@ -19,6 +19,7 @@ from multiprocessing.connection import Connection
 
 from .limits import Limits
 from .payload import Shipment, Task, WorkerSetupError, failed
+from ..threads import thread_env
 from .reaper import TAG_VAR, kill_tree
 
 POLL_S = 0.25  # how often a waiting driver checks that its worker is still alive
@@ -50,9 +51,8 @@ class WorkerProcess:
         child_in, to_child = os.pipe()
         from_child, child_out = os.pipe()
         env = dict(os.environ)
-        if self.limits.threads:
-            for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-                env[var] = str(self.limits.threads)
+        if self.limits.threads:  # sized at load time; the worker pins torch and the loaded pools too
+            env.update(thread_env(self.limits.threads))
         self._log = tempfile.TemporaryFile(prefix="nash-worker-")
         self._progress = tempfile.TemporaryFile(prefix="nash-progress-")  # "uid job" of the job being scored
         self.tag = f"{os.getpid()}-{id(self)}-{self.started}"

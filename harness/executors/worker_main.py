@@ -128,10 +128,10 @@ def serve(inbox: Connection, outbox: Connection) -> int:
                 sandbox_note = _enter_sandbox() if sandboxed else "off"
                 setup, jobs = pickle.loads(data)
                 _report_progress(jobs)
-                import torch
-
                 if threads:
-                    torch.set_num_threads(threads)
+                    from ..threads import pin_threads
+
+                    pin_threads(threads)
                 info = {**cap_memory(limit_mb), "sandbox": sandbox_note}
             except Exception as exc:  # noqa: BLE001 - reported to the driver as a setup error
                 outbox.send(("error", f"{type(exc).__name__}: {exc}"))

@@ -74,13 +74,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field, replace
-from typing import Literal
-
-import torch
-from torch import nn
+from typing import TYPE_CHECKING, Literal
 
 from nas_harness.api import Needs, NotApplicable, PluginConfig, Proxy, ProxyFailure, ScoreContext, hookimpl
 from nas_harness.api.probes import CE, FloatName, Objective, Tap, TapHooks, probe, sample_correlation
+
+if TYPE_CHECKING:
+    import torch
+    from torch import nn
 
 Weighting = Literal["none", "linear", "quad", "expb2t", "expt2b"]
 
@@ -137,13 +138,13 @@ def layer_weights(layers: list[int], weighting: str) -> dict[int, float]:
     """Weight of each layer index (1-based) under a weighting scheme; L = max(layers)."""
     top = max(layers)
     rule = {
-        "none": lambda l: 1.0,
-        "linear": lambda l: float(l),
-        "quad": lambda l: float(l * l),
-        "expb2t": lambda l: math.ldexp(1.0, l - 1),
-        "expt2b": lambda l: math.ldexp(1.0, top - l),
+        "none": lambda depth: 1.0,
+        "linear": lambda depth: float(depth),
+        "quad": lambda depth: float(depth * depth),
+        "expb2t": lambda depth: math.ldexp(1.0, depth - 1),
+        "expt2b": lambda depth: math.ldexp(1.0, top - depth),
     }[weighting]
-    return {l: rule(l) for l in sorted(set(layers))}
+    return {depth: rule(depth) for depth in sorted(set(layers))}
 
 
 @dataclass(frozen=True)
@@ -242,6 +243,8 @@ class _UnitTap:
         return self._entered + 1  # outside the blocks: the next block to run (or n + 1)
 
     def _check(self, matrix: torch.Tensor, what: str, unit: Unit) -> torch.Tensor | None:
+        import torch
+
         if torch.isnan(matrix).any():
             if self.spec.nan_policy == "fail":
                 self.nan_seen.append((what, f"{what} of {unit.name}"))
@@ -288,6 +291,8 @@ class _UnitTap:
 
 def aggregate(record: UnitRecord, config: RCorConfig, *, gradients: bool, n: int, device) -> ResponseCorrelation:
     """Weight and sum the units' |correlation| matrices into K; score log|det K|."""
+    import torch
+
     needs_layers = config.weighting != "none"
     if config.layer == "block" and not record.has_blocks and needs_layers:
         raise NotApplicable(

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 
 from nas_harness.api import (
@@ -13,8 +11,6 @@ from nas_harness.api import (
 from . import arch as A
 from .datasets import DATASETS, dataset_info
 
-if TYPE_CHECKING:
-    import torch
 
 
 class NB201Space(Space):

@@ -35,7 +35,6 @@ from nas_harness.api.tables import TableConfig, TableMetric, TableOracle
 
 from . import arch as A
 from .cost import network_cost
-from .model import feature_side, layer_plan
 from .tasks import INPUT_SHAPE, METRICS, TASKS, as_task
 
 
@@ -81,6 +80,8 @@ class _TNB101Space(Space):
 
         Jigsaw's encoder sees ⌊H/3⌋-pixel tiles, so its resolutions are the tiles'.
         """
+        from .model import feature_side, layer_plan
+
         spec = _task(dataset, self.name)
         skeleton, micro = self._parts(arch)
         side = INPUT_SHAPE[1] // 3 if spec.name == "jigsaw" else INPUT_SHAPE[1]
@@ -130,6 +131,8 @@ def _graph(skeleton: str, micro: A.MicroCode | None, task: str) -> Graph:
     ``output``. Edge ``block`` indices follow ``topology().blocks`` (0 = stem, 1.. = blocks,
     last = head); ``none`` edges of a micro cell are left out (they carry nothing).
     """
+    from .model import layer_plan
+
     nodes: list[str] = ["input", "stem"]
     edges: list[Edge] = [Edge(0, 1, OpInfo("stem", "conv", (3, 3), (2, 2), channels=A.BASE), 0)]
     current = 1

@@ -121,6 +121,8 @@ def network_output(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
     """``model(x)``, checked to be one tensor with the batch first: (N, K) logits or a regression
     vector, or (N, C, H, W) maps for dense and reconstruction tasks. Passes that only sum the
     outputs or read activations accept every output kind."""
+    import torch
+
     out = model(x)
     if not isinstance(out, torch.Tensor) or out.dim() < 2 or out.shape[0] != x.shape[0]:
         shape = tuple(out.shape) if isinstance(out, torch.Tensor) else type(out).__name__

@@ -11,10 +11,12 @@ mode, deterministic flags, matmul precision, anomaly mode, global module hooks, 
 
 What it does not catch: a proxy that attacks the guard itself (patches this module or the
 harness's functions in its process), or that leaves a thread that changes state later (the
-leftover thread is reported, its later writes are blamed on whoever runs then). RNG states
-(torch, NumPy's and Python's global generators) are not a violation: drawing numbers and the
-engine's seeded model builds advance them legitimately; they are restored after every proxy, so
-no proxy sees another's draws.
+leftover thread is reported, its later writes are blamed on whoever runs then). The global RNG
+states (torch, NumPy, Python) are neither checked nor restored: drawing numbers and the engine's
+seeded model builds advance them legitimately, a proxy whose score depends on the state it
+finds fails ``nash validate``'s determinism check (which restoring would hide), and a seeded
+proxy is unaffected by what ran before it. After a violation they are restored for the
+proxies rescored.
 """
 
 from __future__ import annotations
@@ -313,9 +315,7 @@ class StateGuard:
         self.watches[label] = _Watch(owner, key, value, fingerprint(value, self.store))
 
     def check(self) -> str | None:
-        """None when the proxy that just ran left everything shared as it was; else the reason.
-        RNG states are restored either way."""
-        self.rng.restore()
+        """None when the proxy that just ran left everything shared as it was; else the reason."""
         return self._fields_changed() or self._state_changed() or self._values_changed()
 
     def _fields_changed(self) -> str | None:

@@ -76,16 +76,10 @@ def test_the_reasons_say_what_was_changed():
         assert reason.startswith(start), (name, reason)
 
 
-def test_drawing_from_and_reseeding_the_global_rngs_is_allowed_and_isolated(clean):
-    s = setup()
-    got = scores(s, (RESEEDER, *HONEST), "w3")
-    assert got[RESEEDER.name][0] == "ok"
-    state = torch.get_rng_state()
-    torch.manual_seed(0)
-    scores(s, (RESEEDER,), "w3")
-    assert not torch.equal(torch.get_rng_state(), torch.get_rng_state().zero_())
+def test_reseeding_the_global_rngs_is_allowed_and_changes_no_seeded_score(clean):
+    got = scores(setup(), (RESEEDER, *HONEST), "w3")
     assert got == clean["w3"] | {RESEEDER.name: got[RESEEDER.name]}
-    torch.set_rng_state(state)
+    assert got[RESEEDER.name][0] == "ok"
 
 
 @pytest.mark.parametrize("odd", ODD_TYPES, ids=lambda c: c.name)

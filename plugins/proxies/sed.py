@@ -95,7 +95,6 @@ from typing import ClassVar, Literal, Sequence
 
 import numpy as np
 from pydantic import Field
-from scipy.special import expit
 
 from nas_harness.api import (
     BlockTopology,
@@ -272,6 +271,8 @@ class SED(Proxy):
         lists are summarised once per distinct list object (a space usually shares one tuple
         between the repeated cells of an architecture).
         """
+        from scipy.special import expit
+
         cfg: SEDConfig = self.config  # type: ignore[assignment]
         n_arch = len(topologies)
         block_lists = list(map(_blocks, topologies))

@@ -184,7 +184,7 @@ def test_the_walker_would_see_a_leak():
 def test_the_view_exposes_only_the_search_methods():
     public = {n for n in dir(__import__("nas_harness.search_view", fromlist=["_"]).SearchSpaceView) if not n.startswith("_")}
     assert public == {"name", "parse", "size", "arch", "index", "iso_key", "sample", "mutate", "neighbours",
-                      "choices", "to_choices", "from_choices", "cost", "close"}
+                      "crossover", "decisions", "choices", "to_choices", "from_choices", "repair", "cost", "close"}
 
 
 # --------------------------------------------------------------------------- scoring through the store

@@ -344,8 +344,12 @@ class Space(ABC):
     def decisions(self) -> tuple[Decision, ...] | None:
         """The decision vector, when architectures can be written as one option per decision
         (e.g. NB201: 6 edges × 5 ops); None otherwise. Not every vector need be valid: see
-        ``repair``."""
-        return None
+        ``repair``. A space that overrides only the v1 ``choices()`` gets its pairs here, as
+        unordered decisions."""
+        if type(self).choices is Space.choices:
+            return None
+        found = self.choices()
+        return None if found is None else tuple(Decision(str(n), tuple(str(o) for o in opts)) for n, opts in found)
 
     def choices(self) -> tuple[tuple[str, tuple[str, ...]], ...] | None:
         """``(decision, options)`` pairs of ``decisions()`` (the v1 name)."""

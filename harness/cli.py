@@ -79,7 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     fs = sub.add_parser(
         "few-shot",
-        help="fit trainable proxies on k labelled archs and report ρ/τ/top-10% vs k, next to a learned baseline",
+        help="fit trainable proxies on k labelled archs and report ρ/τ/top-10 %% vs k, next to a learned baseline",
         description=(
             "For each k (--k) and seed (--seeds): draw k labelled calibration architectures (from the oracle's "
             "coverage, never an evaluation architecture), fit each trainable proxy (--proxies) on them, score the "
@@ -511,7 +511,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_few_shot(args: argparse.Namespace) -> int:
     from .fewshot_runner import execute_few_shot, few_shot_data
 
-    if args.suite in VERSIONED_SUITES:
+    if versioned_suite(args.suite) is not None:
         raise HarnessError(f"--suite {args.suite}: a versioned suite is not a few-shot run; use a preset or a config file")
     data, source = assemble_config(args)
     over: dict[str, Any] = {}

@@ -29,14 +29,14 @@ from .scoring import ScoringSetup
 from .executors import Executor
 from .environment import environment
 from .host import PluginHost
-from .inputs import load_batch
+from .inputs import check_input_kind, load_batch
 from .protocols.baselines import noise_ceiling, reference_table
 from .protocols.compare import compare_in_order, order_by_spearman
 from .protocols.correlation import oracle_coverage, oriented, select_archs, signature, summarize, summarize_values
 from .protocols.cost import cost_record
 from .protocols.groups import score_groups
 from .protocols.scorecorr import score_correlations
-from .resolve import Resolved, resolve, resolve_oracle
+from .resolve import Resolved, resolve, resolve_oracle, with_defaults
 from .store import ScoreKey, ScoreStore, default_path
 from nas_harness.leaderboard.render import render
 from nas_harness.leaderboard.schema import OracleRecord, RunResult
@@ -105,12 +105,14 @@ def prepare_run(
     host = host or PluginHost.discover()
     for w in host.warnings:
         say(f"[yellow]warning:[/] {w}")
+    config = with_defaults(config, host, source)
     resolved = resolve(config, host, source)
+    check_input_kind(config.input, host.data_sources())
     _set_threads(config)
     archs = select_archs(resolved.space, config.sample, oracle_coverage(resolved.oracle, config.dataset, resolved.space))
     batch = None
     if any(job.needs_data for job in resolved.jobs):
-        batch = load_batch(config.input, resolved.space.dataset(config.dataset), config.device)
+        batch = load_batch(config.input, resolved.space.dataset(config.dataset), config.device, host.data_sources())
         if batch.fallback:
             say(f"[bold yellow]input:[/] {batch.note}")
     setup = ScoringSetup(

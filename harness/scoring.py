@@ -80,6 +80,14 @@ class ScoringSetup:
     def task(self):
         return self.space.task(self.dataset)
 
+    def missing_targets(self, job: ProxyJob) -> str | None:
+        """Why ``job`` cannot run on this batch: it needs targets (labels) the input source does
+        not give for the task (e.g. class images for a regression task); None when it can."""
+        batch = self.batch
+        if Needs.LABELS in job.needs and batch is not None and getattr(batch, "targets", None) is None:
+            return getattr(batch, "no_targets", "") or "the input batch has no targets"
+        return None
+
     def key(self, job: ProxyJob) -> ScoreKey:
         """Topology-only scores ignore init/seed/input; model-only scores ignore input."""
         uses_model = not job.topology_only

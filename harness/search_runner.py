@@ -21,6 +21,7 @@ from .engine import Engine
 from .scoring import ProxyJob, ScoringSetup
 from .environment import environment
 from .host import PluginHost, PluginInfo
+from .inputs import check_input_kind, load_batch
 from .protocols.search import (
     Objective,
     SpaceTruth,
@@ -33,7 +34,7 @@ from .protocols.search import (
     stat,
 )
 from .config import PluginRef
-from .resolve import _job, resolve_oracle
+from .resolve import _job, default_space, default_task, resolve_oracle
 from .search_config import SearchConfig, validate_search_config
 from .store import ScoreStore, default_path
 from nas_harness.leaderboard.schema import OracleRecord
@@ -77,7 +78,17 @@ def _oracle_ref(oracle: Oracle) -> dict[str, Any]:
     return {"name": oracle.name, "config": oracle.config.model_dump(mode="json")}
 
 
+def search_with_defaults(config: SearchConfig, host: PluginHost, source: Path | None = None) -> SearchConfig:
+    """``config`` with the space (the only installed one) and tasks (its default) filled in."""
+    if config.space is not None and config.datasets is not None:
+        return config
+    space = default_space(host, config.space)
+    datasets = config.datasets if config.datasets is not None else [default_task(host, space, source)]
+    return config.model_copy(update={"space": space, "datasets": datasets})
+
+
 def resolve_search(config: SearchConfig, host: PluginHost, source: Path | None = None) -> ResolvedSearch:
+    config = search_with_defaults(config, host, source)
     space_info = host.get("space", config.space.name)
     space_cfg = validate_plugin_config(space_info.cls.Config, config.space.config, "space.config", source)
     space: Space = space_info.cls(space_cfg)
@@ -131,7 +142,10 @@ def compute_search(
     host = host or PluginHost.discover()
     for w in host.warnings:
         err_console.print(f"[yellow]warning:[/] {w}", highlight=False)
+    config = search_with_defaults(config, host, source)
     resolved = resolve_search(config, host, source)
+    sources = host.data_sources()
+    check_input_kind(config.input, sources)
     if config.threads:
         from .threads import pin_threads
 
@@ -148,7 +162,7 @@ def compute_search(
         with progress:
             task = progress.add_task("search", total=total)
             for dataset in config.datasets:
-                batch = _batch(config, resolved, dataset)
+                batch = _batch(config, resolved, dataset, sources)
                 inputs[dataset] = _input_record(batch)
                 setup = ScoringSetup(
                     space=resolved.space, dataset=dataset, init=config.init, seed=config.init_seed,
@@ -224,12 +238,10 @@ def _progress(show: bool) -> Progress:
     return Progress(*columns, console=err_console, transient=False, disable=not show)
 
 
-def _batch(config: SearchConfig, resolved: ResolvedSearch, dataset: str):
+def _batch(config: SearchConfig, resolved: ResolvedSearch, dataset: str, sources):
     if config.objective != "proxy" or not any(job.needs_data for job in resolved.jobs):
         return None
-    from .inputs import load_batch
-
-    batch = load_batch(config.input, resolved.space.dataset(dataset), config.device)
+    batch = load_batch(config.input, resolved.space.dataset(dataset), config.device, sources)
     if batch.fallback:
         err_console.print(f"[bold yellow]input ({dataset}):[/] {batch.note}", highlight=False)
     return batch

@@ -79,7 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     fs = sub.add_parser(
         "few-shot",
-        help="fit trainable proxies on k labelled archs and report ρ/τ/top-10% vs k, next to a learned baseline",
+        help="fit trainable proxies on k labelled archs and report ρ/τ/top-10%% vs k, next to a learned baseline",
         description=(
             "For each k (--k) and seed (--seeds): draw k labelled calibration architectures (from the oracle's "
             "coverage, never an evaluation architecture), fit each trainable proxy (--proxies) on them, score the "

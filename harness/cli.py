@@ -77,6 +77,30 @@ def build_parser() -> argparse.ArgumentParser:
                     help="another field set in lockstep, one value per swept value (repeatable)")
     sw.add_argument("--metric", choices=["spearman", "kendall"], default="spearman")
 
+    fs = sub.add_parser(
+        "few-shot",
+        help="fit trainable proxies on k labelled archs and report ρ/τ/top-10%% vs k, next to a learned baseline",
+        description=(
+            "For each k (--k) and seed (--seeds): draw k labelled calibration architectures (from the oracle's "
+            "coverage, never an evaluation architecture), fit each trainable proxy (--proxies) on them, score the "
+            "evaluation sample (--n, --sample-seed, ...) through the store, and report ρ, τ and top-10%% on the "
+            "evaluation architectures only, mean ± std over seeds; ridge and gradient-boosting baselines are fitted "
+            "on the same labels with zero-cost proxies' scores (--features) and the space's encoding as features. "
+            "A config file may hold a few_shot: section (ks, seeds, calibration, baselines, features, encoding, guard)."
+        ),
+    )
+    _add_run_options(fs)
+    fs.add_argument("--k", dest="fs_ks", help="comma-separated calibration sizes (default 10,20,50,100)")
+    fs.add_argument("--seeds", dest="fs_seeds", help="comma-separated calibration seeds (default 0,1,2)")
+    fs.add_argument("--features", dest="fs_features",
+                    help="zero-cost proxies of the learned baselines (default params,flops,synflow,naswot,jacob_cov,snip,grad_norm)")
+    fs.add_argument("--baselines", dest="fs_baselines", help="ridge,gbm (default both; 'none' for none)")
+    fs.add_argument("--no-encoding", dest="fs_no_encoding", action="store_true",
+                    help="baselines without the space's one-hot decision vector")
+    fs.add_argument("--calib-space", dest="fs_space", help="label calibration sets on another space (transfer)")
+    fs.add_argument("--calib-dataset", dest="fs_dataset", help="... or another task of the space (transfer)")
+    fs.add_argument("--calib-oracle", dest="fs_oracle", help="... or with another oracle")
+
     se = sub.add_parser(
         "search",
         help="budgeted architecture search with a proxy (P15), or with ground truth (upper bound, P16)",
@@ -106,6 +130,9 @@ def build_parser() -> argparse.ArgumentParser:
     se.add_argument("--also-oracle", action="append", default=[], metavar="NAME[:KEY=VALUE,...]",
                     help="another oracle to report for the chosen architecture (repeatable)")
     se.add_argument("--budget", type=int, help="distinct architectures scored per search (default 1000)")
+    se.add_argument("--calib-k", dest="calib_k", type=int,
+                    help="fit trainable proxies on K labelled archs first; the K labels count in --budget")
+    se.add_argument("--calib-seed", dest="calib_seed", type=int, help="seed of the calibration draw (default 0)")
     se.add_argument("--repeats", type=int, help="searches per cell, seeds SEED, SEED+1, … (default 3)")
     se.add_argument("--seed", dest="search_seed", type=int, metavar="SEED", help="seed of the first repeat (default 0)")
     se.add_argument("--data", type=Path, help="input images: an .npz file or a folder of official batches")
@@ -484,6 +511,38 @@ def cmd_run(args: argparse.Namespace) -> int:
     )
 
 
+def cmd_few_shot(args: argparse.Namespace) -> int:
+    from .fewshot_runner import execute_few_shot, few_shot_data
+
+    if versioned_suite(args.suite) is not None:
+        raise HarnessError(f"--suite {args.suite}: a versioned suite is not a few-shot run; use a preset or a config file")
+    data, source = assemble_config(args)
+    over: dict[str, Any] = {}
+    if args.fs_ks:
+        over["ks"] = [_int_arg(v, "--k") for v in args.fs_ks.split(",") if v.strip()]
+    if args.fs_seeds:
+        over["seeds"] = [_int_arg(v, "--seeds") for v in args.fs_seeds.split(",") if v.strip()]
+    if args.fs_features:
+        over["features"] = [v.strip() for v in args.fs_features.split(",") if v.strip()]
+    if args.fs_baselines:
+        over["baselines"] = [] if args.fs_baselines.strip() == "none" else [
+            v.strip() for v in args.fs_baselines.split(",") if v.strip()]
+    if args.fs_no_encoding:
+        over["encoding"] = False
+    calibration = {k: v for k, v in (("space", args.fs_space), ("dataset", args.fs_dataset),
+                                      ("oracle", args.fs_oracle)) if v}
+    if calibration:
+        over["calibration"] = calibration
+    return execute_few_shot(few_shot_data(data, over), source=source, store_path=args.store, out_dir=args.out)
+
+
+def _int_arg(text: str, flag: str) -> int:
+    try:
+        return int(text.strip())
+    except ValueError:
+        raise HarnessError(f"{flag}: {text.strip()!r} is not an integer") from None
+
+
 def search_flags_to_config(args: argparse.Namespace) -> dict[str, Any]:
     """The part of a search config given by flags; input, oracle and proxy flags as for `nash run`."""
     cfg = flags_to_config(args)  # --init-seed lands in "seed" there: the model seed of a run
@@ -495,6 +554,9 @@ def search_flags_to_config(args: argparse.Namespace) -> dict[str, Any]:
         cfg["strategies"] = [{"name": n.strip()} for n in args.strategy.split(",") if n.strip()]
     if args.strategy_opt:
         cfg["_strategy_opts"] = _dotted_opts(args.strategy_opt, "--strategy-opt", "STRATEGY")
+    calibration = {k: v for k, v in (("k", args.calib_k), ("seed", args.calib_seed)) if v is not None}
+    if calibration:
+        cfg["calibration"] = calibration
     for flag, key in (("objective", "objective"), ("budget", "budget"), ("repeats", "repeats"), ("search_seed", "seed")):
         if getattr(args, flag) is not None:
             cfg[key] = getattr(args, flag)
@@ -815,7 +877,7 @@ def cmd_schema(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"plugins": cmd_plugins, "run": cmd_run, "search": cmd_search, "leaderboard": cmd_leaderboard, "schema": cmd_schema}
+COMMANDS = {"plugins": cmd_plugins, "run": cmd_run, "few-shot": cmd_few_shot, "search": cmd_search, "leaderboard": cmd_leaderboard, "schema": cmd_schema}
 COMMANDS.update({"sweep": cmd_sweep, "scores-corr": cmd_scores_corr, "cost": cmd_cost, "groups": cmd_groups,
                  "reproduce": cmd_reproduce, "report": cmd_report})
 

@@ -7,6 +7,7 @@ ground truth into typed results. The CLI wires them to the engine, store and fil
 from __future__ import annotations
 
 from collections import Counter
+from typing import Callable
 import numpy as np
 
 from ..api import HarnessError, OracleInfo, Space
@@ -129,6 +130,7 @@ def summarize(
     top_fraction: float = 0.1,
     tie_policy: str = "first_index",
     truth_higher_is_better: bool = True,
+    tie_keys: Callable[[np.ndarray], np.ndarray] | None = None,
 ) -> ProxyResult:
     """Correlations of one proxy's scores with the target, failures counted, not hidden.
 
@@ -155,6 +157,7 @@ def summarize(
         top_fraction=top_fraction,
         tie_policy=tie_policy,
         truth_higher_is_better=truth_higher_is_better,
+        tie_keys=tie_keys,
     )
 
 
@@ -178,6 +181,7 @@ def summarize_values(
     tie_policy: str = "first_index",
     reference: str | None = None,
     truth_higher_is_better: bool = True,
+    tie_keys: Callable[[np.ndarray], np.ndarray] | None = None,
 ) -> ProxyResult:
     """``summarize`` for any column of scores (a proxy's, or a reference's such as an oracle).
 
@@ -202,7 +206,8 @@ def summarize_values(
             spearman_in_top=_finite_or_none(t.spearman_in_top),
             kendall_in_top=_finite_or_none(t.kendall_in_top), best_rank_in_top=t.best_rank_in_top,
         )
-        sel = argmax_selection(scores, truth, tie_policy, seed)  # type: ignore[arg-type]
+        # tie_keys(positions) -> oriented (n, k) keys that break float ties at the argmax
+        sel = argmax_selection(scores, truth, tie_policy, seed, refine=tie_keys)  # type: ignore[arg-type]
         low, high = (sel.tied_truth_min, sel.tied_truth_max) if sign > 0 else (-sel.tied_truth_max, -sel.tied_truth_min)
         selection = SelectionRecord(
             arch=table.archs[sel.chosen], target=sign * sel.chosen_truth, rank=sel.chosen_rank,

@@ -60,8 +60,9 @@ class RunConfig(Strict):
     """Everything that defines a run of the correlation protocol."""
 
     protocol: Literal["correlation"] = "correlation"
-    space: PluginRef = PluginRef(name="nb201")
-    dataset: str = "cifar10"
+    space: PluginRef | None = Field(None, description="the search space; default: the only installed space "
+                                    "(several installed: required)")
+    dataset: str | None = Field(None, description="the space's task; default: the space's default_task()")
     oracle: PluginRef | None = None  # None: the space's default oracle
     proxies: list[PluginRef] = Field(default_factory=list, min_length=1)
     sample: SampleConfig = SampleConfig()

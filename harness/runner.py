@@ -36,7 +36,7 @@ from .protocols.correlation import oracle_coverage, oriented, select_archs, summ
 from .protocols.cost import cost_record
 from .protocols.groups import score_groups
 from .protocols.scorecorr import score_correlations
-from .resolve import Resolved, resolve, resolve_oracle
+from .resolve import Resolved, resolve, resolve_oracle, with_defaults
 from .store import ScoreKey, ScoreStore, default_path
 from nas_harness.leaderboard.render import render
 from nas_harness.leaderboard.schema import OracleRecord, RunResult
@@ -105,6 +105,7 @@ def prepare_run(
     host = host or PluginHost.discover()
     for w in host.warnings:
         say(f"[yellow]warning:[/] {w}")
+    config = with_defaults(config, host, source)
     resolved = resolve(config, host, source)
     check_input_kind(config.input, host.data_sources())
     _set_threads(config)

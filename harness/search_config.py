@@ -30,8 +30,9 @@ class SearchConfig(Strict):
     objective_oracle: PluginRef | None = Field(
         None, description="with objective 'oracle': the ground truth searched with (default: the space's default oracle)"
     )
-    space: PluginRef = PluginRef(name="nb201")
-    datasets: list[str] = Field(default_factory=lambda: ["cifar10"], min_length=1)
+    space: PluginRef | None = Field(None, description="the search space; default: the only installed space "
+                                    "(several installed: required)")
+    datasets: list[str] | None = Field(None, min_length=1, description="the space's tasks; default: its default_task()")
     oracle: PluginRef | None = Field(None, description="target ground truth (rank, optimum, trajectory); default: the space's")
     also_oracles: list[PluginRef] = Field(default_factory=list, description="more ground truth reported for the chosen archs")
     budget: int = Field(1000, ge=1, description="distinct architectures scored per search")
@@ -80,7 +81,7 @@ class SearchConfig(Strict):
         if self.objective == "proxy" and self.objective_oracle is not None:
             raise ValueError("objective_oracle is only used with objective 'oracle'")
         for field_name in ("strategies", "proxies", "datasets"):
-            names = [r.name if isinstance(r, PluginRef) else r for r in getattr(self, field_name)]
+            names = [r.name if isinstance(r, PluginRef) else r for r in getattr(self, field_name) or []]
             dup = sorted({n for n in names if names.count(n) > 1})
             if dup:
                 raise ValueError(f"{field_name}: {', '.join(dup)} listed twice")

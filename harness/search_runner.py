@@ -32,7 +32,7 @@ from .protocols.search import (
     stat,
 )
 from .config import PluginRef
-from .resolve import _job, resolve_oracle
+from .resolve import _job, default_space, default_task, resolve_oracle
 from .search_config import SearchConfig, validate_search_config
 from .signatures import search_signature
 from .store import ScoreStore, default_path
@@ -77,7 +77,17 @@ def _oracle_ref(oracle: Oracle) -> dict[str, Any]:
     return {"name": oracle.name, "config": oracle.config.model_dump(mode="json")}
 
 
+def search_with_defaults(config: SearchConfig, host: PluginHost, source: Path | None = None) -> SearchConfig:
+    """``config`` with the space (the only installed one) and tasks (its default) filled in."""
+    if config.space is not None and config.datasets is not None:
+        return config
+    space = default_space(host, config.space)
+    datasets = config.datasets if config.datasets is not None else [default_task(host, space, source)]
+    return config.model_copy(update={"space": space, "datasets": datasets})
+
+
 def resolve_search(config: SearchConfig, host: PluginHost, source: Path | None = None) -> ResolvedSearch:
+    config = search_with_defaults(config, host, source)
     space_info = host.get("space", config.space.name)
     space_cfg = validate_plugin_config(space_info.cls.Config, config.space.config, "space.config", source)
     space: Space = space_info.cls(space_cfg)
@@ -131,6 +141,7 @@ def compute_search(
     host = host or PluginHost.discover()
     for w in host.warnings:
         err_console.print(f"[yellow]warning:[/] {w}", highlight=False)
+    config = search_with_defaults(config, host, source)
     resolved = resolve_search(config, host, source)
     sources = host.data_sources()
     check_input_kind(config.input, sources)

@@ -127,13 +127,13 @@ def test_unknown_suite_and_proxy_are_usage_errors(tmp_path, capsys):
 @pytest.mark.slow
 def test_a_standard_suite_submission_carries_the_suite_result(tmp_path):
     """``--suite standard``: every dataset's run and the search, identified by the suite id."""
-    from nas_harness.suites import VERSIONED_SUITES
+    from nas_harness.plugins.spaces.nb201.suites import STANDARD
 
     out = tmp_path / "submission-sed-standard.json"
     proc = nash("submit", "sed", "--suite", "standard", "--out", str(out), "--quiet")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     sub = load_submission(out)
-    standard = VERSIONED_SUITES["standard"]
+    standard = STANDARD
     assert sub.suite.kind == "versioned" and sub.suite.id == standard.id
     assert sub.protocol == "standard" and sub.scores == []  # a suite result carries its own scores
     runs = sub.run_results()

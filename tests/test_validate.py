@@ -16,7 +16,8 @@ import pytest
 
 from nas_harness.api import HarnessError, Needs, PluginConfig, Proxy, hookimpl
 from nas_harness.host import PluginHost
-from nas_harness.validate import GroundTruthTrap, ValidateOptions, concordance, find_oracles, validate_proxy
+from nas_harness.oracle_guard import GroundTruthTrap, find_oracles, oracle_code_objects
+from nas_harness.validate import ValidateOptions, concordance, validate_proxy
 
 from toy import ToyOracle, ToySpace
 
@@ -231,8 +232,6 @@ def test_find_oracles_follows_closures_containers_and_attributes():
 
 
 def test_the_trap_records_oracle_calls_and_file_opens(tmp_path):
-    from nas_harness.validate import oracle_code_objects
-
     path = tmp_path / "truth.csv"
     path.write_text("x\n")
     with GroundTruthTrap(oracle_code_objects(toy_host(Width))) as trap:

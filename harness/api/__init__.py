@@ -6,8 +6,10 @@ Modules: ``plugins`` (hook specs; Proxy, TrainableProxy, Space, Oracle, Strategy
 (Task, Metric), ``topology`` (Topology, Graph, OpInfo, Cost), ``model`` (BuiltModel),
 ``encoding`` (Decision), ``records`` (OracleInfo, Signature, LabelledSet), ``sources``
 (DataSource, BatchRequest, SourceBatch: where input batches come from), ``errors``,
-``paths`` (the shared data folder) — all re-exported here — and, imported on their own because
-they pull in torch or pandas: ``probes`` (probe specs and the fused-pass helpers a proxy reads
+``paths`` (the shared data folder) — all re-exported here — and, imported on their own:
+``suites`` (the records a plugin contributes through ``nas_harness_suites``: run presets,
+versioned suites, paper tables, reproductions) and, because they pull in torch or pandas,
+``probes`` (probe specs and the fused-pass helpers a proxy reads
 through), ``tables`` (the generic table oracle) and ``testing`` (conformance checks for a
 plugin author's own tests).
 """
@@ -24,6 +26,7 @@ from .plugins import (
     KIND_BASE,
     KIND_HOOK,
     PROJECT,
+    SUITES_GROUP,
     Combinator,
     FitTools,
     HookSpecs,
@@ -48,7 +51,7 @@ __all__ = [
     "ArchError", "BatchRequest", "BlockTopology", "BudgetExhausted", "BuiltModel", "CalibrationInfo", "Combinator", "Cost",
     "DATA_DIR_ENV", "DataSource", "DatasetInfo", "Decision", "ENTRY_POINT_GROUPS", "Edge", "FitTools", "Graph", "HarnessError", "HookSpecs",
     "KIND_BASE", "KIND_HOOK", "LabelledSet", "MemberRef", "Metric", "Needs", "NotApplicable", "OUTPUT_KINDS",
-    "OpInfo", "Oracle", "OracleInfo", "PROJECT", "PluginConfig", "Proxy", "ProxyFailure", "SHARED_ENV",
+    "OpInfo", "Oracle", "OracleInfo", "PROJECT", "PluginConfig", "Proxy", "ProxyFailure", "SHARED_ENV", "SUITES_GROUP",
     "ScoreContext", "SearchHistory", "Signature", "SourceBatch", "Space", "Strategy", "Task", "Topology", "TrainableProxy",
     "as_built", "data_family", "hookimpl", "hookspec", "shared_dir", "shared_path",
 ]

@@ -39,6 +39,9 @@ ENTRY_POINT_GROUPS = {
     "strategy": "nas_harness.strategies",
     "data_source": "nas_harness.data_sources",
 }
+# A package that only contributes suites (presets, versioned suites, paper tables,
+# reproductions; ``nas_harness_suites``) registers under this group.
+SUITES_GROUP = "nas_harness.suites"
 
 
 class Needs(str, enum.Enum):
@@ -341,8 +344,12 @@ class Space(ABC):
     def decisions(self) -> tuple[Decision, ...] | None:
         """The decision vector, when architectures can be written as one option per decision
         (e.g. NB201: 6 edges × 5 ops); None otherwise. Not every vector need be valid: see
-        ``repair``."""
-        return None
+        ``repair``. A space that overrides only the v1 ``choices()`` gets its pairs here, as
+        unordered decisions."""
+        if type(self).choices is Space.choices:
+            return None
+        found = self.choices()
+        return None if found is None else tuple(Decision(str(n), tuple(str(o) for o in opts)) for n, opts in found)
 
     def choices(self) -> tuple[tuple[str, tuple[str, ...]], ...] | None:
         """``(decision, options)`` pairs of ``decisions()`` (the v1 name)."""
@@ -466,8 +473,8 @@ class HookSpecs:
 
     @hookspec
     def nas_harness_suites(self) -> list[Any]:
-        """Run presets, versioned suites and paper reproductions this plugin contributes
-        (``nas_harness.api.suites`` records)."""
+        """Run presets, versioned suites, paper tables and reproductions this plugin contributes
+        (``nas_harness.api.suites`` records). Any registered plugin module may implement it."""
 
 
 KIND_HOOK = {
@@ -480,6 +487,6 @@ KIND_BASE: dict[str, type] = {"proxy": Proxy, "space": Space, "strategy": Strate
 
 __all__ = [
     "ArchError", "Combinator", "ENTRY_POINT_GROUPS", "FitTools", "HookSpecs", "KIND_BASE", "KIND_HOOK",
-    "MemberRef", "Needs", "Oracle", "PROJECT", "Proxy", "ScoreContext", "SearchHistory", "Space",
+    "MemberRef", "Needs", "Oracle", "PROJECT", "Proxy", "SUITES_GROUP", "ScoreContext", "SearchHistory", "Space",
     "Strategy", "TrainableProxy", "hookimpl", "hookspec",
 ]

@@ -199,7 +199,7 @@ def test_a_bad_input_kind_on_the_command_line_exits_2(tmp_path, monkeypatch, cap
     from nas_harness.cli import main
 
     monkeypatch.setenv("NASH_STORE", str(tmp_path / "s.sqlite"))
-    code = main(["run", "--proxies", "params", "--n", "2", "--input-kind", "imagenet", "--out", str(tmp_path),
+    code = main(["run", "--space", "nb201", "--proxies", "params", "--n", "2", "--input-kind", "imagenet", "--out", str(tmp_path),
                  "--executor", "inline", "--quiet"])
     assert code == 2 and "input.kind 'imagenet': no such data source" in capsys.readouterr().err
     assert sys.modules.get("nas_harness.plugins.data.builtin") is not None

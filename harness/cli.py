@@ -79,7 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     fs = sub.add_parser(
         "few-shot",
-        help="fit trainable proxies on k labelled archs and report ρ/τ/top-10% vs k, next to a learned baseline",
+        help="fit trainable proxies on k labelled archs and report ρ/τ/top-10%% vs k, next to a learned baseline",
         description=(
             "For each k (--k) and seed (--seeds): draw k labelled calibration architectures (from the oracle's "
             "coverage, never an evaluation architecture), fit each trainable proxy (--proxies) on them, score the "
@@ -130,6 +130,9 @@ def build_parser() -> argparse.ArgumentParser:
     se.add_argument("--also-oracle", action="append", default=[], metavar="NAME[:KEY=VALUE,...]",
                     help="another oracle to report for the chosen architecture (repeatable)")
     se.add_argument("--budget", type=int, help="distinct architectures scored per search (default 1000)")
+    se.add_argument("--calib-k", dest="calib_k", type=int,
+                    help="fit trainable proxies on K labelled archs first; the K labels count in --budget")
+    se.add_argument("--calib-seed", dest="calib_seed", type=int, help="seed of the calibration draw (default 0)")
     se.add_argument("--repeats", type=int, help="searches per cell, seeds SEED, SEED+1, … (default 3)")
     se.add_argument("--seed", dest="search_seed", type=int, metavar="SEED", help="seed of the first repeat (default 0)")
     se.add_argument("--data", type=Path, help="input images: an .npz file or a folder of official batches")
@@ -551,6 +554,9 @@ def search_flags_to_config(args: argparse.Namespace) -> dict[str, Any]:
         cfg["strategies"] = [{"name": n.strip()} for n in args.strategy.split(",") if n.strip()]
     if args.strategy_opt:
         cfg["_strategy_opts"] = _dotted_opts(args.strategy_opt, "--strategy-opt", "STRATEGY")
+    calibration = {k: v for k, v in (("k", args.calib_k), ("seed", args.calib_seed)) if v is not None}
+    if calibration:
+        cfg["calibration"] = calibration
     for flag, key in (("objective", "objective"), ("budget", "budget"), ("repeats", "repeats"), ("search_seed", "seed")):
         if getattr(args, flag) is not None:
             cfg[key] = getattr(args, flag)

@@ -21,6 +21,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from rich.console import Console
+from rich.table import Table
+
 from nas_harness.leaderboard.fewshot_schema import (
     FewShotCell,
     FewShotLearner,
@@ -28,18 +31,12 @@ from nas_harness.leaderboard.fewshot_schema import (
     SingleProxyRow,
 )
 from nas_harness.leaderboard.schema import OracleRecord
-from rich.console import Console
-from rich.table import Table
 
-from . import __version__
 from .api import (
+    CalibrationInfo,
     Combinator,
-    FitTools,
     HarnessError,
     LabelledSet,
-    Needs,
-    ScoreContext,
-    Signature,
     TrainableProxy,
 )
 from .config import (
@@ -73,71 +70,17 @@ from .protocols.fewshot import (
     labelled_set,
     summarize_cells,
 )
+from .protocols.fitting import EngineFitTools, fit_fresh
 from .protocols.learned_baseline import fit_predict, one_hot, prepare
 from .resolve import resolve_oracle
 from .runner import _check_truth, prepare_run
-from .scoring import ProxyJob, ScoringSetup, arch_context, score_arch, space_config_key
+from .scoring import ProxyJob, ScoringSetup, score_arch
+from .signatures import run_signature
 from .store import ScoreStore, default_path
 
 console = Console()
 err_console = Console(stderr=True)
 Notify = Callable[[str], None]
-
-
-# --------------------------------------------------------------------------- what fit may use
-
-
-class EngineFitTools(FitTools):
-    """``FitTools`` backed by the engine and store: contexts and scores of calibration
-    architectures only (asking for any other architecture is an error: fit never sees the
-    evaluation set), proxies' scores stored like any run's, so a revisited config is free."""
-
-    def __init__(self, setups: dict[tuple[str, str], ScoringSetup], store: ScoreStore, host: PluginHost,
-                 executor, seed: Sequence[int]):
-        self.setups = setups
-        self.store = store
-        self.host = host
-        self.executor = executor
-        self._seed = tuple(seed)
-        self.scored: set[str] = set()  # every architecture fit had scored or built
-
-    def _setup(self, labelled: LabelledSet) -> ScoringSetup:
-        try:
-            return self.setups[(labelled.space, labelled.task)]
-        except KeyError:
-            raise HarnessError(f"fit asked for {labelled.space}/{labelled.task}, which is not a calibration "
-                               "source of this run") from None
-
-    def _check(self, labelled: LabelledSet, archs: Sequence[str]) -> None:
-        outside = [a for a in archs if a not in set(labelled.archs)]
-        if outside:
-            raise HarnessError(f"fit asked for {outside[0]!r}, which is not in its labelled set: a trainable "
-                               "proxy learns from the calibration architectures only")
-        self.scored.update(archs)
-
-    def context(self, labelled: LabelledSet, arch: str) -> ScoreContext:
-        self._check(labelled, [arch])
-        setup = self._setup(labelled)
-        ctx = arch_context(setup, arch, frozenset({Needs.MODEL, Needs.DATA, Needs.LABELS}))
-        try:
-            ctx.topology = setup.space.topology(arch, setup.dataset)
-        except Exception:  # noqa: BLE001 - a space without a topology for this arch: the context has none
-            ctx.topology = None
-        return ctx
-
-    def score(self, proxy: str, config: dict, labelled: LabelledSet) -> np.ndarray:
-        self._check(labelled, labelled.archs)
-        info = self.host.get("proxy", proxy)
-        if issubclass(info.cls, (TrainableProxy, Combinator)):
-            raise HarnessError(f"fit can score plain proxies only; {proxy!r} is "
-                               f"{'trainable' if issubclass(info.cls, TrainableProxy) else 'a combinator'}")
-        job = ProxyJob(info.cls(validate_plugin_config(info.cls.Config, config, f"{proxy} config")))
-        table = Engine(self._setup(labelled), self.store, executor=self.executor).score([job], list(labelled.archs))
-        values = table[job.name].values
-        return values if job.proxy.higher_is_better else -values
-
-    def rng(self) -> np.random.Generator:
-        return np.random.default_rng(self._seed)
 
 
 # --------------------------------------------------------------------------- the run
@@ -336,38 +279,34 @@ def _label_source(fs: FewShotConfig, resolved, config, host: PluginHost, source:
 
 
 def _signature_base(config, resolved, setup: ScoringSetup, oracle_info) -> dict[str, Any]:
+    """The run's part of every signature (``nas_harness.signatures.run_signature`` arguments)."""
     return {
-        "space": f"{resolved.space.name}@{resolved.space.version}", "target": oracle_info.target(),
-        "oracle": resolved.oracle.name, "sample": config.sample.describe(),
-        "input": setup.input_spec if setup.batch is not None else "none",
-        "init": f"{config.init}(s={config.seed})", "harness": __version__, "space_config": space_config_key(resolved.space),
+        "space": resolved.space, "task": config.dataset, "oracle": oracle_info, "sample": config.sample.describe(),
+        "input_spec": setup.input_spec if setup.batch is not None else "none",
+        "input_source": getattr(setup.batch, "kind", "") if setup.batch is not None else "",
+        "init": f"{config.init}(s={config.seed})",
     }
 
 
 def _trainable_cell(job: ProxyJob, ls: LabelledSet, evaluation: list[str], truth: np.ndarray, setup: ScoringSetup,
                     store: ScoreStore, host: PluginHost, executor, setups, config, fs: FewShotConfig,
                     sig_base: dict[str, Any], label_source: LabelSource) -> FewShotCell:
-    proxy = type(job.proxy)(job.proxy.config)  # a fresh instance per calibration set
     tools = EngineFitTools(setups, store, host, executor, (ls.seed, ls.k))
     t0 = time.perf_counter()
     base = {"k": ls.k, "seed": ls.seed, "labels": ls.k, "n_eval": len(evaluation)}
     try:
-        state = proxy.fit([ls], tools)
-        if not isinstance(state, (bytes, bytearray)):
-            raise TypeError(f"fit returned {type(state).__name__}, not bytes")
-        proxy.load_state(bytes(state))
+        fitted = fit_fresh(job, [ls], tools)  # a fresh instance per calibration set
     except Exception as exc:  # noqa: BLE001 - a failing plugin never takes the run down
         cal = calibration_info(ls)
         return FewShotCell(**base, status="failed", reason=f"fit raised {type(exc).__name__}: {exc}"[:500],
                            calibration=calibration_record(ls), fit_s=time.perf_counter() - t0,
-                           **_signature(job, sig_base, cal.describe()))
+                           **_signature(job, sig_base, cal))
     fit_s = time.perf_counter() - t0
     if label_source.space.name == setup.space.name:
         check_disjoint(setup.space, sorted(tools.scored), evaluation)  # fit touched calibration archs only
-    state_hash = hashlib.sha256(bytes(state)).hexdigest()[:12]
-    cal = calibration_info(ls, state_hash)
-    fitted = ProxyJob(proxy, calibration=cal)
-    sig = _signature(job, sig_base, cal.describe())
+    cal = fitted.calibration
+    state_hash = cal.state_hash
+    sig = _signature(job, sig_base, cal)
     rec = calibration_record(ls, state_hash)
     computed = 0
     if fs.guard:
@@ -414,8 +353,8 @@ def _codes(host: PluginHost, oracle_cls: type) -> dict:
     return _CODES[id(host)]
 
 
-def _signature(job: ProxyJob, base: dict[str, Any], calibration: str) -> dict[str, Any]:
-    sig = Signature(proxy=f"{job.name}@{job.proxy.version}", calibration=calibration, **base)
+def _signature(job: ProxyJob, base: dict[str, Any], calibration: CalibrationInfo) -> dict[str, Any]:
+    sig = run_signature(proxy=job.name, proxy_version=str(job.proxy.version), calibration=calibration, **base)
     return {"signature": sig.__dict__.copy(), "signature_text": sig.render()}
 
 
@@ -432,7 +371,7 @@ def _baseline_cell(kind: str, ls: LabelledSet, features: list[ProxyJob], eval_ta
         ev_enc, names = encoding
         enc = (one_hot(space, list(ls.archs))[0], ev_enc, names)
     cal = calibration_info(ls)
-    sig = Signature(proxy=f"baseline:{kind}@1", calibration=cal.describe(), **sig_base)
+    sig = run_signature(proxy=f"baseline:{kind}", proxy_version="1", calibration=cal, **sig_base)
     base = {"k": ls.k, "seed": ls.seed, "labels": ls.k, "n_eval": len(evaluation), "calibration": calibration_record(ls),
                 "signature": sig.__dict__.copy(), "signature_text": sig.render()}
     t0 = time.perf_counter()

@@ -20,6 +20,15 @@ from .inits import INITS
 from .inputs import InputConfig
 
 
+class SearchCalibration(Strict):
+    """How a trainable proxy is fitted before it guides a search: k labelled architectures of
+    the target oracle's coverage, drawn with ``seed``. Those k labels are ground-truth queries:
+    the strategy's budget is ``budget - k`` and queries to the optimum count them."""
+
+    k: int = Field(20, ge=2)
+    seed: int = 0
+
+
 class SearchConfig(Strict):
     """Everything that defines a ``nash search``."""
 
@@ -35,7 +44,9 @@ class SearchConfig(Strict):
     datasets: list[str] | None = Field(None, min_length=1, description="the space's tasks; default: its default_task()")
     oracle: PluginRef | None = Field(None, description="target ground truth (rank, optimum, trajectory); default: the space's")
     also_oracles: list[PluginRef] = Field(default_factory=list, description="more ground truth reported for the chosen archs")
-    budget: int = Field(1000, ge=1, description="distinct architectures scored per search")
+    budget: int = Field(1000, ge=1, description="distinct architectures scored per search (with a trainable "
+                        "proxy: calibration labels included)")
+    calibration: SearchCalibration | None = Field(None, description="fit trainable proxies on k labels first")
     repeats: int = Field(3, ge=1)
     seed: int = Field(0, description="seed of the first repeat; repeat r uses seed + r")
     input: InputConfig = InputConfig()

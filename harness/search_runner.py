@@ -14,13 +14,16 @@ from typing import Any
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from .api import HarnessError, Oracle, Space, Strategy
+from .api import HarnessError, Oracle, Space, Strategy, TrainableProxy
 from .config import validate_plugin_config
 from .engine import Engine
 from .scoring import ProxyJob, ScoringSetup
 from .environment import environment
 from .host import PluginHost, PluginInfo
 from .inputs import check_input_kind, load_batch
+from .protocols.correlation import oracle_coverage
+from .protocols.fewshot import LabelSource, calibration_order, labelled_set
+from .protocols.fitting import EngineFitTools, fit_fresh
 from .protocols.search import (
     Objective,
     SpaceTruth,
@@ -169,7 +172,7 @@ def compute_search(
                 )
                 target = space_truth(resolved.space, resolved.target, dataset)
                 also = [space_truth(resolved.space, o, dataset) for o in resolved.also]
-                objectives = _objectives(config, resolved, dataset, store, setup)
+                objectives = _objectives(config, resolved, dataset, store, setup, host)
                 for strategy, info in resolved.strategies:
                     for objective, job in objectives:
                         cell, cell_rows = _run_cell(
@@ -246,20 +249,50 @@ def _batch(config: SearchConfig, resolved: ResolvedSearch, dataset: str, sources
     return batch
 
 
-def _objectives(config, resolved, dataset, store, setup) -> list[tuple[Objective, ProxyJob | None]]:
+def _objectives(config, resolved, dataset, store, setup, host) -> list[tuple[Objective, ProxyJob | None]]:
     if config.objective == "oracle":
         return [(oracle_objective(resolved.objective_oracle, dataset), None)]
     engine = Engine(setup, store)
-    return [(proxy_objective(engine, job), job) for job in resolved.jobs]
+    jobs = [_fitted(config, resolved, dataset, store, setup, host, job) if isinstance(job.proxy, TrainableProxy)
+            else job for job in resolved.jobs]
+    return [(proxy_objective(engine, job), job) for job in jobs]
+
+
+def _fitted(config, resolved, dataset, store, setup, host, job: ProxyJob) -> ProxyJob:
+    """A trainable proxy fitted on ``config.calibration.k`` labels of the target oracle (drawn from
+    its coverage with the calibration seed); the labels are then counted in the search's budget."""
+    cal = config.calibration
+    if cal is None:
+        raise HarnessError(f"proxies: {job.name!r} is trainable; give calibration: {{k: K}} (--calib-k K) so it "
+                           "is fitted on K labelled architectures first (they count in the budget)")
+    if cal.k >= config.budget:
+        raise HarnessError(f"calibration.k: {cal.k} labels leave nothing of the budget of {config.budget}")
+    source = LabelSource(resolved.space, dataset, resolved.target, transfer=False)
+    covered = oracle_coverage(resolved.target, dataset, resolved.space)
+    archs, raw = calibration_order(source, covered, [], cal.k, cal.seed)
+    ls = labelled_set(source, archs, raw, cal.seed)
+    tools = EngineFitTools({(resolved.space.name, dataset): setup}, store, host, None, (cal.seed, cal.k))
+    try:
+        return fit_fresh(job, [ls], tools)
+    except HarnessError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - said with the proxy's name; nothing to search with
+        raise HarnessError(f"{job.name}: fit on {cal.k} calibration architectures raised "
+                           f"{type(exc).__name__}: {exc}") from None
 
 
 def _run_cell(config, resolved, strategy, info, objective, job, dataset, setup, target: SpaceTruth,
               also: list[SpaceTruth], batch, advance) -> tuple[SearchCell, list[dict[str, Any]]]:
     repeats, rows = [], []
+    calibration = job.calibration if job is not None else None
+    labels = calibration.k if calibration is not None else 0
+    budget = config.budget - labels  # calibration labels are queries too
     for r, seed in enumerate(config.seeds()):
-        run = search_once(strategy, resolved.space, dataset, objective, config.budget, seed, on_new=advance)
+        run = search_once(strategy, resolved.space, dataset, objective, budget, seed, on_new=advance)
         advance(config.budget - len(run.order))
         repeat, repeat_rows = evaluate_run(run, resolved.space, objective, target, also)
+        repeat.labels = labels
+        repeat.queries_to_optimum = None if repeat.steps_to_optimum is None else labels + repeat.steps_to_optimum
         repeats.append(repeat)
         for row in repeat_rows:
             rows.append({"strategy": strategy.name, "objective": objective.label, "dataset": dataset,
@@ -285,7 +318,7 @@ def _run_cell(config, resolved, strategy, info, objective, job, dataset, setup, 
         input_spec=input_spec,
         input_source=batch.kind if batch is not None and input_spec != "none" else "",
         init=init,
-        calibration=job.calibration if job is not None else None,
+        calibration=calibration,
     )
     steps = [r.steps_to_optimum for r in repeats]
     return SearchCell(
@@ -313,6 +346,9 @@ def _run_cell(config, resolved, strategy, info, objective, job, dataset, setup, 
         best_explored=stat([r.best_explored for r in repeats]),
         steps_to_optimum=stat(steps),
         reached_optimum=sum(s is not None for s in steps),
+        labels=labels,
+        calibration=calibration.describe() if calibration is not None else "",
+        queries_to_optimum=stat([r.queries_to_optimum for r in repeats]),
         cost_s=stat([r.cost_s for r in repeats]),
         wall_s=stat([r.wall_s for r in repeats]),
         input_kind=batch.kind if batch is not None and job is not None and job.needs_data else "none",

@@ -59,6 +59,9 @@ class SearchRepeat(BaseModel):
     steps_to_optimum: int | None = Field(
         description="steps until the best-so-far reached the space optimum (ground-truth queries when the objective is an oracle)"
     )
+    labels: int = Field(0, description="ground-truth labels spent before the search (a trainable proxy's calibration set)")
+    queries_to_optimum: int | None = Field(
+        None, description="labels + steps_to_optimum: every query that reached the optimum, calibration included")
     wall_s: float = Field(description="wall-clock time of this search, as run (scores from the store are free)")
     scoring_s: float = Field(description="part of wall_s spent computing or fetching scores")
     cost_s: float = Field(
@@ -98,6 +101,9 @@ class SearchCell(BaseModel):
     best_explored: Stat
     steps_to_optimum: Stat
     reached_optimum: int = Field(description="repeats whose best-so-far reached the space optimum")
+    labels: int = Field(0, description="calibration labels of a trainable proxy, counted in budget and queries")
+    calibration: str = Field("", description="the fitted proxy's calibration (source, k, seed, set and state hashes)")
+    queries_to_optimum: Stat | None = None
     cost_s: Stat
     wall_s: Stat
     input_kind: str

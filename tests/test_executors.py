@@ -66,6 +66,7 @@ def test_local_executor_records_every_fault_and_scores_the_rest(tmp_path):
     assert "stderr: Fatal Python error: Segmentation fault" in tables["segfault"].failures["w6"]
 
 
+@pytest.mark.slow
 def test_inline_local_and_dask_agree_and_a_run_resumes_across_executors(tmp_path, dask_executor):
     jobs = [ProxyJob(WidthProxy()), ProxyJob(FlakyProxy()), ProxyJob(TopoProxy())]
     archs = [f"w{i}" for i in range(1, 25)]

@@ -141,3 +141,23 @@ def test_the_guard_records_oracle_calls_except_while_paused():
         assert trap.calls == []
         ToyOracle().query(["w3"], "toy")
     assert "ToyOracle.query" in trap.calls and trap.calls.count("ToyOracle.query") == 1
+
+
+def test_a_search_with_a_trainable_proxy_counts_its_calibration_labels_in_budget_and_queries(toys):
+    code = main(["search", "--space", "fs_grid", "--dataset", "fit", "--proxy", "fs_linear", "--strategy", "random",
+                 "--budget", "10", "--calib-k", "4", "--repeats", "2", "--store", str(toys / "store.sqlite"),
+                 "--out", str(toys / "out"), "--quiet"])
+    assert code == 0
+    [path] = (toys / "out").glob("search-*.json")
+    [cell] = json.loads(path.read_text())["cells"]
+    assert cell["labels"] == 4 and "k=4" in cell["calibration"] and "|calib:" in cell["signature"]
+    for rep in cell["repeats"]:
+        assert rep["labels"] == 4 and rep["n_scored"] <= 10 - 4
+        if rep["steps_to_optimum"] is not None:
+            assert rep["queries_to_optimum"] == rep["steps_to_optimum"] + 4
+
+
+def test_a_search_with_a_trainable_proxy_and_no_calibration_exits_2(toys, capsys):
+    code = main(["search", "--space", "fs_grid", "--dataset", "fit", "--proxy", "fs_linear", "--strategy", "random",
+                 "--budget", "10", "--store", str(toys / "store.sqlite"), "--out", str(toys / "out"), "--quiet"])
+    assert code == 2 and "--calib-k" in capsys.readouterr().err

@@ -64,6 +64,7 @@ def test_unknown_suite_exits_2(tmp_path, capsys):
     assert "did you mean 'wrcor-t4'" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_sed_table2_tss_argmax_set_holds_the_papers_pick(tmp_path, shared_dir):
     """SED's pick on NATS-TSS has test accuracy 94.36 / 73.51 / 46.34 (ranks 3 / 1 / 24 in the
     paper; 3 / 1 / 26 with our rank convention: 1 + the number of strictly better archs)."""

@@ -309,6 +309,7 @@ def nash(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
                           timeout=timeout, env=env)
 
 
+@pytest.mark.slow
 def test_nash_search_end_to_end_on_nb201(tmp_path):
     from nas_harness.leaderboard.search_schema import SearchResult
     from nas_harness.plugins.spaces.nb201.oracle_hpobench import SimpleHPOBenchOracle

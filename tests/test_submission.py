@@ -44,6 +44,7 @@ def rewrite(src: Path, dst: Path, change, *, fix_checksum: bool) -> Path:
     return dst
 
 
+@pytest.mark.slow
 def test_a_submission_holds_results_scores_versions_hash_and_environment(submitted):
     doc = json.loads(submitted.read_text())
     assert doc["kind"] == "nas-harness-submission" and doc["suite"]["name"] == "quick"
@@ -68,6 +69,7 @@ def test_a_submission_holds_results_scores_versions_hash_and_environment(submitt
     assert row["spearman"]["value"] == pytest.approx(stats.spearmanr(x[keep], y[keep]).statistic, abs=1e-12)
 
 
+@pytest.mark.slow
 def test_an_intact_submission_loads_and_verifies(submitted):
     sub = load_submission(submitted)
     [run] = sub.run_results()
@@ -77,6 +79,7 @@ def test_an_intact_submission_loads_and_verifies(submitted):
     assert "intact" in proc.stdout and "hashes the same" in proc.stdout
 
 
+@pytest.mark.slow
 def test_an_edited_number_is_rejected_by_its_checksum(submitted, tmp_path, capsys):
     def better(doc):
         doc["result"]["results"][0]["spearman"]["value"] += 0.05

@@ -44,6 +44,7 @@ def test_linked_fields_and_validation_before_running():
         point_configs({"proxies": ["sed"]}, SweepConfig(field="init", values=["normal", "bogus"]))
 
 
+@pytest.mark.slow
 def test_three_value_sweep_through_the_cli(tmp_path):
     out = tmp_path / "out"
     proc = nash(

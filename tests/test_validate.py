@@ -271,6 +271,7 @@ def nash(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
                           timeout=600, env={**os.environ, "COLUMNS": "200", **(env or {})})
 
 
+@pytest.mark.slow
 def test_cli_validate_builtin_params_passes_with_json_report():
     proc = nash("validate", "params", "--json", "--sanity-k", "4")
     assert proc.returncode == 0, proc.stdout + proc.stderr
@@ -307,6 +308,7 @@ def nas_harness_proxies():
 """
 
 
+@pytest.mark.slow
 def test_cli_validate_fails_an_installed_plugin_with_exit_1_and_a_readable_table(tmp_path):
     site = tmp_path / "site"
     site.mkdir()

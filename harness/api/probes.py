@@ -117,6 +117,19 @@ def sample_correlation(x: torch.Tensor, precision: str = "float64") -> torch.Ten
     return (gram / std[:, None] / std[None, :]).clamp_(-1.0, 1.0)
 
 
+def network_output(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
+    """``model(x)``, checked to be one tensor with the batch first: (N, K) logits or a regression
+    vector, or (N, C, H, W) maps for dense and reconstruction tasks. Passes that only sum the
+    outputs or read activations accept every output kind."""
+    import torch
+
+    out = model(x)
+    if not isinstance(out, torch.Tensor) or out.dim() < 2 or out.shape[0] != x.shape[0]:
+        shape = tuple(out.shape) if isinstance(out, torch.Tensor) else type(out).__name__
+        raise ProxyFailure(f"expected the model to return one (N, ...) tensor for N={x.shape[0]}, got {shape}")
+    return out
+
+
 def logits(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
     """``model(x)``, checked to be one (N, K) tensor with N the batch size."""
     import torch
@@ -536,7 +549,7 @@ def _batch_pass(ctx: ScoreContext, key: BatchPass, probes: list[Probe]) -> dict[
     no_input: set[Objective] = set()  # grad objectives whose loss the input does not reach
     try:
         with seeded(ctx), torch.enable_grad():
-            logit = logits(model, x)
+            logit = network_output(model, x)
             for fn in run.after_forward:
                 fn()
             steps = len(objectives) + len(hvp)
@@ -598,7 +611,7 @@ def _batch_pass(ctx: ScoreContext, key: BatchPass, probes: list[Probe]) -> dict[
         elif isinstance(p, InputGrads):
             g = x_grads[objective]
             flat = torch.zeros_like(x) if g is None else g.detach()
-            out[p] = InputGradients(flat.reshape(x.shape[0], -1), int(logit.shape[-1]))
+            out[p] = InputGradients(flat.reshape(x.shape[0], -1), int(logit.shape[1]))
         elif isinstance(p, Tap):
             hooks, result = collect[p]
             if p.grad_objective in no_input:
@@ -648,7 +661,7 @@ def _synflow_grads(ctx: ScoreContext, key: SynflowPass) -> WeightGrads:
     weights = [m.weight for _, m in layers]
     ones = torch.ones((1, *ctx.dataset.input_shape), dtype=_dtypes()[key.dtype], device=ctx.device)
     with seeded(ctx), torch.enable_grad():
-        total = logits(model, ones).sum()
+        total = network_output(model, ones).sum()
         grads = torch.autograd.grad(total, weights, allow_unused=True)
     return [(name, w.detach(), None if g is None else g.detach()) for (name, _), w, g in zip(layers, weights, grads)]
 
@@ -675,6 +688,7 @@ __all__ = [
     "as_dtype",
     "batch",
     "logits",
+    "network_output",
     "probe",
     "prunable_layers",
     "seeded",

@@ -8,7 +8,8 @@ The basic helpers live in the plugin contract ``nas_harness.api.probes`` and are
 * ``batch``: the scoring batch on the context's device, or ``ProxyFailure`` when it is absent.
 * ``seeded``: a forward/backward with the torch RNG seeded from ``ctx.seed`` (stochastic layers
   such as dropout draw the same masks on every call) without touching the caller's RNG state.
-* ``logits``: run the model and check it returned one (N, K) tensor.
+* ``logits``: run the model and check it returned one (N, K) tensor; ``network_output``: any
+  batch-first output (dense maps too), for passes that only sum outputs.
 
 and two probe readers:
 
@@ -32,6 +33,7 @@ from nas_harness.api.probes import (  # noqa: F401 - re-exported for the proxies
     as_dtype,
     batch,
     logits,
+    network_output,
     probe,
     prunable_layers,
     seeded,

@@ -13,7 +13,7 @@ from pydantic import Field
 
 from nas_harness.api import Needs, PluginConfig, Proxy, ProxyFailure, ScoreContext, hookimpl
 
-from ._torch_utils import batch, logits, seeded
+from ._torch_utils import batch, network_output, seeded
 
 if TYPE_CHECKING:
     import torch
@@ -41,7 +41,7 @@ def per_sample_output_gradients(model: nn.Module, x: torch.Tensor, params: list[
     """
     import torch
 
-    out = logits(model, x)
+    out = network_output(model, x)
     rows = []
     for n in range(x.shape[0]):
         grads = torch.autograd.grad(out[n].sum(), params, retain_graph=n + 1 < x.shape[0], allow_unused=True)
@@ -82,7 +82,9 @@ class NTKCond(Proxy):
     Choices, where the paper leaves room (defaults follow the TE-NAS code):
 
     * **Outputs.** Each sample's logits are summed before differentiating (TE-NAS backpropagates
-      a vector of ones from ``logit[n]``), so J has one row per input, N x P.
+      a vector of ones from ``logit[n]``), so J has one row per input, N x P. The same sum is
+      defined for every output kind (a dense or reconstructed map is summed over its pixels
+      and channels), so the proxy runs on every task.
     * **Parameters.** Every parameter whose name contains "weight" (``params="weights"``):
       Conv2d, Linear and BatchNorm scale weights, not biases; ``params="all"`` adds them.
     * **Mode.** Train mode with BatchNorm (``train_mode=True``); each row is a backward pass of

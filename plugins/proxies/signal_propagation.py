@@ -235,6 +235,9 @@ class DynIso(Proxy):
     version = "1"
     higher_is_better = True
     needs = frozenset({Needs.MODEL, Needs.DATA, Needs.GRAD})
+    # One backward pass per output k of an (N, K) output: defined for logits and regression
+    # vectors; a dense map has no K outputs per sample in that sense.
+    outputs = ("classes", "regression")
     Config = DynIsoConfig
     summary = "dynamical isometry of the input-output Jacobian: -(v + e^-v), v = mean log singular value"
 
@@ -298,6 +301,9 @@ class NetSens(Proxy):
     version = "1"
     higher_is_better = True
     needs = frozenset({Needs.MODEL, Needs.DATA, Needs.GRAD})
+    # One backward pass per output k of an (N, K) output: defined for logits and regression
+    # vectors; a dense map has no K outputs per sample in that sense.
+    outputs = ("classes", "regression")
     Config = NetSensConfig
     summary = "network sensitivity: mean over samples of the l1 norm of the logits' input Jacobian"
 

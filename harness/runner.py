@@ -21,7 +21,7 @@ import numpy as np
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
-from .api import HarnessError
+from .api import HarnessError, Proxy
 from .config import EXECUTION_FIELDS, RunConfig, executor_for, validate_run_config
 from .engine import Engine, ScoreTable
 from .scoring import ScoringSetup
@@ -195,6 +195,7 @@ def compute_run(
                 seed=config.sample.seed,
                 top_fraction=config.top_fraction,
                 tie_policy=config.tie_policy,
+                tie_keys=_tie_keys(job, resolved, archs, config) if config.tie_break == "rank_keys" else None,
             )
         )
 
@@ -206,6 +207,8 @@ def compute_run(
 
     resolved_cfg = resolved.resolved_config(config)
     hashed = {k: v for k, v in resolved_cfg.items() if k not in EXECUTION_FIELDS}
+    if hashed.get("tie_break") == "none":  # the default adds nothing: earlier runs keep their hash
+        hashed.pop("tie_break")
     cfg_hash = hashlib.sha256(json.dumps(hashed, sort_keys=True).encode()).hexdigest()[:12]
     try:
         indices: list[int] | None = [resolved.space.index(a) for a in archs]
@@ -287,6 +290,21 @@ def _analyses(config, resolved: Resolved, archs, truth, tables, results, oracle_
         ))
     return {"significance": significance, "score_correlations": score_corr, "ceiling": ceiling,
             "references": references}
+
+
+def _tie_keys(job, resolved: Resolved, archs: list[str], config: RunConfig) -> Callable | None:
+    """The proxy's finer rank keys (``Proxy.rank_keys``) of the given positions, oriented so that
+    larger is better; None when the proxy reads more than the topology or offers none."""
+    proxy = job.proxy
+    if not job.topology_only or type(proxy).rank_keys is Proxy.rank_keys:
+        return None
+    sign = 1.0 if proxy.higher_is_better else -1.0
+
+    def keys(positions: np.ndarray) -> np.ndarray:
+        topologies = [resolved.space.topology(archs[int(i)], config.dataset) for i in positions]
+        return sign * np.asarray(proxy.rank_keys(topologies), float)
+
+    return keys
 
 
 def write_run(outcome: RunOutcome, out_dir: Path) -> tuple[Path, Path]:

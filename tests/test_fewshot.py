@@ -161,3 +161,38 @@ def test_a_search_with_a_trainable_proxy_and_no_calibration_exits_2(toys, capsys
     code = main(["search", "--space", "fs_grid", "--dataset", "fit", "--proxy", "fs_linear", "--strategy", "random",
                  "--budget", "10", "--store", str(toys / "store.sqlite"), "--out", str(toys / "out"), "--quiet"])
     assert code == 2 and "--calib-k" in capsys.readouterr().err
+
+
+def test_a_strategy_that_calls_an_oracle_while_searching_is_caught_and_named(tmp_path):
+    from search_toy import AccuracyProxy, GridOracle, GridSpace
+
+    from nas_harness.api import HarnessError, SearchHistory, Strategy
+    from nas_harness.engine import Engine
+    from nas_harness.protocols.search import oracle_objective, proxy_objective, search_once
+    from nas_harness.scoring import ProxyJob, ScoringSetup
+    from nas_harness.store import ScoreStore
+
+    class Peeker(Strategy):
+        name, version = "peeker", "1"
+
+        def search(self, space, score_fn, budget, rng):
+            archs = space.sample(3, rng)
+            truth = GridOracle(space=GridSpace()).query(archs, "toy")
+            score_fn(archs)
+            return SearchHistory(archs=archs, scores=list(truth), chosen=archs[0])
+
+    class Honest(Peeker):
+        name = "honest"
+
+        def search(self, space, score_fn, budget, rng):
+            archs = space.sample(3, rng)
+            return SearchHistory(archs=archs, scores=score_fn(archs), chosen=archs[0])
+
+    space = GridSpace()
+    store = ScoreStore(tmp_path / "s.sqlite")
+    objective = proxy_objective(Engine(ScoringSetup(space=space, dataset="toy"), store), ProxyJob(AccuracyProxy()))
+    with pytest.raises(HarnessError, match="strategy 'peeker' called into an oracle.*GridOracle.query"):
+        search_once(Peeker(), space, "toy", objective, budget=5, seed=0)
+    # the harness's own oracle objective (P16) is not the strategy's doing
+    assert search_once(Honest(), space, "toy", oracle_objective(GridOracle(space=space), "toy"), budget=5, seed=0)
+    store.close()

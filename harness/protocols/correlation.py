@@ -7,6 +7,7 @@ ground truth into typed results. The CLI wires them to the engine, store and fil
 from __future__ import annotations
 
 from collections import Counter
+from typing import Callable
 import numpy as np
 
 from ..api import HarnessError, Signature, Space
@@ -89,6 +90,7 @@ def summarize(
     seed: int,
     top_fraction: float = 0.1,
     tie_policy: str = "first_index",
+    tie_keys: Callable[[np.ndarray], np.ndarray] | None = None,
 ) -> ProxyResult:
     """Correlations of one proxy's scores with the target, failures counted, not hidden.
 
@@ -112,6 +114,7 @@ def summarize(
         seed=seed,
         top_fraction=top_fraction,
         tie_policy=tie_policy,
+        tie_keys=tie_keys,
     )
 
 
@@ -134,6 +137,7 @@ def summarize_values(
     top_fraction: float = 0.1,
     tie_policy: str = "first_index",
     reference: str | None = None,
+    tie_keys: Callable[[np.ndarray], np.ndarray] | None = None,
 ) -> ProxyResult:
     """``summarize`` for any column of scores (a proxy's, or a reference's such as an oracle)."""
     scores = oriented(table.values, higher_is_better)
@@ -153,7 +157,8 @@ def summarize_values(
             spearman_in_top=_finite_or_none(t.spearman_in_top),
             kendall_in_top=_finite_or_none(t.kendall_in_top), best_rank_in_top=t.best_rank_in_top,
         )
-        sel = argmax_selection(scores, truth, tie_policy, seed)  # type: ignore[arg-type]
+        # tie_keys(positions) -> oriented (n, k) keys that break float ties at the argmax
+        sel = argmax_selection(scores, truth, tie_policy, seed, refine=tie_keys)  # type: ignore[arg-type]
         selection = SelectionRecord(
             arch=table.archs[sel.chosen], target=sel.chosen_truth, rank=sel.chosen_rank,
             policy=sel.policy, tied=len(sel.tied), tied_target_min=sel.tied_truth_min,

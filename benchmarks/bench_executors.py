@@ -21,12 +21,12 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from nas_harness.api import shared_dir
 from nas_harness.engine import Engine
 from nas_harness.executors import make_executor
 from nas_harness.runner import prepare_run
 from nas_harness.store import ScoreStore
 
-REPO = Path(__file__).resolve().parents[1]
 CONFIGS = [  # (label, executor, workers, threads)
     ("inline, 1 thread", "inline", None, 1),
     ("inline, 2 threads", "inline", None, 2),
@@ -54,7 +54,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--n", type=int, default=40)
     ap.add_argument("--proxies", default="synflow,naswot")
-    ap.add_argument("--images", type=Path, default=REPO.parent / "shared/data/images/cifar10_sample.npz")
+    ap.add_argument("--images", type=Path, default=shared_dir() / "data/images/cifar10_sample.npz")
     ap.add_argument("--skip-dask", action="store_true")
     args = ap.parse_args()
     prep = prepare_run({"proxies": args.proxies.split(","), "sample": {"mode": "random", "n": args.n, "seed": 3},

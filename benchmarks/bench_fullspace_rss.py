@@ -28,7 +28,8 @@ import tempfile
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
+from nas_harness.api import shared_dir
+
 
 
 def rss_kb(pid: int) -> tuple[int, int]:
@@ -50,7 +51,7 @@ def children(pid: int) -> list[int]:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--proxies", default="sed,params")
-    ap.add_argument("--truth", type=Path, default=REPO.parent / "shared/data/nb201/nats_tss_test_acc_200ep.csv")
+    ap.add_argument("--truth", type=Path, default=shared_dir() / "data/nb201/nats_tss_test_acc_200ep.csv")
     ap.add_argument("--every", type=float, default=5.0, help="seconds between samples")
     ap.add_argument("--executor", default="inline", choices=["inline", "local"])
     ap.add_argument("--workers", type=int, default=2, help="with --executor local")

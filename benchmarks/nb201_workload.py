@@ -14,10 +14,11 @@ from typing import Any
 import numpy as np
 import torch
 
+from nas_harness.api import shared_dir
 from nas_harness.host import PluginHost
 from nas_harness.inputs import InputConfig, load_batch
 
-SHARED_IMAGES = Path(__file__).resolve().parents[2] / "shared" / "data" / "images" / "cifar10_sample.npz"
+SHARED_IMAGES = shared_dir() / "data" / "images" / "cifar10_sample.npz"
 
 
 def add_workload_args(ap: argparse.ArgumentParser, *, proxies: str, n: int, n_help: str) -> None:

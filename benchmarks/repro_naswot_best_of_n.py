@@ -17,17 +17,17 @@ that share architectures compute them once.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
 
+from nas_harness.api import shared_dir
 from nas_harness.leaderboard.search_schema import SearchResult
 from nas_harness.search_runner import execute_search
 
-SHARED = Path(os.environ.get("NASH_SHARED_DIR", Path(__file__).resolve().parents[2] / "shared"))
+SHARED = shared_dir()  # $NASH_SHARED_DIR, else ../shared of the current folder
 PUBLISHED = {10: (91.58, 1.70)}
 
 

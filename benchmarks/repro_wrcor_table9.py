@@ -22,19 +22,19 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
 
-from nas_harness.api import HarnessError
+from nas_harness.api import HarnessError, shared_dir
+from nas_harness.api.suites import ReproOptions
 from nas_harness.leaderboard.search_schema import SearchResult
-from nas_harness.reproduce import ReproOptions, dataset_input
+from nas_harness.plugins.spaces.nb201.reproductions import dataset_input
 from nas_harness.search_runner import execute_search
 
-SHARED = Path(os.environ.get("NASH_SHARED_DIR", Path(__file__).resolve().parents[2] / "shared"))
+SHARED = shared_dir()  # $NASH_SHARED_DIR, else ../shared of the current folder
 DATASETS = ("cifar10", "cifar100", "ImageNet16-120")
 TEST_COLUMNS = {
     "cifar10": "CIFAR10TestAccuracy200Epochs",

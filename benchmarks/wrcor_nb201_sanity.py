@@ -13,19 +13,17 @@ ACor, and the "unit" layer reading. Optionally times wrcor against a NASWOT refe
 from __future__ import annotations
 
 import argparse
-import os
 import time
-from pathlib import Path
 
 import numpy as np
 import torch
 from scipy.stats import spearmanr
 
-from nas_harness.api import ScoreContext
+from nas_harness.api import ScoreContext, shared_dir
 from nas_harness.plugins.proxies.wrcor import WRCor, layer_weights
 from nas_harness.plugins.spaces.nb201 import NB201Space
 
-SHARED = Path(os.environ.get("NASH_SHARED_DIR", Path(__file__).resolve().parents[2] / "shared"))
+SHARED = shared_dir()  # $NASH_SHARED_DIR, else ../shared of the current folder
 MEAN = np.array([0.4914, 0.4822, 0.4465], dtype=np.float32)
 STD = np.array([0.2470, 0.2435, 0.2616], dtype=np.float32)
 

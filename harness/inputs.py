@@ -1,103 +1,80 @@
-"""Input batches for proxies that look at data: readers, normalization, seeded choice, noise.
+"""Input batches for proxies that look at data: which source, checked against the task.
 
-Sources, by ``InputConfig.kind``:
+The batch comes from a *data source* (``nas_harness.api.sources.DataSource``; the built-in
+ones are cifar10, cifar100, imagenet16, npz and noise, plugins add more through the hook
+``nas_harness_data_sources``) chosen by ``InputConfig.kind``, independently of the task the
+scores are correlated with: a run may score ImageNet16-120 targets with CIFAR-10 images.
 
-* ``npz``: a NumPy ``.npz`` holding uint8 NHWC ``images`` and integer ``labels``. Split
-  ``train`` reads ``train_images``/``train_labels`` when the file has them, ``test`` reads
-  ``test_images``/``test_labels``; either falls back to ``images``/``labels`` (the spec names
-  the array used). Normalized with the statistics of the *target* dataset, since the file
-  does not say where its images come from; for a dataset we have no statistics for, with the
-  file's own per-channel mean and std.
-* ``cifar10``: the official CIFAR-10 python batches, a folder ``cifar-10-batches-py`` with
-  ``data_batch_1..5`` (train) and ``test_batch`` (test). Each is a pickled dict with
-  ``data`` (N×3072 uint8, channel planes R, G, B of 32×32) and ``labels``.
-* ``cifar100``: the folder ``cifar-100-python`` with ``train`` and ``test``; the labels are
-  ``fine_labels`` (100 classes).
-* ``imagenet16``: the downsampled ImageNet 16×16 batches of NAS-Bench-201 / NATS-Bench, a
-  folder ``ImageNet16`` with ``train_data_batch_1..10`` (train) and ``val_data`` (test). Each
-  holds ``data`` (N×768 uint8, R, G, B planes of 16×16) and 1-based ``labels``. As in
-  xautodl's ``ImageNet16(..., use_num_of_class_only=N)``, a target ImageNet16-N keeps the
-  images with label 1..N, in file order, and its classes are label − 1.
-* ``noise``: N(0, 1) inputs of the target dataset's shape and labels drawn uniformly from its
-  classes, both from ``np.random.default_rng(seed)`` (inputs first).
-* ``auto`` (default): ``path`` if given (format detected), else the folder in ``NASH_DATA_DIR``
-  (official folder names inside it, or inside its ``cifar.python`` folder, the layout of
-  ``$TORCH_HOME``), else noise. A noise batch chosen because no data was found has
-  ``fallback=True`` and a ``note`` saying what was looked for. An explicit ``kind`` never
-  falls back: missing data is an error.
+* ``auto`` (default): the task's own data. ``path`` if given (the source is detected: the
+  task's own family when that is there, else the one source that recognizes the path), else
+  ``$NASH_DATA_DIR`` (searched for the task's own family), else noise. A noise batch chosen
+  because no data was found has ``fallback=True`` and a ``note`` saying what was looked for.
+  An explicit ``kind`` never falls back: missing data is an error.
+* any source's name: that source, reading ``path`` or, without one, ``$NASH_DATA_DIR``.
 
-"cifar10-valid" (NB201's name for the train/valid split of CIFAR-10) reads CIFAR-10.
+Then the batch is checked against the task the models are built for:
 
-Normalization (float NCHW in [0, 1], then (x − mean) / std per channel) uses the statistics
-of xautodl's ``get_datasets``, which trained NAS-Bench-201 and NATS-Bench: CIFAR-10 mean
-(125.3, 123.0, 113.9)/255 and std (63.0, 62.1, 66.7)/255; CIFAR-100 (129.3, 124.1, 112.4)/255
-and (68.2, 65.4, 70.4)/255; ImageNet16 (122.68, 116.66, 104.01)/255 and (63.22, 61.26,
-65.09)/255. The often-quoted roundings (0.4914, 0.4822, 0.4465), (0.2470, 0.2435, 0.2616) etc.
-differ from these in the third or fourth decimal.
+* shape: images whose C×H×W differs from the task's input shape are an error naming both,
+  unless ``resize`` names an interpolation mode (``bilinear``/``bicubic`` with antialiasing,
+  ``area``, ``nearest``) — H×W only, applied to the normalized batch with
+  ``torch.nn.functional.interpolate`` and recorded in the spec (``resize=16x16:area``).
+* labels, for tasks with class outputs: ``labels: check`` (default) requires every label to be
+  one of the task's classes, else an error; ``filter`` keeps only images whose label is below
+  the task's class count, before the seeded choice (``labels<K`` in the spec); ``modulo``
+  maps label y to y mod K (``labels%K``).
+* targets for other outputs: a ``reconstruction`` task's target is the input itself; a
+  ``dense`` or ``regression`` task's target is what the source provides (``SourceBatch.targets``)
+  — none of the built-in sources does, so proxies that need targets are then "not applicable"
+  with the reason (``InputBatch.no_targets``), while label-free data proxies run.
 
-The batch is ``np.random.default_rng(seed).choice(n, batch_size, replace=False)`` over the
-split, in that order; the indices are recorded. Loaded arrays are cached per process (keyed by
-the files' paths, sizes and modification times).
-
-The official files are pickles. They are read with an unpickler that resolves only numpy's
-array reconstruction (``numpy.core.multiarray._reconstruct`` / its ``numpy._core`` name,
-``numpy.ndarray``, ``numpy.dtype``), so a file cannot run code.
+The spec (``cifar10[train](bs=64,s=42)``, ``noise(bs=64,s=42)``, with the options above
+appended inside the parentheses when they change the batch) is short and stable: it goes into
+score-store keys and result signatures, so a batch from another source never reuses scores.
 """
 
 from __future__ import annotations
 
 import functools
 import os
-import pickle
-import zipfile
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 from pydantic import Field
 
-from .api import DatasetInfo, HarnessError, PluginConfig
+from .api import HarnessError, PluginConfig, Task
+from .api.sources import (
+    DATA_DIR_ENV,
+    BatchRequest,
+    DataSource,
+    SourceBatch,
+    data_family,
+)
 
 if TYPE_CHECKING:  # torch is imported when a batch is built
     import torch
 
-DATA_DIR_ENV = "NASH_DATA_DIR"
-
-MEAN_STD: dict[str, tuple[tuple[float, float, float], tuple[float, float, float]]] = {
-    "cifar10": ((125.3 / 255, 123.0 / 255, 113.9 / 255), (63.0 / 255, 62.1 / 255, 66.7 / 255)),
-    "cifar100": ((129.3 / 255, 124.1 / 255, 112.4 / 255), (68.2 / 255, 65.4 / 255, 70.4 / 255)),
-    "imagenet16": ((122.68 / 255, 116.66 / 255, 104.01 / 255), (63.22 / 255, 61.26 / 255, 65.09 / 255)),
-}
-
-
-@dataclass(frozen=True)
-class _Format:
-    folder: str
-    train: tuple[str, ...]
-    test: tuple[str, ...]
-    label_key: str
-    side: int  # images are 3 × side × side
-    one_based: bool = False
-
-
-FORMATS: dict[str, _Format] = {
-    "cifar10": _Format("cifar-10-batches-py", tuple(f"data_batch_{i}" for i in range(1, 6)), ("test_batch",), "labels", 32),
-    "cifar100": _Format("cifar-100-python", ("train",), ("test",), "fine_labels", 32),
-    "imagenet16": _Format(
-        "ImageNet16", tuple(f"train_data_batch_{i}" for i in range(1, 11)), ("val_data",), "labels", 16, one_based=True
-    ),
-}
+RESIZE_MODES = ("bilinear", "bicubic", "area", "nearest")
 
 
 class InputConfig(PluginConfig):
     """Where a run's input batch comes from (see the module docstring)."""
 
-    kind: Literal["auto", "npz", "cifar10", "cifar100", "imagenet16", "noise"] = "auto"
+    kind: str = Field("auto", description="'auto' (the task's own data) or a data source's name: cifar10, "
+                      "cifar100, imagenet16, npz, noise, or one a plugin adds (nash plugins list)")
     path: Path | None = Field(None, description="an .npz file, an official folder, or a folder holding official folders")
     split: Literal["train", "test"] = "train"
     batch_size: int = Field(64, ge=1)
     seed: int = Field(42, description="seed of the batch choice (and of the noise)")
+    resize: Literal["off", "bilinear", "bicubic", "area", "nearest"] = Field(
+        "off", description="when the images' H×W differ from the task's input: 'off' is an error, else the "
+        "interpolation mode that resizes them")
+    labels: Literal["check", "filter", "modulo"] = Field(
+        "check", description="class labels outside the task's classes: 'check' is an error, 'filter' keeps "
+        "images of classes < K only, 'modulo' maps y to y mod K")
+    options: dict[str, Any] = Field(default_factory=dict, description="the data source's own options")
 
 
 @dataclass(frozen=True)
@@ -105,289 +82,228 @@ class InputBatch:
     """One input batch and where it came from.
 
     ``spec`` is short and stable (no absolute paths): it goes into score-store keys and result
-    signatures, e.g. ``cifar10[train](bs=64,s=42)``, ``cifar10_sample.npz[train_images](bs=64,s=42)``
-    or ``noise(bs=64,s=42)``. ``indices`` index the split (None for noise). ``fallback`` is
-    True when noise stands in because no data was found; ``note`` says why.
+    signatures. ``kind`` is the data source's name, ``source`` where it read (may name
+    paths). ``indices`` index the split (None for generated data). ``fallback`` is True when
+    noise stands in because no data was found; ``note`` says why. ``targets`` is what a
+    loss compares the output with (labels, the input for reconstruction, the source's own
+    targets), or None; then ``no_targets`` says why.
     """
 
     inputs: torch.Tensor
-    targets: torch.Tensor
+    targets: torch.Tensor | None
     kind: str
     source: str
     indices: tuple[int, ...] | None
     spec: str
     fallback: bool = False
     note: str = ""
+    no_targets: str = ""
 
 
 def dataset_family(name: str) -> str | None:
-    """Which official data (and statistics) a target dataset name uses, if we know it."""
-    low = name.lower()
-    if low in ("cifar10", "cifar10-valid", "cifar-10"):
-        return "cifar10"
-    if low in ("cifar100", "cifar-100"):
-        return "cifar100"
-    if low.startswith("imagenet16"):
-        return "imagenet16"
-    return None
+    """Which official data a task name uses, if we know it (see ``api.sources.data_family``)."""
+    return data_family(Task(name, 1, (3, 1, 1)))
 
 
-def load_batch(config: InputConfig, dataset: DatasetInfo, device: str = "cpu") -> InputBatch:
-    """The batch ``config`` describes, for a model of ``dataset``; ``HarnessError`` on bad input."""
-    kind, where, note = _resolve(config, dataset)
-    suffix = f"(bs={config.batch_size},s={config.seed})"
-    if kind == "noise":
-        x, y = _noise(config, dataset)
-        return _batch(x, y, "noise", "gaussian N(0,1)", None, f"noise{suffix}", device, fallback=bool(note), note=note)
-    assert where is not None
-    if kind == "npz":
-        images, labels, key = _read_npz(where, config.split)
-        source, spec = f"{where}[{key}]", f"{where.name}[{key}]{suffix}"
-        family = dataset_family(dataset.name)
-    else:
-        limit = dataset.num_classes if kind == "imagenet16" else None
-        images, labels = _read_official(kind, where, config.split, limit)
-        name = f"imagenet16-{limit}" if limit is not None else kind
-        source, spec = f"{where}[{config.split}]", f"{name}[{config.split}]{suffix}"
-        family = kind
-    _check(images, labels, dataset, source)
-    if config.batch_size > len(images):
-        raise HarnessError(
-            f"{source}: batch_size {config.batch_size} is larger than the {len(images)} images there; "
-            f"use --batch-size {len(images)} or less"
-        )
-    idx = np.random.default_rng(config.seed).choice(len(images), config.batch_size, replace=False)
-    mean, std = MEAN_STD[family] if family in MEAN_STD else _own_stats(images)
-    x = (images[idx].astype(np.float32) / 255.0 - np.asarray(mean, np.float32)[:, None, None]) / np.asarray(
-        std, np.float32
-    )[:, None, None]
-    stats_note = "" if family in MEAN_STD else f"normalized with the file's own mean/std (no statistics for {dataset.name!r})"
-    return _batch(x, labels[idx], kind, source, tuple(int(i) for i in idx), spec, device, note=stats_note)
+@functools.lru_cache(maxsize=1)
+def installed_sources() -> dict[str, type[DataSource]]:
+    """The data sources registered through entry points (built-ins included), by name."""
+    from .host import PluginHost
+
+    host = PluginHost.discover(kinds=("data_source",))
+    return {name: info.cls for name, info in host.plugins.get("data_source", {}).items()}
 
 
-# --------------------------------------------------------------------------- resolving the source
+def load_batch(
+    config: InputConfig,
+    task: Task,
+    device: str = "cpu",
+    sources: Mapping[str, type[DataSource]] | None = None,
+) -> InputBatch:
+    """The batch ``config`` describes, checked against ``task``; ``HarnessError`` on bad input.
+
+    ``sources``: the registry to choose from (default: the installed data sources).
+    """
+    registry = dict(sources) if sources is not None else installed_sources()
+    name, where, fallback_note = _resolve(config, task, registry)
+    source = _instantiate(registry[name], config)
+    classes = task.num_classes if task.has_labels and config.labels == "filter" else None
+    got = source.load(BatchRequest(task=task, path=where, split=config.split, batch_size=config.batch_size,
+                                   seed=config.seed, classes=classes))
+    _check_delivery(got, name, config.batch_size)
+    x, resized = _fit_shape(np.ascontiguousarray(got.inputs, dtype=np.float32), task, name, got.where, config.resize)
+    options = [f"bs={config.batch_size}", f"s={config.seed}"]
+    if resized:
+        options.append(resized)
+    labels = got.labels
+    if task.has_labels and labels is not None:
+        labels = _fit_labels(np.asarray(labels), task, name, got.where, config.labels)
+        if config.labels != "check":
+            options.append(f"labels{'<' if config.labels == 'filter' else '%'}{task.num_classes}")
+    spec = f"{got.label}({','.join(options)})"
+    return _assemble(x, got, task, labels, name, spec, device, fallback_note)
 
 
-def _resolve(config: InputConfig, dataset: DatasetInfo) -> tuple[str, Path | None, str]:
-    """(kind, file or official folder, fallback note)."""
-    family = dataset_family(dataset.name)
-    if config.kind == "noise":
-        return "noise", None, ""
+# --------------------------------------------------------------------------- choosing the source
+
+
+def check_input_kind(config: InputConfig, sources: Mapping[str, type[DataSource]]) -> None:
+    """A ``HarnessError`` (exit 2) when ``input.kind`` names no installed data source; checked
+    before anything is scored, even when no proxy of the run reads data."""
+    if config.kind != "auto" and config.kind not in sources:
+        raise HarnessError(f"input.kind {config.kind!r}: no such data source; known: auto, {', '.join(sorted(sources))}")
+
+
+def _instantiate(cls: type[DataSource], config: InputConfig) -> DataSource:
+    from pydantic import ValidationError
+
+    try:
+        return cls(cls.Config(**config.options))
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(x) for x in first["loc"])
+        raise HarnessError(f"input.options.{where}: {first['msg']} (data source {cls.name!r})") from None
+
+
+def _recognizes(cls: type[DataSource], path: Path) -> bool:
+    """Whether ``cls`` with its default options finds its data at ``path`` (a source with
+    required options recognizes nothing by default)."""
+    from pydantic import ValidationError
+
+    if not cls.expects:
+        return False
+    try:
+        source = cls()
+    except ValidationError:
+        return False
+    return source.locate(path) is not None
+
+
+def _resolve(config: InputConfig, task: Task, registry: dict[str, type[DataSource]]) -> tuple[str, Path | None, str]:
+    """(source name, located path or None, fallback note)."""
+    check_input_kind(config, registry)
+    family = data_family(task)
+    if config.kind != "auto" and not registry[config.kind].expects:  # reads no files (noise)
+        return config.kind, Path(config.path).expanduser() if config.path else None, ""
     if config.path is not None:
         path = Path(config.path).expanduser()
         if not path.exists():
             raise HarnessError(f"input path {path} does not exist")
-        kind = config.kind
-        if kind == "auto":
-            kind = _detect(path, family)
-        if kind == "npz":
-            if not path.is_file():
-                raise HarnessError(f"input kind 'npz' needs an .npz file; {path} is a folder")
-            return "npz", path, ""
-        folder = _official_folder(path, kind)
-        if folder is None:
-            raise HarnessError(f"{path}: no {kind} data here (expected the folder {FORMATS[kind].folder!r} "
-                               f"with {', '.join(_files(kind, config.split))})")
-        return kind, folder, ""
-    if config.kind == "npz":
-        raise HarnessError("input kind 'npz' needs a path to the .npz file")
+        name = config.kind if config.kind != "auto" else _detect(path, family, registry)
+        return name, path, ""
     root = os.environ.get(DATA_DIR_ENV) or None
-    wanted = config.kind if config.kind != "auto" else family
     if root is None:
         if config.kind != "auto":
+            if config.kind == "npz":
+                raise HarnessError("input kind 'npz' needs a path to the .npz file")
             raise HarnessError(f"input kind {config.kind!r} needs a path or the environment variable {DATA_DIR_ENV}")
         return "noise", None, f"no input data: no path given and {DATA_DIR_ENV} is not set; using Gaussian noise"
-    if wanted is None:
-        return "noise", None, f"no reader for dataset {dataset.name!r} in {DATA_DIR_ENV}; using Gaussian noise"
-    folder = _official_folder(Path(root), wanted) if Path(root).is_dir() else None
-    if folder is None:
-        msg = (f"{DATA_DIR_ENV}={root} has no {FORMATS[wanted].folder!r} folder "
-               f"(nor cifar.python/{FORMATS[wanted].folder}) with {', '.join(_files(wanted, config.split))}")
+    wanted = config.kind if config.kind != "auto" else family
+    if wanted is None or wanted not in registry:
+        return "noise", None, f"no reader for dataset {task.name!r} in {DATA_DIR_ENV}; using Gaussian noise"
+    reader = _instantiate(registry[wanted], config)
+    found = reader.locate(Path(root)) if Path(root).is_dir() else None
+    if found is None:
+        msg = f"{DATA_DIR_ENV}={root} has no {wanted} data (expected {reader.expects}, also looked in cifar.python/)"
         if config.kind != "auto":
             raise HarnessError(msg)
         return "noise", None, msg + "; using Gaussian noise"
-    return wanted, folder, ""
+    return wanted, found, ""
 
 
-def _files(kind: str, split: str) -> tuple[str, ...]:
-    fmt = FORMATS[kind]
-    return fmt.train if split == "train" else fmt.test
-
-
-def _official_folder(path: Path, kind: str) -> Path | None:
-    """The official folder of ``kind``: ``path`` itself, or its child (or cifar.python/child)."""
-    fmt = FORMATS[kind]
-    for candidate in (path, path / fmt.folder, path / "cifar.python" / fmt.folder):
-        if candidate.is_dir() and any((candidate / f).is_file() for f in fmt.train + fmt.test):
-            return candidate
-    return None
-
-
-def _detect(path: Path, family: str | None) -> str:
-    if path.is_file():
-        if path.suffix == ".npz":
-            return "npz"
-        raise HarnessError(f"{path}: cannot tell the input format (expected an .npz file or a folder of official batches)")
-    found = [k for k in FORMATS if _official_folder(path, k) is not None]
+def _detect(path: Path, family: str | None, registry: dict[str, type[DataSource]]) -> str:
+    found = [name for name, cls in sorted(registry.items()) if _recognizes(cls, path)]
     if family in found:
         return family  # type: ignore[return-value]
     if len(found) == 1:
         return found[0]
+    if path.is_file() and not found:
+        raise HarnessError(f"{path}: cannot tell the input format (expected an .npz file or a folder of official "
+                           "batches); set input.kind to choose")
     wanted = f" for {family}" if family else ""
-    raise HarnessError(
-        f"{path}: no input data{wanted} found (looked for {', '.join(f.folder for f in FORMATS.values())}); "
-        f"found: {', '.join(found) or 'none'}. Set input.kind to choose."
-    )
+    raise HarnessError(f"{path}: no input data{wanted} found; recognized by: {', '.join(found) or 'no data source'}. "
+                       "Set input.kind to choose.")
 
 
-# --------------------------------------------------------------------------- readers
+# --------------------------------------------------------------------------- checking against the task
 
 
-class _ArrayUnpickler(pickle.Unpickler):
-    """Resolves numpy's array reconstruction and nothing else."""
-
-    def find_class(self, module: str, name: str):
-        allowed = _allowed_globals()
-        if (module, name) in allowed:
-            return allowed[(module, name)]
-        raise pickle.UnpicklingError(f"refusing to load {module}.{name}: only numpy arrays are allowed in data batches")
-
-    def persistent_load(self, pid):
-        raise pickle.UnpicklingError("refusing persistent ids in a data batch")
+def _check_delivery(got: SourceBatch, name: str, batch_size: int) -> None:
+    x = np.asarray(got.inputs)
+    if x.ndim != 4 or len(x) != batch_size:
+        raise HarnessError(f"data source {name!r} delivered inputs of shape {x.shape}; expected {batch_size}×C×H×W")
+    for what, arr in (("labels", got.labels), ("targets", got.targets)):
+        if arr is not None and len(arr) != batch_size:
+            raise HarnessError(f"data source {name!r} delivered {len(arr)} {what} for {batch_size} inputs")
 
 
-@functools.lru_cache(maxsize=1)
-def _allowed_globals() -> dict[tuple[str, str], object]:
-    core = getattr(np, "_core", None) or np.core  # numpy 2 / numpy 1
-    reconstruct = core.multiarray._reconstruct
-    return {
-        ("numpy.core.multiarray", "_reconstruct"): reconstruct,
-        ("numpy._core.multiarray", "_reconstruct"): reconstruct,
-        ("numpy", "ndarray"): np.ndarray,
-        ("numpy", "dtype"): np.dtype,
-    }
+def _shape(shape) -> str:
+    return "×".join(map(str, shape))
 
 
-def _load_pickle(path: Path) -> dict[str, object]:
-    try:
-        with open(path, "rb") as f:
-            obj = _ArrayUnpickler(f, encoding="latin1").load()
-    except FileNotFoundError:
-        raise HarnessError(f"{path}: file not found") from None
-    except (pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError, IndexError, OSError) as exc:
-        raise HarnessError(f"{path}: not a readable data batch ({type(exc).__name__}: {exc})") from None
-    if not isinstance(obj, dict):
-        raise HarnessError(f"{path}: expected a pickled dict with 'data' and labels, got {type(obj).__name__}")
-    return {k.decode("latin1") if isinstance(k, bytes) else str(k): v for k, v in obj.items()}
+def _fit_shape(x: np.ndarray, task: Task, name: str, where: str, resize: str) -> tuple[np.ndarray, str]:
+    """``x`` as the task's models take it, and the spec option of a resize ("" when none)."""
+    have, want = tuple(x.shape[1:]), tuple(task.input_shape)
+    if have == want:
+        return x, ""
+    what = (f"{where}: input source {name!r} gives {_shape(have)} images (C×H×W) but task {task.name!r} takes "
+            f"{_shape(want)}")
+    if have[0] != want[0]:
+        raise HarnessError(f"{what}; the channel counts differ, which no resize fixes: choose another input source")
+    if resize == "off":
+        raise HarnessError(f"{what}; choose another input source or resize (input.resize / --input-resize: "
+                           f"{', '.join(RESIZE_MODES)})")
+    import torch
+    import torch.nn.functional as F
+
+    smooth = resize in ("bilinear", "bicubic")
+    out = F.interpolate(torch.from_numpy(x), size=want[1:], mode=resize,
+                        **({"align_corners": False, "antialias": True} if smooth else {}))
+    return out.numpy(), f"resize={want[1]}x{want[2]}:{resize}"
 
 
-def _stamp(paths: list[Path]) -> tuple:
-    """What the cache keys on: each file's path, size and modification time."""
-    return tuple((str(p), p.stat().st_size, p.stat().st_mtime_ns) for p in paths)
-
-
-def _read_official(kind: str, folder: Path, split: str, limit: int | None) -> tuple[np.ndarray, np.ndarray]:
-    paths = [folder / f for f in _files(kind, split)]
-    missing = [p.name for p in paths if not p.is_file()]
-    if missing:
-        raise HarnessError(f"{folder}: missing {', '.join(missing)} (the {split} split of {kind} is "
-                           f"{', '.join(p.name for p in paths)})")
-    return _read_official_cached(kind, _stamp(paths), limit)
-
-
-@functools.lru_cache(maxsize=4)
-def _read_official_cached(kind: str, stamp: tuple, limit: int | None) -> tuple[np.ndarray, np.ndarray]:
-    fmt = FORMATS[kind]
-    images, labels = [], []
-    for name, _, _ in stamp:
-        path = Path(name)
-        entry = _load_pickle(path)
-        if "data" not in entry or fmt.label_key not in entry:
-            raise HarnessError(f"{path}: expected keys 'data' and {fmt.label_key!r}, found {sorted(entry)}")
-        data = entry["data"]
-        row = 3 * fmt.side * fmt.side
-        if not isinstance(data, np.ndarray) or data.dtype != np.uint8 or data.ndim != 2 or data.shape[1] != row:
-            shape = getattr(data, "shape", None)
-            raise HarnessError(f"{path}: 'data' should be N×{row} uint8 (3×{fmt.side}×{fmt.side} images), "
-                               f"got {type(data).__name__} {getattr(data, 'dtype', '')} {shape}")
-        y = np.asarray(entry[fmt.label_key])
-        if y.ndim != 1 or len(y) != len(data) or not np.issubdtype(y.dtype, np.integer):
-            raise HarnessError(f"{path}: {fmt.label_key!r} should be {len(data)} integers, got {y.dtype} {y.shape}")
-        y = y.astype(np.int64)
-        if fmt.one_based:
-            keep = (y >= 1) & (y <= (limit if limit is not None else y.max()))
-            data, y = data[keep], y[keep] - 1
-        images.append(data.reshape(-1, 3, fmt.side, fmt.side))
-        labels.append(y)
-    return np.concatenate(images), np.concatenate(labels)
-
-
-def _read_npz(path: Path, split: str) -> tuple[np.ndarray, np.ndarray, str]:
-    """(images NCHW, labels, array key used) of an .npz file."""
-    return _read_npz_cached(_stamp([path]), split)
-
-
-@functools.lru_cache(maxsize=4)
-def _read_npz_cached(stamp: tuple, split: str) -> tuple[np.ndarray, np.ndarray, str]:
-    path = Path(stamp[0][0])
-    try:
-        with np.load(path, allow_pickle=False) as data:
-            names = set(data.files)
-            key = f"{split}_images" if f"{split}_images" in names else "images"
-            label_key = f"{split}_labels" if key != "images" else "labels"
-            if key not in names or label_key not in names:
-                raise HarnessError(
-                    f"{path}: expected arrays 'images' and 'labels' (or '{split}_images' and '{split}_labels'), "
-                    f"found {sorted(names)}"
-                )
-            images, labels = data[key], data[label_key]
-    except HarnessError:
-        raise
-    except (OSError, ValueError, EOFError, zipfile.BadZipFile, KeyError) as exc:
-        raise HarnessError(f"{path}: not a readable .npz file ({type(exc).__name__}: {exc})") from None
-    if images.dtype != np.uint8 or images.ndim != 4:
-        raise HarnessError(f"{path}: {key!r} should be uint8 images N×H×W×C, got {images.dtype} {images.shape}")
-    if labels.ndim != 1 or len(labels) != len(images) or not np.issubdtype(labels.dtype, np.integer):
-        raise HarnessError(f"{path}: {label_key!r} should be {len(images)} integers, got {labels.dtype} {labels.shape}")
-    return np.ascontiguousarray(images.transpose(0, 3, 1, 2)), labels.astype(np.int64), key
-
-
-# --------------------------------------------------------------------------- checks, noise, assembly
-
-
-def _check(images: np.ndarray, labels: np.ndarray, dataset: DatasetInfo, source: str) -> None:
-    shape = tuple(images.shape[1:])
-    if shape != tuple(dataset.input_shape):
+def _fit_labels(labels: np.ndarray, task: Task, name: str, where: str, policy: str) -> np.ndarray:
+    labels = labels.astype(np.int64)
+    k = task.num_classes
+    if policy == "modulo":
+        return np.mod(labels, k)
+    if len(labels) and (labels.min() < 0 or labels.max() >= k):
         raise HarnessError(
-            f"{source}: images are {'×'.join(map(str, shape))} (C×H×W) but dataset {dataset.name!r} takes "
-            f"{'×'.join(map(str, dataset.input_shape))}"
+            f"{where}: labels run from {labels.min()} to {labels.max()} but task {task.name!r} has {k} classes "
+            f"(input source {name!r}); set input.labels (--input-labels) to 'filter' (keep classes < {k}) "
+            f"or 'modulo' (y mod {k})"
         )
-    if len(labels) and (labels.min() < 0 or labels.max() >= dataset.num_classes):
-        raise HarnessError(
-            f"{source}: labels run from {labels.min()} to {labels.max()} but dataset {dataset.name!r} has "
-            f"{dataset.num_classes} classes"
-        )
+    return labels
 
 
-def _own_stats(images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    x = images.astype(np.float64) / 255.0
-    std = x.std(axis=(0, 2, 3))
-    return x.mean(axis=(0, 2, 3)), np.where(std > 0, std, 1.0)
-
-
-def _noise(config: InputConfig, dataset: DatasetInfo) -> tuple[np.ndarray, np.ndarray]:
-    rng = np.random.default_rng(config.seed)
-    x = rng.standard_normal((config.batch_size, *dataset.input_shape), dtype=np.float32)
-    y = rng.integers(0, dataset.num_classes, config.batch_size)
-    return x, y
-
-
-def _batch(x, y, kind, source, indices, spec, device, *, fallback=False, note="") -> InputBatch:
+def _assemble(x: np.ndarray, got: SourceBatch, task: Task, labels, name: str, spec: str, device: str,
+              fallback_note: str) -> InputBatch:
     import torch
 
     inputs = torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32)).to(device)
-    targets = torch.from_numpy(np.asarray(y, dtype=np.int64)).to(device)
-    return InputBatch(inputs, targets, kind, source, indices, spec, fallback, note)
+    no_targets = ""
+    if task.output == "classes":
+        targets = torch.from_numpy(np.asarray(labels, dtype=np.int64)).to(device) if labels is not None else None
+        if targets is None:
+            no_targets = f"input source {name!r} gives no class labels for task {task.name!r}"
+    elif task.output == "reconstruction":
+        targets = inputs  # the target of a reconstruction is its input
+    elif got.targets is not None:
+        targets = torch.from_numpy(np.asarray(got.targets, dtype=np.float32)).to(device)
+    else:
+        targets = None
+        no_targets = (f"input source {name!r} gives no {task.output} targets for task {task.name!r} "
+                      "(its labels are classes); proxies that need targets do not apply")
+    note = "; ".join(n for n in (fallback_note, got.note) if n)
+    return InputBatch(inputs, targets, name, got.where, got.indices, spec, bool(fallback_note), note, no_targets)
 
 
-__all__ = ["InputBatch", "InputConfig", "MEAN_STD", "dataset_family", "load_batch"]
+__all__ = [
+    "RESIZE_MODES",
+    "InputBatch",
+    "InputConfig",
+    "check_input_kind",
+    "dataset_family",
+    "installed_sources",
+    "load_batch",
+]

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from .api import Combinator, HarnessError, Oracle, Space
-from .config import RunConfig, validate_plugin_config
+from .config import PluginRef, RunConfig, validate_plugin_config
 from .scoring import ProxyJob
 from .host import PluginHost, PluginInfo
 
@@ -31,7 +31,41 @@ class Resolved:
         return data
 
 
+def default_space(host: PluginHost, given: PluginRef | None) -> PluginRef:
+    """The space a config names, else the only installed one; several and none named is an
+    error listing them (the core prefers no benchmark over another)."""
+    if given is not None:
+        return given
+    installed = host.names("space")
+    if len(installed) == 1:
+        return PluginRef(name=installed[0])
+    if not installed:
+        raise HarnessError("space: no search space plugin is installed (pip install one; `nash plugins` lists them)")
+    raise HarnessError(
+        f"space: {len(installed)} search spaces are installed, so the run must name one: give --space NAME, "
+        f"'space: NAME' in the config, or `nash run --suite NAME` (a suite names its own space); installed: "
+        f"{', '.join(installed)}"
+    )
+
+
+def default_task(host: PluginHost, space: PluginRef, source: Path | None = None) -> str:
+    """The space's own default task (``Space.default_task``)."""
+    info = host.get("space", space.name)
+    cfg = validate_plugin_config(info.cls.Config, space.config, "space.config", source)
+    return info.cls(cfg).default_task()
+
+
+def with_defaults(config: RunConfig, host: PluginHost, source: Path | None = None) -> RunConfig:
+    """``config`` with the space and task filled in when it names none (see ``default_space``)."""
+    if config.space is not None and config.dataset is not None:
+        return config
+    space = default_space(host, config.space)
+    dataset = config.dataset if config.dataset is not None else default_task(host, space, source)
+    return config.model_copy(update={"space": space, "dataset": dataset})
+
+
 def resolve(config: RunConfig, host: PluginHost, source: Path | None = None) -> Resolved:
+    config = with_defaults(config, host, source)
     space_info = host.get("space", config.space.name)
     space_cfg = validate_plugin_config(space_info.cls.Config, config.space.config, "space.config", source)
     space: Space = space_info.cls(space_cfg)

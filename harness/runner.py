@@ -21,22 +21,22 @@ import numpy as np
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
-from . import __version__
-from .api import HarnessError
+from .api import HarnessError, Proxy
 from .config import EXECUTION_FIELDS, RunConfig, executor_for, validate_run_config
 from .engine import Engine, ScoreTable
 from .scoring import ScoringSetup
+from .signatures import run_signature
 from .executors import Executor
 from .environment import environment
 from .host import PluginHost
-from .inputs import load_batch
+from .inputs import check_input_kind, load_batch
 from .protocols.baselines import noise_ceiling, reference_table
 from .protocols.compare import compare_in_order, order_by_spearman
-from .protocols.correlation import oracle_coverage, oriented, select_archs, signature, summarize, summarize_values
+from .protocols.correlation import oracle_coverage, oriented, select_archs, summarize, summarize_values
 from .protocols.cost import cost_record
 from .protocols.groups import score_groups
 from .protocols.scorecorr import score_correlations
-from .resolve import Resolved, resolve, resolve_oracle
+from .resolve import Resolved, resolve, resolve_oracle, with_defaults
 from .store import ScoreKey, ScoreStore, default_path
 from nas_harness.leaderboard.render import render
 from nas_harness.leaderboard.schema import OracleRecord, RunResult
@@ -105,12 +105,14 @@ def prepare_run(
     host = host or PluginHost.discover()
     for w in host.warnings:
         say(f"[yellow]warning:[/] {w}")
+    config = with_defaults(config, host, source)
     resolved = resolve(config, host, source)
+    check_input_kind(config.input, host.data_sources())
     _set_threads(config)
     archs = select_archs(resolved.space, config.sample, oracle_coverage(resolved.oracle, config.dataset, resolved.space))
     batch = None
     if any(job.needs_data for job in resolved.jobs):
-        batch = load_batch(config.input, resolved.space.dataset(config.dataset), config.device)
+        batch = load_batch(config.input, resolved.space.dataset(config.dataset), config.device, host.data_sources())
         if batch.fallback:
             say(f"[bold yellow]input:[/] {batch.note}")
     setup = ScoringSetup(
@@ -161,19 +163,23 @@ def compute_run(
         if own_executor:
             executor.close()
 
+    input_spec = setup.input_spec if batch is not None else _input_spec_unloaded(config)
+    input_source = batch.kind if batch is not None else ""
     results = []
     for job in resolved.jobs:
         # The signature describes the run, not what each proxy happened to use, so every row
         # of one run is comparable with every other (the store key is the per-proxy one).
-        sig = signature(
+        sig = run_signature(
             proxy=job.name,
             proxy_version=str(job.proxy.version),
-            space=f"{resolved.space.name}@{resolved.space.version}",
+            space=resolved.space,
+            task=config.dataset,
             oracle=oracle_info,
             sample=config.sample.describe(),
-            input_spec=setup.input_spec if batch is not None else _input_spec_unloaded(config),
+            input_spec=input_spec,
+            input_source=input_source,
             init=f"{config.init}(s={config.seed})",
-            harness=__version__,
+            calibration=job.calibration,
         )
         results.append(
             summarize(
@@ -189,19 +195,20 @@ def compute_run(
                 seed=config.sample.seed,
                 top_fraction=config.top_fraction,
                 tie_policy=config.tie_policy,
+                tie_keys=_tie_keys(job, resolved, archs, config) if config.tie_break == "rank_keys" else None,
             )
         )
 
     extras = _analyses(config, resolved, archs, truth, tables, results, oracle_info, source,
-                       sig_of=lambda name, version: signature(
-                           proxy=name, proxy_version=version,
-                           space=f"{resolved.space.name}@{resolved.space.version}", oracle=oracle_info,
-                           sample=config.sample.describe(),
-                           input_spec=setup.input_spec if batch is not None else _input_spec_unloaded(config),
-                           init=f"{config.init}(s={config.seed})", harness=__version__))
+                       sig_of=lambda name, version: run_signature(
+                           proxy=name, proxy_version=version, space=resolved.space, task=config.dataset, oracle=oracle_info,
+                           sample=config.sample.describe(), input_spec=input_spec, input_source=input_source,
+                           init=f"{config.init}(s={config.seed})"))
 
     resolved_cfg = resolved.resolved_config(config)
     hashed = {k: v for k, v in resolved_cfg.items() if k not in EXECUTION_FIELDS}
+    if hashed.get("tie_break") == "none":  # the default adds nothing: earlier runs keep their hash
+        hashed.pop("tie_break")
     cfg_hash = hashlib.sha256(json.dumps(hashed, sort_keys=True).encode()).hexdigest()[:12]
     try:
         indices: list[int] | None = [resolved.space.index(a) for a in archs]
@@ -283,6 +290,21 @@ def _analyses(config, resolved: Resolved, archs, truth, tables, results, oracle_
         ))
     return {"significance": significance, "score_correlations": score_corr, "ceiling": ceiling,
             "references": references}
+
+
+def _tie_keys(job, resolved: Resolved, archs: list[str], config: RunConfig) -> Callable | None:
+    """The proxy's finer rank keys (``Proxy.rank_keys``) of the given positions, oriented so that
+    larger is better; None when the proxy reads more than the topology or offers none."""
+    proxy = job.proxy
+    if not job.topology_only or type(proxy).rank_keys is Proxy.rank_keys:
+        return None
+    sign = 1.0 if proxy.higher_is_better else -1.0
+
+    def keys(positions: np.ndarray) -> np.ndarray:
+        topologies = [resolved.space.topology(archs[int(i)], config.dataset) for i in positions]
+        return sign * np.asarray(proxy.rank_keys(topologies), float)
+
+    return keys
 
 
 def write_run(outcome: RunOutcome, out_dir: Path) -> tuple[Path, Path]:

@@ -20,6 +20,15 @@ from .inits import INITS
 from .inputs import InputConfig
 
 
+class SearchCalibration(Strict):
+    """How a trainable proxy is fitted before it guides a search: k labelled architectures of
+    the target oracle's coverage, drawn with ``seed``. Those k labels are ground-truth queries:
+    the strategy's budget is ``budget - k`` and queries to the optimum count them."""
+
+    k: int = Field(20, ge=2)
+    seed: int = 0
+
+
 class SearchConfig(Strict):
     """Everything that defines a ``nash search``."""
 
@@ -30,11 +39,14 @@ class SearchConfig(Strict):
     objective_oracle: PluginRef | None = Field(
         None, description="with objective 'oracle': the ground truth searched with (default: the space's default oracle)"
     )
-    space: PluginRef = PluginRef(name="nb201")
-    datasets: list[str] = Field(default_factory=lambda: ["cifar10"], min_length=1)
+    space: PluginRef | None = Field(None, description="the search space; default: the only installed space "
+                                    "(several installed: required)")
+    datasets: list[str] | None = Field(None, min_length=1, description="the space's tasks; default: its default_task()")
     oracle: PluginRef | None = Field(None, description="target ground truth (rank, optimum, trajectory); default: the space's")
     also_oracles: list[PluginRef] = Field(default_factory=list, description="more ground truth reported for the chosen archs")
-    budget: int = Field(1000, ge=1, description="distinct architectures scored per search")
+    budget: int = Field(1000, ge=1, description="distinct architectures scored per search (with a trainable "
+                        "proxy: calibration labels included)")
+    calibration: SearchCalibration | None = Field(None, description="fit trainable proxies on k labels first")
     repeats: int = Field(3, ge=1)
     seed: int = Field(0, description="seed of the first repeat; repeat r uses seed + r")
     input: InputConfig = InputConfig()
@@ -80,7 +92,7 @@ class SearchConfig(Strict):
         if self.objective == "proxy" and self.objective_oracle is not None:
             raise ValueError("objective_oracle is only used with objective 'oracle'")
         for field_name in ("strategies", "proxies", "datasets"):
-            names = [r.name if isinstance(r, PluginRef) else r for r in getattr(self, field_name)]
+            names = [r.name if isinstance(r, PluginRef) else r for r in getattr(self, field_name) or []]
             dup = sorted({n for n in names if names.count(n) > 1})
             if dup:
                 raise ValueError(f"{field_name}: {', '.join(dup)} listed twice")

@@ -14,13 +14,16 @@ from typing import Any
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from . import __version__
-from .api import HarnessError, Oracle, Space, Strategy
+from .api import HarnessError, Oracle, Space, Strategy, TrainableProxy
 from .config import validate_plugin_config
 from .engine import Engine
 from .scoring import ProxyJob, ScoringSetup
 from .environment import environment
 from .host import PluginHost, PluginInfo
+from .inputs import check_input_kind, load_batch
+from .protocols.correlation import oracle_coverage
+from .protocols.fewshot import LabelSource, calibration_order, labelled_set
+from .protocols.fitting import EngineFitTools, fit_fresh
 from .protocols.search import (
     Objective,
     SpaceTruth,
@@ -28,13 +31,13 @@ from .protocols.search import (
     oracle_objective,
     proxy_objective,
     search_once,
-    search_signature,
     space_truth,
     stat,
 )
 from .config import PluginRef
-from .resolve import _job, resolve_oracle
+from .resolve import _job, default_space, default_task, resolve_oracle
 from .search_config import SearchConfig, validate_search_config
+from .signatures import search_signature
 from .store import ScoreStore, default_path
 from nas_harness.leaderboard.schema import OracleRecord
 from nas_harness.leaderboard.search_render import render_search
@@ -77,7 +80,17 @@ def _oracle_ref(oracle: Oracle) -> dict[str, Any]:
     return {"name": oracle.name, "config": oracle.config.model_dump(mode="json")}
 
 
+def search_with_defaults(config: SearchConfig, host: PluginHost, source: Path | None = None) -> SearchConfig:
+    """``config`` with the space (the only installed one) and tasks (its default) filled in."""
+    if config.space is not None and config.datasets is not None:
+        return config
+    space = default_space(host, config.space)
+    datasets = config.datasets if config.datasets is not None else [default_task(host, space, source)]
+    return config.model_copy(update={"space": space, "datasets": datasets})
+
+
 def resolve_search(config: SearchConfig, host: PluginHost, source: Path | None = None) -> ResolvedSearch:
+    config = search_with_defaults(config, host, source)
     space_info = host.get("space", config.space.name)
     space_cfg = validate_plugin_config(space_info.cls.Config, config.space.config, "space.config", source)
     space: Space = space_info.cls(space_cfg)
@@ -131,7 +144,10 @@ def compute_search(
     host = host or PluginHost.discover()
     for w in host.warnings:
         err_console.print(f"[yellow]warning:[/] {w}", highlight=False)
+    config = search_with_defaults(config, host, source)
     resolved = resolve_search(config, host, source)
+    sources = host.data_sources()
+    check_input_kind(config.input, sources)
     if config.threads:
         from .threads import pin_threads
 
@@ -148,7 +164,7 @@ def compute_search(
         with progress:
             task = progress.add_task("search", total=total)
             for dataset in config.datasets:
-                batch = _batch(config, resolved, dataset)
+                batch = _batch(config, resolved, dataset, sources)
                 inputs[dataset] = _input_record(batch)
                 setup = ScoringSetup(
                     space=resolved.space, dataset=dataset, init=config.init, seed=config.init_seed,
@@ -156,7 +172,7 @@ def compute_search(
                 )
                 target = space_truth(resolved.space, resolved.target, dataset)
                 also = [space_truth(resolved.space, o, dataset) for o in resolved.also]
-                objectives = _objectives(config, resolved, dataset, store, setup)
+                objectives = _objectives(config, resolved, dataset, store, setup, host)
                 for strategy, info in resolved.strategies:
                     for objective, job in objectives:
                         cell, cell_rows = _run_cell(
@@ -224,31 +240,59 @@ def _progress(show: bool) -> Progress:
     return Progress(*columns, console=err_console, transient=False, disable=not show)
 
 
-def _batch(config: SearchConfig, resolved: ResolvedSearch, dataset: str):
+def _batch(config: SearchConfig, resolved: ResolvedSearch, dataset: str, sources):
     if config.objective != "proxy" or not any(job.needs_data for job in resolved.jobs):
         return None
-    from .inputs import load_batch
-
-    batch = load_batch(config.input, resolved.space.dataset(dataset), config.device)
+    batch = load_batch(config.input, resolved.space.dataset(dataset), config.device, sources)
     if batch.fallback:
         err_console.print(f"[bold yellow]input ({dataset}):[/] {batch.note}", highlight=False)
     return batch
 
 
-def _objectives(config, resolved, dataset, store, setup) -> list[tuple[Objective, ProxyJob | None]]:
+def _objectives(config, resolved, dataset, store, setup, host) -> list[tuple[Objective, ProxyJob | None]]:
     if config.objective == "oracle":
         return [(oracle_objective(resolved.objective_oracle, dataset), None)]
     engine = Engine(setup, store)
-    return [(proxy_objective(engine, job), job) for job in resolved.jobs]
+    jobs = [_fitted(config, resolved, dataset, store, setup, host, job) if isinstance(job.proxy, TrainableProxy)
+            else job for job in resolved.jobs]
+    return [(proxy_objective(engine, job), job) for job in jobs]
+
+
+def _fitted(config, resolved, dataset, store, setup, host, job: ProxyJob) -> ProxyJob:
+    """A trainable proxy fitted on ``config.calibration.k`` labels of the target oracle (drawn from
+    its coverage with the calibration seed); the labels are then counted in the search's budget."""
+    cal = config.calibration
+    if cal is None:
+        raise HarnessError(f"proxies: {job.name!r} is trainable; give calibration: {{k: K}} (--calib-k K) so it "
+                           "is fitted on K labelled architectures first (they count in the budget)")
+    if cal.k >= config.budget:
+        raise HarnessError(f"calibration.k: {cal.k} labels leave nothing of the budget of {config.budget}")
+    source = LabelSource(resolved.space, dataset, resolved.target, transfer=False)
+    covered = oracle_coverage(resolved.target, dataset, resolved.space)
+    archs, raw = calibration_order(source, covered, [], cal.k, cal.seed)
+    ls = labelled_set(source, archs, raw, cal.seed)
+    tools = EngineFitTools({(resolved.space.name, dataset): setup}, store, host, None, (cal.seed, cal.k))
+    try:
+        return fit_fresh(job, [ls], tools)
+    except HarnessError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - said with the proxy's name; nothing to search with
+        raise HarnessError(f"{job.name}: fit on {cal.k} calibration architectures raised "
+                           f"{type(exc).__name__}: {exc}") from None
 
 
 def _run_cell(config, resolved, strategy, info, objective, job, dataset, setup, target: SpaceTruth,
               also: list[SpaceTruth], batch, advance) -> tuple[SearchCell, list[dict[str, Any]]]:
     repeats, rows = [], []
+    calibration = job.calibration if job is not None else None
+    labels = calibration.k if calibration is not None else 0
+    budget = config.budget - labels  # calibration labels are queries too
     for r, seed in enumerate(config.seeds()):
-        run = search_once(strategy, resolved.space, dataset, objective, config.budget, seed, on_new=advance)
+        run = search_once(strategy, resolved.space, dataset, objective, budget, seed, on_new=advance)
         advance(config.budget - len(run.order))
         repeat, repeat_rows = evaluate_run(run, resolved.space, objective, target, also)
+        repeat.labels = labels
+        repeat.queries_to_optimum = None if repeat.steps_to_optimum is None else labels + repeat.steps_to_optimum
         repeats.append(repeat)
         for row in repeat_rows:
             rows.append({"strategy": strategy.name, "objective": objective.label, "dataset": dataset,
@@ -258,16 +302,23 @@ def _run_cell(config, resolved, strategy, info, objective, job, dataset, setup, 
         input_spec, init = key.input_spec, (f"{key.init}(s={key.seed})" if key.init != "none" else "none")
     else:
         input_spec, init = "none", "none"
+    if objective.kind == "proxy":
+        proxy, proxy_version = objective.label, str(objective.version)
+    else:
+        proxy, proxy_version = f"{objective.label}[ground-truth:{objective.config.get('target', '')}]", ""
     sig = search_signature(
         strategy=f"{strategy.name}@{strategy.version}",
-        objective=objective,
-        space=f"{resolved.space.name}@{resolved.space.version}",
-        target=target.info,
+        proxy=proxy,
+        proxy_version=proxy_version,
+        space=resolved.space,
+        task=dataset,
+        oracle=target.info,
         budget=config.budget,
         seeds=config.seeds(),
         input_spec=input_spec,
+        input_source=batch.kind if batch is not None and input_spec != "none" else "",
         init=init,
-        harness=__version__,
+        calibration=calibration,
     )
     steps = [r.steps_to_optimum for r in repeats]
     return SearchCell(
@@ -283,7 +334,8 @@ def _run_cell(config, resolved, strategy, info, objective, job, dataset, setup, 
         proxy_config=objective.config,
         population_relative=objective.relative,
         dataset=dataset,
-        signature=sig,
+        signature=sig.render(),
+        signature_fields=sig,
         budget=config.budget,
         target=OracleRecord(**target.info.__dict__),
         also=[OracleRecord(**t.info.__dict__) for t in also],
@@ -294,6 +346,9 @@ def _run_cell(config, resolved, strategy, info, objective, job, dataset, setup, 
         best_explored=stat([r.best_explored for r in repeats]),
         steps_to_optimum=stat(steps),
         reached_optimum=sum(s is not None for s in steps),
+        labels=labels,
+        calibration=calibration.describe() if calibration is not None else "",
+        queries_to_optimum=stat([r.queries_to_optimum for r in repeats]),
         cost_s=stat([r.cost_s for r in repeats]),
         wall_s=stat([r.wall_s for r in repeats]),
         input_kind=batch.kind if batch is not None and job is not None and job.needs_data else "none",

@@ -1,8 +1,8 @@
 """What a search strategy is handed: a restricted view of the space and a budgeted ``score_fn``.
 
 ``SearchSpaceView`` exposes parse, size, arch, index, iso_key, sample, mutate, neighbours,
-choices, to_choices, from_choices and cost, and nothing that builds a model or reads ground
-truth. ``ScoreFn`` is ``score_fn(archs) -> list[float]`` (larger is better, ``-inf`` where the
+crossover, decisions, choices, to_choices, from_choices, repair and cost, and nothing that
+builds a model or reads ground truth. ``ScoreFn`` is ``score_fn(archs) -> list[float]`` (larger is better, ``-inf`` where the
 proxy failed) that charges every *new* architecture to the budget and refuses, whole, a call
 that would exceed it (``BudgetExhausted``).
 
@@ -27,7 +27,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from .api import BudgetExhausted, Cost, HarnessError, Space
+from .api import BudgetExhausted, Cost, Decision, HarnessError, Space
 
 _BACKENDS: dict[int, Any] = {}  # token -> what a view or a score_fn stands for
 _TOKENS = itertools.count(1)
@@ -101,6 +101,18 @@ class _SpaceBackend:
     def neighbours(self, arch: str) -> list[str]:
         return list(self.space.neighbours(arch))
 
+    def crossover(self, a: str, b: str, rng: np.random.Generator) -> str:
+        return self.space.crossover(a, b, rng)
+
+    def decisions(self) -> tuple[Decision, ...] | None:
+        found = self.space.decisions()
+        if found is None:
+            return None
+        return tuple(Decision(str(d.name), tuple(str(o) for o in d.options), bool(d.ordered)) for d in found)
+
+    def repair(self, picks: Sequence[int], rng: np.random.Generator) -> tuple[int, ...]:
+        return tuple(int(p) for p in self.space.repair([int(p) for p in picks], rng))
+
     def choices(self):
         found = self.space.choices()
         if found is None:
@@ -173,6 +185,19 @@ class SearchSpaceView:
 
     def neighbours(self, arch: str) -> list[str]:
         return self._do("neighbours", arch)
+
+    def crossover(self, a: str, b: str, rng: np.random.Generator) -> str:
+        """A child of ``a`` and ``b``; ``NotImplementedError`` when the space offers none."""
+        return self._do("crossover", a, b, rng)
+
+    def decisions(self) -> "tuple[Decision, ...] | None":
+        """The space as a vector of categorical decisions (``Decision(name, options, ordered)``),
+        or None when it has none. Not every vector need be an architecture: ``repair`` first."""
+        return self._do("decisions")
+
+    def repair(self, picks: Sequence[int], rng: np.random.Generator) -> tuple[int, ...]:
+        """A valid decision vector close to ``picks`` (``picks`` itself when it is valid)."""
+        return self._do("repair", list(picks), rng)
 
     def choices(self) -> tuple[tuple[str, tuple[str, ...]], ...] | None:
         """``(decision, options)`` pairs, or None when the space is not a product of choices."""

@@ -23,7 +23,7 @@ from .host import PluginHost
 from .protocols.correlation import select_archs
 from .runner import Notify, RunOutcome
 from .search_runner import SearchOutcome, compute_search
-from .suites import VersionedSuite, sample_digest
+from .api.suites import VersionedSuite, sample_digest
 from .sweeps import SweepConfig, run_sweep
 from nas_harness.leaderboard.search_render import row_label
 from nas_harness.leaderboard.search_schema import SearchResult

@@ -1,23 +1,20 @@
 """Run a built-in suite by name for given proxies: what ``nash submit`` and ``nash check`` share.
 
-A suite is either a run preset of ``suites.SUITES`` (one correlation run, e.g. ``quick`` or
-``ci``) or a versioned suite of ``suites.VERSIONED_SUITES`` (e.g. ``standard``: a correlation
-run per dataset and a small search, ``standard.run_suite``). Either way the caller gets the
+A suite is either a run preset (one correlation run, e.g. ``quick`` or ``ci``) or a versioned
+suite (e.g. ``standard``: a correlation run per dataset and a small search,
+``standard.run_suite``), both contributed by installed plugins (``suites.catalog``). Either way the caller gets the
 correlation runs, the result document the harness writes for that suite, and a reference
 that says exactly which suite definition ran.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Literal, Sequence
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from .api import HarnessError
 from .host import PluginHost
 from .runner import RunOutcome
 
@@ -68,10 +65,10 @@ def run_overrides(proxies: Sequence[str] | None, threads: int | None, data: Path
     return out
 
 
-def suite_names() -> list[str]:
-    from .suites import SUITES, VERSIONED_SUITES
+def suite_names(host: PluginHost | None = None) -> list[str]:
+    from .suites import catalog
 
-    return sorted({*SUITES, *VERSIONED_SUITES})
+    return catalog(host or PluginHost.discover()).run_suite_names()
 
 
 def run_named_suite(
@@ -87,29 +84,27 @@ def run_named_suite(
     notify: Callable[[str], None] | None = None,
 ) -> NamedSuiteRun:
     """Run suite ``name`` for ``proxies`` (names or {name, config}; None: the suite's own list)."""
-    from .suites import SUITES, VERSIONED_SUITES
+    from .suites import catalog
 
     host = host or PluginHost.discover()
-    if name in VERSIONED_SUITES:
+    suites = catalog(host)
+    if name in suites.versioned:
         from .standard import run_suite
 
-        suite = VERSIONED_SUITES[name]
+        suite = suites.versioned[name]
         chosen = list(proxies) if proxies else list(suite.default_proxies)
         outcome = run_suite(suite, chosen, data=data, execution={"device": device, "threads": threads},
                             store_path=store_path, show_progress=show_progress, host=host, notify=notify)
         ref = SuiteRef(name=suite.name, kind="versioned", id=suite.id, definition=suite.pinned())
         return NamedSuiteRun(ref, list(outcome.runs), outcome.result, [suite.search.strategy["name"]], outcome)
-    if name in SUITES:
+    if name in suites.presets:
         from .config import merge
         from .runner import compute_run
 
-        preset = SUITES[name]
+        preset = suites.presets[name]
         overrides = {"device": device, **run_overrides(proxies, threads, data)}
-        outcome = compute_run(merge(preset, overrides), store_path=store_path, show_progress=show_progress,
-                              host=host, notify=notify)
-        definition = json.loads(json.dumps(preset, default=str))
-        blob = json.dumps(definition, sort_keys=True, separators=(",", ":"))
-        ref = SuiteRef(name=name, kind="preset", id=f"{name}+{hashlib.sha256(blob.encode()).hexdigest()[:12]}",
-                       definition=definition)
+        outcome = compute_run(merge(preset.definition(), overrides), store_path=store_path,
+                              show_progress=show_progress, host=host, notify=notify)
+        ref = SuiteRef(name=name, kind="preset", id=preset.id, definition=preset.definition())
         return NamedSuiteRun(ref, [outcome], outcome.run)
-    raise HarnessError(f"unknown suite {name!r}; known: {', '.join(suite_names())}")
+    raise suites.unknown_suite(name)

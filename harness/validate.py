@@ -39,14 +39,10 @@ Combinators have no per-architecture score: only their metadata is checked.
 from __future__ import annotations
 
 import math
-import os
 import statistics
-import sys
-import threading
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from types import CodeType, FunctionType, MethodType, ModuleType
 from typing import Any, Literal
 
 import numpy as np
@@ -54,9 +50,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from .api import Combinator, HarnessError, Needs, Oracle, Proxy, Space
 from .config import validate_plugin_config
-from .scoring import ProxyJob, ScoringSetup, arch_context, score_arch
 from .host import PluginHost, PluginInfo
 from .inputs import InputConfig, load_batch
+from .oracle_guard import find_oracles, oracle_code_objects, truth_files, watch_score
+from .scoring import ProxyJob, ScoringSetup, arch_context, score_arch
 
 Status = Literal["pass", "warn", "fail", "skip"]
 PASS_CONCORDANCE = 0.7
@@ -206,7 +203,7 @@ class _Scored:
 def _scoring_checks(info: PluginInfo, proxy: Proxy, options: ValidateOptions, host: PluginHost) -> list[Check]:
     claimed = info.cls.spaces
     installed = host.names("space")
-    space_name = options.space or _default_space(claimed, installed)
+    space_name = options.space or _default_space(claimed, installed, _suite_spaces(host))
     if space_name is None:
         skip = "no installed space that the proxy claims"
         return [Check(n, "skip", skip) for n in ("orientation", "determinism", "ground truth", "time", "spaces")]
@@ -239,12 +236,21 @@ def _scoring_checks(info: PluginInfo, proxy: Proxy, options: ValidateOptions, ho
     return checks
 
 
-def _default_space(claimed: tuple[str, ...] | None, installed: list[str]) -> str | None:
+def _default_space(claimed: tuple[str, ...] | None, installed: list[str], suite_spaces: list[str]) -> str | None:
+    """A claimed space, else the only installed one, else the space of the installed leaderboard
+    suites (what `nash submit` measures on; the core prefers no benchmark), else the first."""
     if claimed is not None:
         return next((s for s in claimed if s in installed), None)
-    if "nb201" in installed:
-        return "nb201"
-    return installed[0] if installed else None
+    if len(installed) == 1:
+        return installed[0]
+    return next((s for s in suite_spaces if s in installed), installed[0] if installed else None)
+
+
+def _suite_spaces(host: PluginHost) -> list[str]:
+    """The spaces the installed versioned suites run on, in the order plugins contributed them."""
+    from .suites import catalog
+
+    return [str(suite.space.get("name")) for suite in catalog(host).versioned.values() if suite.space.get("name")]
 
 
 def _space(host: PluginHost, name: str) -> Space:
@@ -380,197 +386,18 @@ def _batched_agreement(proxy: Proxy, setup: ScoringSetup, archs: list[str], valu
 def _ground_truth(info, proxy, options, setup: ScoringSetup, arch: str, oracle: Oracle | None, host) -> Check:
     job = ProxyJob(info.cls(proxy.config))
     ctx = arch_context(setup, arch, job.needs)
-    reached, visited = find_oracles(ctx)
-    codes = oracle_code_objects(host)
-    truth_files = _truth_files(oracle)
-    with GroundTruthTrap(codes) as trap:
-        try:
-            job.proxy.score(ctx)
-            outcome = "scored"
-        except Exception as exc:  # noqa: BLE001 - the proxy's failure is not this check's subject
-            outcome = f"raised {type(exc).__name__}"
-    hits = [p for p in trap.opened if _inside(p, truth_files)]
-    others = sorted({p for p in trap.opened if p not in hits and _is_data_file(p)})
-    data = {"arch": arch, "objects_visited": visited, "oracles_reachable": reached, "oracle_calls": trap.calls,
-            "truth_files_opened": hits, "files_opened": others, "score": outcome}
-    problems = []
-    if reached:
-        problems.append(f"ground truth reachable from the context: {'; '.join(reached[:3])}")
-    if trap.calls:
-        problems.append(f"the proxy called into an oracle while scoring: {', '.join(sorted(set(trap.calls))[:5])}")
-    if hits:
-        problems.append(f"the proxy opened ground-truth files: {', '.join(sorted(set(hits))[:3])}")
-    if problems:
-        return Check("ground truth", "fail", "; ".join(problems), data)
-    if others:
+    _, visited = find_oracles(ctx)
+    verdict, outcome = watch_score(job.proxy, ctx, oracle_code_objects(host), truth_files(oracle))
+    data = {"arch": arch, "objects_visited": visited, "oracles_reachable": list(verdict.reached),
+            "oracle_calls": list(verdict.calls), "truth_files_opened": list(verdict.truth_opened),
+            "files_opened": list(verdict.other_files), "score": outcome}
+    if verdict.leaked:
+        return Check("ground truth", "fail", "; ".join(verdict.problems()), data)
+    if verdict.other_files:
         return Check("ground truth", "warn", f"no oracle reached or called, but the proxy read files while "
-                     f"scoring: {', '.join(others[:3])}", data)
+                     f"scoring: {', '.join(verdict.other_files[:3])}", data)
     return Check("ground truth", "pass", f"{visited} objects reachable from the context, none an oracle; no oracle "
                  "call and no data file opened while scoring", data)
-
-
-def find_oracles(root: Any, limit: int = 200_000) -> tuple[list[str], int]:
-    """Paths from ``root`` to every ``Oracle`` instance or class reachable through instance
-    attributes, containers, closures and bound methods (module globals are not followed)."""
-    found: list[str] = []
-    seen: set[int] = set()
-    stack: list[tuple[Any, str]] = [(root, "ctx")]
-    while stack and len(seen) < limit:
-        obj, path = stack.pop()
-        if id(obj) in seen or obj is None or isinstance(obj, (str, bytes, int, float, bool, complex, ModuleType)):
-            continue
-        seen.add(id(obj))
-        if isinstance(obj, Oracle) or (isinstance(obj, type) and issubclass(obj, Oracle)):
-            found.append(f"{path} ({obj.__name__ if isinstance(obj, type) else type(obj).__name__})")
-            continue
-        if isinstance(obj, type) or _is_array(obj):
-            continue
-        for child, step in _children(obj):
-            stack.append((child, f"{path}{step}"))
-    return found, len(seen)
-
-
-def _is_array(obj: Any) -> bool:
-    if isinstance(obj, np.ndarray):
-        return True
-    torch = sys.modules.get("torch")
-    return torch is not None and isinstance(obj, torch.Tensor)
-
-
-def _children(obj: Any):
-    if isinstance(obj, dict):
-        for k, v in obj.items():
-            yield k, f"[key {k!r}]"
-            yield v, f"[{k!r}]"
-        return
-    if isinstance(obj, (list, tuple, set, frozenset)):
-        for i, v in enumerate(obj):
-            yield v, f"[{i}]"
-        return
-    if isinstance(obj, MethodType):
-        yield obj.__self__, ".__self__"
-        yield obj.__func__, ".__func__"
-        return
-    if isinstance(obj, FunctionType):
-        for name, cell in zip(obj.__code__.co_freevars, obj.__closure__ or ()):
-            try:
-                yield cell.cell_contents, f".<closure {name}>"
-            except ValueError:  # an empty cell
-                continue
-        yield obj.__defaults__, ".__defaults__"
-        return
-    for attr in ("func", "args", "keywords"):  # functools.partial
-        if type(obj).__name__ == "partial" and hasattr(obj, attr):
-            yield getattr(obj, attr), f".{attr}"
-    state = getattr(obj, "__dict__", None)
-    if isinstance(state, dict):
-        for k, v in state.items():
-            yield v, f".{k}"
-    for slot in getattr(type(obj), "__slots__", ()) or ():
-        if isinstance(slot, str) and hasattr(obj, slot):
-            yield getattr(obj, slot), f".{slot}"
-
-
-def oracle_code_objects(host: PluginHost) -> dict[CodeType, str]:
-    """Code of every method of every Oracle class the installed spaces offer (and any other
-    Oracle subclass imported), with its qualified name."""
-    classes: set[type] = set()
-    for name in host.names("space"):
-        try:
-            classes.update(_space(host, name).oracles().values())
-        except Exception:  # noqa: BLE001 - a space that cannot be built offers nothing here
-            continue
-    todo = [Oracle]
-    while todo:
-        cls = todo.pop()
-        classes.add(cls)
-        todo.extend(cls.__subclasses__())
-    codes: dict[CodeType, str] = {}
-    for cls in classes:
-        for attr, value in vars(cls).items():
-            for fn in (value, getattr(value, "__func__", None), getattr(value, "fget", None)):
-                code = getattr(fn, "__code__", None)
-                if isinstance(code, CodeType):
-                    codes[code] = f"{cls.__name__}.{attr}"
-    return codes
-
-
-class GroundTruthTrap:
-    """Records oracle method calls (profiler, every thread) and file opens (audit hook)."""
-
-    _active: "GroundTruthTrap | None" = None
-    _hook_installed = False
-
-    def __init__(self, codes: dict[CodeType, str]):
-        self.codes = codes
-        self.calls: list[str] = []
-        self.opened: list[str] = []
-
-    def __enter__(self) -> "GroundTruthTrap":
-        if not GroundTruthTrap._hook_installed:  # audit hooks cannot be removed: install one, switch it
-            sys.addaudithook(_audit)
-            GroundTruthTrap._hook_installed = True
-        GroundTruthTrap._active = self
-        threading.setprofile(self._profile)
-        sys.setprofile(self._profile)
-        return self
-
-    def __exit__(self, *exc) -> None:
-        sys.setprofile(None)
-        threading.setprofile(None)  # type: ignore[arg-type]
-        GroundTruthTrap._active = None
-
-    def _profile(self, frame, event, arg) -> None:
-        if event == "call":
-            name = self.codes.get(frame.f_code)
-            if name is not None:
-                self.calls.append(name)
-
-
-def _audit(event: str, args: tuple) -> None:
-    trap = GroundTruthTrap._active
-    if trap is None or event != "open" or not args:
-        return
-    target = args[0]
-    if isinstance(target, (str, bytes, os.PathLike)):
-        trap.opened.append(os.fsdecode(target))
-
-
-def _truth_files(oracle: Oracle | None) -> list[Path]:
-    """Existing files and folders named by the oracle's config or attributes."""
-    if oracle is None:
-        return []
-    values = [*oracle.config.model_dump().values(), *vars(oracle).values()]
-    out = []
-    for v in values:
-        if isinstance(v, (str, Path)) and str(v).strip():
-            p = Path(os.path.expanduser(str(v)))
-            try:
-                if p.exists():
-                    out.append(p.resolve())
-            except OSError:
-                continue
-    return out
-
-
-def _inside(path: str, roots: list[Path]) -> bool:
-    try:
-        p = Path(path).resolve()
-    except OSError:
-        return False
-    return any(p == r or r in p.parents for r in roots)
-
-
-_CODE_SUFFIXES = {".py", ".pyc", ".so", ".pth", ".pyi", ".typed"}
-
-
-def _is_data_file(path: str) -> bool:
-    """A file a proxy has no business reading: not code, not the interpreter's or the OS's."""
-    p = Path(path)
-    if p.suffix in _CODE_SUFFIXES or not p.is_file():
-        return False
-    prefixes = {sys.prefix, sys.base_prefix, sys.exec_prefix, "/proc", "/sys", "/dev", "/etc", "/usr"}
-    return not any(str(p).startswith(x) for x in prefixes)
 
 
 # --------------------------------------------------------------------------- time and spaces

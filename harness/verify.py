@@ -102,29 +102,28 @@ def same_score(a: float | None, b: float | None, rtol: float, atol: float) -> bo
 def _suite_configs(sub, proxy_ref: dict[str, Any], data: Path | None) -> tuple[str, dict[str, dict[str, Any]]]:
     """(installed suite id, dataset → the run config the suite defines for the submitted proxy)."""
     from .suite_run import run_overrides
-    from .suites import SUITES, VERSIONED_SUITES
+    from .suites import catalog
 
     name = sub.suite.name
-    if name in VERSIONED_SUITES:
-        suite = VERSIONED_SUITES[name]
+    suites = catalog(PluginHost.discover())
+    if name in suites.versioned:
+        suite = suites.versioned[name]
         configs = {d: suite.run_config(d, [proxy_ref]) for d in suite.datasets}
         if data is not None:
             for cfg in configs.values():
                 cfg["input"] = {**cfg["input"], "path": str(data)}
         return suite.id, configs
-    if name in SUITES:
-        import hashlib
-
+    if name in suites.presets:
         from .config import merge
 
-        preset = SUITES[name]
-        definition = json.loads(json.dumps(preset, default=str))
-        blob = json.dumps(definition, sort_keys=True, separators=(",", ":"))
-        ident = f"{name}+{hashlib.sha256(blob.encode()).hexdigest()[:12]}"
-        cfg = merge(preset, {"proxies": [proxy_ref], **run_overrides(None, None, data)})
-        return ident, {cfg.get("dataset", "cifar10"): cfg}
+        preset = suites.presets[name]
+        cfg = merge(preset.definition(), {"proxies": [proxy_ref], **run_overrides(None, None, data)})
+        if "dataset" not in cfg:
+            raise HarnessError(f"submission suite {name!r}: its preset names no dataset, so the run it defines "
+                               "cannot be matched to the submission's columns")
+        return preset.id, {cfg["dataset"]: cfg}
     raise HarnessError(f"submission suite {name!r} is not a suite of this harness (known: "
-                       f"{', '.join(sorted({*SUITES, *VERSIONED_SUITES}))})")
+                       f"{', '.join(suites.run_suite_names()) or 'none'})")
 
 
 def _fields(signature: str) -> dict[str, str]:

@@ -10,9 +10,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from .schema import Environment, OracleRecord, read_json
+from nas_harness.api import Signature
+
+from .schema import SIGNATURE_FIELDS_DOC, Environment, OracleRecord, read_json, signature_agrees
 
 SEARCH_SCHEMA_VERSION = "1"
 
@@ -57,6 +59,9 @@ class SearchRepeat(BaseModel):
     steps_to_optimum: int | None = Field(
         description="steps until the best-so-far reached the space optimum (ground-truth queries when the objective is an oracle)"
     )
+    labels: int = Field(0, description="ground-truth labels spent before the search (a trainable proxy's calibration set)")
+    queries_to_optimum: int | None = Field(
+        None, description="labels + steps_to_optimum: every query that reached the optimum, calibration included")
     wall_s: float = Field(description="wall-clock time of this search, as run (scores from the store are free)")
     scoring_s: float = Field(description="part of wall_s spent computing or fetching scores")
     cost_s: float = Field(
@@ -85,6 +90,7 @@ class SearchCell(BaseModel):
     population_relative: bool = Field(description="the objective ranks a set (a combinator), not one architecture")
     dataset: str
     signature: str
+    signature_fields: Signature | None = Field(None, description=SIGNATURE_FIELDS_DOC)
     budget: int
     target: OracleRecord
     also: list[OracleRecord] = Field(default_factory=list)
@@ -95,11 +101,19 @@ class SearchCell(BaseModel):
     best_explored: Stat
     steps_to_optimum: Stat
     reached_optimum: int = Field(description="repeats whose best-so-far reached the space optimum")
+    labels: int = Field(0, description="calibration labels of a trainable proxy, counted in budget and queries")
+    calibration: str = Field("", description="the fitted proxy's calibration (source, k, seed, set and state hashes)")
+    queries_to_optimum: Stat | None = None
     cost_s: Stat
     wall_s: Stat
     input_kind: str
     input_fallback: bool = False
     repeats: list[SearchRepeat]
+
+    @model_validator(mode="after")
+    def _typed_signature_agrees(self) -> "SearchCell":
+        signature_agrees(self.signature, self.signature_fields)
+        return self
 
 
 class SearchResult(BaseModel):

@@ -9,6 +9,16 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("NASH_SHARED_DIR", REPO.parent / "shared"))
+TEST_THREADS_VAR = "NASH_TEST_THREADS"
+
+
+def pytest_configure(config) -> None:
+    """Pin torch, BLAS and OpenMP to one thread in the test process and the processes it starts
+    (``$NASH_TEST_THREADS`` for more): two OpenMP threads on a shared 2-core machine run 6-30x
+    slower, and no test may use more threads than its pytest worker has cores."""
+    from nas_harness.threads import pin_threads
+
+    pin_threads(int(os.environ.get(TEST_THREADS_VAR, "1")))
 
 
 @pytest.fixture(scope="session")

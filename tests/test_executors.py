@@ -66,6 +66,7 @@ def test_local_executor_records_every_fault_and_scores_the_rest(tmp_path):
     assert "stderr: Fatal Python error: Segmentation fault" in tables["segfault"].failures["w6"]
 
 
+@pytest.mark.slow
 def test_inline_local_and_dask_agree_and_a_run_resumes_across_executors(tmp_path, dask_executor):
     jobs = [ProxyJob(WidthProxy()), ProxyJob(FlakyProxy()), ProxyJob(TopoProxy())]
     archs = [f"w{i}" for i in range(1, 25)]
@@ -145,7 +146,7 @@ def test_executor_for_maps_config_to_workers_threads_and_limits():
 def test_execution_settings_are_recorded_but_not_hashed_and_idle_workers_never_start(tmp_path):
     from nas_harness.runner import compute_run
 
-    base = {"proxies": ["sed"], "sample": {"n": 10}, "bootstrap": 0, "ceiling": "off"}
+    base = {"space": "nb201", "proxies": ["sed"], "sample": {"n": 10}, "bootstrap": 0, "ceiling": "off"}
     with LocalExecutor(workers=2) as local:  # sed is scored in the driver, batched: no worker needed
         one = compute_run({**base, "workers": 2}, store_path=tmp_path / "s.sqlite", executor=local)
         assert [w.started for w in local.processes] == [0, 0]

@@ -169,6 +169,7 @@ def test_the_constructed_network_keeps_the_graph_and_replaces_convs_bn_and_the_c
     assert torch.allclose(z.std(0, unbiased=False), torch.ones(3, 4, 4), atol=1e-3)
 
 
+@pytest.mark.slow
 def test_training_on_a_tiny_toy_space_improves_spearman():
     archs = [str(a) for a in TOY_ARCHS]
     targets = [toy_target(a) for a in TOY_ARCHS]

@@ -12,9 +12,10 @@ FOLDERS = {"harness": "nas_harness", "plugins": "nas_harness.plugins", "leaderbo
 EDGE = {"nas_harness.cli", "nas_harness.cli_workflows", "nas_harness.cli_args"}
 # Workflows: protocol runs that also render their results (``nash run`` prints its leaderboard).
 WORKFLOWS = {"runner", "analysis", "report_data", "collection", "standard", "search_runner", "reproduce", "sweeps",
-             "suite_run", "check", "verify", "submission", "validate", "scaffold", "report"}
+             "suite_run", "check", "verify", "submission", "validate", "scaffold", "report", "fewshot_runner"}
 CORE = {"host", "config", "inputs", "inits", "store", "scoring", "engine", "executors", "resolve", "stats",
-        "search_view", "environment", "files", "checksum", "sandbox", "distribution", "threads"}
+        "search_view", "environment", "files", "checksum", "sandbox", "distribution", "threads", "oracle_guard",
+        "state_guard"}
 
 
 def modules() -> dict[str, Path]:

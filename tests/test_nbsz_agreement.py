@@ -50,14 +50,6 @@ def space():
     return NB201Space()
 
 
-@pytest.fixture(autouse=True)
-def two_threads():
-    before = torch.get_num_threads()
-    torch.set_num_threads(2)
-    yield
-    torch.set_num_threads(before)
-
-
 def scores(proxy, published, space, batch):
     x, y = batch
     out = []

@@ -8,6 +8,8 @@ import os
 import time
 from pathlib import Path
 
+import pytest
+
 from faulty import DetachProxy, ForkExitProxy, SleepyProxy
 from nas_harness.engine import Engine
 from nas_harness.scoring import ProxyJob, ScoringSetup
@@ -48,6 +50,7 @@ def wait_none_left(timeout: float = 10.0, workers=()) -> list[int]:
     return left
 
 
+@pytest.mark.slow
 def test_detached_children_and_exiting_forks_leave_no_process_and_are_reported_as_deaths(tmp_path):
     jobs = [ProxyJob(p) for p in (WidthProxy(), DetachProxy(), ForkExitProxy())]
     store = tmp_path / "s.sqlite"
@@ -62,6 +65,7 @@ def test_detached_children_and_exiting_forks_leave_no_process_and_are_reported_a
     assert set(tables["forkexit"].failures) == {"w5"} and tables["width"].failures == {}
 
 
+@pytest.mark.slow
 def test_a_hang_costs_one_time_limit_and_its_neighbours_are_scored(tmp_path):
     jobs = [ProxyJob(p) for p in (WidthProxy(), SleepyProxy())]
     started = time.perf_counter()

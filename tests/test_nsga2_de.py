@@ -50,15 +50,10 @@ def test_mutation_changes_exactly_one_unordered_decision_and_leaves_ordered_ones
     assert ((X != Y).sum(axis=1) == 1).all()
 
 
-def test_ordered_flags_come_from_the_spaces_decisions_and_default_to_unordered():
-    class WithDecisions:
-        name = "w"
-
-        def decisions(self):
-            return tuple(Decision(f"d{i}", tuple("abcdefgh"[:s]), bool(o)) for i, (s, o) in enumerate(zip(SIZES, ORDERED)))
-
-    assert np.array_equal(ordered_flags(WithDecisions(), 4), ORDERED)
-    assert not ordered_flags(object(), 4).any()
+def test_ordered_flags_come_from_the_decisions():
+    decisions = tuple(Decision(f"d{i}", tuple("abcdefgh"[:s]), bool(o)) for i, (s, o) in enumerate(zip(SIZES, ORDERED)))
+    assert np.array_equal(ordered_flags(decisions), ORDERED)
+    assert not ordered_flags(tuple(Decision(d.name, d.options, False) for d in decisions)).any()
 
 
 class OrderedSpace:
@@ -81,6 +76,9 @@ class OrderedSpace:
 
     def from_choices(self, picks):
         return "-".join(str(int(p)) for p in picks)
+
+    def repair(self, picks, rng):
+        return tuple(int(p) for p in picks)  # every vector is an architecture
 
     def sample(self, n, rng):
         idx = rng.choice(self.size(), n, replace=False)

@@ -109,6 +109,7 @@ def test_fused_scores_equal_each_proxy_alone_on_nb201(nb201):
     assert not np.isfinite(fused["jacob_cov"].values[3]) and np.isfinite(fused["params"].values[3])
 
 
+@pytest.mark.slow
 def test_proxy_order_does_not_change_scores(nb201):
     host, space, batch = nb201
     names = ["grasp", "snip", "naswot", "acor", "fisher", "jacob_cov"]

@@ -74,22 +74,17 @@ def our_scores(published, cifar10_batch):
     proxies = [Params(), Flops(), Synflow(), Snip(), GradNorm(), JacobCov(), Naswot()]
     space = NB201Space()
     x, y = cifar10_batch
-    threads = torch.get_num_threads()
-    torch.set_num_threads(2)
-    try:
-        scores: dict[str, list[float]] = {p.name: [] for p in proxies}
-        for arch in published.arch_str:
+    scores: dict[str, list[float]] = {p.name: [] for p in proxies}
+    for arch in published.arch_str:  # threads: pinned for the session (conftest.py)
 
-            def build(bn: bool = True, arch=arch):
-                torch.manual_seed(0)
-                return space.build_model(arch, "cifar10", bn=bn)
+        def build(bn: bool = True, arch=arch):
+            torch.manual_seed(0)
+            return space.build_model(arch, "cifar10", bn=bn)
 
-            ctx = ScoreContext(arch=arch, space="nb201", dataset=space.dataset("cifar10"), seed=0,
-                               inputs=x, targets=y, _model_factory=build)
-            for p in proxies:
-                scores[p.name].append(p.score(ctx))
-    finally:
-        torch.set_num_threads(threads)
+        ctx = ScoreContext(arch=arch, space="nb201", dataset=space.dataset("cifar10"), seed=0,
+                           inputs=x, targets=y, _model_factory=build)
+        for p in proxies:
+            scores[p.name].append(p.score(ctx))
     return {name: np.array(v) for name, v in scores.items()}
 
 

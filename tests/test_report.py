@@ -25,6 +25,7 @@ def _self_contained(html: str) -> None:
     assert html.count("<script>") == 1  # the inline sorter
 
 
+@pytest.mark.slow
 def test_a_suite_result_fills_every_section(small_suite_file, tmp_path):
     html = _report(tmp_path, small_suite_file.parent)
     _self_contained(html)
@@ -48,9 +49,10 @@ def test_a_suite_result_fills_every_section(small_suite_file, tmp_path):
     assert first.count('class="d"') == result.runs[0].results[0].n_used
 
 
+@pytest.mark.slow
 def test_missing_data_is_named(tmp_path):
     out = tmp_path / "run"
-    proc = nash("run", "--proxies", "sed,params", "--n", "20", "--bootstrap", "20", "--ceiling", "off", "--threads", "1",
+    proc = nash("run", "--space", "nb201", "--proxies", "sed,params", "--n", "20", "--bootstrap", "20", "--ceiling", "off", "--threads", "1",
                 "--store", str(tmp_path / "s.sqlite"), "--out", str(out), "--quiet")
     assert proc.returncode == 0, proc.stderr
     for csv in out.glob("*.scores.csv"):

@@ -54,6 +54,7 @@ def _column(driver, table, index: int) -> list[str]:
     return [row.find_elements("tag name", "td")[index].text for row in table.find_elements("css selector", "tbody tr")]
 
 
+@pytest.mark.slow
 def test_the_page_loads_without_errors_and_the_table_sorts_on_click(browser, report):
     browser.get(report.as_uri())
     assert _errors(browser) == []

@@ -7,11 +7,15 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
+from nas_harness.api.suites import ReproOptions
 from nas_harness.cli import main
 from nas_harness.host import PluginHost
-from nas_harness.paper_values import TABLES, WRCOR_T4, WRCOR_T5, WRCOR_T6
-from nas_harness.reproduce import SUITES, ReproOptions, row_plan, run_suite
+from nas_harness.plugins.spaces.nb201.paper_values import TABLES, WRCOR_T4, WRCOR_T5, WRCOR_T6
+from nas_harness.reproduce import row_plan, run_suite
 from nas_harness.stats import population_std
+from nas_harness.suites import catalog
+
+SUITES = catalog(PluginHost.discover()).reproductions  # what the NB201 plugin contributes through its hook
 
 
 @pytest.mark.parametrize("table", [WRCOR_T4, WRCOR_T5, WRCOR_T6], ids=lambda t: t.key)
@@ -52,7 +56,7 @@ def test_missing_data_exits_2_naming_the_file_and_the_option(tmp_path, capsys):
     code = main(["reproduce", "wrcor-t4", "--n", "3", "--shared", str(tmp_path / "nowhere"),
                  "--store", str(tmp_path / "s.sqlite"), "--out", str(tmp_path / "out"), "--quiet"])
     err = capsys.readouterr().err
-    assert code == 2 and "nats_tss_test_acc_200ep.csv: not found" in err and "--truth-csv" in err
+    assert code == 2 and "nats_tss_test_acc_200ep.csv: not found" in err and "--file truth=FILE" in err
 
 
 def test_unknown_suite_exits_2(tmp_path, capsys):
@@ -60,6 +64,7 @@ def test_unknown_suite_exits_2(tmp_path, capsys):
     assert "did you mean 'wrcor-t4'" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_sed_table2_tss_argmax_set_holds_the_papers_pick(tmp_path, shared_dir):
     """SED's pick on NATS-TSS has test accuracy 94.36 / 73.51 / 46.34 (ranks 3 / 1 / 24 in the
     paper; 3 / 1 / 26 with our rank convention: 1 + the number of strictly better archs)."""

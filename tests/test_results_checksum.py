@@ -11,7 +11,7 @@ import pytest
 from nas_harness.checksum import checksum_of
 from nas_harness.cli import main
 
-QUICK = ["--proxies", "sed,params", "--n", "6", "--executor", "inline", "--bootstrap", "0", "--quiet"]
+QUICK = ["--space", "nb201", "--proxies", "sed,params", "--n", "6", "--executor", "inline", "--bootstrap", "0", "--quiet"]
 
 
 @pytest.fixture

@@ -38,6 +38,7 @@ CHILD = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow
 def test_inside_the_sandbox_ground_truth_and_the_network_are_unreachable(tmp_path):
     secret = tmp_path / "truth" / "table.csv"
     secret.parent.mkdir()
@@ -64,6 +65,7 @@ def test_grants_route_around_a_denied_folder(tmp_path):
     assert all(p != tmp_path and p != tmp_path / "pkg" and "data" not in p.parts for p in got)
 
 
+@pytest.mark.slow
 def test_local_workers_in_the_sandbox_score_but_cannot_read_a_truth_file(tmp_path, monkeypatch):
     from faulty import PeekProxy
     from nas_harness.engine import Engine

@@ -184,7 +184,7 @@ def test_the_walker_would_see_a_leak():
 def test_the_view_exposes_only_the_search_methods():
     public = {n for n in dir(__import__("nas_harness.search_view", fromlist=["_"]).SearchSpaceView) if not n.startswith("_")}
     assert public == {"name", "parse", "size", "arch", "index", "iso_key", "sample", "mutate", "neighbours",
-                      "choices", "to_choices", "from_choices", "cost", "close"}
+                      "crossover", "decisions", "choices", "to_choices", "from_choices", "repair", "cost", "close"}
 
 
 # --------------------------------------------------------------------------- scoring through the store
@@ -309,12 +309,13 @@ def nash(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
                           timeout=timeout, env=env)
 
 
+@pytest.mark.slow
 def test_nash_search_end_to_end_on_nb201(tmp_path):
     from nas_harness.leaderboard.search_schema import SearchResult
     from nas_harness.plugins.spaces.nb201.oracle_hpobench import SimpleHPOBenchOracle
 
     out, db = tmp_path / "out", tmp_path / "scores.sqlite"
-    args = ["search", "--strategy", "random,regularized_evolution", "--proxy", "params", "--dataset", "cifar10",
+    args = ["search", "--space", "nb201", "--strategy", "random,regularized_evolution", "--proxy", "params", "--dataset", "cifar10",
             "--budget", "12", "--repeats", "2", "--seed", "5", "--strategy-opt", "regularized_evolution.population_size=6",
             "--strategy-opt", "regularized_evolution.tournament_size=3", "--store", str(db), "--out", str(out),
             "--threads", "1", "--quiet"]
@@ -349,7 +350,7 @@ def test_nash_search_with_ground_truth_as_the_objective_is_marked(tmp_path, caps
     from nas_harness.leaderboard.search_schema import SearchResult
 
     out = tmp_path / "out"
-    rc = main(["search", "--strategy", "regularized_evolution", "--objective", "oracle", "--budget", "40",
+    rc = main(["search", "--space", "nb201", "--strategy", "regularized_evolution", "--objective", "oracle", "--budget", "40",
                "--repeats", "1", "--strategy-opt", "regularized_evolution.population_size=10",
                "--strategy-opt", "regularized_evolution.tournament_size=5", "--out", str(out), "--quiet"])
     stdout = capsys.readouterr().out
@@ -371,7 +372,7 @@ def test_nash_search_with_ground_truth_as_the_objective_is_marked(tmp_path, caps
     ],
 )
 def test_nash_search_input_errors(args, message, tmp_path, capsys):
-    rc = main(["search", *args, "--out", str(tmp_path), "--store", str(tmp_path / "s.sqlite"), "--quiet"])
+    rc = main(["search", "--space", "nb201", *args, "--out", str(tmp_path), "--store", str(tmp_path / "s.sqlite"), "--quiet"])
     assert rc == 2
     assert message in " ".join(capsys.readouterr().err.split())
 
@@ -382,7 +383,7 @@ def test_nash_search_reads_a_config_file(tmp_path, capsys):
     cfg = tmp_path / "search.yaml"
     cfg.write_text(
         "strategies:\n  - name: simulated_annealing\n    config: {acceptance: greedy}\n  - random\n"
-        "objective: oracle\nbudget: 30\nrepeats: 2\nseed: 3\ndatasets: cifar100\n"
+        "objective: oracle\nbudget: 30\nrepeats: 2\nseed: 3\nspace: nb201\ndatasets: cifar100\n"
     )
     assert main(["search", str(cfg), "--repeats", "1", "--out", str(tmp_path / "out"), "--quiet"]) == 0
     result = SearchResult.model_validate_json(next((tmp_path / "out").glob("search-*.json")).read_text())

@@ -347,6 +347,7 @@ def test_nb201_argmax_is_five_3x3_convs_and_one_skip(nb201, dataset):
     assert best == family
 
 
+@pytest.mark.slow
 def test_nb201_with_candidates_listed_has_the_six_cell_argmax(nb201):
     """The real descriptor, with the unused NB201 ops added at count 0 (sed.md §2.3's reading)."""
     by_name = {op.name: op for op in (OpInfo("none", "none"), OpInfo("skip_connect", "skip"),

@@ -9,14 +9,15 @@ import pandas as pd
 import pytest
 import torch
 
-from nas_harness.api import ArchError, HarnessError, Space
+from nas_harness.api import ArchError, BuiltModel, HarnessError, Space
+from nas_harness.api.testing import check_space
 from nas_harness.plugins.spaces.darts import DartsSpace
 from nas_harness.plugins.spaces.darts import nas_harness_spaces as darts_hook
 from nas_harness.plugins.spaces.tnb101 import TNB101MacroSpace, TNB101MicroSpace
 from nas_harness.plugins.spaces.tnb101 import nas_harness_spaces as tnb_hook
 from nas_harness.plugins.strategies.random_search import RandomSearch
 from nas_harness.plugins.strategies.regularized_evolution import RegularizedEvolution
-from nas_harness.search_view import Scorer, ScoreFn, SearchSpaceView
+from nas_harness.search_view import ScoreFn, Scorer, SearchSpaceView
 
 TASKS = {"class_scene", "class_object", "room_layout", "jigsaw", "segmentsemantic", "normal", "autoencoder"}
 
@@ -61,22 +62,69 @@ def test_space_surface(space):
 def test_models_cost_and_topology_agree_for_every_dataset(space):
     torch.set_num_threads(1)
     arch = space.sample(1, np.random.default_rng(1))[0]
-    for name, info in space.datasets().items():
-        model = space.build_model(arch, name)
-        y = model(torch.randn(2, *info.input_shape))
+    for name, info in space.tasks().items():
+        built = space.build_model(arch, name)
+        assert isinstance(built, BuiltModel) and built.stem is not None and built.cells and built.head is not None
+        y = built.module(torch.randn(2, *info.input_shape))
         assert y.shape[:2] == (2, info.num_classes)
         cost = space.cost(arch, name)
-        assert cost.params == sum(p.numel() for p in model.parameters()) and cost.flops > 0
+        assert cost.params == sum(p.numel() for p in built.module.parameters()) and cost.flops > 0
         topo = space.topology(arch, name)
         assert any(b.searchable for b in topo.blocks)
         assert sum(n for b in topo.blocks for _, n in b.ops) > 0
+        graph = topo.graph
+        assert graph is not None and all(0 <= e.src < e.dst < len(graph.nodes) for e in graph.edges)
+        assert {e.block for e in graph.edges} <= set(range(len(topo.blocks)))
     with pytest.raises(HarnessError):
         space.build_model(arch, "no-such-task")
 
 
+@pytest.mark.parametrize("space", spaces(), ids=lambda s: s.name)
+def test_the_space_passes_the_contract_checks(space):
+    torch.set_num_threads(1)
+    check_space(space, n=3, tasks=[space.default_task()])
+
+
+def test_every_tnb101_task_declares_its_real_output_kind_loss_and_metric_direction():
+    tasks = TNB101MicroSpace().tasks()
+    kinds = {name: (t.output, t.loss, t.metrics[0].higher_is_better) for name, t in tasks.items()}
+    assert kinds == {
+        "class_scene": ("classes", "cross_entropy", True), "class_object": ("classes", "cross_entropy", True),
+        "jigsaw": ("classes", "cross_entropy", True), "room_layout": ("regression", "mse", False),
+        "segmentsemantic": ("dense", "cross_entropy", True), "normal": ("dense", "l1", True),
+        "autoencoder": ("reconstruction", "l1", True),
+    }
+    assert TNB101MacroSpace().tasks() == tasks
+
+
+def test_dense_tnb101_models_output_maps_and_jigsaw_declares_no_single_feature_map():
+    space = TNB101MicroSpace()
+    arch = space.arch(4095)
+    built = space.build_model(arch, "segmentsemantic")
+    assert built.features is built.module.features
+    with torch.no_grad():
+        assert built.module(torch.randn(2, 3, 32, 32)).shape == (2, 17, 32, 32)
+    assert space.build_model(arch, "jigsaw").features is None
+
+
+def test_label_free_proxies_run_on_dense_tasks_and_label_proxies_are_not_applicable():
+    from nas_harness.api.testing import check_proxy
+    from nas_harness.plugins.proxies.naswot import Naswot
+    from nas_harness.plugins.proxies.snip import Snip
+    from nas_harness.plugins.proxies.synflow import Synflow
+
+    torch.set_num_threads(1)
+    space = TNB101MicroSpace()
+    for task in ("segmentsemantic", "autoencoder", "room_layout"):
+        assert Snip().applicable(space.task(task)) is not None
+        assert Synflow().applicable(space.task(task)) is None and Naswot().applicable(space.task(task)) is None
+    check_proxy(Synflow, space, task="autoencoder", n=1, batch_size=4)
+    check_proxy(Naswot, space, task="segmentsemantic", n=1, batch_size=4)
+
+
 def test_tnb101_spaces_have_the_seven_tasks_with_the_benchmark_output_sizes():
     for space in (TNB101MicroSpace(), TNB101MacroSpace()):
-        ds = space.datasets()
+        ds = space.tasks()
         assert set(ds) == TASKS
         assert ds["class_object"].num_classes == 100 and ds["class_scene"].num_classes == 63
         assert ds["jigsaw"].num_classes == 1000 and ds["room_layout"].num_classes == 9
@@ -108,7 +156,7 @@ def test_darts_oracles_label_their_own_files(shared_data, monkeypatch):
     space = DartsSpace()
     oracles = space.oracles()
     assert list(oracles) == ["nb301", "darts_shared_cell"]
-    nb301 = oracles["nb301"]()
+    nb301 = oracles["nb301"](space=space)
     frame = pd.read_csv(shared_data / "nb301" / "nbsz_nb301.csv")
     values = nb301.query(list(frame.genotype[:50]), "cifar10")
     means = frame.groupby(frame.genotype.map(space.parse)).val_accuracy.mean()
@@ -117,7 +165,7 @@ def test_darts_oracles_label_their_own_files(shared_data, monkeypatch):
     info = nb301.describe("cifar10")
     assert info.higher_is_better and info.split == "valid" and "NAS-Bench-301" in info.source
     assert np.isnan(nb301.query(space.sample(3, np.random.default_rng(0)), "cifar10")).all()
-    shared = oracles["darts_shared_cell"]()
+    shared = oracles["darts_shared_cell"](space=space)
     assert "different training setup" in shared.describe("cifar10").source
     sframe = pd.read_csv(shared_data / "darts" / "darts_shared_cell_1000_cifar10_valid.csv")
     assert np.allclose(shared.query(list(sframe.genotype[:20]), "cifar10"), sframe.valid_acc[:20])
@@ -131,13 +179,14 @@ def test_tnb101_oracle_returns_each_tasks_published_metric(shared_data, monkeypa
     monkeypatch.setenv("NASH_SHARED_DIR", str(shared_data.parent))
     space = space_cls()
     (oracle_cls,) = space.oracles().values()
-    oracle = oracle_cls()
+    oracle = oracle_cls(space=space)
     frame = pd.read_csv(shared_data / "tnb101" / file)
     for task in ("room_layout", "autoencoder", "jigsaw"):
         rows = frame[frame.dataset == task].iloc[::400]
         archs = [space.arch(space.index(a)) for a in rows.arch_str]
-        assert np.allclose(oracle.query(archs, task), rows.val_accuracy)
-        assert oracle.describe(task).higher_is_better
+        sign = -1.0 if task == "room_layout" else 1.0  # the file stores room layout's negative loss
+        assert np.allclose(oracle.query(archs, task), sign * rows.val_accuracy)
+        assert oracle.describe(task).higher_is_better == (task != "room_layout")
     assert len(oracle.coverage("normal")) == space.size()
 
 

@@ -10,12 +10,14 @@ import pytest
 from scipy import stats
 
 from nas_harness.api import HarnessError
+from nas_harness.api.suites import sample_digest
 from nas_harness.cli import main
 from nas_harness.host import PluginHost
 from nas_harness.leaderboard.schema import load_results
 from nas_harness.leaderboard.standard_schema import load_standard
+from nas_harness.plugins.spaces.nb201.suites import STANDARD
 from nas_harness.standard import check_sample
-from nas_harness.suites import STANDARD, sample_digest
+from nas_harness.suites import catalog
 
 from test_cli_e2e import nash
 
@@ -26,9 +28,18 @@ COMMITTED_ID = "standard@1+fa8c562933f2"
 
 def test_the_standard_suite_id_is_the_committed_one():
     assert STANDARD.id == COMMITTED_ID, (
-        "the standard suite's definition changed: bump STANDARD.version in harness/suites.py and "
-        f"update COMMITTED_ID (now {STANDARD.id})"
+        "the standard suite's definition changed: bump STANDARD.version in plugins/spaces/nb201/suites.py "
+        f"and update COMMITTED_ID (now {STANDARD.id})"
     )
+
+
+def test_the_nb201_plugin_contributes_the_standard_suite_through_its_hook():
+    host = PluginHost.discover()
+    suites = catalog(host)
+    assert suites.versioned["standard"] is STANDARD
+    assert "nas_harness.spaces:nb201" in suites.origin[("suite", "standard")]
+    assert {"quick", "correlation-1000", "ci"} <= set(suites.presets)
+    assert all(suites.presets[n].config["space"] == "nb201" for n in ("quick", "correlation-1000", "ci"))
 
 
 def _changes():

@@ -21,7 +21,7 @@ def test_two_overlapping_runs_on_one_store_finish_with_one_row_per_key_and_equal
         "a": ["--proxies", "sed,params,synflow", "--n", "30"],
         "b": ["--proxies", "synflow,params", "--n", "20"],
     }
-    common = ["--sample", "first_n", "--bootstrap", "0", "--workers", "1", "--threads", "1",
+    common = ["--space", "nb201", "--sample", "first_n", "--bootstrap", "0", "--workers", "1", "--threads", "1",
               "--store", str(store), "--quiet"]
     procs = {name: subprocess.Popen([sys.executable, "-m", "nas_harness.cli", "run", *args, *common,
                                      "--out", str(tmp_path / name)],

@@ -144,7 +144,7 @@ def test_failed_scores_come_back_as_minus_infinity_and_are_never_chosen():
 
 
 def test_reinforce_needs_choices_and_says_so():
-    with pytest.raises(HarnessError, match="product of independent choices.*space 'toy'"):
+    with pytest.raises(HarnessError, match="reinforce.*decision vector.*space .toy. has none"):
         run(Reinforce(), 20, seed=0, space=ToySpace())
 
 

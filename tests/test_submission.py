@@ -44,6 +44,7 @@ def rewrite(src: Path, dst: Path, change, *, fix_checksum: bool) -> Path:
     return dst
 
 
+@pytest.mark.slow
 def test_a_submission_holds_results_scores_versions_hash_and_environment(submitted):
     doc = json.loads(submitted.read_text())
     assert doc["kind"] == "nas-harness-submission" and doc["suite"]["name"] == "quick"
@@ -68,6 +69,7 @@ def test_a_submission_holds_results_scores_versions_hash_and_environment(submitt
     assert row["spearman"]["value"] == pytest.approx(stats.spearmanr(x[keep], y[keep]).statistic, abs=1e-12)
 
 
+@pytest.mark.slow
 def test_an_intact_submission_loads_and_verifies(submitted):
     sub = load_submission(submitted)
     [run] = sub.run_results()
@@ -77,6 +79,7 @@ def test_an_intact_submission_loads_and_verifies(submitted):
     assert "intact" in proc.stdout and "hashes the same" in proc.stdout
 
 
+@pytest.mark.slow
 def test_an_edited_number_is_rejected_by_its_checksum(submitted, tmp_path, capsys):
     def better(doc):
         doc["result"]["results"][0]["spearman"]["value"] += 0.05
@@ -127,13 +130,13 @@ def test_unknown_suite_and_proxy_are_usage_errors(tmp_path, capsys):
 @pytest.mark.slow
 def test_a_standard_suite_submission_carries_the_suite_result(tmp_path):
     """``--suite standard``: every dataset's run and the search, identified by the suite id."""
-    from nas_harness.suites import VERSIONED_SUITES
+    from nas_harness.plugins.spaces.nb201.suites import STANDARD
 
     out = tmp_path / "submission-sed-standard.json"
     proc = nash("submit", "sed", "--suite", "standard", "--out", str(out), "--quiet")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     sub = load_submission(out)
-    standard = VERSIONED_SUITES["standard"]
+    standard = STANDARD
     assert sub.suite.kind == "versioned" and sub.suite.id == standard.id
     assert sub.protocol == "standard" and sub.scores == []  # a suite result carries its own scores
     runs = sub.run_results()

@@ -136,13 +136,13 @@ def test_the_leaderboard_names_a_file_of_another_kind(small_suite_file):
 
 @pytest.mark.slow
 def test_submissions_are_verified_and_ranked_with_suite_results(small_suite_file, tmp_path, monkeypatch, capsys):
-    from nas_harness import suites
     from nas_harness.cli import main
+    from nas_harness.plugins.spaces.nb201 import suites
     from nas_harness.submission import build_submission, write_submission
 
     from suite_fixtures import SMALL
 
-    monkeypatch.setitem(suites.VERSIONED_SUITES, "standard", SMALL)  # a submission of the small suite
+    monkeypatch.setattr(suites, "STANDARD", SMALL)  # the NB201 plugin contributes the small suite instead
     sub = build_submission("sed", "standard", store_path=tmp_path / "s.sqlite", threads=1)
     board = tmp_path / "board"
     path = write_submission(sub, board / "submission-sed-standard.json")

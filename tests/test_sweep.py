@@ -44,10 +44,11 @@ def test_linked_fields_and_validation_before_running():
         point_configs({"proxies": ["sed"]}, SweepConfig(field="init", values=["normal", "bogus"]))
 
 
+@pytest.mark.slow
 def test_three_value_sweep_through_the_cli(tmp_path):
     out = tmp_path / "out"
     proc = nash(
-        "sweep", "--proxies", "sed,params,synflow", "--n", "20", "--bootstrap", "50", "--threads", "1",
+        "sweep", "--space", "nb201", "--proxies", "sed,params,synflow", "--n", "20", "--bootstrap", "50", "--threads", "1",
         "--field", "init", "--values", "kaiming_uniform,kaiming_normal,normal", "--abs", "--ceiling", "off",
         "--store", str(tmp_path / "s.sqlite"), "--out", str(out), "--quiet",
     )
@@ -76,7 +77,7 @@ def test_three_value_sweep_through_the_cli(tmp_path):
 
 
 def test_bad_sweep_field_exits_2(tmp_path, capsys):
-    code = main(["sweep", "--proxies", "sed", "--n", "5", "--field", "proxies[zen].config.x", "--values", "1,2",
+    code = main(["sweep", "--space", "nb201", "--proxies", "sed", "--n", "5", "--field", "proxies[zen].config.x", "--values", "1,2",
                  "--store", str(tmp_path / "s.sqlite"), "--out", str(tmp_path)])
     err = capsys.readouterr().err
     assert code == 2 and "no entry named 'zen'" in err and "Traceback" not in err

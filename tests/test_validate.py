@@ -16,7 +16,8 @@ import pytest
 
 from nas_harness.api import HarnessError, Needs, PluginConfig, Proxy, hookimpl
 from nas_harness.host import PluginHost
-from nas_harness.validate import GroundTruthTrap, ValidateOptions, concordance, find_oracles, validate_proxy
+from nas_harness.oracle_guard import GroundTruthTrap, find_oracles, oracle_code_objects
+from nas_harness.validate import ValidateOptions, concordance, validate_proxy
 
 from toy import ToyOracle, ToySpace
 
@@ -231,8 +232,6 @@ def test_find_oracles_follows_closures_containers_and_attributes():
 
 
 def test_the_trap_records_oracle_calls_and_file_opens(tmp_path):
-    from nas_harness.validate import oracle_code_objects
-
     path = tmp_path / "truth.csv"
     path.write_text("x\n")
     with GroundTruthTrap(oracle_code_objects(toy_host(Width))) as trap:
@@ -272,6 +271,7 @@ def nash(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
                           timeout=600, env={**os.environ, "COLUMNS": "200", **(env or {})})
 
 
+@pytest.mark.slow
 def test_cli_validate_builtin_params_passes_with_json_report():
     proc = nash("validate", "params", "--json", "--sanity-k", "4")
     assert proc.returncode == 0, proc.stdout + proc.stderr
@@ -308,6 +308,7 @@ def nas_harness_proxies():
 """
 
 
+@pytest.mark.slow
 def test_cli_validate_fails_an_installed_plugin_with_exit_1_and_a_readable_table(tmp_path):
     site = tmp_path / "site"
     site.mkdir()

@@ -42,6 +42,7 @@ def verify(capsys, path: Path, *extra: str) -> tuple[int, str]:
     return code, " ".join(capsys.readouterr().out.split())
 
 
+@pytest.mark.slow
 def test_an_honest_submission_verifies_and_its_leaderboard_row_is_no_longer_unverified(submitted, tmp_path, capsys):
     path = copy(submitted, tmp_path / "submission-params-quick.json")
     main(["leaderboard", str(path)])

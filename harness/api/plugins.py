@@ -1,7 +1,7 @@
 """Hook specs and the base types of the three plugin kinds (proxy, space, strategy) and oracles.
 
 Plugins register through entry points in the groups ``nas_harness.proxies``,
-``nas_harness.spaces`` and ``nas_harness.strategies``; each entry point names a module (or
+``nas_harness.spaces``, ``nas_harness.strategies`` and ``nas_harness.data_sources``; each entry point names a module (or
 object) that implements one of the hooks below with ``@hookimpl``.
 """
 
@@ -21,6 +21,7 @@ from .encoding import Decision
 from .errors import ArchError, HarnessError, ProxyFailure
 from .model import BuiltModel, as_built
 from .records import LabelledSet, OracleInfo
+from .sources import DataSource
 from .tasks import OUTPUT_KINDS, Task
 from .topology import Cost, Topology
 
@@ -36,7 +37,11 @@ ENTRY_POINT_GROUPS = {
     "proxy": "nas_harness.proxies",
     "space": "nas_harness.spaces",
     "strategy": "nas_harness.strategies",
+    "data_source": "nas_harness.data_sources",
 }
+# A package that only contributes suites (presets, versioned suites, paper tables,
+# reproductions; ``nas_harness_suites``) registers under this group.
+SUITES_GROUP = "nas_harness.suites"
 
 
 class Needs(str, enum.Enum):
@@ -148,6 +153,13 @@ class Proxy(ABC):
     def score_topologies(self, topologies: Sequence[Topology]) -> np.ndarray:
         """Vectorised scoring for topology-only proxies; the default scores one by one."""
         raise NotImplementedError
+
+    def rank_keys(self, topologies: Sequence[Topology]) -> np.ndarray:
+        """Optional, for topology-only proxies: (n, k) keys ordering the architectures finer than
+        the stored float score, lexicographically, first column = the score (larger = better when
+        ``higher_is_better``). Runs with ``tie_break: rank_keys`` use them to break float ties at
+        the argmax (e.g. SED's saturated sigmoids on a size space). Default: none."""
+        raise NotImplementedError(f"{self.name} offers no rank keys beyond its score")
 
     @classmethod
     def output_kinds(cls) -> tuple[str, ...]:
@@ -339,8 +351,12 @@ class Space(ABC):
     def decisions(self) -> tuple[Decision, ...] | None:
         """The decision vector, when architectures can be written as one option per decision
         (e.g. NB201: 6 edges × 5 ops); None otherwise. Not every vector need be valid: see
-        ``repair``."""
-        return None
+        ``repair``. A space that overrides only the v1 ``choices()`` gets its pairs here, as
+        unordered decisions."""
+        if type(self).choices is Space.choices:
+            return None
+        found = self.choices()
+        return None if found is None else tuple(Decision(str(n), tuple(str(o) for o in opts)) for n, opts in found)
 
     def choices(self) -> tuple[tuple[str, tuple[str, ...]], ...] | None:
         """``(decision, options)`` pairs of ``decisions()`` (the v1 name)."""
@@ -458,20 +474,26 @@ class HookSpecs:
         """Strategy classes this plugin provides."""
 
     @hookspec
+    def nas_harness_data_sources(self) -> list[type[DataSource]]:
+        """Data source classes (``nas_harness.api.sources.DataSource``) this plugin provides:
+        where input batches may come from, chosen with ``input.kind``."""
+
+    @hookspec
     def nas_harness_suites(self) -> list[Any]:
-        """Run presets, versioned suites and paper reproductions this plugin contributes
-        (``nas_harness.api.suites`` records)."""
+        """Run presets, versioned suites, paper tables and reproductions this plugin contributes
+        (``nas_harness.api.suites`` records). Any registered plugin module may implement it."""
 
 
 KIND_HOOK = {
     "proxy": "nas_harness_proxies",
     "space": "nas_harness_spaces",
     "strategy": "nas_harness_strategies",
+    "data_source": "nas_harness_data_sources",
 }
-KIND_BASE: dict[str, type] = {"proxy": Proxy, "space": Space, "strategy": Strategy}
+KIND_BASE: dict[str, type] = {"proxy": Proxy, "space": Space, "strategy": Strategy, "data_source": DataSource}
 
 __all__ = [
     "ArchError", "Combinator", "ENTRY_POINT_GROUPS", "FitTools", "HookSpecs", "KIND_BASE", "KIND_HOOK",
-    "MemberRef", "Needs", "Oracle", "PROJECT", "Proxy", "ScoreContext", "SearchHistory", "Space",
+    "MemberRef", "Needs", "Oracle", "PROJECT", "Proxy", "SUITES_GROUP", "ScoreContext", "SearchHistory", "Space",
     "Strategy", "TrainableProxy", "hookimpl", "hookspec",
 ]

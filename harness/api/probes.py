@@ -30,32 +30,49 @@ import contextlib
 import time
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from typing import Any, Callable, Hashable, Iterator, Literal, Union
-
-import torch
-import torch.nn.functional as F
-from torch import nn
+from typing import TYPE_CHECKING, Any, Callable, Hashable, Iterator, Literal, Union
 
 from .errors import ProxyFailure
 from .model import BuiltModel
 from .plugins import ScoreContext
 
+if TYPE_CHECKING:
+    import torch
+    from torch import nn
+
 # --------------------------------------------------------------------------- shared torch helpers
 
-PRUNABLE: tuple[type[nn.Module], ...] = (nn.Conv2d, nn.Linear)
+def _prunable() -> tuple[type[nn.Module], ...]:
+    from torch import nn
+
+    return (nn.Conv2d, nn.Linear)
 
 FloatName = Literal["float32", "float64"]
-DTYPES: dict[str, torch.dtype] = {"float32": torch.float32, "float64": torch.float64}
+def _dtypes() -> dict[str, torch.dtype]:
+    import torch
+
+    return {"float32": torch.float32, "float64": torch.float64}
+
+
+def __getattr__(name: str) -> Any:
+    """``PRUNABLE`` and ``DTYPES`` hold torch classes: built on first use, so that importing the
+    contract (and every plugin's module, e.g. for ``nash plugins``) does not import torch."""
+    if name == "PRUNABLE":
+        return _prunable()
+    if name == "DTYPES":
+        return _dtypes()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def prunable_layers(model: nn.Module) -> list[tuple[str, nn.Module]]:
     """(name, module) of every Conv2d/Linear in ``model``, in module order, each module once."""
-    return [(name, m) for name, m in model.named_modules() if isinstance(m, PRUNABLE)]
+    kinds = _prunable()
+    return [(name, m) for name, m in model.named_modules() if isinstance(m, kinds)]
 
 
 def as_dtype(model: nn.Module, dtype: FloatName) -> nn.Module:
     """``model`` with its floating-point parameters and buffers converted to ``dtype``."""
-    return model.to(DTYPES[dtype])
+    return model.to(_dtypes()[dtype])
 
 
 def batch(ctx: ScoreContext, *, labels: bool) -> tuple[torch.Tensor, torch.Tensor | None]:
@@ -72,6 +89,8 @@ def batch(ctx: ScoreContext, *, labels: bool) -> tuple[torch.Tensor, torch.Tenso
 @contextlib.contextmanager
 def seeded(ctx: ScoreContext) -> Iterator[None]:
     """Seed torch's RNG with ``ctx.seed`` for the duration, then restore the previous state."""
+    import torch
+
     devices = [torch.device(ctx.device).index or 0] if torch.device(ctx.device).type == "cuda" else []
     with torch.random.fork_rng(devices=devices):
         torch.manual_seed(ctx.seed)
@@ -87,6 +106,8 @@ def sample_correlation(x: torch.Tensor, precision: str = "float64") -> torch.Ten
     float32, relative error ~1e-7) and the normalisation is float64. The result is float64.
     Shared by the response-correlation proxies (WRCor family) and MeCo.
     """
+    import torch
+
     a = x.detach().reshape(x.shape[0], -1)
     if precision == "float64":
         a = a.to(torch.float64)
@@ -96,8 +117,23 @@ def sample_correlation(x: torch.Tensor, precision: str = "float64") -> torch.Ten
     return (gram / std[:, None] / std[None, :]).clamp_(-1.0, 1.0)
 
 
+def network_output(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
+    """``model(x)``, checked to be one tensor with the batch first: (N, K) logits or a regression
+    vector, or (N, C, H, W) maps for dense and reconstruction tasks. Passes that only sum the
+    outputs or read activations accept every output kind."""
+    import torch
+
+    out = model(x)
+    if not isinstance(out, torch.Tensor) or out.dim() < 2 or out.shape[0] != x.shape[0]:
+        shape = tuple(out.shape) if isinstance(out, torch.Tensor) else type(out).__name__
+        raise ProxyFailure(f"expected the model to return one (N, ...) tensor for N={x.shape[0]}, got {shape}")
+    return out
+
+
 def logits(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
     """``model(x)``, checked to be one (N, K) tensor with N the batch size."""
+    import torch
+
     out = model(x)
     if not isinstance(out, torch.Tensor) or out.dim() != 2 or out.shape[0] != x.shape[0]:
         shape = tuple(out.shape) if isinstance(out, torch.Tensor) else type(out).__name__
@@ -117,6 +153,8 @@ class CrossEntropy:
     labels = True
 
     def __call__(self, out: torch.Tensor, y: torch.Tensor | None) -> torch.Tensor:
+        import torch.nn.functional as F
+
         return F.cross_entropy(out if self.temperature == 1.0 else out / self.temperature, y)
 
 
@@ -211,7 +249,8 @@ class OnBatchPass(Probe):
         return BatchPass(self.bn, self.dtype)
 
 
-WeightGrads = list[tuple[str, torch.Tensor, Union[torch.Tensor, None]]]
+if TYPE_CHECKING:
+    WeightGrads = list[tuple[str, torch.Tensor, Union[torch.Tensor, None]]]
 
 
 @dataclass(frozen=True)
@@ -466,6 +505,8 @@ def _run_batch_pass(ctx: ScoreContext, key: BatchPass, probes: list[Probe]) -> d
 
 
 def _batch_pass(ctx: ScoreContext, key: BatchPass, probes: list[Probe]) -> dict[Probe, Any]:
+    import torch
+
     taps = [p for p in probes if isinstance(p, Tap)]
     weight_probes = [p for p in probes if isinstance(p, (ParamGrads, GradHessianProduct))]
     hvp = {p.objective for p in probes if isinstance(p, GradHessianProduct)}
@@ -487,7 +528,7 @@ def _batch_pass(ctx: ScoreContext, key: BatchPass, probes: list[Probe]) -> dict[
     weights = [m.weight for _, m in layers]
     x = ctx.inputs.to(ctx.device)
     if key.dtype is not None:
-        x = x.to(DTYPES[key.dtype])
+        x = x.to(_dtypes()[key.dtype])
     if needs_x_grad:
         x = x.detach().clone().requires_grad_(True)
     y = ctx.targets.to(ctx.device) if ctx.targets is not None else None
@@ -508,7 +549,7 @@ def _batch_pass(ctx: ScoreContext, key: BatchPass, probes: list[Probe]) -> dict[
     no_input: set[Objective] = set()  # grad objectives whose loss the input does not reach
     try:
         with seeded(ctx), torch.enable_grad():
-            logit = logits(model, x)
+            logit = network_output(model, x)
             for fn in run.after_forward:
                 fn()
             steps = len(objectives) + len(hvp)
@@ -570,7 +611,7 @@ def _batch_pass(ctx: ScoreContext, key: BatchPass, probes: list[Probe]) -> dict[
         elif isinstance(p, InputGrads):
             g = x_grads[objective]
             flat = torch.zeros_like(x) if g is None else g.detach()
-            out[p] = InputGradients(flat.reshape(x.shape[0], -1), int(logit.shape[-1]))
+            out[p] = InputGradients(flat.reshape(x.shape[0], -1), int(logit.shape[1]))
         elif isinstance(p, Tap):
             hooks, result = collect[p]
             if p.grad_objective in no_input:
@@ -587,6 +628,8 @@ def _hessian_grad(weights: list[torch.Tensor], grads: list, *, retain: bool) -> 
 
     H g = d(g_detached . g)/dW, computed as the vector-Jacobian product of g with cotangent
     g_detached (the same cotangent the dot product's backward would send)."""
+    import torch
+
     used = [i for i, g in enumerate(grads) if g is not None]
     if not used:
         return None
@@ -607,6 +650,8 @@ def _hessian_grad(weights: list[torch.Tensor], grads: list, *, retain: bool) -> 
 
 
 def _synflow_grads(ctx: ScoreContext, key: SynflowPass) -> WeightGrads:
+    import torch
+
     model = as_dtype(ctx.build_model(bn=key.bn).to(ctx.device), key.dtype)
     model.train()
     with torch.no_grad():
@@ -614,9 +659,9 @@ def _synflow_grads(ctx: ScoreContext, key: SynflowPass) -> WeightGrads:
             p.abs_()
     layers = prunable_layers(model)
     weights = [m.weight for _, m in layers]
-    ones = torch.ones((1, *ctx.dataset.input_shape), dtype=DTYPES[key.dtype], device=ctx.device)
+    ones = torch.ones((1, *ctx.dataset.input_shape), dtype=_dtypes()[key.dtype], device=ctx.device)
     with seeded(ctx), torch.enable_grad():
-        total = logits(model, ones).sum()
+        total = network_output(model, ones).sum()
         grads = torch.autograd.grad(total, weights, allow_unused=True)
     return [(name, w.detach(), None if g is None else g.detach()) for (name, _), w, g in zip(layers, weights, grads)]
 
@@ -625,7 +670,7 @@ __all__ = [
     "BatchPass",
     "CE",
     "CrossEntropy",
-    "DTYPES",
+    "DTYPES",  # noqa: F822 - module __getattr__
     "FloatName",
     "GradHessianProduct",
     "InputGradients",
@@ -643,6 +688,7 @@ __all__ = [
     "as_dtype",
     "batch",
     "logits",
+    "network_output",
     "probe",
     "prunable_layers",
     "seeded",

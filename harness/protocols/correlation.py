@@ -7,9 +7,10 @@ ground truth into typed results. The CLI wires them to the engine, store and fil
 from __future__ import annotations
 
 from collections import Counter
+from typing import Callable
 import numpy as np
 
-from ..api import HarnessError, OracleInfo, Space
+from ..api import HarnessError, Signature, Space
 from ..config import SampleConfig
 from ..engine import ScoreTable
 from ..scoring import ProxyJob
@@ -75,39 +76,13 @@ def _sample_archs(space: Space, sample: SampleConfig) -> list[str]:
     return space.sample(sample.n, np.random.default_rng(sample.seed))
 
 
-def signature(
-    *,
-    proxy: str,
-    proxy_version: str,
-    space: str,
-    oracle: OracleInfo,
-    sample: str,
-    input_spec: str,
-    init: str,
-    harness: str,
-) -> str:
-    """One line that says exactly what a number measured (see DESIGN.md)."""
-    return "|".join(
-        [
-            f"proxy:{proxy}@{proxy_version}",
-            f"space:{space}",
-            f"target:{oracle.target()}",
-            f"oracle:{oracle.oracle}",
-            f"sample:{sample}",
-            f"input:{input_spec}",
-            f"init:{init}",
-            f"harness:{harness}",
-        ]
-    )
-
-
 def summarize(
     job: ProxyJob,
     distribution: str,
     table: ScoreTable,
     truth: np.ndarray,
     *,
-    sig: str,
+    sig: Signature,
     input_kind: str,
     input_fallback: bool,
     n_resamples: int,
@@ -115,6 +90,7 @@ def summarize(
     seed: int,
     top_fraction: float = 0.1,
     tie_policy: str = "first_index",
+    tie_keys: Callable[[np.ndarray], np.ndarray] | None = None,
 ) -> ProxyResult:
     """Correlations of one proxy's scores with the target, failures counted, not hidden.
 
@@ -138,6 +114,7 @@ def summarize(
         seed=seed,
         top_fraction=top_fraction,
         tie_policy=tie_policy,
+        tie_keys=tie_keys,
     )
 
 
@@ -151,7 +128,7 @@ def summarize_values(
     table: ScoreTable,
     truth: np.ndarray,
     needs_data: bool,
-    sig: str,
+    sig: Signature,
     input_kind: str,
     input_fallback: bool,
     n_resamples: int,
@@ -160,6 +137,7 @@ def summarize_values(
     top_fraction: float = 0.1,
     tie_policy: str = "first_index",
     reference: str | None = None,
+    tie_keys: Callable[[np.ndarray], np.ndarray] | None = None,
 ) -> ProxyResult:
     """``summarize`` for any column of scores (a proxy's, or a reference's such as an oracle)."""
     scores = oriented(table.values, higher_is_better)
@@ -179,7 +157,8 @@ def summarize_values(
             spearman_in_top=_finite_or_none(t.spearman_in_top),
             kendall_in_top=_finite_or_none(t.kendall_in_top), best_rank_in_top=t.best_rank_in_top,
         )
-        sel = argmax_selection(scores, truth, tie_policy, seed)  # type: ignore[arg-type]
+        # tie_keys(positions) -> oriented (n, k) keys that break float ties at the argmax
+        sel = argmax_selection(scores, truth, tie_policy, seed, refine=tie_keys)  # type: ignore[arg-type]
         selection = SelectionRecord(
             arch=table.archs[sel.chosen], target=sel.chosen_truth, rank=sel.chosen_rank,
             policy=sel.policy, tied=len(sel.tied), tied_target_min=sel.tied_truth_min,
@@ -192,7 +171,8 @@ def summarize_values(
         distribution=distribution,
         higher_is_better=higher_is_better,
         config=config,
-        signature=sig,
+        signature=sig.render(),
+        signature_fields=sig,
         n=len(table.archs),
         n_used=corr.n,
         n_failed=len(failures),

@@ -19,9 +19,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 
 import numpy as np
-from nas_harness.api import PluginConfig
 from pydantic import Field
-from scipy import stats
+
+from nas_harness.api import PluginConfig
 
 N_SLOTS = 3
 FEATURES = ("net", "wave_l", "wave_m", "wave_h", "dot")
@@ -147,6 +147,8 @@ def decode(genome: Genome, cfg: DpsConfig, flops_max: float | None) -> dict:
 
 def spearman_fitness(scores: np.ndarray, targets: np.ndarray) -> float:
     """rho(scores, targets); -1 when a score is missing or rho is undefined (constant scores)."""
+    from scipy import stats
+
     scores = np.asarray(scores, dtype=float)
     if scores.shape != np.shape(targets) or not np.all(np.isfinite(scores)):
         return -1.0

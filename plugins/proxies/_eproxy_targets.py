@@ -30,10 +30,12 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
-import torch.nn.functional as F
+
+if TYPE_CHECKING:
+    import torch
 
 FEATURE_KINDS = ("net", "wave_l", "wave_m", "wave_h", "dot")
 WAVE_BANDS = {"wave_l": (0.0, 0.125), "wave_m": (0.125, 0.375), "wave_h": (0.375, 0.5)}
@@ -47,6 +49,8 @@ def _stream(seed: int, kind: str) -> np.random.Generator:
 
 def waves(kind: str, batch: int, channels: int, hw: tuple[int, int], seed: int, *, per_image: bool = True) -> torch.Tensor:
     """(batch, channels, h, w) sines of one frequency band, one pattern per (image, channel)."""
+    import torch
+
     lo, hi = WAVE_BANDS[kind]
     rng = _stream(seed, kind)
     n = batch if per_image else 1
@@ -65,12 +69,16 @@ def waves(kind: str, batch: int, channels: int, hw: tuple[int, int], seed: int, 
 
 def dots(batch: int, channels: int, hw: tuple[int, int], seed: int) -> torch.Tensor:
     """(batch, channels, h, w) Rademacher +-1 values."""
+    import torch
+
     signs = _stream(seed, "dot").integers(0, 2, (batch, channels, *hw)) * 2 - 1
     return torch.from_numpy(signs.astype(np.float32))
 
 
 def teacher_weights(c_in: int, channels: int, seed: int) -> list[torch.Tensor]:
     """The untrained teacher's six 3x3 conv weights, Kaiming normal, from the ``net`` stream."""
+    import torch
+
     rng = _stream(seed, "net")
     widths = (c_in, *TEACHER_WIDTHS, channels)
     weights = []
@@ -82,6 +90,9 @@ def teacher_weights(c_in: int, channels: int, seed: int) -> list[torch.Tensor]:
 
 def teacher_features(images: torch.Tensor, channels: int, hw: tuple[int, int], seed: int) -> torch.Tensor:
     """(batch, channels, h, w): the untrained 6-layer CNN on ``images``, standardized per channel."""
+    import torch
+    import torch.nn.functional as F
+
     with torch.no_grad():
         x = images.detach().to(torch.float32)
         weights = teacher_weights(x.shape[1], channels, seed)
@@ -112,6 +123,8 @@ def feature_bank(kind: str, images: torch.Tensor, channels: int, hw: tuple[int, 
 def combined_target(banks: dict[str, torch.Tensor], kinds: Sequence[str], c_out: int, coefficient: float,
                     like: torch.Tensor) -> torch.Tensor:
     """Sum of the first ``c_out`` channels of the selected banks, times the augment coefficient."""
+    import torch
+
     target = torch.zeros((like.shape[0], c_out, *like.shape[-2:]), dtype=torch.float32)
     for kind in kinds:
         target = target + banks[kind][:, :c_out]
@@ -124,6 +137,9 @@ def augment(images: torch.Tensor, *, pad: int, flip: bool, seed: int) -> torch.T
     The images arrive normalized, so the zero padding is the mean colour (torchvision pads the
     raw image with black before normalizing); ``pad=0`` and ``flip=False`` leave them unchanged.
     """
+    import torch
+    import torch.nn.functional as F
+
     rng = np.random.default_rng([seed, 7])
     n, _, h, w = images.shape
     padded = F.pad(images, (pad, pad, pad, pad)) if pad else images

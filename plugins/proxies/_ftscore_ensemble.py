@@ -11,8 +11,6 @@ from dataclasses import dataclass
 from typing import Sequence
 
 import numpy as np
-from scipy.optimize import differential_evolution
-from scipy.stats import spearmanr
 
 
 @dataclass(frozen=True)
@@ -49,6 +47,9 @@ def fit_weights(
 
     ``scores[j]`` is (members × archs of set j), ``targets[j]`` the set's targets.
     """
+    from scipy.optimize import differential_evolution
+    from scipy.stats import spearmanr
+
     m = len(mu)
     for j, (s, y) in enumerate(zip(scores, targets)):
         if np.shape(s) != (m, len(y)):

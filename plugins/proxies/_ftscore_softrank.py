@@ -14,8 +14,12 @@ torch operations, so autograd gives the exact (piecewise constant) Jacobian of t
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-import torch
+
+if TYPE_CHECKING:
+    import torch
 
 
 def _decreasing_blocks(y: np.ndarray) -> np.ndarray:
@@ -35,6 +39,8 @@ def _decreasing_blocks(y: np.ndarray) -> np.ndarray:
 
 def soft_rank(values: torch.Tensor, regularization_strength: float = 1.0) -> torch.Tensor:
     """Ascending soft ranks (1 = smallest) of a 1-D tensor; exact ranks as the strength -> 0."""
+    import torch
+
     if values.dim() != 1:
         raise ValueError(f"soft_rank takes a 1-D tensor, got shape {tuple(values.shape)}")
     n = values.shape[0]

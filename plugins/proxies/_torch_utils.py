@@ -2,13 +2,14 @@
 
 The basic helpers live in the plugin contract ``nas_harness.api.probes`` and are re-exported here:
 
-* ``PRUNABLE`` / ``prunable_layers``: the layers whose weights the saliency proxies sum over
+* ``prunable_layers``: the layers whose weights the saliency proxies sum over
   (``nn.Conv2d`` and ``nn.Linear``, as in zero-cost-nas's ``get_layer_metric_array``).
-* ``DTYPES`` / ``as_dtype``: the config spelling of a float dtype and moving a model to it.
+* ``as_dtype``: the config spelling of a float dtype and moving a model to it.
 * ``batch``: the scoring batch on the context's device, or ``ProxyFailure`` when it is absent.
 * ``seeded``: a forward/backward with the torch RNG seeded from ``ctx.seed`` (stochastic layers
   such as dropout draw the same masks on every call) without touching the caller's RNG state.
-* ``logits``: run the model and check it returned one (N, K) tensor.
+* ``logits``: run the model and check it returned one (N, K) tensor; ``network_output``: any
+  batch-first output (dense maps too), for passes that only sum outputs.
 
 and two probe readers:
 
@@ -22,24 +23,25 @@ it against the architecture.
 
 from __future__ import annotations
 
-import torch
-import torch.nn.functional as F
-from torch import nn
+from typing import TYPE_CHECKING
 
 from nas_harness.api import ScoreContext
 from nas_harness.api.probes import (  # noqa: F401 - re-exported for the proxies
-    DTYPES,
-    PRUNABLE,
     FloatName,
     ParamGrads,
     SynflowGrads,
     as_dtype,
     batch,
     logits,
+    network_output,
     probe,
     prunable_layers,
     seeded,
 )
+
+if TYPE_CHECKING:
+    import torch
+    from torch import nn
 
 
 def cross_entropy_weight_grads(ctx: ScoreContext, *, bn: bool) -> list[tuple[str, torch.Tensor, torch.Tensor | None]]:
@@ -64,6 +66,9 @@ def cross_entropy_weight_grads_of(
     in the model's current mode, on whatever sub-batch the caller passes (zico scores several).
     dL/dW is ``None`` for a layer the loss does not depend on; tensors are detached.
     """
+    import torch
+    import torch.nn.functional as F
+
     layers = prunable_layers(model)
     weights = [m.weight for _, m in layers]
     loss = F.cross_entropy(logits(model, x), y)

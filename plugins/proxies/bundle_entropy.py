@@ -21,14 +21,17 @@ batch (all samples in one bundle). Lower is better; ``higher_is_better = False``
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
-import torch
 from pydantic import Field
-from torch import nn
 
 from nas_harness.api import Needs, PluginConfig, Proxy, ProxyFailure, ScoreContext, hookimpl
 
 from ._torch_utils import batch
+
+if TYPE_CHECKING:
+    import torch
+    from torch import nn
 
 
 def bundles_float_equality(a: torch.Tensor, w_max: float, lr: float) -> torch.Tensor:
@@ -39,6 +42,8 @@ def bundles_float_equality(a: torch.Tensor, w_max: float, lr: float) -> torch.Te
     cause on the largest weight round to the same float32 number. Equality is transitive, so
     the bundles are the classes of identical rows (their greedy loop finds the same partition).
     """
+    import torch
+
     n = a.shape[0]
     x = torch.tensor(w_max, dtype=torch.float32) - a.reshape(n, -1).to(torch.float32) * (lr / n)
     return torch.unique(x, dim=0, return_inverse=True)[1]
@@ -50,6 +55,8 @@ def bundles_tolerance(a: torch.Tensor, gamma: float) -> torch.Tensor:
     Take the first sample not yet in a bundle; its bundle is itself and every sample not yet in
     a bundle within ``gamma`` of it in the max norm, ||a_i - a_j||_inf <= gamma.
     """
+    import torch
+
     n = a.shape[0]
     x = a.reshape(n, -1).to(torch.float64)
     ids = torch.full((n,), -1, dtype=torch.long)
@@ -65,6 +72,8 @@ def bundles_tolerance(a: torch.Tensor, gamma: float) -> torch.Tensor:
 
 def bundle_entropy(ids: torch.Tensor, labels: torch.Tensor) -> float:
     """sum over bundles of |b|/N * entropy (nats) of the labels inside b."""
+    import torch
+
     n = ids.shape[0]
     labels = labels.reshape(-1).cpu()
     ids = ids.cpu()
@@ -133,6 +142,8 @@ class BndlEnt(Proxy):
     summary = "mean over blocks of the bundle entropy (label entropy of indistinguishable samples)"
 
     def layer_entropies(self, ctx: ScoreContext) -> list[float]:
+        import torch
+
         x, y = batch(ctx, labels=True)
         c = self.config
         built = ctx.build(bn=True)

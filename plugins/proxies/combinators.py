@@ -28,7 +28,6 @@ from typing import Literal
 
 import numpy as np
 from pydantic import Field
-from scipy.stats import rankdata
 
 from nas_harness.api import Combinator, MemberRef, PluginConfig, hookimpl
 
@@ -140,6 +139,8 @@ class RankSum(Combinator):
     summary = "negated sum of member ranks (paper 004)"
 
     def combine(self, scores: np.ndarray) -> np.ndarray:
+        from scipy.stats import rankdata
+
         method = "average" if self.config.ties == "average" else "ordinal"
         ranks = np.vstack([rankdata(-row, method=method) for row in scores])  # 1 = best
         return -ranks.sum(axis=0)

@@ -9,13 +9,16 @@ They are measured on the built model, so they work for any space; a space's own
 
 from __future__ import annotations
 
-import torch
-from torch import nn
+from typing import TYPE_CHECKING
 
 from nas_harness.api import Needs, PluginConfig, Proxy, ScoreContext, hookimpl
 from nas_harness.api.probes import PristineModel, probe
 
 from ._torch_utils import prunable_layers
+
+if TYPE_CHECKING:
+    import torch
+    from torch import nn
 
 
 class ParamsConfig(PluginConfig):
@@ -67,6 +70,9 @@ def count_macs(model: nn.Module, input_shape: tuple[int, ...]) -> int:
     NAS-Bench-201's convention for ``flops``. The model runs in eval mode without gradients;
     the count depends only on shapes, never on values.
     """
+    import torch
+    from torch import nn
+
     total = 0
 
     def hook(module: nn.Module, args, output: torch.Tensor) -> None:

@@ -30,12 +30,13 @@ Choices (all as the reference code unless said):
 from __future__ import annotations
 
 import math
-from typing import Literal
-
-import torch
+from typing import TYPE_CHECKING, Literal
 
 from nas_harness.api import Needs, PluginConfig, Proxy, ProxyFailure, ScoreContext, hookimpl
 from nas_harness.api.probes import InputGrads, probe
+
+if TYPE_CHECKING:
+    import torch
 
 
 class EPENASConfig(PluginConfig):
@@ -46,6 +47,8 @@ class EPENASConfig(PluginConfig):
 
 
 def _corrcoef(rows: torch.Tensor) -> torch.Tensor:
+    import torch
+
     a = rows.to(torch.float64)
     a = a - a.mean(dim=1, keepdim=True)
     gram = a @ a.T
@@ -56,6 +59,8 @@ def _corrcoef(rows: torch.Tensor) -> torch.Tensor:
 def epe_score(jacobians: torch.Tensor, labels: torch.Tensor, n_classes: int, eps: float = 1e-5,
               aggregation: str = "auto") -> float:
     """The EPE-NAS score of flattened per-sample Jacobians and their labels."""
+    import torch
+
     pairwise = n_classes > 100 if aggregation == "auto" else aggregation == "pairwise"
     labels = labels.reshape(-1).to(jacobians.device)
     per_class: dict[int, float] = {}

@@ -11,15 +11,17 @@ from __future__ import annotations
 
 import hashlib
 from collections import OrderedDict
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-import torch
-import torch.nn.functional as F
-from nas_harness.api import Needs, PluginConfig, Proxy, ProxyFailure, ScoreContext, hookimpl
 from pydantic import Field, model_validator
-from torch import nn
+
+from nas_harness.api import Needs, PluginConfig, Proxy, ProxyFailure, ScoreContext, hookimpl
 
 from ._eproxy_targets import FEATURE_KINDS, augment, combined_target, feature_bank
+
+if TYPE_CHECKING:
+    import torch
+    from torch import nn
 
 FeatureKind = Literal["net", "wave_l", "wave_m", "wave_h", "dot"]
 Kernel = Literal[1, 3, 7]
@@ -121,6 +123,8 @@ def feature_parts(model: nn.Module) -> tuple[nn.Module, bool, tuple[nn.Module, .
     module (adaptive pooling to 1x1; NB201: the output of ``lastact``) and a ``cells``
     ``nn.ModuleList`` attribute when the model has one.
     """
+    from torch import nn
+
     pools = [m for m in model.modules() if isinstance(m, (nn.AdaptiveAvgPool2d, nn.AdaptiveMaxPool2d))
              and m.output_size in (1, (1, 1))]
     if not pools:
@@ -152,6 +156,8 @@ class _Taps:
 
     def run(self, model: nn.Module, x: torch.Tensor) -> list[torch.Tensor]:
         """[feature map, before 2nd down-sampling, before 1st][:n], taps resized to the map's size."""
+        import torch.nn.functional as F
+
         self.final.clear()
         self.seq.clear()
         model(x)
@@ -186,6 +192,9 @@ class _Taps:
 
 def reinit(module: nn.Module, scheme: str) -> None:
     """The code's ``init_net``: conv/linear weights by ``scheme``, BatchNorm weight 1 / bias 0."""
+    import torch
+    from torch import nn
+
     with torch.no_grad():
         for m in module.modules():
             if isinstance(m, (nn.Conv2d, nn.Linear)):
@@ -208,6 +217,8 @@ def reinit(module: nn.Module, scheme: str) -> None:
 
 def _heads(config: EproxyConfig, taps: list[torch.Tensor]) -> tuple[nn.ModuleList, nn.ModuleList]:
     """The transform layers (trainable) and barrier layers (frozen), one per branch."""
+    from torch import nn
+
     transforms, barriers = nn.ModuleList(), nn.ModuleList()
     for b, tap in zip(config.branches, taps):
         width = b.c_mid if config.barrier else b.c_out
@@ -269,6 +280,9 @@ def targets_for(config: EproxyConfig, images: torch.Tensor, like: torch.Tensor) 
 
 def count_macs(model: nn.Module, x: torch.Tensor) -> int:
     """Multiply-accumulates of conv and linear layers for one image (the FLOPs term's count)."""
+    import torch
+    from torch import nn
+
     total = [0]
 
     def conv(m: nn.Conv2d, args, out):
@@ -294,6 +308,9 @@ def regression_losses(model: nn.Module, images: torch.Tensor, config: EproxyConf
     ``model`` is trained in place (train mode). Transform and barrier layers are created after the
     first forward (their input channels are the taps'), from torch's RNG seeded with ``seed``.
     """
+    import torch
+    import torch.nn.functional as F
+
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         if config.init_net != "as_built":

@@ -35,15 +35,17 @@ Choices:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
-
-import torch
-from torch import nn
+from typing import TYPE_CHECKING, Callable
 
 from nas_harness.api import Needs, PluginConfig, Proxy, ProxyFailure, ScoreContext, hookimpl
 from nas_harness.api.probes import CE, FloatName, Objective, Tap, TapHooks, probe
 
-Saliency = dict[str, tuple[torch.Tensor, int]]
+if TYPE_CHECKING:
+    import torch
+    from torch import nn
+
+if TYPE_CHECKING:
+    Saliency = dict[str, tuple[torch.Tensor, int]]
 
 
 class FisherConfig(PluginConfig):
@@ -63,6 +65,9 @@ class ChannelSaliency(Tap):
     grad_objective: Objective | None = CE
 
     def attach(self, model: nn.Module, hooks: TapHooks) -> Callable[[], Saliency]:
+        import torch
+        from torch import nn
+
         layers = {n: m for n, m in model.named_modules() if isinstance(m, (nn.Conv2d, nn.Linear))}
         saliency = {n: torch.zeros(m.weight.shape[0], dtype=torch.float64) for n, m in layers.items()}
         modified: list[str] = []

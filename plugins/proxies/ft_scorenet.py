@@ -14,16 +14,20 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Literal, Optional, Sequence
+from typing import TYPE_CHECKING, Callable, Literal, Optional, Sequence
 
 import numpy as np
-import torch
 from pydantic import Field
 
 from nas_harness.api import HarnessError, Needs, PluginConfig, Proxy, ScoreContext, hookimpl
 
 from ._ftscore_ensemble import Ensemble, fit_weights, member_stats
-from ._ftscore_net import NetSpec, ScoreNet, fit, last_linear, load_blob, round_robin, save_blob
+
+if TYPE_CHECKING:
+    from ._ftscore_net import NetSpec, ScoreNet
+
+if TYPE_CHECKING:
+    import torch
 
 
 class FTScoreNetConfig(PluginConfig):
@@ -46,6 +50,8 @@ class FTScoreNetConfig(PluginConfig):
     lr: float = Field(1e-3, gt=0, description="Adam learning rate, betas (0.9, 0.95) (paper)")
 
     def net_spec(self) -> NetSpec:
+        from ._ftscore_net import NetSpec
+
         return NetSpec(
             images=self.images, image_size=self.image_size, kernel=self.kernel, maps=self.maps,
             l1_width=self.l1_width, vnorm=self.vnorm, symlog=self.symlog, seed=self.seed,
@@ -122,6 +128,8 @@ class FTScoreNet(Proxy):
         training; ``steps`` counts all steps). ``ensemble``: one scorer per set (``steps``
         each), combined by normalised sigmoids with weights from differential evolution.
         """
+        from ._ftscore_net import ScoreNet, fit, round_robin
+
         cfg = self.config
         if not sets:
             raise HarnessError("ft_scorenet.fit needs at least one labelled set")
@@ -146,6 +154,10 @@ class FTScoreNet(Proxy):
         return self.state_bytes()
 
     def _sampler(self, net: ScoreNet, labelled: Labelled, rng: np.random.Generator):
+        import torch
+
+        from ._ftscore_net import last_linear
+
         archs = labelled.archs
         if len(archs) != len(labelled.targets) or len(archs) < 2:
             raise HarnessError(
@@ -172,6 +184,8 @@ class FTScoreNet(Proxy):
 
     # ------------------------------------------------------------------ state
     def load_state(self, state: bytes) -> None:
+        from ._ftscore_net import ScoreNet, load_blob
+
         blob = load_blob(state)
         blobs = blob["members"] if blob.get("kind") == "ensemble" else [blob]
         nets = [ScoreNet.from_blob(b) for b in blobs]
@@ -187,6 +201,8 @@ class FTScoreNet(Proxy):
         )
 
     def state_bytes(self) -> bytes:
+        from ._ftscore_net import save_blob
+
         nets = self._fitted()
         if self._ensemble is None:
             return nets[0].to_bytes()
@@ -233,6 +249,10 @@ class Labelled:
 
 
 def _score_with(net: ScoreNet, model: torch.nn.Module) -> float:
+    import torch
+
+    from ._ftscore_net import last_linear
+
     with torch.no_grad():
         return float(net(net.construct(model, last_linear(model))))
 

@@ -16,9 +16,6 @@ from __future__ import annotations
 
 from typing import Literal
 
-import torch
-from torch import nn
-
 from nas_harness.api import Needs, PluginConfig, Proxy, ScoreContext, hookimpl
 from nas_harness.api.probes import PristineModel, probe
 
@@ -42,6 +39,9 @@ class L2Norm(Proxy):
         return (PristineModel(bn=True),)
 
     def score(self, ctx: ScoreContext) -> float:
+        import torch
+        from torch import nn
+
         model = probe(ctx, PristineModel(bn=True))  # shared, read only
         if self.config.parameters == "all":
             tensors = list(model.parameters())

@@ -7,16 +7,18 @@ A Theoretically Inspired Perspective" (ICLR 2021; code VITA-Group/TENAS,
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
-import torch
 from pydantic import Field
-from torch import nn
 
 from nas_harness.api import Needs, PluginConfig, Proxy, ProxyFailure, ScoreContext, hookimpl
 
 from ._torch_utils import batch, seeded
+
+if TYPE_CHECKING:
+    import torch
+    from torch import nn
 
 
 class LinearRegionsConfig(PluginConfig):
@@ -63,6 +65,9 @@ def relu_codes(model: nn.Module, x: torch.Tensor) -> list[np.ndarray]:
     As TE-NAS: forward hooks on ``nn.ReLU`` modules, only calls whose input is a 4-D feature map
     (ReLUs on flat features are not counted), post-ReLU sign, forward pass only.
     """
+    import torch
+    from torch import nn
+
     codes: list[np.ndarray] = []
 
     def hook(module: nn.Module, args, output: torch.Tensor) -> None:
@@ -85,6 +90,8 @@ def random_crops(images: torch.Tensor, n: int, size: int, generator: torch.Gener
     Distinct positions keep identical inputs out of the count (TE-NAS crops distinct training
     images; we crop a small batch, so positions must not repeat).
     """
+    import torch
+
     m, _, h, w = images.shape
     if size > h or size > w:
         raise ProxyFailure(f"cannot crop {size}x{size} from {h}x{w} images")
@@ -140,6 +147,8 @@ class LinearRegions(Proxy):
     summary = "TE-NAS #linear regions: distinct ReLU on/off patterns over crops (or noise) of the inputs"
 
     def score(self, ctx: ScoreContext) -> float:
+        import torch
+
         cfg: LinearRegionsConfig = self.config  # type: ignore[assignment]
         gen = torch.Generator().manual_seed(ctx.seed)
         images = batch(ctx, labels=False)[0].cpu() if cfg.input == "crops" else None

@@ -5,11 +5,14 @@ Tsai, "Rank-based Training-Free NAS Algorithm" (2023 draft; ``shared/spec/rank-s
 
 from __future__ import annotations
 
-import torch
+from typing import TYPE_CHECKING
 
 from nas_harness.api import Needs, PluginConfig, Proxy, ProxyFailure, ScoreContext, hookimpl
 
 from ._torch_utils import FloatName, SynflowGrads, synflow_weight_grads
+
+if TYPE_CHECKING:
+    import torch
 
 
 class LogSynflowConfig(PluginConfig):
@@ -23,6 +26,8 @@ class LogSynflowConfig(PluginConfig):
 
 def logsynflow_value(probe: list[tuple[str, torch.Tensor, torch.Tensor | None]]) -> float:
     """sum over (|W|, g) of |W| * log(1 + |g|), accumulated in float64; layers with g None add 0."""
+    import torch
+
     total = torch.zeros((), dtype=torch.float64)
     for _, w, g in probe:
         if g is not None:

@@ -5,16 +5,18 @@ the Minimum Eigenvalue of Correlation on Feature Maps" (NeurIPS 2023; code Hamst
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-import torch
 from pydantic import Field
-from torch import nn
 
 from nas_harness.api import Needs, PluginConfig, Proxy, ProxyFailure, ScoreContext, hookimpl
+from nas_harness.api.probes import sample_correlation
 
 from ._torch_utils import batch, seeded
-from nas_harness.api.probes import sample_correlation
+
+if TYPE_CHECKING:
+    import torch
+    from torch import nn
 
 
 class MeCoConfig(PluginConfig):
@@ -42,6 +44,8 @@ def min_eig_channel_correlation(fea: torch.Tensor) -> float:
 
     NaN/inf entries (a constant channel, or D = 1) are set to 0 first, as the official code does.
     """
+    import torch
+
     corr = sample_correlation(fea, precision="float64")
     corr = torch.nan_to_num(corr, nan=0.0, posinf=0.0, neginf=0.0)
     return float(torch.linalg.eigvalsh(corr)[0])
@@ -50,6 +54,8 @@ def min_eig_channel_correlation(fea: torch.Tensor) -> float:
 def meco_value(model: nn.Module, x: torch.Tensor, modules: str, channels: int | None,
                generator: torch.Generator | None = None) -> float:
     """(1/n) sum over samples s and hooked module calls of lambda_min(corr(channels of out[s]))."""
+    import torch
+
     n = x.shape[0]
     totals = [0.0] * n
     calls = 0
@@ -123,6 +129,8 @@ class MeCo(Proxy):
     summary = "MeCo: sum over layers of lambda_min of the channel Pearson correlation of the feature map"
 
     def score(self, ctx: ScoreContext) -> float:
+        import torch
+
         cfg: MeCoConfig = self.config  # type: ignore[assignment]
         gen = torch.Generator().manual_seed(ctx.seed)
         if cfg.input == "data":

@@ -7,16 +7,18 @@ NASLib's ``measures/nwot.py``. (The paper's arXiv v1 score is ``jacob_cov``.)
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 import numpy as np
-import torch
-from torch import nn
 
 from nas_harness.api import Needs, PluginConfig, Proxy, ProxyFailure, ScoreContext, hookimpl
 from nas_harness.api.probes import FloatName, Objective, Tap, TapHooks, probe
 
 from ._torch_utils import batch
+
+if TYPE_CHECKING:
+    import torch
+    from torch import nn
 
 EXACT_FLOAT32 = 2**24  # integers up to this are exact in float32
 
@@ -33,6 +35,8 @@ def add_codes(kernel: np.ndarray, output: torch.Tensor) -> np.ndarray:
     it is read from the output, which is > 0 exactly where the input is (an in-place ReLU has
     overwritten its input by then).
     """
+    import torch
+
     code = (output.detach() > 0).reshape(output.shape[0], -1)
     d = code.shape[1]
     dtype = torch.float32 if d <= EXACT_FLOAT32 else torch.float64
@@ -51,6 +55,8 @@ class ReluCodeKernel(Tap):
     grad_objective: Objective | None = None
 
     def attach(self, model: nn.Module, hooks: TapHooks) -> Callable[[], np.ndarray]:
+        from torch import nn
+
         state: dict[str, np.ndarray] = {}  # "kernel": the sum so far (absent: no ReLU called)
 
         def hook(module: nn.Module, args, output: torch.Tensor) -> None:

@@ -7,23 +7,29 @@ code; every constant the draft leaves out is an option below.
 from __future__ import annotations
 
 import math
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-import torch
 from pydantic import Field
-from torch import nn
 
 from nas_harness.api import Needs, PluginConfig, Proxy, ProxyFailure, ScoreContext, hookimpl
 
 from ._torch_utils import batch, seeded
 
-POOLING: tuple[type[nn.Module], ...] = (
-    nn.AvgPool1d, nn.AvgPool2d, nn.AvgPool3d,
-    nn.MaxPool1d, nn.MaxPool2d, nn.MaxPool3d,
-    nn.AdaptiveAvgPool1d, nn.AdaptiveAvgPool2d, nn.AdaptiveAvgPool3d,
-    nn.AdaptiveMaxPool1d, nn.AdaptiveMaxPool2d, nn.AdaptiveMaxPool3d,
-    nn.LPPool1d, nn.LPPool2d,
-)  # fmt: skip
+if TYPE_CHECKING:
+    import torch
+    from torch import nn
+
+def pooling_types() -> tuple[type[nn.Module], ...]:
+    """The pooling layers NI reads (a function: importing the plugin does not import torch)."""
+    from torch import nn
+
+    return (
+        nn.AvgPool1d, nn.AvgPool2d, nn.AvgPool3d,
+        nn.MaxPool1d, nn.MaxPool2d, nn.MaxPool3d,
+        nn.AdaptiveAvgPool1d, nn.AdaptiveAvgPool2d, nn.AdaptiveAvgPool3d,
+        nn.AdaptiveMaxPool1d, nn.AdaptiveMaxPool2d, nn.AdaptiveMaxPool3d,
+        nn.LPPool1d, nn.LPPool2d,
+    )  # fmt: skip
 
 Kappa = Literal["sq_l2_over_l2", "sq_l2_over_l1", "elementwise"]
 
@@ -49,6 +55,8 @@ class NIConfig(PluginConfig):
 def pooled_features(model: nn.Module, x: torch.Tensor, pools: str) -> tuple[list[torch.Tensor], torch.Tensor]:
     """Outputs of the pooling-module calls of ``model(x)``, in call order, flattened per sample,
     and the model's output."""
+    import torch
+
     seen: list[torch.Tensor] = []
 
     def hook(module: nn.Module, args, output: torch.Tensor) -> None:
@@ -56,7 +64,7 @@ def pooled_features(model: nn.Module, x: torch.Tensor, pools: str) -> tuple[list
             return
         seen.append(output.detach().reshape(output.shape[0], -1))
 
-    handles = [m.register_forward_hook(hook) for m in model.modules() if isinstance(m, POOLING)]
+    handles = [m.register_forward_hook(hook) for m in model.modules() if isinstance(m, pooling_types())]
     try:
         with torch.no_grad():
             out = model(x)
@@ -68,6 +76,8 @@ def pooled_features(model: nn.Module, x: torch.Tensor, pools: str) -> tuple[list
 
 def kappa_sum(clean: list[torch.Tensor], noisy: list[torch.Tensor], kappa: str) -> float:
     """e_L kappa e_N: the sum over pooling calls i and samples j of kappa_ij, in float64."""
+    import torch
+
     if len(clean) != len(noisy):
         raise ProxyFailure(f"the clean and noisy passes ran {len(clean)} and {len(noisy)} pooling calls")
     total = 0.0
@@ -129,6 +139,8 @@ class NI(Proxy):
     summary = "noise immunity eta = ln(eps + sum (tau - tau')^2 / |tau|) at pooling layers under input noise (lower is better)"
 
     def score(self, ctx: ScoreContext) -> float:
+        import torch
+
         cfg: NIConfig = self.config  # type: ignore[assignment]
         x, _ = batch(ctx, labels=False)
         gen = torch.Generator().manual_seed(ctx.seed)

@@ -7,15 +7,17 @@ NATS-TSS/CIFAR-10: a lower condition number goes with a higher accuracy).
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-import torch
 from pydantic import Field
-from torch import nn
 
 from nas_harness.api import Needs, PluginConfig, Proxy, ProxyFailure, ScoreContext, hookimpl
 
-from ._torch_utils import batch, logits, seeded
+from ._torch_utils import batch, network_output, seeded
+
+if TYPE_CHECKING:
+    import torch
+    from torch import nn
 
 
 class NTKCondConfig(PluginConfig):
@@ -37,7 +39,9 @@ def per_sample_output_gradients(model: nn.Module, x: torch.Tensor, params: list[
     train-mode BatchNorm row n also holds the cross-sample terms through the batch statistics.
     A parameter the outputs do not depend on contributes zeros.
     """
-    out = logits(model, x)
+    import torch
+
+    out = network_output(model, x)
     rows = []
     for n in range(x.shape[0]):
         grads = torch.autograd.grad(out[n].sum(), params, retain_graph=n + 1 < x.shape[0], allow_unused=True)
@@ -47,6 +51,8 @@ def per_sample_output_gradients(model: nn.Module, x: torch.Tensor, params: list[
 
 def condition_number(jacobian: torch.Tensor) -> float:
     """lambda_max / lambda_min of the Gram matrix J J^T (float64, ``torch.linalg.eigvalsh``)."""
+    import torch
+
     ntk = torch.zeros(jacobian.shape[0], jacobian.shape[0], dtype=torch.float64, device=jacobian.device)
     for block in jacobian.split(1 << 16, dim=1):  # float64 one column block at a time
         b = block.to(torch.float64)
@@ -76,7 +82,9 @@ class NTKCond(Proxy):
     Choices, where the paper leaves room (defaults follow the TE-NAS code):
 
     * **Outputs.** Each sample's logits are summed before differentiating (TE-NAS backpropagates
-      a vector of ones from ``logit[n]``), so J has one row per input, N x P.
+      a vector of ones from ``logit[n]``), so J has one row per input, N x P. The same sum is
+      defined for every output kind (a dense or reconstructed map is summed over its pixels
+      and channels), so the proxy runs on every task.
     * **Parameters.** Every parameter whose name contains "weight" (``params="weights"``):
       Conv2d, Linear and BatchNorm scale weights, not biases; ``params="all"`` adds them.
     * **Mode.** Train mode with BatchNorm (``train_mode=True``); each row is a backward pass of

@@ -17,19 +17,22 @@ deterministic function of (architecture, seed, batch).
 from __future__ import annotations
 
 import math
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-import torch
 from pydantic import Field
 
 from nas_harness.api import BuiltModel, Needs, PluginConfig, Proxy, ProxyFailure, ScoreContext, hookimpl
-
 from nas_harness.api.model import feature_map
 
 from ._torch_utils import batch
 
+if TYPE_CHECKING:
+    import torch
+
 
 def gaussian(shape: tuple[int, ...], generator: torch.Generator) -> torch.Tensor:
+    import torch
+
     return torch.randn(shape, generator=generator, dtype=torch.float32)
 
 
@@ -39,6 +42,8 @@ def gaussian(shape: tuple[int, ...], generator: torch.Generator) -> torch.Tensor
 def phi_value(built: BuiltModel, x: torch.Tensor, eps: torch.Tensor, alpha: float, norm: str) -> float:
     """log( mean_n || f(x_n + alpha eps_n) - f(x_n) || / alpha ), norms per sample, in float64;
     f = the feature map before the head (``BuiltModel.features``)."""
+    import torch
+
     with torch.no_grad():
         f0 = feature_map(built, x, "phi")
         f1 = feature_map(built, x + alpha * eps, "phi")
@@ -109,6 +114,8 @@ class Phi(Proxy):
     summary = "Zen-NAS Phi-score: log mean |f(x + a eps) - f(x)| / a of pre-GAP features, no BN"
 
     def score(self, ctx: ScoreContext) -> float:
+        import torch
+
         c = self.config
         built = ctx.build(bn=c.bn)
         built.module.train()  # only matters with BN: batch statistics
@@ -124,6 +131,8 @@ class Phi(Proxy):
 
 def standardize(z: torch.Tensor, eps: float) -> torch.Tensor:
     """Each column centred and divided by sqrt(biased variance + eps), as BatchNorm1d(affine=False)."""
+    import torch
+
     zc = z - z.mean(dim=0, keepdim=True)
     var = (zc * zc).mean(dim=0, keepdim=True)
     if eps == 0 and bool((var == 0).any()):
@@ -137,6 +146,8 @@ def barlow_twins_loss(z1: torch.Tensor, z2: torch.Tensor, lambd: float, eps: flo
     The D x D matrix C is never formed: sum_ij C_ij^2 = sum_nm (A A^T)_nm (B B^T)_nm / N^2 for
     the standardized N x D matrices A and B.
     """
+    import torch
+
     n = z1.shape[0]
     a = standardize(z1.reshape(n, -1).to(torch.float64), eps)
     b = standardize(z2.reshape(n, -1).to(torch.float64), eps)
@@ -195,6 +206,8 @@ class BT(Proxy):
     summary = "-Barlow Twins loss between pre-GAP features of two Gaussian-noised views of the batch"
 
     def score(self, ctx: ScoreContext) -> float:
+        import torch
+
         c = self.config
         x, _ = batch(ctx, labels=False)
         built = ctx.build(bn=True)

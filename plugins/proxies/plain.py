@@ -18,11 +18,14 @@ The value is a signed sum of many terms of both signs, so it depends strongly on
 
 from __future__ import annotations
 
-import torch
+from typing import TYPE_CHECKING
 
 from nas_harness.api import Needs, PluginConfig, Proxy, ProxyFailure, ScoreContext, hookimpl
 
 from ._torch_utils import ParamGrads, cross_entropy_weight_grads
+
+if TYPE_CHECKING:
+    import torch
 
 
 class PlainConfig(PluginConfig):

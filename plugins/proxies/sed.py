@@ -81,8 +81,9 @@ block term is itself correct to about one ulp. So (value, err) orders by the sum
 as computed, and architectures whose blocks are equal as a multiset tie exactly.
 
 The engine stores one float per architecture, so a harness run sees ``value``, with its float64
-ties; the paper's NATS-SSS argmax (all 64 channels) needs the second key. Ranking protocols that
-want the exact order need e.g. the ``rank_keys`` column (a contract change, not made here).
+ties; the paper's NATS-SSS argmax (all 64 channels) needs the second key. A run with
+``tie_break: rank_keys`` asks ``rank_keys`` (the contract's ``Proxy.rank_keys``) to choose among
+the float-tied architectures at the argmax; correlations still use ``value``.
 """
 
 from __future__ import annotations
@@ -95,7 +96,6 @@ from typing import ClassVar, Literal, Sequence
 
 import numpy as np
 from pydantic import Field
-from scipy.special import expit
 
 from nas_harness.api import (
     BlockTopology,
@@ -272,6 +272,8 @@ class SED(Proxy):
         lists are summarised once per distinct list object (a space usually shares one tuple
         between the repeated cells of an architecture).
         """
+        from scipy.special import expit
+
         cfg: SEDConfig = self.config  # type: ignore[assignment]
         n_arch = len(topologies)
         block_lists = list(map(_blocks, topologies))

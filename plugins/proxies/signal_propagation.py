@@ -24,14 +24,15 @@ computed once per architecture through ``ScoreContext.shared`` (key ``INPUT_JACO
 from __future__ import annotations
 
 import math
-from typing import Literal
-
-import torch
-from torch import nn
+from typing import TYPE_CHECKING, Literal
 
 from nas_harness.api import Needs, PluginConfig, Proxy, ProxyFailure, ScoreContext, hookimpl
 
 from ._torch_utils import batch, logits, prunable_layers
+
+if TYPE_CHECKING:
+    import torch
+    from torch import nn
 
 INPUT_JACOBIAN_KEY = ("input_jacobian", "logits", "bn=True", "train mode", "one backward per logit")
 
@@ -48,6 +49,8 @@ def input_jacobian(model: nn.Module, inputs: torch.Tensor) -> torch.Tensor:
     holds the O(1/N) cross terms sum_{m != n} d logits[m, k] / d x_n (the convention of
     jacob_cov and of every batched input-gradient proxy).
     """
+    import torch
+
     x = inputs.detach().clone().requires_grad_(True)
     for p in model.parameters():  # only input gradients are needed
         p.requires_grad_(False)
@@ -79,6 +82,8 @@ def shared_input_jacobian(ctx: ScoreContext) -> torch.Tensor:
 
 def weight_matrix(module: nn.Module) -> torch.Tensor:
     """A Conv2d/Linear weight as the (out, fan_in) matrix acting on one input patch, float64."""
+    import torch
+
     w = module.weight.detach().to(torch.float64)
     return w.reshape(w.shape[0], -1)
 
@@ -91,6 +96,8 @@ def isometry_penalty(w: torch.Tensor, gram: str) -> float:
     all of them are 1. ``gram="rows"``: always W W^T (out x out), as the WRCor code; when
     out > fan_in that adds out - fan_in zero singular values, each counting 1.
     """
+    import torch
+
     if gram == "rows" or w.shape[0] <= w.shape[1]:
         g = w @ w.T
     else:
@@ -166,6 +173,8 @@ class LyDynIso(Proxy):
 
 def singular_values(jac: torch.Tensor) -> torch.Tensor:
     """Singular values of each sample's (K, D) Jacobian, float64: (N, min(K, D))."""
+    import torch
+
     return torch.linalg.svdvals(jac.to(torch.float64))
 
 
@@ -176,6 +185,8 @@ def dyn_iso_from_singular_values(s: torch.Tensor, penalty: str) -> float:
     exp(-v_n)), whose maximum, -1, is reached when every geometric mean is 1.
     ``"sq_dev"``: score = -mean_n mean_k (s_nk - 1)^2.
     """
+    import torch
+
     if penalty == "sq_dev":
         return -float(((s - 1.0) ** 2).mean())
     if bool((s <= 0).any()):
@@ -224,6 +235,9 @@ class DynIso(Proxy):
     version = "1"
     higher_is_better = True
     needs = frozenset({Needs.MODEL, Needs.DATA, Needs.GRAD})
+    # One backward pass per output k of an (N, K) output: defined for logits and regression
+    # vectors; a dense map has no K outputs per sample in that sense.
+    outputs = ("classes", "regression")
     Config = DynIsoConfig
     summary = "dynamical isometry of the input-output Jacobian: -(v + e^-v), v = mean log singular value"
 
@@ -242,6 +256,8 @@ def net_sens_from_jacobian(jac: torch.Tensor, reduction: str) -> float:
     ``"summed_outputs"``: mean over samples of sum_d |sum_k J_nkd| (the l1 norm of the input
     gradient of the summed logits, the WRCor code's quantity up to the factor D).
     """
+    import torch
+
     j = jac.to(torch.float64)
     if reduction == "summed_outputs":
         per_sample = j.sum(dim=1).abs().sum(dim=1)
@@ -285,6 +301,9 @@ class NetSens(Proxy):
     version = "1"
     higher_is_better = True
     needs = frozenset({Needs.MODEL, Needs.DATA, Needs.GRAD})
+    # One backward pass per output k of an (N, K) output: defined for logits and regression
+    # vectors; a dense map has no K outputs per sample in that sense.
+    outputs = ("classes", "regression")
     Config = NetSensConfig
     summary = "network sensitivity: mean over samples of the l1 norm of the logits' input Jacobian"
 

@@ -6,11 +6,9 @@ NAS-Bench-Suite-Zero used for its published scores).
 
 from __future__ import annotations
 
-import torch
-
 from nas_harness.api import Needs, PluginConfig, Proxy, ScoreContext, hookimpl
 
-from ._torch_utils import DTYPES, FloatName, SynflowGrads, synflow_weight_grads
+from ._torch_utils import FloatName, SynflowGrads, synflow_weight_grads
 
 
 class SynflowConfig(PluginConfig):
@@ -65,6 +63,10 @@ class Synflow(Proxy):
         return (SynflowGrads(bn=cfg.bn, dtype=cfg.dtype),)
 
     def score(self, ctx: ScoreContext) -> float:
+        import torch
+
+        from nas_harness.api.probes import DTYPES
+
         cfg: SynflowConfig = self.config  # type: ignore[assignment]
         score = torch.zeros((), dtype=DTYPES[cfg.dtype], device=ctx.device)
         for _, w, g in synflow_weight_grads(ctx, bn=cfg.bn, dtype=cfg.dtype):

@@ -74,13 +74,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field, replace
-from typing import Literal
-
-import torch
-from torch import nn
+from typing import TYPE_CHECKING, Literal
 
 from nas_harness.api import Needs, NotApplicable, PluginConfig, Proxy, ProxyFailure, ScoreContext, hookimpl
 from nas_harness.api.probes import CE, FloatName, Objective, Tap, TapHooks, probe, sample_correlation
+
+if TYPE_CHECKING:
+    import torch
+    from torch import nn
 
 Weighting = Literal["none", "linear", "quad", "expb2t", "expt2b"]
 
@@ -242,6 +243,8 @@ class _UnitTap:
         return self._entered + 1  # outside the blocks: the next block to run (or n + 1)
 
     def _check(self, matrix: torch.Tensor, what: str, unit: Unit) -> torch.Tensor | None:
+        import torch
+
         if torch.isnan(matrix).any():
             if self.spec.nan_policy == "fail":
                 self.nan_seen.append((what, f"{what} of {unit.name}"))
@@ -288,6 +291,8 @@ class _UnitTap:
 
 def aggregate(record: UnitRecord, config: RCorConfig, *, gradients: bool, n: int, device) -> ResponseCorrelation:
     """Weight and sum the units' |correlation| matrices into K; score log|det K|."""
+    import torch
+
     needs_layers = config.weighting != "none"
     if config.layer == "block" and not record.has_blocks and needs_layers:
         raise NotApplicable(

@@ -7,19 +7,23 @@ NB201/CIFAR-10).
 from __future__ import annotations
 
 import math
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-import torch
 from pydantic import Field
-from torch import nn
 
 from nas_harness.api import BuiltModel, Needs, PluginConfig, Proxy, ProxyFailure, ScoreContext, hookimpl
-
 from nas_harness.api.model import feature_map
 
 from ._torch_utils import prunable_layers, seeded
 
-_NORMS = (nn.modules.batchnorm._BatchNorm, nn.GroupNorm)
+if TYPE_CHECKING:
+    import torch
+    from torch import nn
+
+def _norm_types() -> tuple[type[nn.Module], ...]:
+    from torch import nn
+
+    return (nn.modules.batchnorm._BatchNorm, nn.GroupNorm)
 
 
 class ZenConfig(PluginConfig):
@@ -47,6 +51,8 @@ def gaussian_reinit(model: nn.Module, generator: torch.Generator) -> None:
 
     Draws in module order from ``generator`` (on the CPU), then copies to each weight's device.
     """
+    import torch
+
     with torch.no_grad():
         for _, m in prunable_layers(model):
             w = torch.randn(m.weight.shape, generator=generator, dtype=torch.float32)
@@ -54,7 +60,7 @@ def gaussian_reinit(model: nn.Module, generator: torch.Generator) -> None:
             if m.bias is not None:
                 m.bias.zero_()
         for m in model.modules():
-            if isinstance(m, _NORMS) and m.weight is not None:
+            if isinstance(m, _norm_types()) and m.weight is not None:
                 m.weight.fill_(1.0)
                 m.bias.zero_()
 
@@ -66,6 +72,9 @@ def zen_value(built: BuiltModel, x: torch.Tensor, eps: torch.Tensor, gamma: floa
     is used in its current mode (the caller puts it in train mode). sigma_BN =
     sqrt(mean over channels of the variance) of each BatchNorm2d call in the clean pass.
     """
+    import torch
+    from torch import nn
+
     model = built.module
     batch_vars: list[torch.Tensor] = []
 
@@ -141,6 +150,8 @@ class Zen(Proxy):
     summary = "Zen-NAS Zen-score: log pre-GAP response to a Gaussian perturbation + sum of log BN scales (data-free)"
 
     def score(self, ctx: ScoreContext) -> float:
+        import torch
+
         cfg: ZenConfig = self.config  # type: ignore[assignment]
         gen = torch.Generator().manual_seed(ctx.seed)
         shape = (cfg.batch_size, *ctx.dataset.input_shape)

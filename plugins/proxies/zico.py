@@ -7,13 +7,16 @@ NB201/CIFAR-10 rho, 0.800 (WRCor's code does not compute it).
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
-import torch
 from pydantic import Field
 
 from nas_harness.api import Needs, PluginConfig, Proxy, ProxyFailure, ScoreContext, hookimpl
 
 from ._torch_utils import batch, cross_entropy_weight_grads_of, seeded
+
+if TYPE_CHECKING:
+    import torch
 
 
 class ZiCoConfig(PluginConfig):
@@ -42,6 +45,8 @@ def zico_from_grads(samples: list[list[tuple[str, torch.Tensor | None]]]) -> flo
     per weight, in float64. A layer whose gradient is None in any sample, or whose sum is 0
     (every std is 0), adds nothing (official: ``if tmpsum == 0: pass``).
     """
+    import torch
+
     total, used = 0.0, 0
     for j in range(len(samples[0])):
         grads = [s[j][1] for s in samples]

@@ -11,16 +11,9 @@ from __future__ import annotations
 import numpy as np
 
 
-def ordered_flags(space, n: int) -> np.ndarray:
-    """Which of the ``n`` decisions are ordered, from the space's ``decisions()`` (contract v2:
-    ``Decision.ordered``); all unordered when the space does not say."""
-    decisions = getattr(space, "decisions", None)
-    found = decisions() if callable(decisions) else None
-    if not found:
-        return np.zeros(n, dtype=bool)
-    if len(found) != n:
-        raise ValueError(f"space {getattr(space, 'name', '?')}: decisions() has {len(found)} entries, choices() {n}")
-    return np.array([bool(getattr(d, "ordered", False)) for d in found])
+def ordered_flags(decisions) -> np.ndarray:
+    """Which decisions are ordered (``Decision.ordered``; options on a scale)."""
+    return np.array([bool(d.ordered) for d in decisions], dtype=bool)
 
 
 def de_ux_children(

@@ -9,10 +9,11 @@ textbook generational GA (Holland 1975; Goldberg 1989), stated in full here:
   population-relative proxy such as paper 004's rank sum ``rk`` then ranks exactly this
   population, as GA-rk presumably did) and keeps the ``elite`` best unchanged.
 * Each other child: two parents by tournament (``tournament_size`` members drawn without
-  replacement, the best wins); with probability ``crossover_prob`` uniform crossover over the
-  space's ``choices()`` (each decision from either parent with probability 1/2), otherwise a
-  copy of the first parent; then with probability ``mutation_prob`` the space's ``mutate``.
-  A space without ``choices()`` gets no crossover (mutation only).
+  replacement, the best wins); with probability ``crossover_prob`` the space's ``crossover``
+  (the contract's default: uniform crossover of the decision vectors, each decision from either
+  parent with probability 1/2, then the space's ``repair``; a graph space may define its own),
+  otherwise a copy of the first parent; then with probability ``mutation_prob`` the space's
+  ``mutate``. A space that offers no crossover (``NotImplementedError``) gets mutation only.
 * The choice is the best architecture scored in the whole search.
 
 Budget: children not scored before are charged when their generation is scored; when they do
@@ -37,13 +38,13 @@ class Genetic(Strategy):
     name = "genetic"
     version = "1"
     abbreviation = "GA"
-    summary = "generational GA: elitism, tournament selection, uniform crossover on choices, space mutation"
+    summary = "generational GA: elitism, tournament selection, the space's crossover and mutation"
 
     class Config(PluginConfig):
         population_size: int = Field(50, ge=2)
         elite: int = Field(2, ge=0, description="best members copied unchanged to the next generation")
         tournament_size: int = Field(3, ge=1)
-        crossover_prob: float = Field(0.9, ge=0, le=1, description="uniform crossover over choices()")
+        crossover_prob: float = Field(0.9, ge=0, le=1, description="apply the space's crossover")
         mutation_prob: float = Field(0.5, ge=0, le=1, description="apply the space's mutate once")
         max_stale_generations: int = Field(50, ge=1, description="stop after this many generations with nothing new")
 
@@ -66,7 +67,7 @@ class Genetic(Strategy):
         track = Tracker(score_fn, budget)
         size = space.size()
         n = min(cfg.population_size, budget, size if size is not None else budget)
-        crossover = space.choices() is not None
+        crossover = True  # until the space says it has none
         population = space.sample(n, rng)
         stale = 0
         try:
@@ -81,7 +82,10 @@ class Genetic(Strategy):
                     b = self._tournament(population, fitness, rng)
                     child = a
                     if crossover and rng.random() < cfg.crossover_prob:
-                        child = self._uniform_crossover(space, a, b, rng)
+                        try:
+                            child = space.crossover(a, b, rng)
+                        except NotImplementedError:
+                            crossover = False
                     if rng.random() < cfg.mutation_prob:
                         child = space.mutate(child, rng)
                     if not track.fits([*children, child]):
@@ -97,12 +101,6 @@ class Genetic(Strategy):
         k = min(self.config.tournament_size, len(population))
         picks = rng.choice(len(population), size=k, replace=False)
         return population[int(picks[argmax(fitness[picks])])]
-
-    @staticmethod
-    def _uniform_crossover(space: Space, a: str, b: str, rng: np.random.Generator) -> str:
-        ca, cb = space.to_choices(a), space.to_choices(b)
-        mask = rng.random(len(ca)) < 0.5
-        return space.from_choices([x if m else y for x, y, m in zip(ca, cb, mask)])
 
 
 @hookimpl

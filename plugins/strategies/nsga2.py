@@ -7,10 +7,14 @@ IEEE Access 2020), driven through its ask/tell interface so that every evaluatio
 through the budgeted ``score_fn``; pymoo is an optional dependency (``pip install pymoo``).
 
 Encoding and operators: an architecture is its option index per decision of the space's
-``choices()`` (NB201: 6 edges × 5 ops); the initial population is ``space.sample``; crossover
-is pymoo's uniform crossover (``crossover_prob``); mutation gives one random decision a
-different option (with probability ``mutation_prob`` per child, like the space's own
-mutation on NB201); duplicates within a generation are removed by pymoo. Survival is NSGA-II's
+``decisions()`` (NB201: 6 edges × 5 ops; a graph space: edge bits and node ops); the initial
+population is ``space.sample``; crossover is pymoo's uniform crossover (``crossover_prob``);
+mutation gives one random decision a different option (with probability ``mutation_prob`` per
+child, like the space's own mutation on NB201); duplicates within a generation are removed by
+pymoo. An offspring vector that is not an architecture is replaced by the space's ``repair``
+of it (in the population too, so NSGA-II compares what was scored), never dropped. A space
+without ``decisions()`` cannot be searched by this encoding: a ``HarnessError`` names the
+strategy and the space. Survival is NSGA-II's
 non-dominated sorting with crowding distance; parents by binary tournament on dominance and
 crowding. An architecture whose proxy failed is infeasible (a violated constraint), so it
 never survives ahead of a feasible one.
@@ -59,7 +63,7 @@ class NSGA2(Strategy):
     name = "nsga2"
     version = "1"
     abbreviation = "NSGA-II"
-    summary = "NSGA-II (pymoo) maximizing the proxy and minimizing params or FLOPs over the space's choices"
+    summary = "NSGA-II (pymoo) maximizing the proxy and minimizing params or FLOPs over the space's decisions"
 
     class Config(PluginConfig):
         population_size: int = Field(50, ge=4)
@@ -99,14 +103,15 @@ class NSGA2(Strategy):
         except ImportError as exc:
             raise HarnessError("strategy 'nsga2' needs pymoo: pip install 'pymoo>=0.6.1'") from exc
 
-        decisions = space.choices()
+        decisions = space.decisions()
         if not decisions:
             raise HarnessError(
-                f"strategy {self.name!r} needs a space that is a product of independent choices "
-                f"(Space.choices()); space {space.name!r} does not describe itself that way"
+                f"strategy {self.name!r} needs a space with a decision vector (Space.decisions()); space "
+                f"{space.name!r} has none (random, regularized_evolution, simulated_annealing and genetic "
+                "need only sample/mutate/neighbours/crossover)"
             )
         cfg = self.config
-        sizes = np.array([len(options) for _, options in decisions])
+        sizes = np.array([len(d.options) for d in decisions])
         track = Tracker(score_fn, budget)
         costs: dict[str, float] = {}
 
@@ -123,7 +128,7 @@ class NSGA2(Strategy):
             def _do(self, problem, n_samples, *args, random_state=None, **kwargs):
                 return np.array([space.to_choices(a) for a in space.sample(n_init, rng)], dtype=int)
 
-        ordered = ordered_flags(space, len(sizes)) if cfg.operators == "de" else np.zeros(len(sizes), dtype=bool)
+        ordered = ordered_flags(decisions) if cfg.operators == "de" else np.zeros(len(sizes), dtype=bool)
 
         class OneDecision(Mutation):
             def _do(self, problem, X, *args, random_state=None, **kwargs):
@@ -160,6 +165,13 @@ class NSGA2(Strategy):
         def archs_of(pop) -> list[str]:
             return [space.from_choices([int(v) for v in x]) for x in pop.get("X")]
 
+        def repaired(pop) -> None:
+            """Rows that are not architectures become the space's repair of them (in place)."""
+            X = pop.get("X")
+            fixed = np.array([space.repair([int(v) for v in x], rng) for x in X], dtype=int)
+            if not np.array_equal(fixed, X):
+                pop.set("X", fixed.astype(X.dtype, copy=False))
+
         def objectives(values: np.ndarray, archs: list[str]) -> tuple[np.ndarray, np.ndarray]:
             ok = np.isfinite(values)
             c = np.array([cost_of(a) for a in archs])
@@ -176,6 +188,7 @@ class NSGA2(Strategy):
                 offspring = algorithm.ask()
                 if offspring is None or len(offspring) == 0:
                     break
+                repaired(offspring)
                 off_archs = archs_of(offspring)
                 keep = 0
                 while keep < len(off_archs) and track.fits(off_archs[: keep + 1]):

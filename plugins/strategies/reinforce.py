@@ -1,4 +1,4 @@
-"""RL: REINFORCE over the space's independent choices, rewarded by the normalized proxy score.
+"""RL: REINFORCE over the space's decision vector, rewarded by the normalized proxy score.
 
 Papers: Williams, "Simple statistical gradient-following algorithms for connectionist
 reinforcement learning" (Machine Learning 1992), as used by WRCor (Jing et al., §"Search
@@ -6,10 +6,13 @@ strategies", Tables 8–9, "RL-X": Adam, lr 1e-3, exponential-moving-average rew
 momentum 0.9; reward = the proxy score z-normalized with the mean and std of 100 random
 architectures scored before the search).
 
-Controller: one categorical distribution per decision of ``space.choices()`` (NB201: 6 edges ×
-5 ops), independent learnable logits initialized as ``init_std`` × N(0, 1). Each step samples
-one option per decision, scores the architecture, and takes one Adam step on
-``-(R - b) · Σ log p(option)``, where b is the bias-corrected moving average of the rewards,
+Controller: one categorical distribution per decision of ``space.decisions()`` (NB201: 6 edges ×
+5 ops; a graph space: its edge bits and node ops), independent learnable logits initialized as
+``init_std`` × N(0, 1). Each step samples one option per decision, has the space ``repair`` the
+vector (a sampled vector that is not an architecture, e.g. a graph with no input→output path,
+becomes the nearest valid one; never dropped), scores that architecture, and takes one Adam
+step on ``-(R - b) · Σ log p(option)`` over the *sampled* options (the policy's action; repair
+is part of the environment), where b is the bias-corrected moving average of the rewards,
 updated with R before it is used (as in the NB201 and WRCor reference code). A step whose
 reward is not finite (a failed score, a zero std) is skipped. The choice is the best
 architecture scored in the whole search, the reference architectures included.
@@ -28,7 +31,8 @@ Choices:
 * ``max_steps`` (default 20 × budget) and ``max_stale_steps`` (default 500 steps in a row
   that sample only architectures scored before, which are free) end a search whose
   controller has converged.
-* A space without ``choices()`` cannot host this controller: the strategy says so and stops.
+* A space without ``decisions()`` cannot host this controller (there is no sound fallback
+  on sample/mutate): the strategy raises a ``HarnessError`` naming itself and the space.
 """
 
 from __future__ import annotations
@@ -64,7 +68,7 @@ class Reinforce(Strategy):
     name = "reinforce"
     version = "1"
     abbreviation = "RL"
-    summary = "REINFORCE over the space's choices, Adam lr 1e-3, EMA baseline 0.9, z-scored rewards (WRCor RL-X)"
+    summary = "REINFORCE over the space's decisions, Adam lr 1e-3, EMA baseline 0.9, z-scored rewards (WRCor RL-X)"
 
     class Config(PluginConfig):
         lr: float = Field(1e-3, gt=0, description="Adam learning rate")
@@ -85,11 +89,12 @@ class Reinforce(Strategy):
     ) -> SearchHistory:
         import torch
 
-        decisions = space.choices()
+        decisions = space.decisions()
         if not decisions:
             raise HarnessError(
-                f"strategy {self.name!r} needs a space that is a product of independent choices "
-                f"(Space.choices()); space {space.name!r} does not describe itself that way"
+                f"strategy {self.name!r} needs a space with a decision vector (Space.decisions()); space "
+                f"{space.name!r} has none (random, regularized_evolution, simulated_annealing and genetic "
+                "need only sample/mutate/neighbours/crossover)"
             )
         cfg = self.config
         track = Tracker(score_fn, budget)
@@ -97,8 +102,8 @@ class Reinforce(Strategy):
         n_ref = min(cfg.reference_archs, budget // 10, size if size is not None else budget)
         reference = space.sample(n_ref, rng) if n_ref else []
         logits = [
-            torch.tensor(cfg.init_std * rng.standard_normal(len(options)), dtype=torch.float64, requires_grad=True)
-            for _, options in decisions
+            torch.tensor(cfg.init_std * rng.standard_normal(len(decision.options)), dtype=torch.float64, requires_grad=True)
+            for decision in decisions
         ]
         optimizer = torch.optim.Adam(logits, lr=cfg.lr)
         baseline = EMABaseline(cfg.ema_momentum)
@@ -114,7 +119,7 @@ class Reinforce(Strategy):
                     for logit in logits:
                         probs = torch.softmax(logit, dim=0).numpy()
                         picks.append(int(rng.choice(len(probs), p=probs / probs.sum())))
-                arch = space.from_choices(picks)
+                arch = space.from_choices(space.repair(picks, rng))
                 stale = 0 if not track.seen(arch) else stale + 1
                 reward = self._reward(track, reference, arch)
                 if not np.isfinite(reward):

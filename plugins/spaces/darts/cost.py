@@ -15,7 +15,6 @@ import functools
 from dataclasses import dataclass
 
 from .genotype import N_INPUTS, NODES, Cell, Genotype
-from .model import reduction_layers
 
 
 @dataclass(frozen=True)
@@ -41,6 +40,8 @@ def _half(hw: int) -> int:
 
 @functools.lru_cache(maxsize=None)
 def skeleton(c: int, layers: int, hw: int) -> tuple[CellShape, ...]:
+    from .model import reduction_layers
+
     c_stem = 3 * c
     c_pp, c_p, c_cur = c_stem, c_stem, c
     hw_pp, hw_p = hw, hw

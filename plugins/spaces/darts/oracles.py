@@ -16,101 +16,91 @@ folder. Genotypes are matched by their canonical string (edge order within a nod
 
 from __future__ import annotations
 
-from typing import ClassVar, Optional, Sequence
+from dataclasses import replace
+from typing import Any, ClassVar, Mapping, Optional
 
-import numpy as np
 from pydantic import Field
 
-from nas_harness.api import ArchError, HarnessError, Oracle, OracleInfo, PluginConfig, shared_path
+from nas_harness.api import ArchError, HarnessError, OracleInfo, PluginConfig
+from nas_harness.api.tables import TableConfig, TableMetric, TableOracle
 
 from . import genotype as G
 
 
-class _GenotypeTable(Oracle):
-    """A CSV of genotype strings and one metric column, averaged over repeated genotypes."""
+class _GenotypeTable(TableOracle):
+    """A CSV of genotype strings and one metric column; repeated genotypes (after
+    canonicalising) are averaged into one row, and the description says how many were."""
 
     default_path: ClassVar[str]
-    arch_column: ClassVar[str]
-    metric_column: ClassVar[str]
-    epochs: ClassVar[Optional[int]]
-    split: ClassVar[str] = "valid"
     description: ClassVar[str]
-    datasets: ClassVar[tuple[str, ...]] = ("cifar10",)
-
-    class Config(PluginConfig):
-        path: Optional[str] = Field(None, description="the CSV; default the published file under the shared data dir")
 
     def __init__(self, config: PluginConfig | None = None, *, space=None):
+        config = config if config is not None else self.Config()
+        if config.path is None:
+            config = config.model_copy(update={"path": self.default_path})
         super().__init__(config, space=space)
-        self.path = shared_path(self.config.path or self.default_path)
-        self._table: dict[str, float] | None = None
         self._repeats = 0
 
-    def _check(self, dataset: str) -> None:
-        if dataset not in self.datasets:
-            raise HarnessError(f"oracle {self.name!r} labels {', '.join(self.datasets)}, not {dataset!r}")
+    def row_arch(self, row: Mapping[str, Any]) -> str:
+        return G.canonical(str(row[self.config.arch_column]))
 
-    def describe(self, dataset: str) -> OracleInfo:
-        self._check(dataset)
-        self._load()
-        return OracleInfo(
-            oracle=self.name,
-            dataset=dataset,
-            metric="accuracy",
-            split=self.split,
-            epochs=self.epochs,
-            seed_aggregation="1 run" + (f" (mean of repeated rows: {self._repeats})" if self._repeats else ""),
-            higher_is_better=True,
-            source=f"{self.description} — file {self.path} column {self.metric_column!r}",
-        )
+    def describe(self, task: str) -> OracleInfo:
+        info = super().describe(task)
+        agg = "1 run" + (f" (mean of repeated rows: {self._repeats})" if self._repeats else "")
+        return replace(info, seed_aggregation=agg, source=f"{self.description} — {info.source}")
 
-    def query(self, archs: Sequence[str], dataset: str) -> np.ndarray:
-        self._check(dataset)
-        table = self._load()
-        return np.array([table.get(G.canonical(a), np.nan) for a in archs], dtype=float)
-
-    def coverage(self, dataset: str | None = None) -> list[str]:
-        """Canonical genotypes the table labels, in file order."""
-        return list(self._load())
-
-    def _load(self) -> dict[str, float]:
-        if self._table is not None:
-            return self._table
-        import pandas as pd
-
-        if not self.path.is_file():
-            raise HarnessError(f"oracle {self.name!r}: file not found: {self.path} (set NASH_SHARED_DIR or path=)")
-        frame = pd.read_csv(self.path)
-        for col in (self.arch_column, self.metric_column):
-            if col not in frame.columns:
-                raise HarnessError(f"oracle {self.name!r}: {self.path} has no column {col!r}; columns: {list(frame.columns)}")
-        sums: dict[str, list[float]] = {}
-        for row, (text, value) in enumerate(zip(frame[self.arch_column], frame[self.metric_column])):
+    def _read_frame(self):
+        frame = super()._read_frame()
+        column = self.config.arch_column
+        if column not in frame.columns:
+            return frame  # the generic check names the missing column
+        keys = []
+        for line, text in enumerate(frame[column], start=2):
             try:
-                key = G.canonical(text)
+                keys.append(G.canonical(str(text)))
             except ArchError as exc:
-                raise HarnessError(f"oracle {self.name!r}: {self.path} line {row + 2}: {exc}") from exc
-            sums.setdefault(key, []).append(float(value))
-        self._repeats = len(frame) - len(sums)
-        self._table = {k: float(np.mean(v)) for k, v in sums.items()}
-        return self._table
+                raise HarnessError(f"oracle {self.name!r}: {self.path} line {line}: {exc}") from exc
+        keyed = frame.assign(_key=keys)
+        self._repeats = len(frame) - keyed["_key"].nunique()
+        if not self._repeats:
+            return frame
+        first = keyed.drop_duplicates("_key").set_index("_key")
+        for m in self.config.metrics.values():
+            means = keyed.assign(_v=keyed[m.column].astype(float)).groupby("_key")["_v"].mean()
+            first[m.column] = means.reindex(first.index).map(repr)
+        return first.reset_index(drop=True)
+
+
+class NB301Config(TableConfig):
+    path: Optional[str] = Field(None, description="the CSV; default data/nb301/nbsz_nb301.csv under the shared data dir")
+    arch_column: str = "genotype"
+    metrics: dict[str, TableMetric] = Field(default_factory=lambda: {
+        "cifar10": TableMetric(column="val_accuracy", metric="accuracy", unit="%", split="valid", epochs=100,
+                               aggregation="1 run")})
 
 
 class NB301Oracle(_GenotypeTable):
     name = "nb301"
+    Config = NB301Config
+    summary = "NAS-Bench-301 CIFAR-10 validation accuracy of 1,218 genotypes (NAS-Bench-Suite-Zero's file)"
     default_path = "data/nb301/nbsz_nb301.csv"
-    arch_column = "genotype"
-    metric_column = "val_accuracy"
-    epochs = 100
-    description = "NAS-Bench-301 CIFAR-10 validation accuracy (NB301 pipeline: C=32, 8 cells, 100 epochs) as published by NAS-Bench-Suite-Zero"
+    description = ("NAS-Bench-301 CIFAR-10 validation accuracy (NB301 pipeline: C=32, 8 cells, 100 epochs) as "
+                   "published by NAS-Bench-Suite-Zero")
+
+
+class SharedCellConfig(TableConfig):
+    path: Optional[str] = Field(None, description="the CSV; default data/darts/darts_shared_cell_1000_cifar10_valid.csv")
+    arch_column: str = "genotype"
+    metrics: dict[str, TableMetric] = Field(default_factory=lambda: {
+        "cifar10": TableMetric(column="valid_acc", metric="accuracy", unit="%", split="valid", epochs=None,
+                               aggregation="1 run")})
 
 
 class DartsSharedCellOracle(_GenotypeTable):
     name = "darts_shared_cell"
+    Config = SharedCellConfig
+    summary = "1,000 DARTS genotypes with equal cells, CIFAR-10 validation accuracy of a short training setup (SWAP)"
     default_path = "data/darts/darts_shared_cell_1000_cifar10_valid.csv"
-    arch_column = "genotype"
-    metric_column = "valid_acc"
-    epochs = None
     description = (
         "1,000 trained DARTS genotypes with equal normal and reduction cells (ops include none), CIFAR-10 "
         "validation accuracy of a short training setup from the SWAP repository — a different training setup "

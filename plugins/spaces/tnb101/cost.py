@@ -11,15 +11,18 @@ pass per tile). Costs are cached per (architecture, task, side).
 from __future__ import annotations
 
 import functools
-
-import torch
-from torch import nn
+from typing import TYPE_CHECKING
 
 from .arch import MicroCode
-from .model import Encoder, build_head, feature_side, layer_plan
+
+if TYPE_CHECKING:
+    import torch
+    from torch import nn
 
 
 def _macs(module: nn.Module, inp: torch.Tensor, out: torch.Tensor) -> int:
+    from torch import nn
+
     if isinstance(module, nn.Linear):
         return module.in_features * module.out_features + (module.out_features if module.bias is not None else 0)
     kh, kw = module.kernel_size
@@ -30,6 +33,9 @@ def _macs(module: nn.Module, inp: torch.Tensor, out: torch.Tensor) -> int:
 
 
 def _count(net: nn.Module, shape: tuple[int, ...]) -> tuple[int, int]:
+    import torch
+    from torch import nn
+
     params = sum(p.numel() for p in net.parameters())
     total = [0]
 
@@ -50,6 +56,10 @@ def _count(net: nn.Module, shape: tuple[int, ...]) -> tuple[int, int]:
 
 @functools.lru_cache(maxsize=16384)
 def encoder_cost(skeleton: str, micro: MicroCode | None, side: int) -> tuple[int, int]:
+    import torch
+
+    from .model import Encoder
+
     with torch.device("meta"):
         enc = Encoder(skeleton, micro, bn=True)
     return _count(enc, (1, 3, side, side))
@@ -57,6 +67,10 @@ def encoder_cost(skeleton: str, micro: MicroCode | None, side: int) -> tuple[int
 
 @functools.lru_cache(maxsize=1024)
 def head_cost(task: str, c: int, h: int, side: int, n_out: int) -> tuple[int, int]:
+    import torch
+
+    from .model import build_head
+
     with torch.device("meta"):
         head = build_head(task, c, h, side, n_out, bn=True)
     c_in = 9 * c if task == "jigsaw" else c
@@ -65,6 +79,8 @@ def head_cost(task: str, c: int, h: int, side: int, n_out: int) -> tuple[int, in
 
 def network_cost(skeleton: str, micro: MicroCode | None, task: str, n_out: int, side: int) -> tuple[int, int]:
     """(params, MACs of one ``side``×``side`` image) of ``build_network`` with BN."""
+    from .model import feature_side, layer_plan
+
     tile = side // 3 if task == "jigsaw" else side
     ep, ef = encoder_cost(skeleton, micro, tile)
     c = layer_plan(skeleton)[-1][1]

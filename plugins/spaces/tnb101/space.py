@@ -9,34 +9,33 @@ benchmark's encoder with the task's head (``model.py``), run on the batch's imag
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar, Optional, Sequence
+from dataclasses import replace
+from typing import Any, Mapping, Optional
 
 import numpy as np
 from pydantic import Field
 
 from nas_harness.api import (
-    shared_path,
     BlockTopology,
+    BuiltModel,
     Cost,
-    DatasetInfo,
+    Decision,
+    Edge,
+    Graph,
     HarnessError,
     OpInfo,
     Oracle,
     OracleInfo,
     PluginConfig,
     Space,
+    Task,
     Topology,
 )
+from nas_harness.api.tables import TableConfig, TableMetric, TableOracle
 
 from . import arch as A
 from .cost import network_cost
-from .model import feature_side, layer_plan
-from .tasks import INPUT_SHAPE, TASKS
-
-if TYPE_CHECKING:
-    import torch
-
-METRIC_NAMES = {"top1": "top-1 accuracy", "pixel_acc": "pixel accuracy", "ssim": "SSIM", "neg_loss": "negative loss"}
+from .tasks import INPUT_SHAPE, METRICS, TASKS, as_task
 
 
 def _task(name: str, space: str):
@@ -50,19 +49,25 @@ class _TNB101Space(Space):
 
     version = "1.0"
 
-    def datasets(self) -> dict[str, DatasetInfo]:
-        return {t.name: DatasetInfo(t.name, t.n_out, INPUT_SHAPE) for t in TASKS.values()}
+    def tasks(self) -> dict[str, Task]:
+        return {name: as_task(spec) for name, spec in TASKS.items()}
 
     # subclasses: _skeleton_micro(arch) -> (skeleton digits, micro code or None)
     def _parts(self, arch: str) -> tuple[str, A.MicroCode | None]:
         raise NotImplementedError
 
-    def build_model(self, arch: str, dataset: str, *, bn: bool = True) -> "torch.nn.Module":
+    def build_model(self, arch: str, dataset: str, *, bn: bool = True) -> BuiltModel:
+        """The encoder with the task's head. ``features`` is the encoder (its output is what the
+        head reads), except for jigsaw, whose head reads nine tile encodings side by side: no
+        single module yields that map, so feature-map proxies are not applicable there."""
         from .model import build_network
 
         spec = _task(dataset, self.name)
         skeleton, micro = self._parts(arch)
-        return build_network(skeleton, micro, spec.name, spec.n_out, INPUT_SHAPE[1], bn=bn)
+        net = build_network(skeleton, micro, spec.name, spec.n_out, INPUT_SHAPE[1], bn=bn)
+        features = None if net.jigsaw else net.features
+        return BuiltModel(net, stem=net.features.stem, cells=tuple(net.features.blocks), head=net.head,
+                          features=features)
 
     def cost(self, arch: str, dataset: str) -> Cost:
         spec = _task(dataset, self.name)
@@ -75,6 +80,8 @@ class _TNB101Space(Space):
 
         Jigsaw's encoder sees ⌊H/3⌋-pixel tiles, so its resolutions are the tiles'.
         """
+        from .model import feature_side, layer_plan
+
         spec = _task(dataset, self.name)
         skeleton, micro = self._parts(arch)
         side = INPUT_SHAPE[1] // 3 if spec.name == "jigsaw" else INPUT_SHAPE[1]
@@ -93,7 +100,7 @@ class _TNB101Space(Space):
         h = feature_side(side, skeleton)
         out_hw = (1, 1) if spec.output in ("classes", "regression") else (INPUT_SHAPE[1], INPUT_SHAPE[1])
         blocks.append(BlockTopology(ops=(), c_in=c, c_out=spec.n_out, hw_in=(h, h), hw_out=out_hw, searchable=False, name=f"head.{spec.name}"))
-        return Topology(tuple(blocks))
+        return Topology(tuple(blocks), graph=_graph(skeleton, micro, spec.name))
 
     @staticmethod
     def _block_ops(micro: A.MicroCode | None, stride: int, widen: bool) -> tuple[tuple[OpInfo, int], ...]:
@@ -114,6 +121,45 @@ class _TNB101Space(Space):
     def oracles(self) -> dict[str, type[Oracle]]:
         cls = TNB101MicroOracle if self.name == "tnb101_micro" else TNB101MacroOracle
         return {cls.name: cls}
+
+
+def _graph(skeleton: str, micro: A.MicroCode | None, task: str) -> Graph:
+    """The encoder's operation graph with the head as one edge (jigsaw: one tile's encoder).
+
+    Nodes: ``input``, ``stem``, then per block its nodes (micro: the cell's nodes 1–3, node 0
+    being the previous block's output; macro: the basic block's middle node and output), then
+    ``output``. Edge ``block`` indices follow ``topology().blocks`` (0 = stem, 1.. = blocks,
+    last = head); ``none`` edges of a micro cell are left out (they carry nothing).
+    """
+    from .model import layer_plan
+
+    nodes: list[str] = ["input", "stem"]
+    edges: list[Edge] = [Edge(0, 1, OpInfo("stem", "conv", (3, 3), (2, 2), channels=A.BASE), 0)]
+    current = 1
+    for b, (c_in, c_out, stride) in enumerate(layer_plan(skeleton), start=1):
+        changes = stride != 1 or c_in != c_out
+        if micro is None:
+            mid, out = len(nodes), len(nodes) + 1
+            nodes += ["conv_a", "block_output"]
+            edges.append(Edge(current, mid, OpInfo("conv_3x3", "conv", (3, 3), (stride, stride), channels=c_out), b))
+            edges.append(Edge(mid, out, OpInfo("conv_3x3", "conv", (3, 3), channels=c_out), b))
+            short = (OpInfo("shortcut_1x1", "conv", (1, 1), (stride, stride), channels=c_out) if changes
+                     else OpInfo("skip_connect", "skip", channels=c_out))
+            edges.append(Edge(current, out, short, b))
+            current = out
+            continue
+        ids = [current] + list(range(len(nodes), len(nodes) + A.N_NODES - 1))
+        nodes += ["sum"] * (A.N_NODES - 2) + ["cell_output"]
+        for op, (i, j) in zip(micro, A.EDGES):
+            if op == 0:
+                continue
+            info = _micro_op_info(op, stride if i == 0 else 1, i == 0 and changes)
+            edges.append(Edge(ids[i], ids[j], info, b))
+        current = ids[-1]
+    nodes.append("output")
+    kind = "linear" if task in ("class_scene", "class_object", "jigsaw", "room_layout") else "other"
+    edges.append(Edge(current, len(nodes) - 1, OpInfo(f"head.{task}", kind), len(layer_plan(skeleton)) + 1))
+    return Graph(tuple(nodes), tuple(edges))
 
 
 def _micro_op_info(op: int, stride: int, changes: bool) -> OpInfo:
@@ -167,8 +213,8 @@ class TNB101MicroSpace(_TNB101Space):
         ca, cb = A.parse_micro(a), A.parse_micro(b)
         return A.micro_to_string(tuple(x if rng.random() < 0.5 else y for x, y in zip(ca, cb)))
 
-    def choices(self):
-        return tuple((f"edge{i}->{j}", A.MICRO_OPS) for i, j in A.EDGES)
+    def decisions(self) -> tuple[Decision, ...]:
+        return tuple(Decision(f"edge{i}->{j}", A.MICRO_OPS) for i, j in A.EDGES)
 
     def to_choices(self, arch: str) -> tuple[int, ...]:
         return A.parse_micro(arch)
@@ -217,6 +263,11 @@ class TNB101MacroSpace(_TNB101Space):
     def crossover(self, a: str, b: str, rng: np.random.Generator) -> str:
         return A.macro_to_string(A.macro_crossover(A.parse_macro(a), A.parse_macro(b), rng))
 
+    def decisions(self) -> tuple[Decision, ...]:
+        """Six layer slots, each ``-`` (no layer; trailing slots only) or a layer digit; not every
+        vector is a valid skeleton (``repair``)."""
+        return tuple(Decision(f"layer{k}", A.MACRO_SLOT_OPTIONS) for k in range(max(A.MACRO_LAYERS)))
+
     def repair(self, picks, rng: np.random.Generator) -> tuple[int, ...]:
         return A.macro_repair(picks, rng)
 
@@ -230,73 +281,66 @@ class TNB101MacroSpace(_TNB101Space):
         return A.parse_macro(arch), None
 
 
-class TNB101Oracle(Oracle):
-    """The published validation table: each task's metric in ``val_accuracy``, per (arch, task)."""
+def _metrics() -> dict[str, TableMetric]:
+    out = {}
+    for name, spec in TASKS.items():
+        metric, unit, higher, scale = METRICS[spec.metric]
+        out[name] = TableMetric(column=name, higher_is_better=higher, metric=metric, unit=unit, split="valid",
+                                epochs=None, aggregation="as published (one value per architecture)", scale=scale)
+    return out
+
+
+class TNB101Config(TableConfig):
+    path: Optional[str] = Field(None, description="the long-format CSV (arch_str, dataset, val_accuracy); "
+                                "default: the published table of the space under the shared data folder")
+    arch_column: str = "arch_str"
+    metrics: dict[str, TableMetric] = Field(default_factory=_metrics)
+
+
+class TNB101Oracle(TableOracle):
+    """The published validation table: one row per (arch, task), the task's metric in
+    ``val_accuracy``; read as one column per task. Room layout's value is the negative loss in
+    the file and the loss here (scale -1, lower is better)."""
 
     name = "tnb101"
-    table: ClassVar[str] = ""
-
-    @staticmethod
-    def decode(text: str) -> str:
-        raise NotImplementedError
-
-    class Config(PluginConfig):
-        path: Optional[str] = Field(None, description="the CSV; default the published table under the shared data dir")
+    Config = TNB101Config
+    table: str = ""
+    summary = "TransNAS-Bench-101 validation metric of every architecture on its 7 tasks (via NAS-Bench-Suite-Zero)"
 
     def __init__(self, config: PluginConfig | None = None, *, space=None):
+        config = config if config is not None else self.Config()
+        if config.path is None:
+            config = config.model_copy(update={"path": self.table})
         super().__init__(config, space=space)
-        self.path = shared_path(self.config.path or self.table)
-        self._values: dict[str, dict[str, float]] | None = None
 
-    def describe(self, dataset: str) -> OracleInfo:
-        spec = _task(dataset, "tnb101")
-        self._load()
-        return OracleInfo(
-            oracle=self.name,
-            dataset=dataset,
-            metric=METRIC_NAMES[spec.metric],
-            split="valid",
-            epochs=None,
-            seed_aggregation="as published",
-            higher_is_better=True,
-            source=f"TransNAS-Bench-101 via NAS-Bench-Suite-Zero — file {self.path} rows dataset={dataset!r}, column 'val_accuracy'",
-        )
+    def describe(self, task: str) -> OracleInfo:
+        info = super().describe(task)
+        return replace(info, source=f"TransNAS-Bench-101 via NAS-Bench-Suite-Zero — file {self.path} rows "
+                       f"dataset={task!r}, column 'val_accuracy'")
 
-    def query(self, archs: Sequence[str], dataset: str) -> np.ndarray:
-        _task(dataset, "tnb101")
-        table = self._load().get(dataset, {})
-        return np.array([table.get(type(self).decode(a), np.nan) for a in archs], dtype=float)
+    def row_arch(self, row: Mapping[str, Any]) -> str:
+        if self.space is None:
+            raise HarnessError(f"oracle {self.name!r} was built without its space, so it cannot parse architectures")
+        return self.space.parse(str(row["arch_str"]).strip())
 
-    def coverage(self, dataset: str | None = None) -> list[str]:
-        table = self._load()
-        return list(table.get(dataset, {})) if dataset else list(next(iter(table.values())))
-
-    def _load(self) -> dict[str, dict[str, float]]:
-        if self._values is not None:
-            return self._values
-        import pandas as pd
-
-        if not self.path.is_file():
-            raise HarnessError(f"oracle 'tnb101': file not found: {self.path} (set NASH_SHARED_DIR or path=)")
-        frame = pd.read_csv(self.path, usecols=["arch_str", "dataset", "val_accuracy"])
-        values: dict[str, dict[str, float]] = {}
-        for task, rows in frame.groupby("dataset", sort=False):
-            values[str(task)] = {type(self).decode(a): float(v) for a, v in zip(rows.arch_str, rows.val_accuracy)}
-        self._values = values
-        return values
+    def _read_frame(self):
+        frame = super()._read_frame()
+        missing = [c for c in ("arch_str", "dataset", "val_accuracy") if c not in frame.columns]
+        if missing:
+            raise HarnessError(f"oracle 'tnb101': {self.path} has no column {', '.join(map(repr, missing))}; "
+                               f"columns: {', '.join(map(str, frame.columns))}")
+        dup = frame.duplicated(["arch_str", "dataset"])
+        if dup.any():
+            row = int(np.flatnonzero(dup.to_numpy())[0])
+            raise HarnessError(f"oracle 'tnb101': {self.path} line {row + 2}: architecture "
+                               f"{frame.arch_str.iloc[row]!r} appears twice for task {frame.dataset.iloc[row]!r}")
+        wide = frame.pivot(index="arch_str", columns="dataset", values="val_accuracy")
+        return wide.reset_index().rename_axis(columns=None)
 
 
 class TNB101MicroOracle(TNB101Oracle):
     table = "data/tnb101/tnb101_micro_val.csv"
 
-    @staticmethod
-    def decode(text: str) -> str:
-        return A.micro_to_string(A.parse_micro(text))
-
 
 class TNB101MacroOracle(TNB101Oracle):
     table = "data/tnb101/tnb101_macro_val.csv"
-
-    @staticmethod
-    def decode(text: str) -> str:
-        return A.macro_to_string(A.parse_macro(text))

@@ -1,4 +1,4 @@
-"""Published numbers the reproduction suites compare against: one place, typed, transcribed.
+"""Published NB201 numbers the reproductions compare against: one place, typed, transcribed.
 
 Every value is copied from the specs in ``shared/spec`` (which transcribe the papers' tables);
 ``None`` is a cell the paper leaves empty ("-" or "X"). Row names are the papers' own; the
@@ -7,23 +7,7 @@ suites map them to plugin names. Nothing here is computed.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
-
-@dataclass(frozen=True)
-class PaperTable:
-    key: str
-    paper: str
-    table: str
-    title: str
-    metric: str
-    columns: tuple[str, ...]
-    rows: dict[str, tuple[float | None, ...]]
-    notes: tuple[str, ...] = field(default_factory=tuple)
-
-    def value(self, row: str, column: str) -> float | None:
-        return self.rows[row][self.columns.index(column)]
-
+from nas_harness.api.suites import PaperTable
 
 WRCOR = "Jing et al., Zero-Shot NAS with Weighted Response Correlation (paper 001; spec wrcor.md)"
 SED = "Wu et al., Zero-shot NAS via the Suppression of Local Entropy Decrease (paper 000; spec sed.md)"

@@ -17,7 +17,7 @@ from nas_harness.plugins.spaces.tnb101 import TNB101MacroSpace, TNB101MicroSpace
 from nas_harness.plugins.spaces.tnb101 import nas_harness_spaces as tnb_hook
 from nas_harness.plugins.strategies.random_search import RandomSearch
 from nas_harness.plugins.strategies.regularized_evolution import RegularizedEvolution
-from nas_harness.search_view import Scorer, ScoreFn, SearchSpaceView
+from nas_harness.search_view import ScoreFn, Scorer, SearchSpaceView
 
 TASKS = {"class_scene", "class_object", "room_layout", "jigsaw", "segmentsemantic", "normal", "autoencoder"}
 

@@ -10,7 +10,7 @@ from collections import Counter
 from typing import Callable
 import numpy as np
 
-from ..api import HarnessError, OracleInfo, Space
+from ..api import HarnessError, Signature, Space
 from ..config import SampleConfig
 from ..engine import ScoreTable
 from ..scoring import ProxyJob
@@ -76,39 +76,13 @@ def _sample_archs(space: Space, sample: SampleConfig) -> list[str]:
     return space.sample(sample.n, np.random.default_rng(sample.seed))
 
 
-def signature(
-    *,
-    proxy: str,
-    proxy_version: str,
-    space: str,
-    oracle: OracleInfo,
-    sample: str,
-    input_spec: str,
-    init: str,
-    harness: str,
-) -> str:
-    """One line that says exactly what a number measured (see DESIGN.md)."""
-    return "|".join(
-        [
-            f"proxy:{proxy}@{proxy_version}",
-            f"space:{space}",
-            f"target:{oracle.target()}",
-            f"oracle:{oracle.oracle}",
-            f"sample:{sample}",
-            f"input:{input_spec}",
-            f"init:{init}",
-            f"harness:{harness}",
-        ]
-    )
-
-
 def summarize(
     job: ProxyJob,
     distribution: str,
     table: ScoreTable,
     truth: np.ndarray,
     *,
-    sig: str,
+    sig: Signature,
     input_kind: str,
     input_fallback: bool,
     n_resamples: int,
@@ -154,7 +128,7 @@ def summarize_values(
     table: ScoreTable,
     truth: np.ndarray,
     needs_data: bool,
-    sig: str,
+    sig: Signature,
     input_kind: str,
     input_fallback: bool,
     n_resamples: int,
@@ -197,7 +171,8 @@ def summarize_values(
         distribution=distribution,
         higher_is_better=higher_is_better,
         config=config,
-        signature=sig,
+        signature=sig.render(),
+        signature_fields=sig,
         n=len(table.archs),
         n_used=corr.n,
         n_failed=len(failures),

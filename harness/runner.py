@@ -62,7 +62,8 @@ class RunOutcome:
         return f"{self.run.protocol}-{self.run.config_hash}"
 
     def scores_frame(self):
-        """One row per architecture: index, arch, target, one column per proxy (NaN = failed)."""
+        """One row per architecture: index, arch, target, one column per proxy (NaN = failed) and
+        ``failure``: each failed proxy with its reason (``proxy: reason; …``), empty when none failed."""
         import pandas as pd
 
         frame = pd.DataFrame({"arch": self.archs})
@@ -71,6 +72,9 @@ class RunOutcome:
         frame["target"] = self.truth
         for name, table in self.tables.items():
             frame[name] = table.values
+        why = {name: table.failures for name, table in self.tables.items()}
+        frame["failure"] = ["; ".join(f"{name}: {fails[a]}" for name, fails in why.items() if a in fails)
+                            for a in self.archs]
         return frame
 
 

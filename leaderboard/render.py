@@ -239,8 +239,29 @@ def render(
         for c in ceilings.values():
             console.print(f"  [dim]noise ceiling: {c.target}, seed vs seed of {c.oracle}"
                           f"{f'; {c.note}' if c.note else ''}[/]", highlight=False)
-        failed = [row.result for row in rows if row.result.failure_reasons]
-        for res in failed:
-            reasons = ", ".join(f"{k} ×{v}" for k, v in res.failure_reasons.items())
-            console.print(f"  [red]{res.proxy}[/]: {res.n_failed} failed ({reasons}); {res.failure_treatment}")
+        for row in rows:
+            print_failures(console, row.result)
     return len(groups)
+
+
+def top_reasons(result: ProxyResult, k: int = 3) -> tuple[list[tuple[int, str]], int]:
+    """The ``k`` most frequent failure reasons with their counts, and how many reasons are left
+    out (files written before reasons were recorded give the exception types only)."""
+    pairs = [(len(g.archs), g.reason) for g in result.failures]
+    if not pairs:
+        pairs = sorted(((n, kind) for kind, n in result.failure_reasons.items()), key=lambda p: -p[0])
+    return pairs[:k], max(0, len(pairs) - k)
+
+
+def print_failures(console: Console, result: ProxyResult, where: str = "", k: int = 3) -> None:
+    """A proxy's failures under its table: how many, how they were treated, the top reasons."""
+    if not result.n_failed:
+        return
+    console.print(Text.assemble("  ", (result.proxy, "red"), f"{where}: {result.n_failed} of {result.n} "
+                                f"architectures failed, {result.failure_treatment}"))
+    reasons, rest = top_reasons(result, k)
+    for n, why in reasons:
+        console.print(Text(f"    ×{n} {why}"), highlight=False)
+    if rest:
+        console.print(Text(f"    … {rest} more reasons (the results JSON lists every one under 'failures')"),
+                      highlight=False)

@@ -147,6 +147,15 @@ class ScoreCorrelationRecord(BaseModel):
     note: str = ""
 
 
+class FailureGroup(BaseModel):
+    """Architectures on which a proxy failed for the same reason (as the score store records it)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(description="the exception's type and message, or 'non-finite score: …'")
+    archs: list[str] = Field(description="the architectures that failed this way, in the run's order")
+
+
 class ProxyResult(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -161,6 +170,8 @@ class ProxyResult(BaseModel):
     n_used: int = Field(description="architectures with a finite score and a finite target")
     n_failed: int
     failure_reasons: dict[str, int] = Field(default_factory=dict)
+    failures: list[FailureGroup] = Field(
+        default_factory=list, description="why each failed architecture failed, grouped by reason, most frequent first")
     failure_treatment: str = "omitted from the correlation (nan_policy='omit')"
     spearman: Correlation
     kendall: Correlation

@@ -18,7 +18,7 @@ from rich.table import Table
 from rich.text import Text
 
 from .fit import Col, dropped_note, fitted_table
-from .render import _time
+from .render import _time, print_failures
 from .standard_schema import StandardResult, StandardRow, comparable_key
 
 SHORT = {"cifar10": "C10", "cifar10-valid": "C10", "cifar100": "C100", "ImageNet16-120": "IN16"}
@@ -179,7 +179,8 @@ def render_suites(
     for key, rows in groups.items():
         console.print(suite_table(key, rows, (row_marks or {}).get(key), console=console, wide=wide))
         for r in rows:
-            failed = {d: n for d, n in r.row.n_failed.items() if n}
-            if failed:
-                console.print(f"  [red]{r.row.proxy}[/]: failed on " + ", ".join(f"{n} archs of {d}" for d, n in failed.items()))
+            for run in r.result.runs:
+                for res in run.results:
+                    if res.proxy == r.row.proxy:
+                        print_failures(console, res, where=f" on {run.config.get('dataset', '?')}")
     return groups

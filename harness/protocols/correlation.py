@@ -16,7 +16,7 @@ from ..engine import ScoreTable
 from ..scoring import ProxyJob
 from ..stats import rank_correlation
 from .topk import argmax_selection, topk_metrics
-from nas_harness.leaderboard.schema import CI, Correlation, ProxyResult, SelectionRecord, TopKRecord
+from nas_harness.leaderboard.schema import CI, Correlation, FailureGroup, ProxyResult, SelectionRecord, TopKRecord
 
 
 def select_archs(space: Space, sample: SampleConfig, covered: list[str] | None = None) -> list[str]:
@@ -143,6 +143,9 @@ def summarize_values(
     scores = oriented(table.values, higher_is_better)
     failures = table.failures
     reasons = Counter(_reason_kind(r) for r in failures.values())
+    by_reason: dict[str, list[str]] = {}
+    for arch, why in failures.items():
+        by_reason.setdefault(why or "unknown", []).append(arch)
     corr = rank_correlation(scores, truth, n_resamples=n_resamples, confidence=confidence, seed=seed)
 
     def as_corr(value: float, ci) -> Correlation:
@@ -177,6 +180,8 @@ def summarize_values(
         n_used=corr.n,
         n_failed=len(failures),
         failure_reasons=dict(reasons),
+        failures=[FailureGroup(reason=why, archs=archs)
+                  for why, archs in sorted(by_reason.items(), key=lambda kv: -len(kv[1]))],
         spearman=as_corr(corr.spearman, corr.spearman_ci),
         kendall=as_corr(corr.kendall, corr.kendall_ci),
         topk=topk,

@@ -21,18 +21,18 @@ import numpy as np
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
-from . import __version__
 from .api import HarnessError, Proxy
 from .config import EXECUTION_FIELDS, RunConfig, executor_for, validate_run_config
 from .engine import Engine, ScoreTable
 from .scoring import ScoringSetup
+from .signatures import run_signature
 from .executors import Executor
 from .environment import environment
 from .host import PluginHost
 from .inputs import check_input_kind, load_batch
 from .protocols.baselines import noise_ceiling, reference_table
 from .protocols.compare import compare_in_order, order_by_spearman
-from .protocols.correlation import oracle_coverage, oriented, select_archs, signature, summarize, summarize_values
+from .protocols.correlation import oracle_coverage, oriented, select_archs, summarize, summarize_values
 from .protocols.cost import cost_record
 from .protocols.groups import score_groups
 from .protocols.scorecorr import score_correlations
@@ -62,7 +62,8 @@ class RunOutcome:
         return f"{self.run.protocol}-{self.run.config_hash}"
 
     def scores_frame(self):
-        """One row per architecture: index, arch, target, one column per proxy (NaN = failed)."""
+        """One row per architecture: index, arch, target, one column per proxy (NaN = failed) and
+        ``failure``: each failed proxy with its reason (``proxy: reason; …``), empty when none failed."""
         import pandas as pd
 
         frame = pd.DataFrame({"arch": self.archs})
@@ -71,6 +72,9 @@ class RunOutcome:
         frame["target"] = self.truth
         for name, table in self.tables.items():
             frame[name] = table.values
+        why = {name: table.failures for name, table in self.tables.items()}
+        frame["failure"] = ["; ".join(f"{name}: {fails[a]}" for name, fails in why.items() if a in fails)
+                            for a in self.archs]
         return frame
 
 
@@ -166,19 +170,23 @@ def compute_run(
         if own_executor:
             executor.close()
 
+    input_spec = setup.input_spec if batch is not None else _input_spec_unloaded(config)
+    input_source = batch.kind if batch is not None else ""
     results = []
     for job in resolved.jobs:
         # The signature describes the run, not what each proxy happened to use, so every row
         # of one run is comparable with every other (the store key is the per-proxy one).
-        sig = signature(
+        sig = run_signature(
             proxy=job.name,
             proxy_version=str(job.proxy.version),
-            space=f"{resolved.space.name}@{resolved.space.version}",
+            space=resolved.space,
+            task=config.dataset,
             oracle=oracle_info,
             sample=config.sample.describe(),
-            input_spec=setup.input_spec if batch is not None else _input_spec_unloaded(config),
+            input_spec=input_spec,
+            input_source=input_source,
             init=f"{config.init}(s={config.seed})",
-            harness=__version__,
+            calibration=job.calibration,
         )
         results.append(
             summarize(
@@ -200,12 +208,10 @@ def compute_run(
         )
 
     extras = _analyses(config, resolved, archs, ranked_truth, tables, results, oracle_info, source,
-                       sig_of=lambda name, version: signature(
-                           proxy=name, proxy_version=version,
-                           space=f"{resolved.space.name}@{resolved.space.version}", oracle=oracle_info,
-                           sample=config.sample.describe(),
-                           input_spec=setup.input_spec if batch is not None else _input_spec_unloaded(config),
-                           init=f"{config.init}(s={config.seed})", harness=__version__))
+                       sig_of=lambda name, version: run_signature(
+                           proxy=name, proxy_version=version, space=resolved.space, task=config.dataset, oracle=oracle_info,
+                           sample=config.sample.describe(), input_spec=input_spec, input_source=input_source,
+                           init=f"{config.init}(s={config.seed})"))
 
     resolved_cfg = resolved.resolved_config(config)
     hashed = {k: v for k, v in resolved_cfg.items() if k not in EXECUTION_FIELDS}

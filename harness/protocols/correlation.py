@@ -10,13 +10,13 @@ from collections import Counter
 from typing import Callable
 import numpy as np
 
-from ..api import HarnessError, OracleInfo, Space
+from ..api import HarnessError, Signature, Space
 from ..config import SampleConfig
 from ..engine import ScoreTable
 from ..scoring import ProxyJob
 from ..stats import rank_correlation
 from .topk import argmax_selection, topk_metrics
-from nas_harness.leaderboard.schema import CI, Correlation, ProxyResult, SelectionRecord, TopKRecord
+from nas_harness.leaderboard.schema import CI, Correlation, FailureGroup, ProxyResult, SelectionRecord, TopKRecord
 
 
 def select_archs(space: Space, sample: SampleConfig, covered: list[str] | None = None) -> list[str]:
@@ -76,39 +76,13 @@ def _sample_archs(space: Space, sample: SampleConfig) -> list[str]:
     return space.sample(sample.n, np.random.default_rng(sample.seed))
 
 
-def signature(
-    *,
-    proxy: str,
-    proxy_version: str,
-    space: str,
-    oracle: OracleInfo,
-    sample: str,
-    input_spec: str,
-    init: str,
-    harness: str,
-) -> str:
-    """One line that says exactly what a number measured (see DESIGN.md)."""
-    return "|".join(
-        [
-            f"proxy:{proxy}@{proxy_version}",
-            f"space:{space}",
-            f"target:{oracle.target()}",
-            f"oracle:{oracle.oracle}",
-            f"sample:{sample}",
-            f"input:{input_spec}",
-            f"init:{init}",
-            f"harness:{harness}",
-        ]
-    )
-
-
 def summarize(
     job: ProxyJob,
     distribution: str,
     table: ScoreTable,
     truth: np.ndarray,
     *,
-    sig: str,
+    sig: Signature,
     input_kind: str,
     input_fallback: bool,
     n_resamples: int,
@@ -156,7 +130,7 @@ def summarize_values(
     table: ScoreTable,
     truth: np.ndarray,
     needs_data: bool,
-    sig: str,
+    sig: Signature,
     input_kind: str,
     input_fallback: bool,
     n_resamples: int,
@@ -175,6 +149,9 @@ def summarize_values(
     scores = oriented(table.values, higher_is_better)
     failures = table.failures
     reasons = Counter(_reason_kind(r) for r in failures.values())
+    by_reason: dict[str, list[str]] = {}
+    for arch, why in failures.items():
+        by_reason.setdefault(why or "unknown", []).append(arch)
     corr = rank_correlation(scores, truth, n_resamples=n_resamples, confidence=confidence, seed=seed)
 
     def as_corr(value: float, ci) -> Correlation:
@@ -204,11 +181,14 @@ def summarize_values(
         distribution=distribution,
         higher_is_better=higher_is_better,
         config=config,
-        signature=sig,
+        signature=sig.render(),
+        signature_fields=sig,
         n=len(table.archs),
         n_used=corr.n,
         n_failed=len(failures),
         failure_reasons=dict(reasons),
+        failures=[FailureGroup(reason=why, archs=archs)
+                  for why, archs in sorted(by_reason.items(), key=lambda kv: -len(kv[1]))],
         spearman=as_corr(corr.spearman, corr.spearman_ci),
         kendall=as_corr(corr.kendall, corr.kendall_ci),
         topk=topk,

@@ -36,7 +36,8 @@ def add_workflow_commands(sub: argparse._SubParsersAction) -> None:
         "space the proxy claims. Exit 1 when a check fails.")
     va.add_argument("proxy")
     va.add_argument("--budget-s", type=float, default=10.0, help="allowed median wall seconds per architecture (default 10)")
-    va.add_argument("--space", help="space of the sanity, determinism and time checks (default: nb201 or the first claimed)")
+    va.add_argument("--space", help="space of the sanity, determinism and time checks (default: the first "
+                    "claimed installed space, else the space of the installed leaderboard suite)")
     va.add_argument("--dataset", help="dataset of those checks (default: the space's first)")
     va.add_argument("--data", type=Path, help="input images for those checks (.npz or official folder; default auto/noise)")
     va.add_argument("--batch-size", type=int, default=64)

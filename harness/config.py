@@ -87,6 +87,10 @@ class RunConfig(Strict):
     confidence: float = Field(0.95, gt=0, lt=1)
     top_fraction: float = Field(0.1, gt=0, le=1, description="k of the top-k% metrics (P3)")
     tie_policy: Literal["first_index", "random", "report_set"] = "first_index"
+    tie_break: Literal["none", "rank_keys"] = Field(
+        "none", description="'rank_keys': a topology proxy's finer keys (Proxy.rank_keys, e.g. SED's exact "
+        "order) choose among float-tied architectures at the argmax before tie_policy; 'none': the float score only"
+    )
     ceiling: Literal["auto", "off"] | PluginRef = Field(
         "auto", description="noise-ceiling row: 'auto' = the run's oracle when it has per-seed data, "
         "an oracle (name or {name, config}) of the space, or 'off'"

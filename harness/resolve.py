@@ -42,8 +42,9 @@ def default_space(host: PluginHost, given: PluginRef | None) -> PluginRef:
     if not installed:
         raise HarnessError("space: no search space plugin is installed (pip install one; `nash plugins` lists them)")
     raise HarnessError(
-        f"space: {len(installed)} search spaces are installed, so the run must name one: give --space NAME or "
-        f"'space: NAME' in the config (or --suite NAME, whose suite names its space); installed: {', '.join(installed)}"
+        f"space: {len(installed)} search spaces are installed, so the run must name one: give --space NAME, "
+        f"'space: NAME' in the config, or `nash run --suite NAME` (a suite names its own space); installed: "
+        f"{', '.join(installed)}"
     )
 
 

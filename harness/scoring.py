@@ -11,12 +11,20 @@ import hashlib
 import json
 import math
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from functools import partial
-from typing import Callable, Sequence
 
 from .api import (
-    BuiltModel, CalibrationInfo, Combinator, Needs, NotApplicable, PluginConfig, Proxy, ScoreContext, Space,
+    BuiltModel,
+    CalibrationInfo,
+    Combinator,
+    Needs,
+    NotApplicable,
+    PluginConfig,
+    Proxy,
+    ScoreContext,
+    Space,
     as_built,
 )
 from .inits import initialize
@@ -34,7 +42,7 @@ class ProxyJob:
     """A proxy instance with its resolved config."""
 
     proxy: Proxy
-    members: tuple["ProxyJob", ...] = ()  # for combinators: the member proxies' jobs
+    members: tuple[ProxyJob, ...] = ()  # for combinators: the member proxies' jobs
     calibration: CalibrationInfo | None = None  # a fitted trainable proxy: what it learned from
 
     @property
@@ -147,24 +155,44 @@ def model_factory(setup: ScoringSetup, arch: str):
     return build
 
 
-def score_arch(setup: ScoringSetup, arch: str, jobs: Sequence[ProxyJob]) -> list[tuple[ScoreKey, ScoreRecord]]:
+def score_arch(
+    setup: ScoringSetup, arch: str, jobs: Sequence[ProxyJob], *, guard: bool = True,
+) -> list[tuple[ScoreKey, ScoreRecord]]:
     """Every job's record for one architecture; pure (no store, no I/O), so it runs in any worker.
 
     A shared pass runs when the first of its proxies asks for it; its time is then split equally
     among the proxies that declared a probe of it, so each record's time is that proxy's share of
     the fused work (the sum over the jobs is the time spent), not an accident of job order.
+
+    With ``guard`` (always, but for measuring it) a ``StateGuard`` checks after each proxy that
+    it left the batch, the probe results, the context and the global torch state as it found
+    them; a proxy that did not is failed with what it changed, and the proxies after it are
+    scored again in a fresh context (their passes rerun), so no changed value reaches a record.
     """
     from .api.probes import pass_costs
+    from .state_guard import StateGuard
 
     needs = frozenset().union(*(j.needs for j in jobs))
-    ctx = arch_context(setup, arch, needs)
-    ctx.plan = declared_probes(jobs)  # one forward/backward serves every proxy's probes
-    records, triggered = [], []
-    for job in jobs:
-        ran_before = len(pass_costs(ctx))
-        records.append(timed(arch, partial(job.proxy.score, ctx)))
-        triggered.append(pass_costs(ctx)[ran_before:])
-    return [(setup.key(job), rec) for job, rec in zip(jobs, _share_pass_costs(jobs, records, triggered))]
+    plan = declared_probes(jobs)  # one forward/backward serves every proxy's probes
+    records: list[ScoreRecord | None] = [None] * len(jobs)
+    triggered: list[list] = [[] for _ in jobs]
+    start = 0
+    while start < len(jobs):
+        ctx = arch_context(setup, arch, needs)
+        ctx.plan = plan
+        watch = StateGuard(ctx, append_only=(pass_costs(ctx),)) if guard else None
+        for i in range(start, len(jobs)):
+            start = i + 1
+            ran_before = len(pass_costs(ctx))
+            records[i] = timed(arch, partial(jobs[i].proxy.score, ctx))
+            triggered[i] = pass_costs(ctx)[ran_before:]
+            changed = watch.check() if watch is not None else None
+            if changed:
+                records[i] = replace(records[i], value=None, status="failed", reason=changed[:500])
+                watch.repair()
+                break  # the rest start again from a clean context
+    done = [r for r in records if r is not None]  # every job has run once the loop ends
+    return [(setup.key(job), rec) for job, rec in zip(jobs, _share_pass_costs(jobs, done, triggered))]
 
 
 def _share_pass_costs(jobs: Sequence[ProxyJob], records: list[ScoreRecord], triggered: list[list]) -> list[ScoreRecord]:
@@ -212,15 +240,29 @@ def expand(jobs: Sequence[ProxyJob]) -> list[ProxyJob]:
 def timed(arch: str, fn: Callable[[], float]) -> ScoreRecord:
     t0, c0 = time.perf_counter(), time.process_time()
     try:
-        value = float(fn())
+        raw = fn()
     except NotApplicable as exc:
         return ScoreRecord(arch, None, "na", str(exc)[:500], *elapsed(t0, c0))
     except Exception as exc:  # noqa: BLE001 - a failing proxy never takes the run down
         reason = f"{type(exc).__name__}: {exc}".strip()
         return ScoreRecord(arch, None, "failed", reason[:500], *elapsed(t0, c0))
+    wrong = not_a_number(raw)
+    if wrong:
+        return ScoreRecord(arch, None, "failed", wrong, *elapsed(t0, c0))
+    value = float(raw)
     if not math.isfinite(value):
         return ScoreRecord(arch, None, "failed", f"non-finite score: {value}", *elapsed(t0, c0))
     return ScoreRecord(arch, value, "ok", None, *elapsed(t0, c0))
+
+
+def not_a_number(value: object) -> str | None:
+    """None when ``value`` is a real Python or NumPy number; else why it is not a score (a
+    tensor, a string or a bool converts with ``float`` but is not one)."""
+    import numpy as np
+
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
+        return f"the score must be a real number (int, float or a NumPy scalar), got {type(value).__module__}.{type(value).__qualname__}"[:500]
+    return None
 
 
 def elapsed(t0: float, c0: float) -> tuple[float, float]:

@@ -203,7 +203,7 @@ class _Scored:
 def _scoring_checks(info: PluginInfo, proxy: Proxy, options: ValidateOptions, host: PluginHost) -> list[Check]:
     claimed = info.cls.spaces
     installed = host.names("space")
-    space_name = options.space or _default_space(claimed, installed)
+    space_name = options.space or _default_space(claimed, installed, _suite_spaces(host))
     if space_name is None:
         skip = "no installed space that the proxy claims"
         return [Check(n, "skip", skip) for n in ("orientation", "determinism", "ground truth", "time", "spaces")]
@@ -236,12 +236,21 @@ def _scoring_checks(info: PluginInfo, proxy: Proxy, options: ValidateOptions, ho
     return checks
 
 
-def _default_space(claimed: tuple[str, ...] | None, installed: list[str]) -> str | None:
+def _default_space(claimed: tuple[str, ...] | None, installed: list[str], suite_spaces: list[str]) -> str | None:
+    """A claimed space, else the only installed one, else the space of the installed leaderboard
+    suites (what `nash submit` measures on; the core prefers no benchmark), else the first."""
     if claimed is not None:
         return next((s for s in claimed if s in installed), None)
-    if "nb201" in installed:
-        return "nb201"
-    return installed[0] if installed else None
+    if len(installed) == 1:
+        return installed[0]
+    return next((s for s in suite_spaces if s in installed), installed[0] if installed else None)
+
+
+def _suite_spaces(host: PluginHost) -> list[str]:
+    """The spaces the installed versioned suites run on, in the order plugins contributed them."""
+    from .suites import catalog
+
+    return [str(suite.space.get("name")) for suite in catalog(host).versioned.values() if suite.space.get("name")]
 
 
 def _space(host: PluginHost, name: str) -> Space:

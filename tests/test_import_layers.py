@@ -14,7 +14,8 @@ EDGE = {"nas_harness.cli", "nas_harness.cli_workflows", "nas_harness.cli_args"}
 WORKFLOWS = {"runner", "analysis", "report_data", "collection", "standard", "search_runner", "reproduce", "sweeps",
              "suite_run", "check", "verify", "submission", "validate", "scaffold", "report", "fewshot_runner"}
 CORE = {"host", "config", "inputs", "inits", "store", "scoring", "engine", "executors", "resolve", "stats",
-        "search_view", "environment", "files", "checksum", "sandbox", "distribution", "threads", "oracle_guard"}
+        "search_view", "environment", "files", "checksum", "sandbox", "distribution", "threads", "oracle_guard",
+        "state_guard"}
 
 
 def modules() -> dict[str, Path]:

@@ -132,3 +132,16 @@ def test_nbmr_moves_return_listed_networks(nbmr):
 def test_random_and_regularized_evolution_search_each_space_within_a_tiny_budget(strategy, nbmr):
     check_strategy(strategy, NATSSSSpace(), budget=10)
     check_strategy(strategy, nbmr, budget=10)
+
+
+def test_the_sss_graph_has_six_edges_per_cell_and_four_per_residual_block_with_the_layer_widths():
+    sp = NATSSSSpace()
+    topo = sp.topology("8:16:24:32:64", "cifar10")
+    graph = topo.graph
+    per_block = {b: [e for e in graph.edges if e.block == b] for b in range(len(topo.blocks))}
+    assert [len(per_block[b]) for b in range(6)] == [1, 6, 4, 6, 4, 6]
+    assert all(0 <= e.src < e.dst < len(graph.nodes) for e in graph.edges)
+    for b, block in enumerate(topo.blocks[1:], start=1):
+        assert {e.op.channels for e in per_block[b] if e.op.kind != "pool"} == {block.c_out}
+    # layer 3 (8 -> 24... here 16 -> 24) runs its input skip as a 1x1 conv, layer 5 (32 -> 64) too
+    assert any(e.op.name == "skip_connect(conv1x1)" for e in per_block[3])

@@ -154,6 +154,13 @@ class Proxy(ABC):
         """Vectorised scoring for topology-only proxies; the default scores one by one."""
         raise NotImplementedError
 
+    def rank_keys(self, topologies: Sequence[Topology]) -> np.ndarray:
+        """Optional, for topology-only proxies: (n, k) keys ordering the architectures finer than
+        the stored float score, lexicographically, first column = the score (larger = better when
+        ``higher_is_better``). Runs with ``tie_break: rank_keys`` use them to break float ties at
+        the argmax (e.g. SED's saturated sigmoids on a size space). Default: none."""
+        raise NotImplementedError(f"{self.name} offers no rank keys beyond its score")
+
     @classmethod
     def output_kinds(cls) -> tuple[str, ...]:
         if cls.outputs is not None:

@@ -24,6 +24,7 @@ import numpy as np
 
 from ..api import BudgetExhausted, HarnessError, Oracle, OracleInfo, SearchHistory, Space, Strategy
 from ..engine import Engine
+from ..oracle_guard import GroundTruthTrap, oracle_code_objects
 from ..scoring import ProxyJob
 from ..search_view import Evaluate, Scorer, ScoreFn, SearchSpaceView
 from nas_harness.leaderboard.search_schema import Optimum, SearchRepeat, Stat, TrajectoryPoint
@@ -120,17 +121,27 @@ def search_once(
     """Run ``strategy`` once with a fresh view, score_fn and generator seeded by ``seed``."""
     if budget < 1:
         raise HarnessError(f"budget must be at least 1, got {budget}")
-    scorer = Scorer(objective.evaluate, budget, relative=objective.relative, parse=space.parse, on_new=on_new)
+    trap = GroundTruthTrap(oracle_code_objects())
+
+    def evaluate(archs):
+        with trap.paused():  # the harness's own scoring (an oracle objective included) is not the strategy's
+            return objective.evaluate(archs)
+
+    scorer = Scorer(evaluate, budget, relative=objective.relative, parse=space.parse, on_new=on_new)
     view, score_fn = SearchSpaceView(space, dataset), ScoreFn(scorer)
     t0 = time.perf_counter()
     try:
-        history = strategy.search(view, score_fn, budget, np.random.default_rng(seed))
+        with trap:  # the oracle-leak guard: the strategy's own code never calls into an oracle
+            history = strategy.search(view, score_fn, budget, np.random.default_rng(seed))
     except BudgetExhausted as exc:
         raise HarnessError(f"strategy {strategy.name!r} did not stop at its budget of {budget}: {exc}") from None
     finally:
         wall = time.perf_counter() - t0
         view.close()
         score_fn.close()
+    if trap.calls:
+        raise HarnessError(f"ground-truth leak: strategy {strategy.name!r} called into an oracle while searching: "
+                           f"{', '.join(sorted(set(trap.calls))[:5])}")
     if not isinstance(history, SearchHistory):
         raise HarnessError(f"strategy {strategy.name!r} returned {type(history).__name__}, not a SearchHistory")
     if scorer.used > budget:  # the score_fn refuses first; this guards the guard
@@ -150,41 +161,6 @@ def search_once(
         wall_s=wall,
         scoring_s=scorer.scoring_s,
         strategy_info=extra,
-    )
-
-
-def search_signature(
-    *,
-    strategy: str,
-    objective: Objective,
-    space: str,
-    target: OracleInfo,
-    budget: int,
-    seeds: Sequence[int],
-    input_spec: str,
-    init: str,
-    harness: str,
-) -> str:
-    """One line that says what a search number measured; comparable when equal but for the
-    ``strategy:`` and ``proxy:`` fields."""
-    proxy = (
-        f"proxy:{objective.label}@{objective.version}"
-        if objective.kind == "proxy"
-        else f"proxy:{objective.label}[ground-truth:{objective.config.get('target', '')}]"
-    )
-    return "|".join(
-        [
-            f"strategy:{strategy}",
-            proxy,
-            f"space:{space}",
-            f"target:{target.target()}",
-            f"oracle:{target.oracle}",
-            f"budget:{budget}",
-            f"repeats:{len(seeds)}(s={seeds[0] if seeds else 0})",
-            f"input:{input_spec}",
-            f"init:{init}",
-            f"harness:{harness}",
-        ]
     )
 
 

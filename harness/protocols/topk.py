@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Literal
+from typing import Callable, Literal
 
 import numpy as np
 from scipy import stats
@@ -95,7 +95,8 @@ class Selection:
 
 
 def argmax_selection(
-    scores: np.ndarray, truth: np.ndarray, policy: TiePolicy = "first_index", seed: int = 0
+    scores: np.ndarray, truth: np.ndarray, policy: TiePolicy = "first_index", seed: int = 0,
+    refine: Callable[[np.ndarray], np.ndarray] | None = None,
 ) -> Selection:
     """Best architecture by proxy; ties resolved by ``policy`` and always reported.
 
@@ -110,12 +111,15 @@ def argmax_selection(
         raise ValueError("no finite score to select from")
     best = np.nanmax(np.where(np.isfinite(scores), scores, np.nan))
     tied = np.flatnonzero(scores == best)
+    pool = tied
+    if refine is not None and tied.size > 1:
+        pool = _best_by_keys(tied, np.asarray(refine(tied), float))
     if policy == "first_index":
-        chosen = int(tied[0])
+        chosen = int(pool[0])
     elif policy == "random":
-        chosen = int(np.random.default_rng(seed).choice(tied))
+        chosen = int(np.random.default_rng(seed).choice(pool))
     else:
-        order = tied[np.argsort(truth[tied], kind="stable")]
+        order = pool[np.argsort(truth[pool], kind="stable")]
         chosen = int(order[(order.size - 1) // 2])
     ranks = true_ranks(np.where(np.isfinite(truth), truth, -np.inf))
     tt = truth[tied]
@@ -127,5 +131,16 @@ def argmax_selection(
         tied_truth_min=float(np.nanmin(tt)),
         tied_truth_mean=float(np.nanmean(tt)),
         tied_truth_max=float(np.nanmax(tt)),
-        policy=policy if policy != "random" else f"random(s={seed})",
+        policy=(policy if policy != "random" else f"random(s={seed})") + ("" if refine is None else
+                                                                         f"+rank_keys({pool.size} of {tied.size})"),
     )
+
+
+def _best_by_keys(tied: np.ndarray, keys: np.ndarray) -> np.ndarray:
+    """The tied positions whose (oriented) key rows are lexicographically largest, in order."""
+    if keys.ndim != 2 or len(keys) != len(tied) or not np.isfinite(keys).all():
+        return tied
+    order = np.lexsort(keys.T[::-1])  # last row of lexsort's input = primary key
+    top = keys[order[-1]]
+    best = np.all(keys == top, axis=1)
+    return tied[best]

@@ -81,8 +81,9 @@ block term is itself correct to about one ulp. So (value, err) orders by the sum
 as computed, and architectures whose blocks are equal as a multiset tie exactly.
 
 The engine stores one float per architecture, so a harness run sees ``value``, with its float64
-ties; the paper's NATS-SSS argmax (all 64 channels) needs the second key. Ranking protocols that
-want the exact order need e.g. the ``rank_keys`` column (a contract change, not made here).
+ties; the paper's NATS-SSS argmax (all 64 channels) needs the second key. A run with
+``tie_break: rank_keys`` asks ``rank_keys`` (the contract's ``Proxy.rank_keys``) to choose among
+the float-tied architectures at the argmax; correlations still use ``value``.
 """
 
 from __future__ import annotations

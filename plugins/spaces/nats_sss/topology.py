@@ -27,7 +27,7 @@ import dataclasses
 import functools
 from dataclasses import dataclass
 
-from nas_harness.api import BlockTopology, Cost, OpInfo, Topology
+from nas_harness.api import BlockTopology, Cost, Edge, Graph, OpInfo, Topology
 
 from .arch import Code, widths
 from .model import CELL, REDUCTION_LAYERS
@@ -141,7 +141,43 @@ def topology_of(code: Code, task: str) -> Topology:
         )
         for layer in layers(code, hw)
     )
-    return Topology(blocks)
+    return Topology(blocks, graph=graph_of(code, hw))
+
+
+def graph_of(code: Code, hw: int) -> Graph:
+    """The feature extractor's operation graph (the head, global pool + dense, is not a block of
+    the topology, so it is left out); edge ``block`` = index of the layer in ``layers`` (0 =
+    stem, 1–5 = the layers). A cell is NATS's fixed 4-node cell (node 0 =
+    the previous layer's output; its stride-1 skip between different widths is the 1×1 conv +
+    BN NATS runs); a residual block is conv3×3/2 → conv3×3 beside avg-pool 2×2/2 → conv1×1."""
+    net = layers(code, hw)
+    nodes: list[str] = ["input", "stem"]
+    edges: list[Edge] = [Edge(0, 1, _op("stem conv3x3", "conv", 3, 1, net[0].c_out), 0)]
+    current = 1
+    for b, layer in enumerate(net[1:], start=1):
+        c = layer.c_out
+        if layer.kind == "reduction":
+            mid, pooled, out = len(nodes), len(nodes) + 1, len(nodes) + 2
+            nodes += ["conv_a", "shortcut_pool", "block_output"]
+            edges += [Edge(current, mid, _op("conv_3x3_s2", "conv", 3, 2, c), b),
+                      Edge(mid, out, _op("conv_3x3", "conv", 3, 1, c), b),
+                      Edge(current, pooled, _op("avg_pool_2x2_s2", "pool", 2, 2, layer.c_in), b),
+                      Edge(pooled, out, _op("conv_1x1", "conv", 1, 1, c), b)]
+            current = out
+            continue
+        ids = [current] + list(range(len(nodes), len(nodes) + len(CELL)))
+        nodes += ["sum"] * (len(CELL) - 1) + ["cell_output"]
+        for node, node_edges in enumerate(CELL, start=1):
+            for op, src in node_edges:
+                if op == "nor_conv_3x3":
+                    info = _op(op, "conv", 3, 1, c)
+                elif src == 0 and layer.c_in != c:
+                    info = _op("skip_connect(conv1x1)", "conv", 1, 1, c)
+                else:
+                    info = _op(op, "skip", channels=c)
+                edges.append(Edge(ids[src], ids[node], info, b))
+        current = ids[-1]
+    return Graph(tuple(nodes), tuple(edges))
 
 
 @functools.lru_cache(maxsize=65536)

@@ -47,6 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("plugins", help="list installed proxy, space, strategy and data source plugins")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.add_argument("--kind", choices=["proxy", "space", "strategy", "data_source"], help="only this kind")
+    p.add_argument("--wide", action="store_true", help="every column, however wide the terminal")
 
     r = sub.add_parser(
         "run",
@@ -165,6 +166,7 @@ def build_parser() -> argparse.ArgumentParser:
     lb.add_argument("--metric", choices=["spearman", "kendall"], default="spearman")
     lb.add_argument("--abs", action="store_true", help="rank by |ρ| (paper 001's view)")
     lb.add_argument("--json", action="store_true", help="print the ranked rows as JSON")
+    lb.add_argument("--wide", action="store_true", help="every column, however wide the terminal")
 
     scc = sub.add_parser("scores-corr", help="Spearman ρ between the proxies of a run (P14), as a heat table")
     scc.add_argument("results", type=Path, help="a results JSON file (its scores CSV must sit beside it)")
@@ -298,22 +300,33 @@ def cmd_plugins(args: argparse.Namespace) -> int:
                           "warnings": host.warnings}, indent=2))
         return 0
     _print_warnings(host.warnings)
-    table = Table(title="nas-harness plugins")
-    for col in ("kind", "name", "version", "distribution", "higher is better", "needs"):
-        table.add_column(col, no_wrap=True)
-    table.add_column("summary", overflow="ellipsis", no_wrap=True, max_width=60)
-    for p in infos:
-        hib = "" if p.higher_is_better is None else ("yes" if p.higher_is_better else "no (lower)")
-        dist = f"{p.distribution} {p.dist_version}".strip()
-        table.add_row(p.kind, p.name, p.version, dist, hib, ", ".join(p.needs), getattr(p.cls, "summary", ""))
-    Console().print(table)
+    from nas_harness.leaderboard.fit import Col, dropped_note, fitted_table
+
+    console = Console()
+    kinds = list(dict.fromkeys(["proxy", "space", "strategy", *(p.kind for p in infos)]))
+    for kind in kinds:  # one table per kind: each has its own columns
+        of_kind = [p for p in infos if p.kind == kind]
+        if not of_kind:
+            continue
+        cols = [Col("name", [p.name for p in of_kind]), Col("version", [p.version for p in of_kind], 3)]
+        if kind == "proxy":
+            cols.append(Col("better", ["" if p.higher_is_better is None else ("higher" if p.higher_is_better else "lower")
+                                       for p in of_kind], 2))
+            cols.append(Col("needs", [", ".join(p.needs) for p in of_kind], 4, wrap=True, min_width=12))
+        cols += [Col("summary", [getattr(p.cls, "summary", "") for p in of_kind], 1, wrap=True, min_width=30),
+                 Col("distribution", [f"{p.distribution} {p.dist_version}".strip() for p in of_kind], 5)]
+        table, dropped = fitted_table(console, cols, wide=args.wide, title=f"{kind} plugins ({len(of_kind)})",
+                                      caption_justify="left")
+        table.caption = dropped_note(dropped) or None
+        console.print(table)
     if args.kind is None and contributed:
-        listed = Table(title="suites contributed by plugins (nash run --suite NAME, nash reproduce NAME)")
-        for col in ("kind", "name", "id", "plugin"):
-            listed.add_column(col, no_wrap=True)
-        for c in contributed:
-            listed.add_row(c["kind"], c["name"], c["id"] if c["id"] != c["name"] else "", c["plugin"])
-        Console().print(listed)
+        cols = [Col("name", [c["name"] for c in contributed]), Col("kind", [c["kind"] for c in contributed], 1),
+                Col("id", [c["id"] if c["id"] != c["name"] else "" for c in contributed], 3, wrap=True),
+                Col("plugin", [c["plugin"] for c in contributed], 2, wrap=True)]
+        table, dropped = fitted_table(console, cols, wide=args.wide, caption_justify="left",
+                                      title="suites contributed by plugins (nash run --suite NAME, nash reproduce NAME)")
+        table.caption = dropped_note(dropped) or None
+        console.print(table)
     return 0
 
 
@@ -849,10 +862,11 @@ def cmd_leaderboard(args: argparse.Namespace) -> int:
     console = Console()
     if col.suites:
         groups = group_suite_rows(suite_rows(col.suites))
-        render_suites(col.suites, console, row_marks=suite_marks(groups))
+        render_suites(col.suites, console, row_marks=suite_marks(groups), wide=args.wide)
     if runs:
         render(runs, console, metric=args.metric, use_abs=args.abs,
-               row_marks=leaderboard_marks(runs, metric=args.metric, use_abs=args.abs, carried=col.scores))
+               row_marks=leaderboard_marks(runs, metric=args.metric, use_abs=args.abs, carried=col.scores),
+               wide=args.wide)
     return 0
 
 

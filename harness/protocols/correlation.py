@@ -10,13 +10,13 @@ from collections import Counter
 from typing import Callable
 import numpy as np
 
-from ..api import HarnessError, OracleInfo, Space
+from ..api import HarnessError, Signature, Space
 from ..config import SampleConfig
 from ..engine import ScoreTable
 from ..scoring import ProxyJob
 from ..stats import rank_correlation
 from .topk import argmax_selection, topk_metrics
-from nas_harness.leaderboard.schema import CI, Correlation, ProxyResult, SelectionRecord, TopKRecord
+from nas_harness.leaderboard.schema import CI, Correlation, FailureGroup, ProxyResult, SelectionRecord, TopKRecord
 
 
 def select_archs(space: Space, sample: SampleConfig, covered: list[str] | None = None) -> list[str]:
@@ -76,39 +76,13 @@ def _sample_archs(space: Space, sample: SampleConfig) -> list[str]:
     return space.sample(sample.n, np.random.default_rng(sample.seed))
 
 
-def signature(
-    *,
-    proxy: str,
-    proxy_version: str,
-    space: str,
-    oracle: OracleInfo,
-    sample: str,
-    input_spec: str,
-    init: str,
-    harness: str,
-) -> str:
-    """One line that says exactly what a number measured (see DESIGN.md)."""
-    return "|".join(
-        [
-            f"proxy:{proxy}@{proxy_version}",
-            f"space:{space}",
-            f"target:{oracle.target()}",
-            f"oracle:{oracle.oracle}",
-            f"sample:{sample}",
-            f"input:{input_spec}",
-            f"init:{init}",
-            f"harness:{harness}",
-        ]
-    )
-
-
 def summarize(
     job: ProxyJob,
     distribution: str,
     table: ScoreTable,
     truth: np.ndarray,
     *,
-    sig: str,
+    sig: Signature,
     input_kind: str,
     input_fallback: bool,
     n_resamples: int,
@@ -117,6 +91,7 @@ def summarize(
     top_fraction: float = 0.1,
     tie_policy: str = "first_index",
     tie_keys: Callable[[np.ndarray], np.ndarray] | None = None,
+    target_sign: float = 1.0,
 ) -> ProxyResult:
     """Correlations of one proxy's scores with the target, failures counted, not hidden.
 
@@ -141,6 +116,7 @@ def summarize(
         top_fraction=top_fraction,
         tie_policy=tie_policy,
         tie_keys=tie_keys,
+        target_sign=target_sign,
     )
 
 
@@ -154,7 +130,7 @@ def summarize_values(
     table: ScoreTable,
     truth: np.ndarray,
     needs_data: bool,
-    sig: str,
+    sig: Signature,
     input_kind: str,
     input_fallback: bool,
     n_resamples: int,
@@ -164,11 +140,18 @@ def summarize_values(
     tie_policy: str = "first_index",
     reference: str | None = None,
     tie_keys: Callable[[np.ndarray], np.ndarray] | None = None,
+    target_sign: float = 1.0,
 ) -> ProxyResult:
-    """``summarize`` for any column of scores (a proxy's, or a reference's such as an oracle)."""
+    """``summarize`` for any column of scores (a proxy's, or a reference's such as an oracle).
+
+    ``truth`` is oriented (larger = better): a lower-is-better metric arrives negated, with
+    ``target_sign = -1``, which turns the recorded argmax targets back into the metric's values."""
     scores = oriented(table.values, higher_is_better)
     failures = table.failures
     reasons = Counter(_reason_kind(r) for r in failures.values())
+    by_reason: dict[str, list[str]] = {}
+    for arch, why in failures.items():
+        by_reason.setdefault(why or "unknown", []).append(arch)
     corr = rank_correlation(scores, truth, n_resamples=n_resamples, confidence=confidence, seed=seed)
 
     def as_corr(value: float, ci) -> Correlation:
@@ -185,10 +168,11 @@ def summarize_values(
         )
         # tie_keys(positions) -> oriented (n, k) keys that break float ties at the argmax
         sel = argmax_selection(scores, truth, tie_policy, seed, refine=tie_keys)  # type: ignore[arg-type]
+        low, high = sorted((target_sign * sel.tied_truth_min, target_sign * sel.tied_truth_max))
         selection = SelectionRecord(
-            arch=table.archs[sel.chosen], target=sel.chosen_truth, rank=sel.chosen_rank,
-            policy=sel.policy, tied=len(sel.tied), tied_target_min=sel.tied_truth_min,
-            tied_target_mean=sel.tied_truth_mean, tied_target_max=sel.tied_truth_max,
+            arch=table.archs[sel.chosen], target=target_sign * sel.chosen_truth, rank=sel.chosen_rank,
+            policy=sel.policy, tied=len(sel.tied), tied_target_min=low,
+            tied_target_mean=target_sign * sel.tied_truth_mean, tied_target_max=high,
         )
 
     return ProxyResult(
@@ -197,11 +181,14 @@ def summarize_values(
         distribution=distribution,
         higher_is_better=higher_is_better,
         config=config,
-        signature=sig,
+        signature=sig.render(),
+        signature_fields=sig,
         n=len(table.archs),
         n_used=corr.n,
         n_failed=len(failures),
         failure_reasons=dict(reasons),
+        failures=[FailureGroup(reason=why, archs=archs)
+                  for why, archs in sorted(by_reason.items(), key=lambda kv: -len(kv[1]))],
         spearman=as_corr(corr.spearman, corr.spearman_ci),
         kendall=as_corr(corr.kendall, corr.kendall_ci),
         topk=topk,

@@ -167,6 +167,8 @@ def build_parser() -> argparse.ArgumentParser:
     lb.add_argument("--abs", action="store_true", help="rank by |ρ| (paper 001's view)")
     lb.add_argument("--json", action="store_true", help="print the ranked rows as JSON")
     lb.add_argument("--wide", action="store_true", help="every column, however wide the terminal")
+    lb.add_argument("--csv", action="store_true",
+                    help="print the ranked rows as CSV (one row per proxy and group), e.g. nash leaderboard DIR --csv > lb.csv")
 
     scc = sub.add_parser("scores-corr", help="Spearman ρ between the proxies of a run (P14), as a heat table")
     scc.add_argument("results", type=Path, help="a results JSON file (its scores CSV must sit beside it)")
@@ -224,6 +226,10 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("results", nargs="+", type=Path, help="results JSON files or directories")
     rep.add_argument("--out", type=Path, default=Path("report.html"), help="the HTML file to write (default report.html)")
     rep.add_argument("--title", default="nas-harness report", help="page title")
+    rep.add_argument("--figures", type=Path, metavar="DIR",
+                     help="also write every plot as a figure file into DIR, e.g. --figures figs")
+    rep.add_argument("--figure-format", default="png,pdf", metavar="FMT[,FMT]",
+                     help="formats of --figures, comma-separated (default png,pdf; any matplotlib format, e.g. svg)")
 
     sc = sub.add_parser("schema", help="print the JSON schema of the results format")
     sc.add_argument("--out", type=Path, help="write it to a file instead")
@@ -832,6 +838,11 @@ def cmd_leaderboard(args: argparse.Namespace) -> int:
         err_console.print(f"warning: {col.unsealed_note()}", style="yellow", markup=False, highlight=False)
     col.mark_unverified()  # every row but those of submissions that passed `nash submit --verify`
     runs = col.loose_runs()
+    if args.csv:
+        from nas_harness.leaderboard.tabular import leaderboard_frame
+
+        print(leaderboard_frame(runs, col.suites, args.metric, args.abs).to_csv(index=False), end="")
+        return 0
     if args.json:
         out: dict[str, Any] = {
             sig: [
@@ -873,11 +884,33 @@ def cmd_report(args: argparse.Namespace) -> int:
     from .report_data import report_inputs
 
     col = collect(args.results, recursive=True)
-    html = build_report(report_inputs(col), title=args.title)
+    inputs = report_inputs(col)
+    html = build_report(inputs, title=args.title)
     write_text(args.out, html, "report")
+    if args.figures:
+        written = _write_figures(inputs, args.figures, [f.strip() for f in args.figure_format.split(",") if f.strip()])
+        Console().print(f"figures: {len(written)} files in {args.figures}", highlight=False)
     Console().print(f"report: {args.out} ({len(html) / 1024:.0f} KiB; {len(col.suites)} suite results, "
                     f"{len(col.runs)} runs, {len(col.sweeps)} sweeps, {len(col.searches)} searches)")
     return 0
+
+
+def _write_figures(inputs, folder: Path, formats: list[str]) -> list[Path]:
+    from nas_harness.leaderboard.plots import figure_stem, save_figure
+
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise HarnessError(f"--figures {folder}: cannot create the folder ({exc.strerror})") from None
+    written: list[Path] = []
+    for section in ("scatters", "heatmaps", "sweeps", "searches"):
+        for k, g in enumerate(getattr(inputs, section)):
+            for i, plot in enumerate(g.plots):
+                try:
+                    written += save_figure(plot, folder / figure_stem(section, k, i, plot), formats)
+                except ValueError as exc:  # matplotlib: unknown format
+                    raise HarnessError(f"--figure-format {','.join(formats)}: {exc}") from None
+    return written
 
 
 def cmd_schema(args: argparse.Namespace) -> int:

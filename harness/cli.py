@@ -500,8 +500,12 @@ def cmd_run_suite(args: argparse.Namespace, suite) -> int:
 
     execution = {k: getattr(args, k, None) for k in
                  ("device", "threads", "executor", "workers", "scheduler", "time_limit_s", "memory_limit_mb")}
-    outcome = run_suite(suite, proxies, data=args.data, execution=execution, store_path=args.store,
-                        show_progress=not args.quiet, notify=lambda msg: err_console.print(msg, highlight=False), on_run=on_run)
+    from .executors.limits import sandbox_required
+
+    with sandbox_required(f"the {suite.name} suite", execution.get("executor")):
+        outcome = run_suite(suite, proxies, data=args.data, execution=execution, store_path=args.store,
+                            show_progress=not args.quiet, notify=lambda msg: err_console.print(msg, highlight=False),
+                            on_run=on_run)
     paths = write_suite(outcome, out)
     console = Console()
     shown = [(paths["suite"].name, outcome.result)]

@@ -9,6 +9,7 @@ submission's proxy failed on every architecture, a check found a regression.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 from pathlib import Path
 
@@ -147,10 +148,13 @@ def cmd_submit(args: argparse.Namespace) -> int:
         return _verify(args, console)
     if not args.proxy:
         raise HarnessError("nash submit: give PROXY (or --verify FILE)")
-    sub = build_submission(
-        args.proxy, args.suite, proxy_config=_kv(args.proxy_opt, "--proxy-opt"), store_path=args.store,
-        data=args.data, threads=args.threads, device=args.device, show_progress=not args.quiet,
-        notify=lambda msg: err_console.print(msg, highlight=False))
+    from .executors.limits import sandbox_required
+
+    with sandbox_required("nash submit"):
+        sub = build_submission(
+            args.proxy, args.suite, proxy_config=_kv(args.proxy_opt, "--proxy-opt"), store_path=args.store,
+            data=args.data, threads=args.threads, device=args.device, show_progress=not args.quiet,
+            notify=lambda msg: err_console.print(msg, highlight=False))
     path = write_submission(sub, args.out or Path(f"submission-{args.proxy}-{args.suite}.json"))
     runs = sub.run_results()
     for run in runs:
@@ -168,9 +172,13 @@ def _verify(args: argparse.Namespace, console: Console) -> int:
 
     if args.spot_check < 0:
         raise HarnessError(f"--spot-check {args.spot_check}: give 0 or more architectures")
-    result = verify_submission(args.verify, spot_check=args.spot_check, spot_seed=args.spot_seed, data=args.data,
-                               threads=args.threads,
-                               notify=None if args.quiet else lambda m: err_console.print(m, highlight=False))
+    from .executors.limits import sandbox_required
+
+    # the re-scoring runs the submitted proxy: in the sandbox, like the submission itself
+    with sandbox_required("nash submit --verify (re-scoring)") if args.spot_check else contextlib.nullcontext():
+        result = verify_submission(args.verify, spot_check=args.spot_check, spot_seed=args.spot_seed, data=args.data,
+                                   threads=args.threads,
+                                   notify=None if args.quiet else lambda m: err_console.print(m, highlight=False))
     for f in result.findings:
         console.print(f"{'ok  ' if f.ok else 'FAIL'} {f.check}: {f.detail}", style=None if f.ok else "bold red",
                       markup=False, highlight=False)

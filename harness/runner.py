@@ -156,6 +156,9 @@ def compute_run(
     oracle_info = resolved.oracle.describe(config.dataset)
     truth = resolved.oracle.query(archs, config.dataset)
     _check_truth(truth, oracle_info, resolved.oracle.name, notify)
+    # Protocols rank by oriented truth (larger = better): a loss or error metric is negated.
+    sign = 1.0 if oracle_info.higher_is_better else -1.0
+    ranked_truth = truth if sign > 0 else -truth
 
     store = ScoreStore(store_path or default_path())
     own_executor = executor is None
@@ -190,7 +193,7 @@ def compute_run(
                 job,
                 resolved.proxy_infos[job.name].distribution,
                 tables[job.name],
-                truth,
+                ranked_truth,
                 sig=sig,
                 input_kind=batch.kind if batch is not None else "none",
                 input_fallback=bool(batch is not None and batch.fallback),
@@ -200,10 +203,11 @@ def compute_run(
                 top_fraction=config.top_fraction,
                 tie_policy=config.tie_policy,
                 tie_keys=_tie_keys(job, resolved, archs, config) if config.tie_break == "rank_keys" else None,
+                target_sign=sign,
             )
         )
 
-    extras = _analyses(config, resolved, archs, truth, tables, results, oracle_info, source,
+    extras = _analyses(config, resolved, archs, ranked_truth, tables, results, oracle_info, source,
                        sig_of=lambda name, version: run_signature(
                            proxy=name, proxy_version=version, space=resolved.space, task=config.dataset, oracle=oracle_info,
                            sample=config.sample.describe(), input_spec=input_spec, input_source=input_source,
@@ -225,7 +229,7 @@ def compute_run(
         config_hash=cfg_hash,
         oracle=OracleRecord(**oracle_info.__dict__),
         input=_input_record(batch),
-        environment=environment(config.device, _plugin_versions(resolved)),
+        environment=environment(config.device, _plugin_versions(resolved), sandbox=executor.sandbox_note()),
         results=results,
         **extras,
         scores_file=None,
@@ -264,7 +268,8 @@ def _analyses(config, resolved: Resolved, archs, truth, tables, results, oracle_
     columns["target"] = truth
     score_corr = score_correlations(
         columns, note="scores oriented (larger = better); params/flops from the space's analytic cost "
-        "where no proxy of that name ran; target = the run's ground truth")
+        "where no proxy of that name ran; target = the run's ground truth"
+        + ("" if oracle_info.higher_is_better else " (negated: its metric is lower-is-better)"))
 
     ceiling = None
     if config.ceiling != "off":
@@ -291,6 +296,7 @@ def _analyses(config, resolved: Resolved, archs, truth, tables, results, oracle_
             sig=sig_of(name, "-"), input_kind="none", input_fallback=False, n_resamples=config.bootstrap,
             confidence=config.confidence, seed=config.sample.seed, top_fraction=config.top_fraction,
             tie_policy=config.tie_policy, reference=f"{oracle.name}: {info.target()}",
+            target_sign=1.0 if oracle_info.higher_is_better else -1.0,
         ))
     return {"significance": significance, "score_correlations": score_corr, "ceiling": ceiling,
             "references": references}

@@ -91,6 +91,7 @@ def summarize(
     top_fraction: float = 0.1,
     tie_policy: str = "first_index",
     tie_keys: Callable[[np.ndarray], np.ndarray] | None = None,
+    target_sign: float = 1.0,
 ) -> ProxyResult:
     """Correlations of one proxy's scores with the target, failures counted, not hidden.
 
@@ -115,6 +116,7 @@ def summarize(
         top_fraction=top_fraction,
         tie_policy=tie_policy,
         tie_keys=tie_keys,
+        target_sign=target_sign,
     )
 
 
@@ -138,8 +140,12 @@ def summarize_values(
     tie_policy: str = "first_index",
     reference: str | None = None,
     tie_keys: Callable[[np.ndarray], np.ndarray] | None = None,
+    target_sign: float = 1.0,
 ) -> ProxyResult:
-    """``summarize`` for any column of scores (a proxy's, or a reference's such as an oracle)."""
+    """``summarize`` for any column of scores (a proxy's, or a reference's such as an oracle).
+
+    ``truth`` is oriented (larger = better): a lower-is-better metric arrives negated, with
+    ``target_sign = -1``, which turns the recorded argmax targets back into the metric's values."""
     scores = oriented(table.values, higher_is_better)
     failures = table.failures
     reasons = Counter(_reason_kind(r) for r in failures.values())
@@ -162,10 +168,11 @@ def summarize_values(
         )
         # tie_keys(positions) -> oriented (n, k) keys that break float ties at the argmax
         sel = argmax_selection(scores, truth, tie_policy, seed, refine=tie_keys)  # type: ignore[arg-type]
+        low, high = sorted((target_sign * sel.tied_truth_min, target_sign * sel.tied_truth_max))
         selection = SelectionRecord(
-            arch=table.archs[sel.chosen], target=sel.chosen_truth, rank=sel.chosen_rank,
-            policy=sel.policy, tied=len(sel.tied), tied_target_min=sel.tied_truth_min,
-            tied_target_mean=sel.tied_truth_mean, tied_target_max=sel.tied_truth_max,
+            arch=table.archs[sel.chosen], target=target_sign * sel.chosen_truth, rank=sel.chosen_rank,
+            policy=sel.policy, tied=len(sel.tied), tied_target_min=low,
+            tied_target_mean=target_sign * sel.tied_truth_mean, tied_target_max=high,
         )
 
     return ProxyResult(

@@ -790,7 +790,8 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
         for col in ("suite", "paper table", "what", "runs", "to compute", "estimate"):
             table.add_column(col, justify="right" if col in ("runs", "to compute", "estimate") else "left")
         for name, suite in suites.reproductions.items():
-            est = estimate(suite, options, store_path=args.store, host=host)
+            with err_console.status(f"estimating {name}: scores already in the store, time per arch…"):
+                est = estimate(suite, options, store_path=args.store, host=host)
             if est.problem:
                 table.add_row(f"{name} v{suite.version}", suite.table.table, suite.summary, "—", "—",
                               Text(est.problem[:60], style="red"))
@@ -837,7 +838,8 @@ def cmd_leaderboard(args: argparse.Namespace) -> int:
 
     from .analysis import leaderboard_marks, suite_marks
 
-    col = collect(args.results, kinds=("correlation", "standard", "submission"))
+    with err_console.status("reading results files and checksums…"):
+        col = collect(args.results, kinds=("correlation", "standard", "submission"))
     if col.unsealed_note():
         err_console.print(f"warning: {col.unsealed_note()}", style="yellow", markup=False, highlight=False)
     col.mark_unverified()  # every row but those of submissions that passed `nash submit --verify`
@@ -873,11 +875,13 @@ def cmd_leaderboard(args: argparse.Namespace) -> int:
     console = Console()
     if col.suites:
         groups = group_suite_rows(suite_rows(col.suites))
-        render_suites(col.suites, console, row_marks=suite_marks(groups), wide=args.wide)
+        with err_console.status("paired bootstrap tests between suite rows…"):
+            suite_sig = suite_marks(groups)
+        render_suites(col.suites, console, row_marks=suite_sig, wide=args.wide)
     if runs:
-        render(runs, console, metric=args.metric, use_abs=args.abs,
-               row_marks=leaderboard_marks(runs, metric=args.metric, use_abs=args.abs, carried=col.scores),
-               wide=args.wide)
+        with err_console.status("paired bootstrap tests between rows…"):
+            run_sig = leaderboard_marks(runs, metric=args.metric, use_abs=args.abs, carried=col.scores)
+        render(runs, console, metric=args.metric, use_abs=args.abs, row_marks=run_sig, wide=args.wide)
     return 0
 
 

@@ -131,7 +131,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
             oracle_config=_kv(args.oracle_opt, "--oracle-opt"), proxy_config=_kv(args.proxy_opt, "--proxy-opt"))
     except ValueError as exc:
         raise HarnessError(f"nash validate: {exc}") from None
-    report = validate_proxy(args.proxy, options).as_dict()
+    with err_console.status(f"validating {args.proxy}: metadata, determinism, sanity, time, every claimed space…"):
+        report = validate_proxy(args.proxy, options).as_dict()
     if args.json:
         print(json.dumps(report, indent=2, default=str))
     else:
@@ -176,9 +177,10 @@ def _verify(args: argparse.Namespace, console: Console) -> int:
 
     # the re-scoring runs the submitted proxy: in the sandbox, like the submission itself
     with sandbox_required("nash submit --verify (re-scoring)") if args.spot_check else contextlib.nullcontext():
-        result = verify_submission(args.verify, spot_check=args.spot_check, spot_seed=args.spot_seed, data=args.data,
-                                   threads=args.threads,
-                                   notify=None if args.quiet else lambda m: err_console.print(m, highlight=False))
+        with err_console.status(f"verifying {args.verify}: checksum, ρ recomputed, installed versions, re-scoring…"):
+            result = verify_submission(args.verify, spot_check=args.spot_check, spot_seed=args.spot_seed,
+                                       data=args.data, threads=args.threads,
+                                       notify=None if args.quiet else lambda m: err_console.print(m, highlight=False))
     for f in result.findings:
         console.print(f"{'ok  ' if f.ok else 'FAIL'} {f.check}: {f.detail}", style=None if f.ok else "bold red",
                       markup=False, highlight=False)

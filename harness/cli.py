@@ -63,7 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     sw = sub.add_parser(
         "sweep",
-        help="one correlation run per value of any config field (P6–P10), tabulated with mean and std",
+        help="one correlation run per value of any config field (batch size, init, dataset, ...), tabulated with mean and std",
         description=(
             "Sweep FIELD (a dotted path into the run config: input.batch_size, init, dataset, "
             "input.kind, proxies[wrcor].config.weighting, …) over VALUES; every value is an "
@@ -104,7 +104,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     se = sub.add_parser(
         "search",
-        help="budgeted architecture search with a proxy (P15), or with ground truth (upper bound, P16)",
+        help="budgeted architecture search guided by a proxy, or by ground truth (the upper bound)",
         description=(
             "Run each strategy with each proxy on each dataset for --repeats seeds, each search scoring "
             "at most --budget distinct architectures through the score store; then look up the chosen "
@@ -116,11 +116,12 @@ def build_parser() -> argparse.ArgumentParser:
     se.add_argument("--strategy", help="comma-separated strategies, e.g. random,regularized_evolution,reinforce")
     se.add_argument("--strategy-opt", action="append", default=[], metavar="STRATEGY.KEY=VALUE",
                     help="a strategy option, e.g. regularized_evolution.population_size=32 (repeatable)")
-    se.add_argument("--proxy", dest="proxies", help="comma-separated proxies to search with, e.g. synflow,naswot")
+    se.add_argument("--proxies", "--proxy", dest="proxies",
+                    help="comma-separated proxies to search with, e.g. synflow,naswot (--proxy: the old name)")
     se.add_argument("--proxy-opt", action="append", default=[], metavar="PROXY.KEY=VALUE",
                     help="a proxy option (repeatable)")
     se.add_argument("--objective", choices=["proxy", "oracle"],
-                    help="'oracle' searches with ground truth as the score (the ValAcc upper bound; P16)")
+                    help="'oracle' searches with ground truth as the score (the upper bound a proxy could reach)")
     se.add_argument("--objective-oracle", help="with --objective oracle: which oracle (default: the space's default)")
     se.add_argument("--objective-oracle-opt", action="append", default=[], metavar="KEY=VALUE")
     se.add_argument("--space", help="search space plugin (default: the only installed space; required when several are)")
@@ -164,22 +165,22 @@ def build_parser() -> argparse.ArgumentParser:
     )
     lb.add_argument("results", nargs="+", type=Path, help="results JSON files or directories")
     lb.add_argument("--metric", choices=["spearman", "kendall"], default="spearman")
-    lb.add_argument("--abs", action="store_true", help="rank by |ρ| (paper 001's view)")
+    lb.add_argument("--abs", action="store_true", help="rank by |ρ| (a proxy that ranks architectures backwards counts as good)")
     lb.add_argument("--json", action="store_true", help="print the ranked rows as JSON")
     lb.add_argument("--wide", action="store_true", help="every column, however wide the terminal")
     lb.add_argument("--csv", action="store_true",
                     help="print the ranked rows as CSV (one row per proxy and group), e.g. nash leaderboard DIR --csv > lb.csv")
 
-    scc = sub.add_parser("scores-corr", help="Spearman ρ between the proxies of a run (P14), as a heat table")
+    scc = sub.add_parser("scores-corr", help="Spearman ρ between the proxies of a run, as a heat table")
     scc.add_argument("results", type=Path, help="a results JSON file (its scores CSV must sit beside it)")
     scc.add_argument("--no-cost", action="store_true", help="do not add params/flops columns from the space's cost")
     scc.add_argument("--json", action="store_true")
 
-    co = sub.add_parser("cost", help="time per architecture and for the whole space (P18) of results files")
+    co = sub.add_parser("cost", help="time per architecture, and extrapolated to the whole space, of results files")
     co.add_argument("results", nargs="+", type=Path, help="results JSON files or directories")
     co.add_argument("--json", action="store_true")
 
-    gr = sub.add_parser("groups", help="equal-score-group analysis (P5) of results files")
+    gr = sub.add_parser("groups", help="architectures with equal scores (ties) per proxy in results files")
     gr.add_argument("results", nargs="+", type=Path, help="results JSON files or directories")
     gr.add_argument("--json", action="store_true")
 
@@ -716,7 +717,7 @@ def cmd_cost(args: argparse.Namespace) -> int:
         return 0
     console = Console()
     for src, run in runs:
-        console.print(cost_table(run, title=f"cost (P18): {Path(src).name}"))
+        console.print(cost_table(run, title=f"cost: {Path(src).name}"))
     return 0
 
 
@@ -731,7 +732,7 @@ def cmd_groups(args: argparse.Namespace) -> int:
         return 0
     console = Console()
     for src, run in runs:
-        console.print(groups_table(run, title=f"equal-score groups (P5): {Path(src).name}"))
+        console.print(groups_table(run, title=f"equal-score groups: {Path(src).name}"))
     return 0
 
 

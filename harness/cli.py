@@ -76,7 +76,8 @@ def build_parser() -> argparse.ArgumentParser:
     sw.add_argument("--values", required=True, help="comma-separated values (YAML scalars), e.g. 32,64,128")
     sw.add_argument("--link", action="append", default=[], metavar="FIELD=V1,V2,...",
                     help="another field set in lockstep, one value per swept value (repeatable)")
-    sw.add_argument("--metric", choices=["spearman", "kendall"], default="spearman")
+    sw.add_argument("--metric", choices=["spearman", "kendall"], default="spearman",
+                    help="rank correlation tabulated per value (default spearman)")
 
     fs = sub.add_parser(
         "few-shot",
@@ -123,7 +124,8 @@ def build_parser() -> argparse.ArgumentParser:
     se.add_argument("--objective", choices=["proxy", "oracle"],
                     help="'oracle' searches with ground truth as the score (the upper bound a proxy could reach)")
     se.add_argument("--objective-oracle", help="with --objective oracle: which oracle (default: the space's default)")
-    se.add_argument("--objective-oracle-opt", action="append", default=[], metavar="KEY=VALUE")
+    se.add_argument("--objective-oracle-opt", action="append", default=[], metavar="KEY=VALUE",
+                    help="an option of the --objective-oracle, e.g. path=FILE (repeatable)")
     se.add_argument("--space", help="search space plugin (default: the only installed space; required when several are)")
     se.add_argument("--dataset", help="comma-separated datasets, e.g. cifar10,cifar100,ImageNet16-120")
     se.add_argument("--oracle", help="target ground truth for accuracy, rank and optimum (default: the space's)")
@@ -164,7 +166,8 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     lb.add_argument("results", nargs="+", type=Path, help="results JSON files or directories")
-    lb.add_argument("--metric", choices=["spearman", "kendall"], default="spearman")
+    lb.add_argument("--metric", choices=["spearman", "kendall"], default="spearman",
+                    help="rank runs by this correlation (default spearman)")
     lb.add_argument("--abs", action="store_true", help="rank by |ρ| (a proxy that ranks architectures backwards counts as good)")
     lb.add_argument("--json", action="store_true", help="print the ranked rows as JSON")
     lb.add_argument("--wide", action="store_true", help="every column, however wide the terminal")
@@ -174,15 +177,15 @@ def build_parser() -> argparse.ArgumentParser:
     scc = sub.add_parser("scores-corr", help="Spearman ρ between the proxies of a run, as a heat table")
     scc.add_argument("results", type=Path, help="a results JSON file (its scores CSV must sit beside it)")
     scc.add_argument("--no-cost", action="store_true", help="do not add params/flops columns from the space's cost")
-    scc.add_argument("--json", action="store_true")
+    scc.add_argument("--json", action="store_true", help="print the matrix as JSON")
 
     co = sub.add_parser("cost", help="time per architecture, and extrapolated to the whole space, of results files")
     co.add_argument("results", nargs="+", type=Path, help="results JSON files or directories")
-    co.add_argument("--json", action="store_true")
+    co.add_argument("--json", action="store_true", help="print the costs as JSON")
 
     gr = sub.add_parser("groups", help="architectures with equal scores (ties) per proxy in results files")
     gr.add_argument("results", nargs="+", type=Path, help="results JSON files or directories")
-    gr.add_argument("--json", action="store_true")
+    gr.add_argument("--json", action="store_true", help="print the groups as JSON")
 
     rp = sub.add_parser(
         "reproduce",

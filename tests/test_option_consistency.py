@@ -44,3 +44,10 @@ def test_a_shared_option_has_one_default_type_and_choices_across_commands():
             differing[flag] = shapes
     assert set(differing) - KNOWN == set(), differing
     assert KNOWN <= set(differing), f"fixed, drop from KNOWN: {KNOWN - set(differing)}"
+
+
+def test_every_option_and_argument_of_every_command_has_help_text():
+    sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    silent = [(command, a.option_strings or a.dest) for command, parser in sub.choices.items()
+              for a in parser._actions if not a.help and a.dest != "help"]
+    assert silent == []

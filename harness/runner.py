@@ -229,7 +229,7 @@ def compute_run(
         config_hash=cfg_hash,
         oracle=OracleRecord(**oracle_info.__dict__),
         input=_input_record(batch),
-        environment=environment(config.device, _plugin_versions(resolved)),
+        environment=environment(config.device, _plugin_versions(resolved), sandbox=executor.sandbox_note()),
         results=results,
         **extras,
         scores_file=None,

@@ -235,3 +235,16 @@ def test_eproxy_dps_fits_by_scoring_only_its_labelled_archs_and_its_state_reload
     blob = json.loads(state)
     assert loaded.fitted() == state and blob["eproxy"]["lr"] >= 1.0 and blob["fitness"] > 0.9
     assert blob["fitted_on"]["sets"][0]["hash"] == ls.hash and blob["fitted_on"]["evaluations"] == 10
+
+
+def test_calibration_labels_from_another_oracle_are_recorded_as_transfer_and_stay_disjoint(toys):
+    code = few_shot(toys, "--proxies", "fs_linear", "--k", "5", "--seeds", "0", "--baselines", "ridge",
+                    "--features", "fs_params", "--calib-oracle", "fs_full")
+    assert code == 0
+    res = result(toys)
+    assert res["calibration_source"] == "transfer:fs_grid:fit/fs_full" and res["calibration_oracle"]["oracle"] == "fs_full"
+    for learner in res["learners"]:
+        [cell] = learner["cells"]
+        assert cell["calibration"]["source"] == res["calibration_source"] in cell["signature_text"]
+        assert not set(cell["calibration"]["archs"]) & set(res["evaluation_archs"])
+    assert res["features"] == ["fs_params"]  # no encoding across sources

@@ -73,3 +73,21 @@ def test_plugins_lists_every_plugin_name_in_full(width, monkeypatch, capsys):
     assert cli.main(["plugins", "--json"]) == 0
     names = [p["name"] for p in json.loads(capsys.readouterr().out)["plugins"]]
     assert names and all(f" {name} " in out for name in names)
+
+
+def test_the_leaderboard_csv_loads_into_pandas_with_the_results_numbers(small_suite_file, capsys):
+    import pandas as pd
+
+    from nas_harness.leaderboard.tabular import results_frame
+
+    assert cli.main(["leaderboard", str(small_suite_file.parent), "--csv"]) == 0
+    frame = pd.read_csv(io.StringIO(capsys.readouterr().out))
+    suite = StandardResult.model_validate(json.loads(small_suite_file.read_text()))
+    rows = frame[frame["kind"] == "suite"].set_index("proxy")
+    assert sorted(rows.index) == sorted(r.proxy for r in suite.rows)
+    for r in suite.rows:
+        assert rows.loc[r.proxy, "headline"] == pytest.approx(r.headline)
+        assert rows.loc[r.proxy, "spearman_cifar10"] == pytest.approx(r.spearman["cifar10"])
+    assert list(rows.sort_values("headline", ascending=False)["rank"]) == [1, 2, 3]
+    same = results_frame(str(small_suite_file.parent))
+    assert list(same["proxy"]) == list(frame["proxy"])

@@ -52,7 +52,7 @@ def test_in_a_sandboxed_run_no_cheat_gets_truth_and_no_mutation_changes_another_
     honest = [c.name for c in HONEST]
     mixed = run(host, [*honest[:3], *cheats, *honest[3:]], tmp_path / "mixed.sqlite")
     clean = run(host, honest, tmp_path / "clean.sqlite")
-    assert mixed.run.environment["sandbox"].startswith("on: Landlock")
+    assert mixed.run.environment.sandbox.startswith("on: Landlock")
     truth = np.asarray(mixed.truth, dtype=float)
     for peeker in PEEKERS:
         got = records(mixed, peeker.name)

@@ -190,7 +190,7 @@ def main() -> None:
     names = [p.strip() for p in args.proxies.split(",") if p.strip()]
     jobs = [ProxyJob(host.get("proxy", n).cls()) for n in names]
     batch = load_inputs(args, space)
-    console.print(f"inputs: {batch.spec} ({batch.kind}); threads: {pinned}", highlight=False)
+    console.print(f"inputs: {batch.spec} ({batch.source}); threads: {pinned}", highlight=False, markup=False)
     setup = ScoringSetup(space=space, dataset="cifar10", batch=batch, input_spec=batch.spec)
 
     peaks = measured_peaks()
@@ -210,7 +210,7 @@ def main() -> None:
 
     n, k = len(archs), min(args.flop_archs, len(archs))
     peak = max(peaks.values())
-    t = Table(title=f"CPU s/arch on {n} NB201 cells (random.Random(0) sample), {batch.spec}, 1 torch + 1 BLAS thread")
+    t = Table(title_justify="left", title=f"CPU s/arch on {n} NB201 cells (random.Random(0) sample), {batch.spec}, 1 torch + 1 BLAS thread")
     cols = ["proxy", "ours alone", "reference", "ref code", "ours / ref", "GFLOP/arch", "GFLOP/s", "of peak"]
     if gpu is not None:
         cols.append("GPU s/arch")

@@ -47,6 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("plugins", help="list installed proxy, space, strategy and data source plugins")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.add_argument("--kind", choices=["proxy", "space", "strategy", "data_source"], help="only this kind")
+    p.add_argument("--wide", action="store_true", help="every column, however wide the terminal")
 
     r = sub.add_parser(
         "run",
@@ -62,7 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     sw = sub.add_parser(
         "sweep",
-        help="one correlation run per value of any config field (P6–P10), tabulated with mean and std",
+        help="one correlation run per value of any config field (batch size, init, dataset, ...), tabulated with mean and std",
         description=(
             "Sweep FIELD (a dotted path into the run config: input.batch_size, init, dataset, "
             "input.kind, proxies[wrcor].config.weighting, …) over VALUES; every value is an "
@@ -75,7 +76,8 @@ def build_parser() -> argparse.ArgumentParser:
     sw.add_argument("--values", required=True, help="comma-separated values (YAML scalars), e.g. 32,64,128")
     sw.add_argument("--link", action="append", default=[], metavar="FIELD=V1,V2,...",
                     help="another field set in lockstep, one value per swept value (repeatable)")
-    sw.add_argument("--metric", choices=["spearman", "kendall"], default="spearman")
+    sw.add_argument("--metric", choices=["spearman", "kendall"], default="spearman",
+                    help="rank correlation tabulated per value (default spearman)")
 
     fs = sub.add_parser(
         "few-shot",
@@ -103,7 +105,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     se = sub.add_parser(
         "search",
-        help="budgeted architecture search with a proxy (P15), or with ground truth (upper bound, P16)",
+        help="budgeted architecture search guided by a proxy, or by ground truth (the upper bound)",
         description=(
             "Run each strategy with each proxy on each dataset for --repeats seeds, each search scoring "
             "at most --budget distinct architectures through the score store; then look up the chosen "
@@ -115,13 +117,15 @@ def build_parser() -> argparse.ArgumentParser:
     se.add_argument("--strategy", help="comma-separated strategies, e.g. random,regularized_evolution,reinforce")
     se.add_argument("--strategy-opt", action="append", default=[], metavar="STRATEGY.KEY=VALUE",
                     help="a strategy option, e.g. regularized_evolution.population_size=32 (repeatable)")
-    se.add_argument("--proxy", dest="proxies", help="comma-separated proxies to search with, e.g. synflow,naswot")
+    se.add_argument("--proxies", "--proxy", dest="proxies",
+                    help="comma-separated proxies to search with, e.g. synflow,naswot (--proxy: the old name)")
     se.add_argument("--proxy-opt", action="append", default=[], metavar="PROXY.KEY=VALUE",
                     help="a proxy option (repeatable)")
     se.add_argument("--objective", choices=["proxy", "oracle"],
-                    help="'oracle' searches with ground truth as the score (the ValAcc upper bound; P16)")
+                    help="'oracle' searches with ground truth as the score (the upper bound a proxy could reach)")
     se.add_argument("--objective-oracle", help="with --objective oracle: which oracle (default: the space's default)")
-    se.add_argument("--objective-oracle-opt", action="append", default=[], metavar="KEY=VALUE")
+    se.add_argument("--objective-oracle-opt", action="append", default=[], metavar="KEY=VALUE",
+                    help="an option of the --objective-oracle, e.g. path=FILE (repeatable)")
     se.add_argument("--space", help="search space plugin (default: the only installed space; required when several are)")
     se.add_argument("--dataset", help="comma-separated datasets, e.g. cifar10,cifar100,ImageNet16-120")
     se.add_argument("--oracle", help="target ground truth for accuracy, rank and optimum (default: the space's)")
@@ -162,22 +166,26 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     lb.add_argument("results", nargs="+", type=Path, help="results JSON files or directories")
-    lb.add_argument("--metric", choices=["spearman", "kendall"], default="spearman")
-    lb.add_argument("--abs", action="store_true", help="rank by |ρ| (paper 001's view)")
+    lb.add_argument("--metric", choices=["spearman", "kendall"], default="spearman",
+                    help="rank runs by this correlation (default spearman)")
+    lb.add_argument("--abs", action="store_true", help="rank by |ρ| (a proxy that ranks architectures backwards counts as good)")
     lb.add_argument("--json", action="store_true", help="print the ranked rows as JSON")
+    lb.add_argument("--wide", action="store_true", help="every column, however wide the terminal")
+    lb.add_argument("--csv", action="store_true",
+                    help="print the ranked rows as CSV (one row per proxy and group), e.g. nash leaderboard DIR --csv > lb.csv")
 
-    scc = sub.add_parser("scores-corr", help="Spearman ρ between the proxies of a run (P14), as a heat table")
+    scc = sub.add_parser("scores-corr", help="Spearman ρ between the proxies of a run, as a heat table")
     scc.add_argument("results", type=Path, help="a results JSON file (its scores CSV must sit beside it)")
     scc.add_argument("--no-cost", action="store_true", help="do not add params/flops columns from the space's cost")
-    scc.add_argument("--json", action="store_true")
+    scc.add_argument("--json", action="store_true", help="print the matrix as JSON")
 
-    co = sub.add_parser("cost", help="time per architecture and for the whole space (P18) of results files")
+    co = sub.add_parser("cost", help="time per architecture, and extrapolated to the whole space, of results files")
     co.add_argument("results", nargs="+", type=Path, help="results JSON files or directories")
-    co.add_argument("--json", action="store_true")
+    co.add_argument("--json", action="store_true", help="print the costs as JSON")
 
-    gr = sub.add_parser("groups", help="equal-score-group analysis (P5) of results files")
+    gr = sub.add_parser("groups", help="architectures with equal scores (ties) per proxy in results files")
     gr.add_argument("results", nargs="+", type=Path, help="results JSON files or directories")
-    gr.add_argument("--json", action="store_true")
+    gr.add_argument("--json", action="store_true", help="print the groups as JSON")
 
     rp = sub.add_parser(
         "reproduce",
@@ -222,6 +230,10 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("results", nargs="+", type=Path, help="results JSON files or directories")
     rep.add_argument("--out", type=Path, default=Path("report.html"), help="the HTML file to write (default report.html)")
     rep.add_argument("--title", default="nas-harness report", help="page title")
+    rep.add_argument("--figures", type=Path, metavar="DIR",
+                     help="also write every plot as a figure file into DIR, e.g. --figures figs")
+    rep.add_argument("--figure-format", default="png,pdf", metavar="FMT[,FMT]",
+                     help="formats of --figures, comma-separated (default png,pdf; any matplotlib format, e.g. svg)")
 
     sc = sub.add_parser("schema", help="print the JSON schema of the results format")
     sc.add_argument("--out", type=Path, help="write it to a file instead")
@@ -298,22 +310,33 @@ def cmd_plugins(args: argparse.Namespace) -> int:
                           "warnings": host.warnings}, indent=2))
         return 0
     _print_warnings(host.warnings)
-    table = Table(title="nas-harness plugins")
-    for col in ("kind", "name", "version", "distribution", "higher is better", "needs"):
-        table.add_column(col, no_wrap=True)
-    table.add_column("summary", overflow="ellipsis", no_wrap=True, max_width=60)
-    for p in infos:
-        hib = "" if p.higher_is_better is None else ("yes" if p.higher_is_better else "no (lower)")
-        dist = f"{p.distribution} {p.dist_version}".strip()
-        table.add_row(p.kind, p.name, p.version, dist, hib, ", ".join(p.needs), getattr(p.cls, "summary", ""))
-    Console().print(table)
+    from nas_harness.leaderboard.fit import Col, dropped_note, fitted_table
+
+    console = Console()
+    kinds = list(dict.fromkeys(["proxy", "space", "strategy", *(p.kind for p in infos)]))
+    for kind in kinds:  # one table per kind: each has its own columns
+        of_kind = [p for p in infos if p.kind == kind]
+        if not of_kind:
+            continue
+        cols = [Col("name", [p.name for p in of_kind]), Col("version", [p.version for p in of_kind], 3)]
+        if kind == "proxy":
+            cols.append(Col("better", ["" if p.higher_is_better is None else ("higher" if p.higher_is_better else "lower")
+                                       for p in of_kind], 2))
+            cols.append(Col("needs", [", ".join(p.needs) for p in of_kind], 4, wrap=True, min_width=12))
+        cols += [Col("summary", [getattr(p.cls, "summary", "") for p in of_kind], 1, wrap=True, min_width=30),
+                 Col("distribution", [f"{p.distribution} {p.dist_version}".strip() for p in of_kind], 5)]
+        table, dropped = fitted_table(console, cols, wide=args.wide, title=f"{kind} plugins ({len(of_kind)})",
+                                      caption_justify="left")
+        table.caption = dropped_note(dropped) or None
+        console.print(table)
     if args.kind is None and contributed:
-        listed = Table(title="suites contributed by plugins (nash run --suite NAME, nash reproduce NAME)")
-        for col in ("kind", "name", "id", "plugin"):
-            listed.add_column(col, no_wrap=True)
-        for c in contributed:
-            listed.add_row(c["kind"], c["name"], c["id"] if c["id"] != c["name"] else "", c["plugin"])
-        Console().print(listed)
+        cols = [Col("name", [c["name"] for c in contributed]), Col("kind", [c["kind"] for c in contributed], 1),
+                Col("id", [c["id"] if c["id"] != c["name"] else "" for c in contributed], 3, wrap=True),
+                Col("plugin", [c["plugin"] for c in contributed], 2, wrap=True)]
+        table, dropped = fitted_table(console, cols, wide=args.wide, caption_justify="left",
+                                      title="suites contributed by plugins (nash run --suite NAME, nash reproduce NAME)")
+        table.caption = dropped_note(dropped) or None
+        console.print(table)
     return 0
 
 
@@ -481,8 +504,12 @@ def cmd_run_suite(args: argparse.Namespace, suite) -> int:
 
     execution = {k: getattr(args, k, None) for k in
                  ("device", "threads", "executor", "workers", "scheduler", "time_limit_s", "memory_limit_mb")}
-    outcome = run_suite(suite, proxies, data=args.data, execution=execution, store_path=args.store,
-                        show_progress=not args.quiet, notify=lambda msg: err_console.print(msg, highlight=False), on_run=on_run)
+    from .executors.limits import sandbox_required
+
+    with sandbox_required(f"the {suite.name} suite", execution.get("executor")):
+        outcome = run_suite(suite, proxies, data=args.data, execution=execution, store_path=args.store,
+                            show_progress=not args.quiet, notify=lambda msg: err_console.print(msg, highlight=False),
+                            on_run=on_run)
     paths = write_suite(outcome, out)
     console = Console()
     shown = [(paths["suite"].name, outcome.result)]
@@ -693,7 +720,7 @@ def cmd_cost(args: argparse.Namespace) -> int:
         return 0
     console = Console()
     for src, run in runs:
-        console.print(cost_table(run, title=f"cost (P18): {Path(src).name}"))
+        console.print(cost_table(run, title=f"cost: {Path(src).name}"))
     return 0
 
 
@@ -708,7 +735,7 @@ def cmd_groups(args: argparse.Namespace) -> int:
         return 0
     console = Console()
     for src, run in runs:
-        console.print(groups_table(run, title=f"equal-score groups (P5): {Path(src).name}"))
+        console.print(groups_table(run, title=f"equal-score groups: {Path(src).name}"))
     return 0
 
 
@@ -767,7 +794,8 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
         for col in ("suite", "paper table", "what", "runs", "to compute", "estimate"):
             table.add_column(col, justify="right" if col in ("runs", "to compute", "estimate") else "left")
         for name, suite in suites.reproductions.items():
-            est = estimate(suite, options, store_path=args.store, host=host)
+            with err_console.status(f"estimating {name}: scores already in the store, time per arch…"):
+                est = estimate(suite, options, store_path=args.store, host=host)
             if est.problem:
                 table.add_row(f"{name} v{suite.version}", suite.table.table, suite.summary, "—", "—",
                               Text(est.problem[:60], style="red"))
@@ -814,11 +842,17 @@ def cmd_leaderboard(args: argparse.Namespace) -> int:
 
     from .analysis import leaderboard_marks, suite_marks
 
-    col = collect(args.results, kinds=("correlation", "standard", "submission"))
+    with err_console.status("reading results files and checksums…"):
+        col = collect(args.results, kinds=("correlation", "standard", "submission"))
     if col.unsealed_note():
         err_console.print(f"warning: {col.unsealed_note()}", style="yellow", markup=False, highlight=False)
     col.mark_unverified()  # every row but those of submissions that passed `nash submit --verify`
     runs = col.loose_runs()
+    if args.csv:
+        from nas_harness.leaderboard.tabular import leaderboard_frame
+
+        print(leaderboard_frame(runs, col.suites, args.metric, args.abs).to_csv(index=False), end="")
+        return 0
     if args.json:
         out: dict[str, Any] = {
             sig: [
@@ -845,10 +879,13 @@ def cmd_leaderboard(args: argparse.Namespace) -> int:
     console = Console()
     if col.suites:
         groups = group_suite_rows(suite_rows(col.suites))
-        render_suites(col.suites, console, row_marks=suite_marks(groups))
+        with err_console.status("paired bootstrap tests between suite rows…"):
+            suite_sig = suite_marks(groups)
+        render_suites(col.suites, console, row_marks=suite_sig, wide=args.wide)
     if runs:
-        render(runs, console, metric=args.metric, use_abs=args.abs,
-               row_marks=leaderboard_marks(runs, metric=args.metric, use_abs=args.abs, carried=col.scores))
+        with err_console.status("paired bootstrap tests between rows…"):
+            run_sig = leaderboard_marks(runs, metric=args.metric, use_abs=args.abs, carried=col.scores)
+        render(runs, console, metric=args.metric, use_abs=args.abs, row_marks=run_sig, wide=args.wide)
     return 0
 
 
@@ -859,11 +896,33 @@ def cmd_report(args: argparse.Namespace) -> int:
     from .report_data import report_inputs
 
     col = collect(args.results, recursive=True)
-    html = build_report(report_inputs(col), title=args.title)
+    inputs = report_inputs(col)
+    html = build_report(inputs, title=args.title)
     write_text(args.out, html, "report")
+    if args.figures:
+        written = _write_figures(inputs, args.figures, [f.strip() for f in args.figure_format.split(",") if f.strip()])
+        Console().print(f"figures: {len(written)} files in {args.figures}", highlight=False)
     Console().print(f"report: {args.out} ({len(html) / 1024:.0f} KiB; {len(col.suites)} suite results, "
                     f"{len(col.runs)} runs, {len(col.sweeps)} sweeps, {len(col.searches)} searches)")
     return 0
+
+
+def _write_figures(inputs, folder: Path, formats: list[str]) -> list[Path]:
+    from nas_harness.leaderboard.plots import figure_stem, save_figure
+
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise HarnessError(f"--figures {folder}: cannot create the folder ({exc.strerror})") from None
+    written: list[Path] = []
+    for section in ("scatters", "heatmaps", "sweeps", "searches"):
+        for k, g in enumerate(getattr(inputs, section)):
+            for i, plot in enumerate(g.plots):
+                try:
+                    written += save_figure(plot, folder / figure_stem(section, k, i, plot), formats)
+                except ValueError as exc:  # matplotlib: unknown format
+                    raise HarnessError(f"--figure-format {','.join(formats)}: {exc}") from None
+    return written
 
 
 def cmd_schema(args: argparse.Namespace) -> int:

@@ -9,6 +9,7 @@ submission's proxy failed on every architecture, a check found a regression.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 from pathlib import Path
 
@@ -34,15 +35,16 @@ def add_workflow_commands(sub: argparse._SubParsersAction) -> None:
         "the k worst of a seeded sample by ground truth); no ground truth reachable or called while "
         "scoring; median time per architecture within --budget-s; finite scores on every dataset of every "
         "space the proxy claims. Exit 1 when a check fails.")
-    va.add_argument("proxy")
+    va.add_argument("proxy", help="name of an installed proxy, e.g. synflow")
     va.add_argument("--budget-s", type=float, default=10.0, help="allowed median wall seconds per architecture (default 10)")
     va.add_argument("--space", help="space of the sanity, determinism and time checks (default: the first "
                     "claimed installed space, else the space of the installed leaderboard suite)")
     va.add_argument("--dataset", help="dataset of those checks (default: the space's first)")
     va.add_argument("--data", type=Path, help="input images for those checks (.npz or official folder; default auto/noise)")
-    va.add_argument("--batch-size", type=int, default=64)
+    va.add_argument("--batch-size", type=int, default=64, help="input batch size (default 64)")
     va.add_argument("--oracle", help="ground truth of the sanity case (default: the space's default oracle)")
-    va.add_argument("--oracle-opt", action="append", default=[], metavar="KEY=VALUE")
+    va.add_argument("--oracle-opt", action="append", default=[], metavar="KEY=VALUE",
+                    help="an option of --oracle, e.g. path=FILE (repeatable)")
     va.add_argument("--proxy-opt", action="append", default=[], metavar="KEY=VALUE", help="an option of the proxy's config")
     va.add_argument("--sanity-k", type=int, default=5, help="best and worst architectures of the sanity case (default 5 each)")
     va.add_argument("--sanity-pool", type=int, default=100, help="seeded sample they are taken from (default 100)")
@@ -55,13 +57,13 @@ def add_workflow_commands(sub: argparse._SubParsersAction) -> None:
         "writes one JSON file: the results with signatures, per-architecture scores, exact plugin versions, a "
         "content hash of the proxy's distribution, the environment and a sha256 checksum over it all. "
         "--verify FILE checks a submission (checksum, ρ recomputed from its scores, installed distribution).")
-    su.add_argument("proxy", nargs="?")
+    su.add_argument("proxy", nargs="?", help="name of an installed proxy, e.g. synflow (omit with --verify)")
     su.add_argument("--suite", default="standard", help="suite name (default standard); see nash run --help")
     su.add_argument("--out", type=Path, help="submission file (default ./submission-PROXY-SUITE.json)")
     su.add_argument("--proxy-opt", action="append", default=[], metavar="KEY=VALUE", help="an option of the proxy's config")
     su.add_argument("--data", type=Path, help="input images (standard: the folder holding the official folders)")
-    su.add_argument("--threads", type=int)
-    su.add_argument("--device", default="cpu")
+    su.add_argument("--threads", type=int, help="torch threads (default: the cores divided among the workers)")
+    su.add_argument("--device", default="cpu", help="torch device, e.g. cpu or cuda (default cpu)")
     su.add_argument("--store", type=Path, help="reuse this score store (the submission then says fresh_scores: false)")
     su.add_argument("--verify", type=Path, metavar="FILE",
                     help="verify a submission file instead: targets from the suite's oracle, ρ/τ/CIs recomputed, "
@@ -69,7 +71,7 @@ def add_workflow_commands(sub: argparse._SubParsersAction) -> None:
     su.add_argument("--spot-check", type=int, default=20, metavar="N",
                     help="--verify: architectures to re-score (default 20; 0 skips re-scoring)")
     su.add_argument("--spot-seed", type=int, help="--verify: seed of the re-scored sample (default: a fresh random one)")
-    su.add_argument("--quiet", action="store_true")
+    su.add_argument("--quiet", action="store_true", help="no progress bar")
 
     ch = sub.add_parser(
         "check", help="CI gate: fail when a proxy's metric fell below its baseline beyond the bootstrap tolerance",
@@ -84,7 +86,8 @@ def add_workflow_commands(sub: argparse._SubParsersAction) -> None:
     ch.add_argument("--suite", help="run this suite first (e.g. ci) and check its results")
     ch.add_argument("--config", type=Path, help="run this run config first and check its results")
     ch.add_argument("--proxies", help="comma-separated: run and check only these proxies")
-    ch.add_argument("--metric", choices=["spearman", "kendall", "top_retrieval"], default="spearman")
+    ch.add_argument("--metric", choices=["spearman", "kendall", "top_retrieval"], default="spearman",
+                    help="metric compared with the baseline (default spearman)")
     ch.add_argument("--tolerance-floor", type=float, default=0.02,
                     help="smallest drop that can fail, whatever the CI (default 0.02)")
     ch.add_argument("--junit", type=Path, metavar="FILE", help="write JUnit XML for CI systems")
@@ -93,8 +96,8 @@ def add_workflow_commands(sub: argparse._SubParsersAction) -> None:
                     help="where runs made by --suite/--config write their results (default nash-results/check)")
     ch.add_argument("--store", type=Path, help="score store for --suite/--config (default: a fresh temporary one)")
     ch.add_argument("--data", type=Path, help="input images for --suite/--config")
-    ch.add_argument("--threads", type=int)
-    ch.add_argument("--quiet", action="store_true")
+    ch.add_argument("--threads", type=int, help="torch threads for --suite/--config runs")
+    ch.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
 def cmd_new_proxy(args: argparse.Namespace) -> int:
@@ -130,7 +133,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
             oracle_config=_kv(args.oracle_opt, "--oracle-opt"), proxy_config=_kv(args.proxy_opt, "--proxy-opt"))
     except ValueError as exc:
         raise HarnessError(f"nash validate: {exc}") from None
-    report = validate_proxy(args.proxy, options).as_dict()
+    with err_console.status(f"validating {args.proxy}: metadata, determinism, sanity, time, every claimed space…"):
+        report = validate_proxy(args.proxy, options).as_dict()
     if args.json:
         print(json.dumps(report, indent=2, default=str))
     else:
@@ -147,10 +151,13 @@ def cmd_submit(args: argparse.Namespace) -> int:
         return _verify(args, console)
     if not args.proxy:
         raise HarnessError("nash submit: give PROXY (or --verify FILE)")
-    sub = build_submission(
-        args.proxy, args.suite, proxy_config=_kv(args.proxy_opt, "--proxy-opt"), store_path=args.store,
-        data=args.data, threads=args.threads, device=args.device, show_progress=not args.quiet,
-        notify=lambda msg: err_console.print(msg, highlight=False))
+    from .executors.limits import sandbox_required
+
+    with sandbox_required("nash submit"):
+        sub = build_submission(
+            args.proxy, args.suite, proxy_config=_kv(args.proxy_opt, "--proxy-opt"), store_path=args.store,
+            data=args.data, threads=args.threads, device=args.device, show_progress=not args.quiet,
+            notify=lambda msg: err_console.print(msg, highlight=False))
     path = write_submission(sub, args.out or Path(f"submission-{args.proxy}-{args.suite}.json"))
     runs = sub.run_results()
     for run in runs:
@@ -168,9 +175,14 @@ def _verify(args: argparse.Namespace, console: Console) -> int:
 
     if args.spot_check < 0:
         raise HarnessError(f"--spot-check {args.spot_check}: give 0 or more architectures")
-    result = verify_submission(args.verify, spot_check=args.spot_check, spot_seed=args.spot_seed, data=args.data,
-                               threads=args.threads,
-                               notify=None if args.quiet else lambda m: err_console.print(m, highlight=False))
+    from .executors.limits import sandbox_required
+
+    # the re-scoring runs the submitted proxy: in the sandbox, like the submission itself
+    with sandbox_required("nash submit --verify (re-scoring)") if args.spot_check else contextlib.nullcontext():
+        with err_console.status(f"verifying {args.verify}: checksum, ρ recomputed, installed versions, re-scoring…"):
+            result = verify_submission(args.verify, spot_check=args.spot_check, spot_seed=args.spot_seed,
+                                       data=args.data, threads=args.threads,
+                                       notify=None if args.quiet else lambda m: err_console.print(m, highlight=False))
     for f in result.findings:
         console.print(f"{'ok  ' if f.ok else 'FAIL'} {f.check}: {f.detail}", style=None if f.ok else "bold red",
                       markup=False, highlight=False)

@@ -105,8 +105,12 @@ class Engine:
         keys = {id(job): self.setup.key(job) for job in jobs}
         todo = self.pending(jobs, archs)
         counts = {key: len(v) for key, v in todo.items()}
+        # Batched topology-only proxies run here, in the driver, which holds the oracle: with a
+        # sandboxed executor they are scored like the others instead (``score`` per architecture,
+        # in the sandboxed workers; ``nash validate`` checks that it agrees with the batch).
+        in_driver = not self.executor.sandboxed
         for job in jobs:
-            if job.batched and todo[keys[id(job)]]:
+            if in_driver and job.batched and todo[keys[id(job)]]:
                 self._score_batched(job, todo.pop(keys[id(job)]))
         per_arch: dict[str, list[ProxyJob]] = {}
         for job in jobs:
@@ -137,16 +141,21 @@ class Engine:
             t0, c0 = time.perf_counter(), time.process_time()
             topologies = [s.space.topology(a, s.dataset) for a in chunk]
             try:
-                values = np.asarray(job.proxy.score_topologies(topologies), dtype=float)
+                raw = job.proxy.score_topologies(topologies)
             except NotApplicable as exc:
                 self.store.put_many(s.key(job), [ScoreRecord(a, None, "na", str(exc)[:500], None, None) for a in chunk])
                 continue
+            except Exception as exc:  # noqa: BLE001 - a failing proxy never takes the run down
+                reason = f"{type(exc).__name__}: {exc}".strip()[:500]
+                self.store.put_many(s.key(job), [ScoreRecord(a, None, "failed", reason, None, None) for a in chunk])
+                continue
             wall = (time.perf_counter() - t0) / len(chunk)
             cpu = (time.process_time() - c0) / len(chunk)
-            if values.shape != (len(chunk),):
-                raise RuntimeError(
-                    f"{job.name}.score_topologies returned shape {values.shape} for {len(chunk)} archs"
-                )
+            values, wrong = batch_values(raw, len(chunk))
+            if wrong:
+                reason = f"{job.name}.score_topologies: {wrong}"[:500]
+                self.store.put_many(s.key(job), [ScoreRecord(a, None, "failed", reason, wall, cpu) for a in chunk])
+                continue
             records = [
                 ScoreRecord(a, float(v), "ok", None, wall, cpu)
                 if math.isfinite(v)
@@ -156,6 +165,20 @@ class Engine:
             self.store.put_many(s.key(job), records)
             if self.progress:
                 self.progress(len(chunk))
+
+
+def batch_values(raw: object, n: int) -> tuple[np.ndarray, str | None]:
+    """``score_topologies``'s answer as n floats, or why it is not n real numbers (strings,
+    bools, objects and a wrong shape are failures, not conversions)."""
+    try:
+        arr = np.asarray(raw)
+    except Exception as exc:  # noqa: BLE001 - whatever the proxy returned
+        return np.empty(0), f"returned {type(raw).__name__} ({type(exc).__name__}: {exc})"
+    if arr.dtype.kind not in "iuf":
+        return np.empty(0), f"must return real numbers, got an array of {arr.dtype} ({type(raw).__name__})"
+    if arr.shape != (n,):
+        return np.empty(0), f"returned shape {arr.shape} for {n} archs"
+    return arr.astype(float), None
 
 
 def combine_tables(job: ProxyJob, members: list[ScoreTable], archs: list[str]) -> ScoreTable:

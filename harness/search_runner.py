@@ -14,7 +14,6 @@ from typing import Any
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from . import __version__
 from .api import HarnessError, Oracle, Space, Strategy, TrainableProxy
 from .config import validate_plugin_config
 from .engine import Engine
@@ -32,13 +31,13 @@ from .protocols.search import (
     oracle_objective,
     proxy_objective,
     search_once,
-    search_signature,
     space_truth,
     stat,
 )
 from .config import PluginRef
 from .resolve import _job, default_space, default_task, resolve_oracle
 from .search_config import SearchConfig, validate_search_config
+from .signatures import search_signature
 from .store import ScoreStore, default_path
 from nas_harness.leaderboard.schema import OracleRecord
 from nas_harness.leaderboard.search_render import render_search
@@ -303,19 +302,24 @@ def _run_cell(config, resolved, strategy, info, objective, job, dataset, setup, 
         input_spec, init = key.input_spec, (f"{key.init}(s={key.seed})" if key.init != "none" else "none")
     else:
         input_spec, init = "none", "none"
+    if objective.kind == "proxy":
+        proxy, proxy_version = objective.label, str(objective.version)
+    else:
+        proxy, proxy_version = f"{objective.label}[ground-truth:{objective.config.get('target', '')}]", ""
     sig = search_signature(
         strategy=f"{strategy.name}@{strategy.version}",
-        objective=objective,
-        space=f"{resolved.space.name}@{resolved.space.version}",
-        target=target.info,
+        proxy=proxy,
+        proxy_version=proxy_version,
+        space=resolved.space,
+        task=dataset,
+        oracle=target.info,
         budget=config.budget,
         seeds=config.seeds(),
         input_spec=input_spec,
+        input_source=batch.kind if batch is not None and input_spec != "none" else "",
         init=init,
-        harness=__version__,
+        calibration=calibration,
     )
-    if calibration is not None:
-        sig = f"{sig}|calib:{calibration.describe()}"
     steps = [r.steps_to_optimum for r in repeats]
     return SearchCell(
         strategy=strategy.name,
@@ -330,7 +334,8 @@ def _run_cell(config, resolved, strategy, info, objective, job, dataset, setup, 
         proxy_config=objective.config,
         population_relative=objective.relative,
         dataset=dataset,
-        signature=sig,
+        signature=sig.render(),
+        signature_fields=sig,
         budget=config.budget,
         target=OracleRecord(**target.info.__dict__),
         also=[OracleRecord(**t.info.__dict__) for t in also],

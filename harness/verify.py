@@ -78,7 +78,7 @@ class Verification:
 
 
 def score_tolerance(proxy_cls: Any) -> tuple[float, float]:
-    """(rtol, atol) a proxy declares for re-scoring (``score_tolerance``), default (1e-6, 0)."""
+    """(rtol, atol) a proxy declares for re-scoring (``Proxy.score_tolerance``, default rtol 1e-6)."""
     declared = getattr(proxy_cls, "score_tolerance", None)
     if declared is None:
         return DEFAULT_RTOL, 0.0

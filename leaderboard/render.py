@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
+from typing import Any
 
 from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
+from .fit import Col, dropped_note, fitted_table
 from .schema import CeilingRecord, ProxyResult, RunResult, comparable_part
 
 UNVERIFIED = " (unverified)"  # appended to the source of rows not from a verified submission
@@ -129,66 +131,77 @@ def leaderboard_table(
     use_abs: bool = False,
     row_marks: dict[str, str] | None = None,
     ceilings: list[CeilingRecord] | None = None,
+    console: Console | None = None,
+    wide: bool = False,
 ) -> Table:
+    """The ranked table of one comparable group, with as many columns as fit ``console``'s width
+    (the proxy and ρ with its CI always; ``wide`` keeps every column)."""
     title = f"{'|ρ|' if use_abs else 'ρ'} leaderboard" if metric == "spearman" else "τ leaderboard"
-    caption = signature
-    if row_marks is not None:
-        caption += (
-            "\nsig.: ≈↑ not significantly different from the row above, ≈1 from the top row "
-            "(paired bootstrap of the ρ difference on the same architectures, 95%; no mark: different)"
-        )
-    table = Table(title=title, caption=caption, caption_justify="left", show_lines=False)
-    table.add_column("#", justify="right")
-    if row_marks is not None:
-        table.add_column("sig.")
-    table.add_column("proxy")
-    table.add_column("|ρ|" if use_abs else "Spearman ρ", justify="right")
-    table.add_column("95% CI", justify="right")
-    table.add_column("|τ|" if use_abs else "Kendall τ", justify="right")
-    table.add_column("95% CI", justify="right")
     fracs = {r.result.topk.fraction for r in rows if r.result.topk}
-    table.add_column(f"top-{100 * fracs.pop():g}%" if len(fracs) == 1 else "top-k", justify="right")
-    table.add_column("argmax acc (rank)", justify="right")
-    table.add_column("n", justify="right")
-    table.add_column("failed", justify="right")
-    table.add_column("time/arch", justify="right")
-    table.add_column("input")
+    cells: dict[str, list[Any]] = defaultdict(list)
+    styles: list[str | None] = []
     refs = [row for row in rows if row.is_reference]
     for rank, row in [*enumerate(ranked(rows, metric, use_abs), start=1), *[("ref", r) for r in refs]]:
         r = row.result
         input_txt = Text(r.input_kind)
         if r.input_fallback:
             input_txt = Text(f"{r.input_kind} (fallback: no data found)", style="bold yellow")
-        failed = Text(str(r.n_failed), style="bold red" if r.n_failed else "")
-        mark = [] if row_marks is None else [row_marks.get(f"{row.source}::{r.proxy}", "")]
-        name = f"{r.proxy}@{r.version}" if r.reference is None else Text(f"{r.reference}", style="italic")
+        name: str | Text = f"{r.proxy}@{r.version}" if r.reference is None else Text(f"{r.reference}", style="italic")
         if r.reference is None and row.source.endswith(UNVERIFIED):  # Collection.mark_unverified
             name += UNVERIFIED
-        table.add_row(
-            str(rank),
-            *mark,
-            name,
-            _fmt(r.spearman.value, use_abs),
-            _ci(r.spearman, use_abs),
-            _fmt(r.kendall.value, use_abs),
-            _ci(r.kendall, use_abs),
-            f"{r.topk.retrieval:.2f}" if r.topk else "—",
-            _selection(r),
-            str(r.n_used),
-            failed,
-            _time(r.time_per_arch_s),
-            input_txt,
-            style="dim" if r.reference is not None else None,
-        )
+        cells["#"].append(str(rank))
+        cells["sig."].append("" if row_marks is None else row_marks.get(f"{row.source}::{r.proxy}", ""))
+        cells["proxy"].append(name)
+        cells["rho"].append(_fmt(r.spearman.value, use_abs))
+        cells["rho_ci"].append(_ci(r.spearman, use_abs))
+        cells["tau"].append(_fmt(r.kendall.value, use_abs))
+        cells["tau_ci"].append(_ci(r.kendall, use_abs))
+        cells["topk"].append(f"{r.topk.retrieval:.2f}" if r.topk else "—")
+        cells["argmax"].append(_selection(r))
+        cells["n"].append(str(r.n_used))
+        cells["failed"].append(Text(str(r.n_failed), style="bold red" if r.n_failed else ""))
+        cells["time"].append(_time(r.time_per_arch_s))
+        cells["input"].append(input_txt)
+        styles.append("dim" if r.reference is not None else None)
     for c in ceilings or []:
-        table.add_row(
-            "ceil",
-            *([""] if row_marks is not None else []),
-            Text(f"noise ceiling: {c.target} seed vs seed ({c.oracle})", style="italic"),
-            _fmt(c.spearman_mean), "—", _fmt(c.kendall_mean), "—", "—", "—",
-            str(min(p.n for p in c.pairs)), "—", "—", "—",
-            style="dim",
+        for key, value in (("#", "ceil"), ("sig.", ""),
+                           ("proxy", Text("noise ceiling", style="italic")),
+                           ("rho", _fmt(c.spearman_mean)), ("rho_ci", "—"), ("tau", _fmt(c.kendall_mean)),
+                           ("tau_ci", "—"), ("topk", "—"), ("argmax", "—"), ("n", str(min(p.n for p in c.pairs))),
+                           ("failed", "—"), ("time", "—"), ("input", "—")):
+            cells[key].append(value)
+        styles.append("dim")
+    rho, tau = ("|ρ|", "|τ|") if use_abs else ("Spearman ρ", "Kendall τ")
+    spec = [  # (key, header, priority: 0 always, higher dropped first, justify, wrap)
+        ("#", "#", 0, "right", False),
+        ("sig.", "sig.", 1, "left", False),
+        ("proxy", "proxy", 0, "left", False),
+        ("rho", rho, 0, "right", False),
+        ("rho_ci", "95% CI", 0, "right", False),
+        ("tau", tau, 6, "right", False),
+        ("tau_ci", "τ 95% CI", 8, "right", False),
+        ("topk", f"top-{100 * fracs.pop():g}%" if len(fracs) == 1 else "top-k", 4, "right", False),
+        ("argmax", "argmax acc (rank)", 7, "right", False),
+        ("n", "n", 5, "right", False),
+        ("failed", "failed", 2, "right", False),
+        ("time", "time/arch", 5, "right", False),
+        ("input", "input", 3, "left", True),
+    ]
+    if row_marks is None:
+        spec = [s for s in spec if s[0] != "sig."]
+    if metric == "kendall":  # the ranked metric is essential, the other optional
+        spec = [(k, h, {"rho": 6, "rho_ci": 8, "tau": 0, "tau_ci": 0}.get(k, p), j, w) for k, h, p, j, w in spec]
+    cols = [Col(header, cells[key], priority, justify, wrap) for key, header, priority, justify, wrap in spec]
+    table, dropped = fitted_table(console or Console(), cols, styles, wide=wide, title=title, caption_justify="left")
+    caption = signature
+    if row_marks is not None and "sig." not in dropped:
+        caption += (
+            "\nsig.: ≈↑ not significantly different from the row above, ≈1 from the top row "
+            "(paired bootstrap of the ρ difference on the same architectures, 95%; no mark: different)"
         )
+    if dropped:
+        caption += "\n" + dropped_note(dropped)
+    table.caption = caption
     return table
 
 
@@ -198,6 +211,7 @@ def render(
     metric: str = "spearman",
     use_abs: bool = False,
     row_marks: dict[str, dict[str, str]] | None = None,
+    wide: bool = False,
 ) -> int:
     """Print one ranked table per comparable group; returns the number of groups.
 
@@ -220,16 +234,37 @@ def render(
         for source, run in runs:
             if source in sources and run.ceiling is not None:
                 ceilings.setdefault((run.ceiling.oracle, run.ceiling.target), run.ceiling)
-        console.print(Group(leaderboard_table(sig, rows, metric, use_abs, group_marks, list(ceilings.values()))))
+        console.print(Group(leaderboard_table(sig, rows, metric, use_abs, group_marks, list(ceilings.values()),
+                                              console=console, wide=wide)))
         for c in ceilings.values():
-            if c.note:
-                console.print(f"  [dim]noise ceiling: {c.note}[/]")
+            console.print(f"  [dim]noise ceiling: {c.target}, seed vs seed of {c.oracle}"
+                          f"{f'; {c.note}' if c.note else ''}[/]", highlight=False)
         for row in rows:
             if row.result.not_applicable:
                 console.print(f"  [yellow]{row.result.proxy}[/]: not applicable: {row.result.not_applicable}",
                               highlight=False)
-        failed = [row.result for row in rows if row.result.failure_reasons]
-        for res in failed:
-            reasons = ", ".join(f"{k} ×{v}" for k, v in res.failure_reasons.items())
-            console.print(f"  [red]{res.proxy}[/]: {res.n_failed} failed ({reasons}); {res.failure_treatment}")
+            print_failures(console, row.result)
     return len(groups)
+
+
+def top_reasons(result: ProxyResult, k: int = 3) -> tuple[list[tuple[int, str]], int]:
+    """The ``k`` most frequent failure reasons with their counts, and how many reasons are left
+    out (files written before reasons were recorded give the exception types only)."""
+    pairs = [(len(g.archs), g.reason) for g in result.failures]
+    if not pairs:
+        pairs = sorted(((n, kind) for kind, n in result.failure_reasons.items()), key=lambda p: -p[0])
+    return pairs[:k], max(0, len(pairs) - k)
+
+
+def print_failures(console: Console, result: ProxyResult, where: str = "", k: int = 3) -> None:
+    """A proxy's failures under its table: how many, how they were treated, the top reasons."""
+    if not result.n_failed:
+        return
+    console.print(Text.assemble("  ", (result.proxy, "red"), f"{where}: {result.n_failed} of {result.n} "
+                                f"architectures failed, {result.failure_treatment}"))
+    reasons, rest = top_reasons(result, k)
+    for n, why in reasons:
+        console.print(Text(f"    ×{n} {why}"), highlight=False)
+    if rest:
+        console.print(Text(f"    … {rest} more reasons (the results JSON lists every one under 'failures')"),
+                      highlight=False)

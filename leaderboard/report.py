@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from html import escape
 
-from .svg import Heatmap, Lines, Scatter, heatmap_svg, lines_svg, scatter_svg
+from .plots import Plot, inline_svg
 
 
 @dataclass
@@ -32,7 +32,7 @@ class Group:
     """A titled block of plots (one run, one suite result, one search …)."""
 
     title: str
-    plots: list[Scatter | Heatmap | Lines]
+    plots: list[Plot]
     note: str = ""
     per_row: int | None = None  # plots per line (e.g. one line per proxy); None: as many as fit
 
@@ -69,9 +69,7 @@ td.fallback{color:#9a6700;font-weight:600}td.bad{color:#d62728;font-weight:600}t
 caption{caption-side:bottom;text-align:left;color:#555;font-size:12px;padding-top:4px;white-space:pre-line}
 .tw{overflow-x:auto;max-width:100%}
 .grid{display:flex;flex-wrap:wrap;gap:6px;margin-bottom:6px}
-svg{background:#fff}svg .t{font-size:12px;font-weight:600}svg .k{font-size:10px;fill:#333}svg .l{font-size:11px;fill:#333}
-svg .v{font-size:9.5px;fill:#111}svg .pa{fill:#fbfcfd;stroke:#999}svg .g{stroke:#e3e6ea}svg .d{fill:#1f77b4;fill-opacity:.55}
-svg .h{stroke:#444;stroke-dasharray:5 4}
+svg{background:#fff;max-width:100%;height:auto}
 details{margin:6px 0}summary{cursor:pointer;font-weight:600}
 """
 
@@ -136,20 +134,13 @@ def _left(t: HtmlTable, i: int) -> bool:
     return t.columns[i] in _LEFT
 
 
-def _plot(p: Scatter | Heatmap | Lines) -> str:
-    if isinstance(p, Scatter):
-        return scatter_svg(p)
-    if isinstance(p, Heatmap):
-        return heatmap_svg(p)
-    return lines_svg(p)
-
-
 def _groups(groups: list[Group]) -> str:
     out = []
     for i, g in enumerate(groups):
         note = f'<p class="note">{escape(g.note)}</p>' if g.note else ""
         step = g.per_row or max(1, len(g.plots))
-        lines = ["".join(_plot(p) for p in g.plots[k:k + step]) for k in range(0, len(g.plots), step)]
+        lines = ["".join(inline_svg(p, f"{g.title}/{k + j}") for j, p in enumerate(g.plots[k:k + step]))
+                 for k in range(0, len(g.plots), step)]
         grids = "".join(f'<div class="grid">{line}</div>' for line in lines)
         out.append(f'<details{" open" if i < 2 else ""}><summary>{escape(g.title)}</summary>{note}{grids}</details>')
     return "".join(out)

@@ -10,9 +10,21 @@ import json
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from nas_harness.api import Signature
 
 RESULTS_SCHEMA_VERSION = "1"
+
+
+def signature_agrees(signature: str, fields: Signature | None) -> None:
+    """The typed signature, when present, must render to the stored line (no silent edits)."""
+    if fields is not None and fields.render() != signature:
+        raise ValueError(f"signature_fields render to {fields.render()!r}, not the signature {signature!r}")
+
+
+SIGNATURE_FIELDS_DOC = ("the signature's fields, typed (nas_harness.api.Signature; rendered they give `signature`); "
+                        "None in files written before they were recorded")
 
 
 class CI(BaseModel):
@@ -135,6 +147,15 @@ class ScoreCorrelationRecord(BaseModel):
     note: str = ""
 
 
+class FailureGroup(BaseModel):
+    """Architectures on which a proxy failed for the same reason (as the score store records it)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(description="the exception's type and message, or 'non-finite score: …'")
+    archs: list[str] = Field(description="the architectures that failed this way, in the run's order")
+
+
 class ProxyResult(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -144,10 +165,13 @@ class ProxyResult(BaseModel):
     higher_is_better: bool
     config: dict[str, Any]
     signature: str
+    signature_fields: Signature | None = Field(None, description=SIGNATURE_FIELDS_DOC)
     n: int = Field(description="architectures requested")
     n_used: int = Field(description="architectures with a finite score and a finite target")
     n_failed: int
     failure_reasons: dict[str, int] = Field(default_factory=dict)
+    failures: list[FailureGroup] = Field(
+        default_factory=list, description="why each failed architecture failed, grouped by reason, most frequent first")
     failure_treatment: str = "omitted from the correlation (nan_policy='omit')"
     spearman: Correlation
     kendall: Correlation
@@ -167,6 +191,11 @@ class ProxyResult(BaseModel):
         None, description="set when the proxy cannot score this task's models (e.g. it needs class labels and the "
         "task is a regression): why; the row has no correlation and is not a failure"
     )
+
+    @model_validator(mode="after")
+    def _typed_signature_agrees(self) -> "ProxyResult":
+        signature_agrees(self.signature, self.signature_fields)
+        return self
 
 
 class Environment(BaseModel):

@@ -10,9 +10,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from .schema import Environment, OracleRecord, read_json
+from nas_harness.api import Signature
+
+from .schema import SIGNATURE_FIELDS_DOC, Environment, OracleRecord, read_json, signature_agrees
 
 SEARCH_SCHEMA_VERSION = "1"
 
@@ -88,6 +90,7 @@ class SearchCell(BaseModel):
     population_relative: bool = Field(description="the objective ranks a set (a combinator), not one architecture")
     dataset: str
     signature: str
+    signature_fields: Signature | None = Field(None, description=SIGNATURE_FIELDS_DOC)
     budget: int
     target: OracleRecord
     also: list[OracleRecord] = Field(default_factory=list)
@@ -106,6 +109,11 @@ class SearchCell(BaseModel):
     input_kind: str
     input_fallback: bool = False
     repeats: list[SearchRepeat]
+
+    @model_validator(mode="after")
+    def _typed_signature_agrees(self) -> "SearchCell":
+        signature_agrees(self.signature, self.signature_fields)
+        return self
 
 
 class SearchResult(BaseModel):

@@ -11,12 +11,14 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from .render import _time
+from .fit import Col, dropped_note, fitted_table
+from .render import _time, print_failures
 from .standard_schema import StandardResult, StandardRow, comparable_key
 
 SHORT = {"cifar10": "C10", "cifar10-valid": "C10", "cifar100": "C100", "ImageNet16-120": "IN16"}
@@ -99,7 +101,10 @@ def _f(value: float | None, digits: int = 3) -> str:
     return "—" if value is None else f"{value:.{digits}f}"
 
 
-def suite_table(key: str, rows: list[SuiteRow], row_marks: dict[str, str] | None = None) -> Table:
+def suite_table(key: str, rows: list[SuiteRow], row_marks: dict[str, str] | None = None,
+                console: Console | None = None, wide: bool = False) -> Table:
+    """The ranked table of one comparable group of suite rows, as many columns as fit ``console``
+    (rank, proxy and the headline always; ``wide`` keeps every column)."""
     first = rows[0].result
     datasets = [d for d in first.suite.definition.get("datasets", [])]
     headline = HEADLINES.get(first.suite.headline, first.suite.headline)
@@ -110,46 +115,45 @@ def suite_table(key: str, rows: list[SuiteRow], row_marks: dict[str, str] | None
     if search:
         caption += (f"; search = {search['strategy']['name']} with the proxy, budget {search['budget']}, "
                     f"{search['repeats']} repeats on {', '.join(search['datasets'])}: chosen arch's accuracy, mean ± std")
-    if row_marks is not None:
-        caption += ("\nsig.: ≈↑ not significantly different from the row above, ≈1 from the top row (paired bootstrap "
-                    "of the mean-ρ difference, architectures resampled jointly across datasets, 95%; no mark: different)")
+    sig_note = ("\nsig.: ≈↑ not significantly different from the row above, ≈1 from the top row (paired bootstrap "
+                "of the mean-ρ difference, architectures resampled jointly across datasets, 95%; no mark: different)")
     fields = _fields(key)
     common = [f"{k.split('.', 1)[1]}:{v}" for k, v in fields.items()
               if k.startswith(f"{datasets[0]}.") and k.split(".", 1)[1] in ("space", "oracle", "sample", "input", "init", "harness")]
     caption += "\n" + "|".join(common)
-    table = Table(title=f"{first.suite.name} leaderboard ({first.suite.id})", caption=caption, caption_justify="left")
-    table.add_column("#", justify="right")
-    if row_marks is not None:
-        table.add_column("sig.")
-    table.add_column("proxy")
-    table.add_column(headline, justify="right", style="bold")
-    for d in datasets:
-        table.add_column(f"ρ {SHORT.get(d, d)}", justify="right")
-    table.add_column(f"top-{100 * float(first.suite.definition.get('top_fraction', 0.1)):g}%", justify="right")
-    table.add_column("search acc", justify="right")
-    table.add_column("failed", justify="right")
-    table.add_column("time/arch", justify="right")
-    table.add_column("input")
-    table.add_column("source")
+    top = f"top-{100 * float(first.suite.definition.get('top_fraction', 0.1)):g}%"
+    cells: dict[str, list[Any]] = defaultdict(list)
     for rank, r in enumerate(ranked_suite(rows), start=1):
         row = r.row
         tops = [v for v in row.top_retrieval.values() if v is not None]
         acc = row.search_accuracy
         failed = sum(row.n_failed.values())
-        inp = Text("none") if not row.reads_input else Text(_input_kind(r), style="bold yellow" if row.input_fallback else "")
-        table.add_row(
-            str(rank),
-            *([] if row_marks is None else [row_marks.get(r.ident, "")]),
-            f"{row.proxy}@{row.version}",
-            _f(row.headline),
-            *[_f(row.spearman.get(d)) for d in datasets],
-            _f(sum(tops) / len(tops), 2) if tops else "—",
-            "—" if acc is None or acc.mean is None else f"{acc.mean:.2f} ± {acc.std:.2f}",
-            Text(str(failed), style="bold red" if failed else ""),
-            _time(row.time_per_arch_s),
-            inp,
-            Path(r.source).name,
-        )
+        cells["#"].append(str(rank))
+        cells["sig."].append("" if row_marks is None else row_marks.get(r.ident, ""))
+        cells["proxy"].append(f"{row.proxy}@{row.version}")
+        cells["headline"].append(_f(row.headline))
+        for d in datasets:
+            cells[f"rho {d}"].append(_f(row.spearman.get(d)))
+        cells["top"].append(_f(sum(tops) / len(tops), 2) if tops else "—")
+        cells["search"].append("—" if acc is None or acc.mean is None else f"{acc.mean:.2f} ± {acc.std:.2f}")
+        cells["failed"].append(Text(str(failed), style="bold red" if failed else ""))
+        cells["time"].append(_time(row.time_per_arch_s))
+        cells["input"].append(Text("none") if not row.reads_input
+                              else Text(_input_kind(r), style="bold yellow" if row.input_fallback else ""))
+        cells["source"].append(Path(r.source).name)
+    cols = [Col("#", cells["#"], 0, "right")]
+    if row_marks is not None:
+        cols.append(Col("sig.", cells["sig."], 1))
+    cols += [Col("proxy", cells["proxy"]), Col(headline, cells["headline"], 0, "right", style="bold")]
+    cols += [Col(f"ρ {SHORT.get(d, d)}", cells[f"rho {d}"], 3, "right") for d in datasets]
+    cols += [Col(top, cells["top"], 4, "right"), Col("search acc", cells["search"], 5, "right"),
+             Col("failed", cells["failed"], 2, "right"), Col("time/arch", cells["time"], 6, "right"),
+             Col("input", cells["input"], 7, wrap=True), Col("source", cells["source"], 8, wrap=True)]
+    table, dropped = fitted_table(console or Console(), cols, wide=wide,
+                                  title=f"{first.suite.name} leaderboard ({first.suite.id})", caption_justify="left")
+    if row_marks is not None and "sig." not in dropped:
+        caption += sig_note
+    table.caption = caption + ("\n" + dropped_note(dropped) if dropped else "")
     return table
 
 
@@ -163,6 +167,7 @@ def render_suites(
     results: list[tuple[str, StandardResult]],
     console: Console,
     row_marks: dict[str, dict[str, str]] | None = None,
+    wide: bool = False,
 ) -> dict[str, list[SuiteRow]]:
     """Print one ranked table per comparable group and say why groups are apart; the groups."""
     groups = group_suite_rows(suite_rows(results))
@@ -172,9 +177,10 @@ def render_suites(
         for line in differences(list(groups)):
             console.print(f"  • {line}", highlight=False)
     for key, rows in groups.items():
-        console.print(suite_table(key, rows, (row_marks or {}).get(key)))
+        console.print(suite_table(key, rows, (row_marks or {}).get(key), console=console, wide=wide))
         for r in rows:
-            failed = {d: n for d, n in r.row.n_failed.items() if n}
-            if failed:
-                console.print(f"  [red]{r.row.proxy}[/]: failed on " + ", ".join(f"{n} archs of {d}" for d, n in failed.items()))
+            for run in r.result.runs:
+                for res in run.results:
+                    if res.proxy == r.row.proxy:
+                        print_failures(console, res, where=f" on {run.config.get('dataset', '?')}")
     return groups

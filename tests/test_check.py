@@ -105,8 +105,9 @@ def test_missing_failed_incomparable_and_new_rows():
             r["n_failed"] = 50
         if r["proxy"] == "snip":  # snip ran on another sample
             r["signature"] = r["signature"].replace("random(n=50,s=0)", "random(n=60,s=0)")
+            r["signature_fields"] = None  # the line alone is edited here
     extra = dict(data["results"][0], proxy="brand_new", signature=data["results"][0]["signature"].replace(
-        "proxy:params@1", "proxy:brand_new@1"))
+        "proxy:params@1", "proxy:brand_new@1"), signature_fields=None)
     data["results"].append(extra)
     report = compare([("b", run)], [("c", RunResult.model_validate(data))])
     status = {r.proxy: r.status for r in report.rows}

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
 from nas_harness.api import LabelledSet, OracleInfo
 from nas_harness.cli import main
 from nas_harness.oracle_guard import GroundTruthTrap, oracle_code_objects
@@ -196,3 +197,54 @@ def test_a_strategy_that_calls_an_oracle_while_searching_is_caught_and_named(tmp
     # the harness's own oracle objective (P16) is not the strategy's doing
     assert search_once(Honest(), space, "toy", oracle_objective(GridOracle(space=space), "toy"), budget=5, seed=0)
     store.close()
+
+
+def test_eproxy_dps_fits_by_scoring_only_its_labelled_archs_and_its_state_reloads_bit_for_bit():
+    from nas_harness.api import FitTools
+    from nas_harness.plugins.proxies.eproxy import EproxyDps
+
+    archs = tuple(f"a{i}" for i in range(6))
+    ls = LabelledSet("toy", "t", archs, np.arange(6.0), OracleInfo("o", "t", "acc", "test", 1, "exact"), "toy:t/o", 0)
+
+    class StubTools(FitTools):
+        """Scores that rank the archs well exactly when the config's lr is large."""
+
+        def __init__(self):
+            self.asked: list[str] = []
+
+        def context(self, labelled, arch):
+            raise AssertionError("flops_max is given: no context needed")
+
+        def score(self, proxy, config, labelled):
+            assert proxy == "eproxy" and labelled is ls
+            self.asked.extend(labelled.archs)
+            direction = 1.0 if config["lr"] >= 1.0 else -1.0
+            return direction * np.arange(6.0) + 0.01 * np.sin(np.arange(6.0) * config["lr"])
+
+        def rng(self):
+            return np.random.default_rng(7)
+
+    cfg = EproxyDps.Config(population=6, tournament=3, cycles=4, flops_max=1e6)
+    first, tools = EproxyDps(cfg), StubTools()
+    state = first.fit([ls], tools)
+    assert set(tools.asked) == set(archs)
+    again = EproxyDps(cfg).fit([ls], StubTools())
+    assert again == state  # the same search, the same bytes
+    loaded = EproxyDps(cfg)
+    loaded.load_state(state)
+    blob = json.loads(state)
+    assert loaded.fitted() == state and blob["eproxy"]["lr"] >= 1.0 and blob["fitness"] > 0.9
+    assert blob["fitted_on"]["sets"][0]["hash"] == ls.hash and blob["fitted_on"]["evaluations"] == 10
+
+
+def test_calibration_labels_from_another_oracle_are_recorded_as_transfer_and_stay_disjoint(toys):
+    code = few_shot(toys, "--proxies", "fs_linear", "--k", "5", "--seeds", "0", "--baselines", "ridge",
+                    "--features", "fs_params", "--calib-oracle", "fs_full")
+    assert code == 0
+    res = result(toys)
+    assert res["calibration_source"] == "transfer:fs_grid:fit/fs_full" and res["calibration_oracle"]["oracle"] == "fs_full"
+    for learner in res["learners"]:
+        [cell] = learner["cells"]
+        assert cell["calibration"]["source"] == res["calibration_source"] in cell["signature_text"]
+        assert not set(cell["calibration"]["archs"]) & set(res["evaluation_archs"])
+    assert res["features"] == ["fs_params"]  # no encoding across sources

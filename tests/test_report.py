@@ -5,11 +5,18 @@ from __future__ import annotations
 import re
 
 import pytest
-
-from nas_harness.leaderboard.standard_schema import load_standard
-from nas_harness.leaderboard.svg import Lines, Scatter, lines_svg, log_scale_fits, nice_ticks, scatter_svg
-
 from test_cli_e2e import nash
+
+from nas_harness.leaderboard.plots import (
+    Heatmap,
+    Lines,
+    Scatter,
+    figure,
+    inline_svg,
+    save_figure,
+    x_scale_for,
+)
+from nas_harness.leaderboard.standard_schema import load_standard
 
 
 def _report(tmp_path, *inputs) -> str:
@@ -46,7 +53,8 @@ def test_a_suite_result_fills_every_section(small_suite_file, tmp_path):
     assert any("accuracy of the best-so-far architecture" in x for x in labels)
     # every scatter has one point per architecture with a finite score and target
     first = re.search(r'<svg [^>]*aria-label="[^"]* · C10 [^"]*".*?</svg>', html, re.S).group(0)
-    assert first.count('class="d"') == result.runs[0].results[0].n_used
+    points = re.search(r'<g class="points">.*?</g>', first, re.S).group(0)
+    assert points.count("<use") == result.runs[0].results[0].n_used
 
 
 @pytest.mark.slow
@@ -71,21 +79,28 @@ def test_no_results_is_an_error(tmp_path):
     assert proc.returncode == 2 and "no results files" in proc.stderr and not (tmp_path / "r.html").exists()
 
 
-@pytest.mark.parametrize("lo, hi", [(0.0, 1.0), (-0.37, 0.92), (84.2, 91.6), (1.0, 15625.0), (3.0, 3.0)])
-def test_nice_ticks_cover_the_range_with_round_steps(lo, hi):
-    ticks = nice_ticks(lo, hi)
-    assert ticks and all(lo - 1e-9 <= t <= hi + 1e-9 for t in ticks)
-    if hi > lo:
-        steps = {round(b - a, 9) for a, b in zip(ticks, ticks[1:])}
-        assert len(steps) == 1 and 2 <= len(ticks) <= 11
-        mantissa = f"{steps.pop():e}".split("e")[0]
-        assert float(mantissa) in (1.0, 2.0, 2.5, 5.0)
-
-
-def test_plots_place_points_and_skip_gaps():
+def test_scores_spanning_decades_get_a_log_axis_or_ranks_and_gaps_are_skipped():
     xs = [1e10, 1e20, None, 1e30]
-    assert log_scale_fits(xs) and not log_scale_fits([1.0, 2.0, 500.0]) and not log_scale_fits([-1.0, 1e6])
-    svg = scatter_svg(Scatter("s", xs, [1.0, 2.0, 3.0, float("nan")], "x", "y", log_x=True))
-    assert svg.count('class="d"') == 2 and "log scale" in svg  # the None score and the NaN target are left out
-    svg = lines_svg(Lines("l", [0.0, 1.0, 2.0, 3.0], {"a": [1.0, None, 2.0, 3.0]}, "x", "y"))
-    assert svg.count("<polyline") == 2  # broken at the gap
+    assert x_scale_for(xs) == "log" and x_scale_for([1.0, 2.0, 500.0]) == "linear"
+    assert x_scale_for([0.0, 1.0, 3e43]) == "rank" and x_scale_for([-1.0, 1e6]) == "rank"  # synflow's 0 … 3e43
+    svg = inline_svg(Scatter("s", xs, [1.0, 2.0, 3.0, float("nan")], "x", "y", "log"), "t")
+    points = re.search(r'<g class="points">.*?</g>', svg, re.S).group(0)
+    assert points.count("<use") == 2 and "log scale" in svg  # the None score and the NaN target are left out
+    ax = figure(Scatter("r", [0.0, 5.0, 3e43], [1.0, 3.0, 2.0], "x", "y", "rank")).axes[0]
+    assert sorted(ax.collections[0].get_offsets()[:, 0]) == [1.0, 2.0, 3.0] and "rank of" in ax.get_xlabel()
+    line = figure(Lines("l", [0.0, 1.0, 2.0, 3.0], {"a": [1.0, None, 2.0, 3.0]}, "x", "y")).axes[0].lines[0]
+    assert list(map(str, line.get_ydata())) == ["1.0", "nan", "2.0", "3.0"]  # NaN breaks the line at the gap
+
+
+def test_categories_are_points_with_error_bars_and_heatmaps_have_a_colour_bar(tmp_path):
+    lines = Lines("sweep", [0.0, 1.0], {"a": [0.5, 0.7]}, "dataset", "ρ", x_ticks=["c10", "c100"],
+                  errors={"a": ([0.4, None], [0.6, 0.8])})
+    ax = figure(lines).axes[0]
+    assert all(ln.get_linestyle() == "None" for ln in ax.lines[:1])  # markers only: categories are not connected
+    bars = ax.collections[0].get_segments()
+    assert [tuple(seg[:, 1]) for seg in bars] == [(0.4, 0.6), (0.7, 0.8)]  # a missing CI end draws no bar part
+    fig = figure(Heatmap("h", ["a", "b"], [[1.0, -0.5], [-0.5, 1.0]]))
+    assert len(fig.axes) == 2 and fig.axes[1].get_ylabel() == "Spearman ρ"  # the colour bar and its label
+    files = save_figure(lines, tmp_path / "sweep", ("png", "pdf"))
+    assert [f.suffix for f in files] == [".png", ".pdf"]
+    assert files[0].read_bytes()[:4] == b"\x89PNG" and files[1].read_bytes()[:4] == b"%PDF"

@@ -21,8 +21,9 @@ CHILD = textwrap.dedent("""
     from pathlib import Path
     from nas_harness import sandbox
     allowed, secret, batch = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3])
-    abi = sandbox.restrict(sandbox.scoring_roots([batch]),
-                           denied=sandbox.oracle_data_dirs())
+    denied = sandbox.oracle_data_dirs()
+    files = [f for d in denied for f in sorted(d.rglob("*"))[:3] if f.is_file()]  # found before the sandbox
+    abi = sandbox.restrict(sandbox.scoring_roots([batch]), denied=denied)
     def attempt(fn):
         try:
             fn()
@@ -31,8 +32,7 @@ CHILD = textwrap.dedent("""
             return type(exc).__name__
     out = {"abi": abi, "batch": attempt(batch.read_bytes), "secret": attempt(secret.read_bytes),
            "numpy": attempt(lambda: __import__("numpy")), "torch": attempt(lambda: __import__("torch").ones(2).sum()),
-           "oracle_data": [attempt(lambda p=p: [f.read_bytes() for f in p.rglob("*") if f.is_file()][:1])
-                           for p in sandbox.oracle_data_dirs()],
+           "oracle_data": [attempt(f.read_bytes) for f in files],
            "tcp": attempt(lambda: socket.create_connection(("127.0.0.1", 9), timeout=1))}
     print(json.dumps(out))
 """)
@@ -51,7 +51,7 @@ def test_inside_the_sandbox_ground_truth_and_the_network_are_unreachable(tmp_pat
     got = json.loads(proc.stdout.strip().splitlines()[-1])
     assert got["batch"] == "ok" and got["numpy"] == "ok" and got["torch"] == "ok"
     assert got["secret"] == "PermissionError"
-    assert all(r == "PermissionError" for r in got["oracle_data"])
+    assert got["oracle_data"] and all(r == "PermissionError" for r in got["oracle_data"])
     if got["abi"] >= 4:
         assert got["tcp"] == "PermissionError"
 
@@ -97,4 +97,42 @@ def test_results_record_whether_the_sandbox_was_on(monkeypatch):
     monkeypatch.setenv("NASH_SANDBOX", "1")
     assert environment("cpu", {})["sandbox"].startswith("on: Landlock ABI")
     monkeypatch.setenv("NASH_SANDBOX", "0")
-    assert environment("cpu", {})["sandbox"] == "off"
+    assert environment("cpu", {})["sandbox"].startswith("off")
+    monkeypatch.delenv("NASH_SANDBOX")  # the default: on where available
+    assert environment("cpu", {})["sandbox"].startswith("on: Landlock ABI")
+    assert environment("cpu", {}, sandbox="off: the inline executor scores in the driver")["sandbox"].startswith("off")
+
+
+def test_submit_and_standard_suite_refuse_to_run_without_the_sandbox(tmp_path, monkeypatch, capsys):
+    from nas_harness import sandbox
+    from nas_harness.cli import main
+
+    monkeypatch.setenv("NASH_SANDBOX", "0")
+    assert main(["submit", "params", "--suite", "quick", "--out", str(tmp_path / "s.json"), "--quiet"]) == 2
+    assert "requires the scoring sandbox" in " ".join(capsys.readouterr().err.split())
+    monkeypatch.delenv("NASH_SANDBOX")
+    monkeypatch.setattr(sandbox, "available", lambda: (False, "Landlock is Linux-only (this is Plan9)"))
+    assert main(["submit", "params", "--suite", "quick", "--out", str(tmp_path / "s.json"), "--quiet"]) == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert "cannot provide" in err and "Plan9" in err and "Landlock enabled" in err
+    monkeypatch.undo()
+    assert main(["run", "--suite", "standard", "--proxies", "params", "--executor", "inline",
+                 "--out", str(tmp_path), "--store", str(tmp_path / "s.sqlite")]) == 2
+    assert "--executor inline" in " ".join(capsys.readouterr().err.split())
+    assert not (tmp_path / "s.json").exists()
+
+
+def test_batched_topology_proxies_are_scored_in_the_sandboxed_workers(tmp_path, monkeypatch):
+    from nas_harness.engine import Engine
+    from nas_harness.executors import make_executor
+    from nas_harness.scoring import ProxyJob, ScoringSetup
+    from nas_harness.store import ScoreStore
+    from toy import PathTopoProxy, ToySpace, toy_batch
+
+    setup = ScoringSetup(space=ToySpace(), dataset="toy", batch=toy_batch(), input_spec="noise(bs=4,s=0)")
+    monkeypatch.delenv("NASH_SANDBOX", raising=False)
+    with make_executor("local", workers=1, threads=1, time_limit_s=120, memory_limit_mb=0) as ex:
+        assert ex.sandboxed and ex.sandbox_note().startswith("on: Landlock")
+        table = Engine(setup, ScoreStore(tmp_path / "s.sqlite"), executor=ex).score([ProxyJob(PathTopoProxy())],
+                                                                                    ["w1", "w2"])
+    assert list(table["which_path"].values) == [1.0, 1.0]  # per architecture, in the workers

@@ -211,3 +211,23 @@ def test_a_tiny_search_runs_on_the_space_with_a_cost_score(space, strategy):
     assert 0 < len(set(history.archs)) <= 12
     assert history.chosen in history.archs
     assert history.scores[history.archs.index(history.chosen)] == max(history.scores)
+
+
+@pytest.mark.shared
+def test_a_lower_is_better_target_is_ranked_as_a_loss_and_reported_as_its_own_values(shared_data, monkeypatch, tmp_path):
+    from scipy.stats import spearmanr
+
+    from nas_harness.runner import compute_run
+
+    monkeypatch.setenv("NASH_SHARED_DIR", str(shared_data.parent))
+    outcome = compute_run({"space": "tnb101_micro", "dataset": "room_layout", "proxies": ["sed"], "bootstrap": 0,
+                           "ceiling": "off", "sample": {"n": 12}, "executor": "inline"},
+                          store_path=tmp_path / "s.sqlite")
+    loss = outcome.truth
+    assert (loss > 0).all()  # the loss itself, not the table's negative
+    sed = outcome.tables["sed"].values
+    row = outcome.run.results[0]
+    assert row.spearman.value == pytest.approx(spearmanr(sed, -loss).statistic)
+    best = int(np.argmax(sed))
+    assert row.selection.target == pytest.approx(loss[best])
+    assert row.selection.rank == 1 + int((loss < loss[best]).sum())

@@ -102,12 +102,20 @@ def test_a_stale_record_does_not_verify_an_edited_submission(submitted, tmp_path
 
 
 def test_score_tolerance_is_relative_by_default_and_declarable():
-    class Plain:
-        pass
+    from nas_harness.api import Proxy
 
-    class Loose:
+    class Plain(Proxy):
+        def score(self, ctx):
+            return 0.0
+
+    class Loose(Plain):
         score_tolerance = {"rtol": 1e-3, "atol": 1e-9}
 
+    class Relative(Plain):
+        score_tolerance = 1e-4
+
+    assert Proxy.score_tolerance == 1e-6  # the contract's default, documented on the base class
     assert score_tolerance(Plain) == (1e-6, 0.0) and score_tolerance(Loose) == (1e-3, 1e-9)
+    assert score_tolerance(Relative) == (1e-4, 0.0)
     assert same_score(1.0, 1.0 + 1e-7, 1e-6, 0) and not same_score(1.0, 1.0 + 1e-5, 1e-6, 0)
     assert same_score(None, None, 1e-6, 0) and not same_score(None, 1.0, 1e-6, 0)

@@ -131,6 +131,18 @@ class TopoProxy(Proxy):
         return self.config.scale * np.array([t.blocks[0].c_out for t in topologies], dtype=float)
 
 
+class PathTopoProxy(TopoProxy):
+    """Says which path scored it: 1 per architecture (``score``), 0 batched (``score_topologies``)."""
+
+    name = "which_path"
+
+    def score(self, ctx):
+        return 1.0
+
+    def score_topologies(self, topologies):
+        return np.zeros(len(topologies))
+
+
 def toy_batch():
     from types import SimpleNamespace
 

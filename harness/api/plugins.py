@@ -134,6 +134,11 @@ class Proxy(ABC):
     # Task output kinds the proxy handles; None: every kind, except that a proxy needing class
     # labels handles "classes" only.
     outputs: ClassVar[tuple[str, ...] | None] = None
+    # How far a recomputed score may differ from a submitted one (``nash submit --verify``
+    # re-scores a sample): a relative tolerance, or {"rtol": .., "atol": ..}. Scores are
+    # deterministic given the seed and the batch, so the default is tight; a proxy whose
+    # kernels are not bit-reproducible across machines declares what it needs.
+    score_tolerance: ClassVar[float | dict[str, float]] = 1e-6
 
     def __init__(self, config: PluginConfig | None = None):
         self.config = config if config is not None else self.Config()

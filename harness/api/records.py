@@ -81,10 +81,16 @@ class LabelledSet:
 
 @dataclass(frozen=True)
 class Signature:
-    """What one reported number measured; two numbers are comparable when all but ``proxy`` agree.
+    """What one reported number measured; two numbers are comparable when all but the proxy
+    (and strategy) fields agree.
 
-    Rendered as one line (``str(sig)``); the fields stay typed in results so tools can compare
-    them without parsing.
+    Rendered as one line (``render()``, also ``str(sig)``); results keep the fields typed so
+    tools compare them without parsing. ``input`` is the input batch's spec (where the images
+    came from, ``input_source`` names the data source alone) and ``target`` what the scores are
+    correlated with (``task`` and ``metric`` name its parts): two separate things, since a run
+    may score one task's architectures with another dataset's images. Empty optional fields
+    are left out of the line, so a v1 signature renders exactly as before. Built in one place:
+    ``nas_harness.signatures``.
     """
 
     proxy: str
@@ -97,18 +103,27 @@ class Signature:
     harness: str
     space_config: str = ""  # hash of a non-default space config ("" = defaults)
     calibration: str = ""  # CalibrationInfo.describe() for trainable proxies
+    proxy_version: str = ""
+    task: str = ""
+    metric: str = ""
+    input_source: str = ""  # the data source's name (``input.kind`` resolved), "" when no data is read
+    strategy: str = ""  # search numbers: the strategy as name@version
+    budget: int | None = None  # search numbers: distinct architectures per search
+    repeats: int | None = None  # search numbers: searches per cell
+    repeat_seed: int | None = None  # search numbers: the seed of the first repeat
 
     def render(self) -> str:
         space = f"{self.space}[{self.space_config}]" if self.space_config else self.space
-        parts = [
-            f"proxy:{self.proxy}",
-            f"space:{space}",
-            f"target:{self.target}",
-            f"oracle:{self.oracle}",
-            f"sample:{self.sample}",
-            f"input:{self.input}",
-            f"init:{self.init}",
-        ]
+        proxy = f"{self.proxy}@{self.proxy_version}" if self.proxy_version else self.proxy
+        parts = [f"strategy:{self.strategy}"] if self.strategy else []
+        parts += [f"proxy:{proxy}", f"space:{space}", f"target:{self.target}", f"oracle:{self.oracle}"]
+        if self.sample:
+            parts.append(f"sample:{self.sample}")
+        if self.budget is not None:
+            parts.append(f"budget:{self.budget}")
+        if self.repeats is not None:
+            parts.append(f"repeats:{self.repeats}(s={self.repeat_seed or 0})")
+        parts += [f"input:{self.input}", f"init:{self.init}"]
         if self.calibration:
             parts.append(f"calib:{self.calibration}")
         parts.append(f"harness:{self.harness}")

@@ -32,6 +32,17 @@ class Executor(ABC):
     def describe(self) -> str:
         return self.name
 
+    @property
+    def sandboxed(self) -> bool:
+        """Whether every score this executor computes comes from a sandboxed worker."""
+        limits = getattr(self, "limits", None)
+        return bool(limits is not None and limits.sandbox)
+
+    def sandbox_note(self) -> str:
+        """What the results record about the sandbox ("on: Landlock ABI …" / "off: why")."""
+        limits = getattr(self, "limits", None)
+        return limits.sandbox_note if limits is not None else f"off: the {self.name} executor scores in the driver"
+
     def close(self) -> None:
         """Stop workers (idempotent)."""
 

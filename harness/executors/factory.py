@@ -4,7 +4,7 @@ build on ``base``, are not imported by it)."""
 from __future__ import annotations
 
 from .base import Executor, ExecutorKind
-from .limits import sandbox_requested
+from .limits import sandbox_requested, sandbox_wanted
 
 
 def make_executor(
@@ -31,15 +31,13 @@ def make_executor(
     workers = workers or default_workers()
     if threads is None and kind == "local":  # the cores shared among the workers
         threads = max(1, default_workers() // workers)
-    sandbox = sandbox_requested()
-    if sandbox:
+    sandbox, why = sandbox_wanted()
+    if sandbox_requested() and not sandbox:
         from ..api import HarnessError
-        from ..sandbox import available
 
-        ok, why = available()
-        if not ok:
-            raise HarnessError(f"$NASH_SANDBOX asks for the scoring sandbox, which this platform cannot provide: {why}")
-    limits = Limits(time_limit_s=time_limit_s, memory_limit_mb=memory_limit_mb, threads=threads or 1, sandbox=sandbox)
+        raise HarnessError(f"$NASH_SANDBOX=1 asks for the scoring sandbox, which this platform cannot provide: {why}")
+    limits = Limits(time_limit_s=time_limit_s, memory_limit_mb=memory_limit_mb, threads=threads or 1, sandbox=sandbox,
+                    sandbox_note=why)
     if kind == "local":
         from .local import LocalExecutor
 

@@ -30,6 +30,7 @@ class Shipment:
     data: bytes
     sys_path: tuple[str, ...]
 
+    reads: tuple[str, ...] = ()  # files the jobs' configs name (a state file): readable in the sandbox
 
 @dataclass(frozen=True)
 class Task:
@@ -70,7 +71,10 @@ class Payload:
                 "a plugin or its config is not picklable: fix it, or run with --executor inline"
             ) from exc
         token = hashlib.sha256(data).hexdigest()[:16]
-        shipment = Shipment(token, data, tuple(sys.path))
+        from ..sandbox import config_files
+
+        reads = config_files(job.proxy.config.model_dump(mode="json") for job in jobs)
+        shipment = Shipment(token, data, tuple(sys.path), tuple(map(str, reads)))
         return cls(shipment, [setup.key(j) for j in jobs], tasks)
 
 

@@ -107,7 +107,8 @@ class WorkerProcess:
             return
         try:
             self._outbox.send(("load", shipment.token, shipment.data, shipment.sys_path,
-                               self.limits.threads, self.limits.memory_limit_mb, self.limits.sandbox))
+                               self.limits.threads, self.limits.memory_limit_mb, self.limits.sandbox,
+                               shipment.reads))
             if not self._inbox.poll(STARTUP_TIMEOUT_S):
                 self.kill()
                 raise WorkerSetupError(f"a worker did not load the run within {STARTUP_TIMEOUT_S:.0f} s")

@@ -16,6 +16,7 @@ import sys
 import threading
 import time
 from multiprocessing.connection import Connection
+from pathlib import Path
 
 _ALLOC_FAILURES = ("MemoryError", "can't allocate memory", "std::bad_alloc", "Cannot allocate memory")
 
@@ -98,13 +99,14 @@ def _report_progress(jobs: list) -> None:
             continue
 
 
-def _enter_sandbox() -> str:
-    """Restrict this worker's reads (before the run is unpickled: nothing is loaded yet)."""
-    from .. import sandbox
-
+def _enter_sandbox(reads=()) -> str:
+    """Restrict this worker's reads (before the run is unpickled: nothing is loaded yet);
+    ``reads``: files the jobs' configs name (never one under a denied folder)."""
     import torch  # noqa: F401 - loads its libraries while /sys and /proc are fully readable
 
-    abi = sandbox.restrict(sandbox.scoring_roots(), sandbox.oracle_data_dirs())
+    from .. import sandbox
+
+    abi = sandbox.restrict(sandbox.scoring_roots([Path(p) for p in reads]), sandbox.oracle_data_dirs())
     return f"landlock ABI {abi}"
 
 
@@ -120,12 +122,12 @@ def serve(inbox: Connection, outbox: Connection) -> int:
         except EOFError:
             return 0
         if msg[0] == "load":
-            _, token, data, sys_path, threads, limit_mb, sandboxed = (*msg, False)[:7]
+            _, token, data, sys_path, threads, limit_mb, sandboxed, reads = (*msg, False, ())[:8]
             try:
                 for entry in sys_path:
                     if entry not in sys.path and os.path.isdir(entry or "."):
                         sys.path.append(entry)
-                sandbox_note = _enter_sandbox() if sandboxed else "off"
+                sandbox_note = _enter_sandbox(reads) if sandboxed else "off"
                 setup, jobs = pickle.loads(data)
                 _report_progress(jobs)
                 if threads:

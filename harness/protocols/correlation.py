@@ -10,13 +10,13 @@ from collections import Counter
 from typing import Callable
 import numpy as np
 
-from ..api import HarnessError, OracleInfo, Space
+from ..api import HarnessError, Signature, Space
 from ..config import SampleConfig
 from ..engine import ScoreTable
 from ..scoring import ProxyJob
 from ..stats import rank_correlation
 from .topk import argmax_selection, topk_metrics
-from nas_harness.leaderboard.schema import CI, Correlation, ProxyResult, SelectionRecord, TopKRecord
+from nas_harness.leaderboard.schema import CI, Correlation, FailureGroup, ProxyResult, SelectionRecord, TopKRecord
 
 
 def select_archs(space: Space, sample: SampleConfig, covered: list[str] | None = None) -> list[str]:
@@ -56,7 +56,7 @@ def oracle_coverage(oracle, task: str, space: Space) -> list[str] | None:
 
 def check_covered(archs: list[str], covered: list[str] | None, oracle: str, task: str) -> None:
     """A ``HarnessError`` naming the architectures a partial oracle does not label (asked for
-    by a listed or first-n sample): a run never scores what it cannot correlate."""
+    by a listed sample): a run never scores what it cannot correlate."""
     if covered is None:
         return
     known = set(covered)
@@ -89,39 +89,13 @@ def _sample_archs(space: Space, sample: SampleConfig) -> list[str]:
     return space.sample(sample.n, np.random.default_rng(sample.seed))
 
 
-def signature(
-    *,
-    proxy: str,
-    proxy_version: str,
-    space: str,
-    oracle: OracleInfo,
-    sample: str,
-    input_spec: str,
-    init: str,
-    harness: str,
-) -> str:
-    """One line that says exactly what a number measured (see DESIGN.md)."""
-    return "|".join(
-        [
-            f"proxy:{proxy}@{proxy_version}",
-            f"space:{space}",
-            f"target:{oracle.target()}",
-            f"oracle:{oracle.oracle}",
-            f"sample:{sample}",
-            f"input:{input_spec}",
-            f"init:{init}",
-            f"harness:{harness}",
-        ]
-    )
-
-
 def summarize(
     job: ProxyJob,
     distribution: str,
     table: ScoreTable,
     truth: np.ndarray,
     *,
-    sig: str,
+    sig: Signature,
     input_kind: str,
     input_fallback: bool,
     n_resamples: int,
@@ -129,15 +103,13 @@ def summarize(
     seed: int,
     top_fraction: float = 0.1,
     tie_policy: str = "first_index",
-    truth_higher_is_better: bool = True,
     tie_keys: Callable[[np.ndarray], np.ndarray] | None = None,
+    target_sign: float = 1.0,
 ) -> ProxyResult:
     """Correlations of one proxy's scores with the target, failures counted, not hidden.
 
     Scores are oriented (larger = better) first, so a good proxy has a positive ρ whatever
     its native sign; the signed value is stored and the leaderboard offers |ρ| as a view.
-    The target is oriented too (``truth_higher_is_better``: the oracle metric's direction),
-    so a proxy that ranks an error or loss metric well has a positive ρ as well.
     """
     return summarize_values(
         name=job.name,
@@ -156,8 +128,8 @@ def summarize(
         seed=seed,
         top_fraction=top_fraction,
         tie_policy=tie_policy,
-        truth_higher_is_better=truth_higher_is_better,
         tie_keys=tie_keys,
+        target_sign=target_sign,
     )
 
 
@@ -171,7 +143,7 @@ def summarize_values(
     table: ScoreTable,
     truth: np.ndarray,
     needs_data: bool,
-    sig: str,
+    sig: Signature,
     input_kind: str,
     input_fallback: bool,
     n_resamples: int,
@@ -180,18 +152,19 @@ def summarize_values(
     top_fraction: float = 0.1,
     tie_policy: str = "first_index",
     reference: str | None = None,
-    truth_higher_is_better: bool = True,
     tie_keys: Callable[[np.ndarray], np.ndarray] | None = None,
+    target_sign: float = 1.0,
 ) -> ProxyResult:
     """``summarize`` for any column of scores (a proxy's, or a reference's such as an oracle).
 
-    Correlations, top-k and the argmax pick use the oriented target (larger = better); the
-    pick's reported target values are the metric's own (e.g. an RMSE, not its negation)."""
+    ``truth`` is oriented (larger = better): a lower-is-better metric arrives negated, with
+    ``target_sign = -1``, which turns the recorded argmax targets back into the metric's values."""
     scores = oriented(table.values, higher_is_better)
-    sign = 1.0 if truth_higher_is_better else -1.0
-    truth = sign * np.asarray(truth, dtype=float)
     failures = table.failures
     reasons = Counter(_reason_kind(r) for r in failures.values())
+    by_reason: dict[str, list[str]] = {}
+    for arch, why in failures.items():
+        by_reason.setdefault(why or "unknown", []).append(arch)
     corr = rank_correlation(scores, truth, n_resamples=n_resamples, confidence=confidence, seed=seed)
 
     def as_corr(value: float, ci) -> Correlation:
@@ -208,11 +181,11 @@ def summarize_values(
         )
         # tie_keys(positions) -> oriented (n, k) keys that break float ties at the argmax
         sel = argmax_selection(scores, truth, tie_policy, seed, refine=tie_keys)  # type: ignore[arg-type]
-        low, high = (sel.tied_truth_min, sel.tied_truth_max) if sign > 0 else (-sel.tied_truth_max, -sel.tied_truth_min)
+        low, high = sorted((target_sign * sel.tied_truth_min, target_sign * sel.tied_truth_max))
         selection = SelectionRecord(
-            arch=table.archs[sel.chosen], target=sign * sel.chosen_truth, rank=sel.chosen_rank,
+            arch=table.archs[sel.chosen], target=target_sign * sel.chosen_truth, rank=sel.chosen_rank,
             policy=sel.policy, tied=len(sel.tied), tied_target_min=low,
-            tied_target_mean=sign * sel.tied_truth_mean, tied_target_max=high,
+            tied_target_mean=target_sign * sel.tied_truth_mean, tied_target_max=high,
         )
 
     return ProxyResult(
@@ -221,11 +194,14 @@ def summarize_values(
         distribution=distribution,
         higher_is_better=higher_is_better,
         config=config,
-        signature=sig,
+        signature=sig.render(),
+        signature_fields=sig,
         n=len(table.archs),
         n_used=corr.n,
         n_failed=len(failures),
         failure_reasons=dict(reasons),
+        failures=[FailureGroup(reason=why, archs=archs)
+                  for why, archs in sorted(by_reason.items(), key=lambda kv: -len(kv[1]))],
         spearman=as_corr(corr.spearman, corr.spearman_ci),
         kendall=as_corr(corr.kendall, corr.kendall_ci),
         topk=topk,

@@ -164,41 +164,6 @@ def search_once(
     )
 
 
-def search_signature(
-    *,
-    strategy: str,
-    objective: Objective,
-    space: str,
-    target: OracleInfo,
-    budget: int,
-    seeds: Sequence[int],
-    input_spec: str,
-    init: str,
-    harness: str,
-) -> str:
-    """One line that says what a search number measured; comparable when equal but for the
-    ``strategy:`` and ``proxy:`` fields."""
-    proxy = (
-        f"proxy:{objective.label}@{objective.version}"
-        if objective.kind == "proxy"
-        else f"proxy:{objective.label}[ground-truth:{objective.config.get('target', '')}]"
-    )
-    return "|".join(
-        [
-            f"strategy:{strategy}",
-            proxy,
-            f"space:{space}",
-            f"target:{target.target()}",
-            f"oracle:{target.oracle}",
-            f"budget:{budget}",
-            f"repeats:{len(seeds)}(s={seeds[0] if seeds else 0})",
-            f"input:{input_spec}",
-            f"init:{init}",
-            f"harness:{harness}",
-        ]
-    )
-
-
 # --------------------------------------------------------------------------- ground truth
 
 

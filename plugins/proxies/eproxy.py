@@ -10,13 +10,20 @@ steps on one batch of 16 images; the last step's MSE is the score (lower is bett
 from __future__ import annotations
 
 import hashlib
+import json
 from collections import OrderedDict
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Literal
 
+import numpy as np
 from pydantic import Field, model_validator
 
-from nas_harness.api import Needs, PluginConfig, Proxy, ProxyFailure, ScoreContext, hookimpl
+from nas_harness.api import (
+    FitTools, HarnessError, LabelledSet, Needs, PluginConfig, Proxy, ProxyFailure, ScoreContext, TrainableProxy,
+    hookimpl,
+)
 
+from ._eproxy_dps import DpsConfig, best, decode_state, encode_state, search, spearman_fitness
 from ._eproxy_targets import FEATURE_KINDS, augment, combined_target, feature_bank
 
 if TYPE_CHECKING:
@@ -396,6 +403,78 @@ class Eproxy(Proxy):
         return eproxy_score(model, ctx.inputs.to(ctx.device), self.config, ctx.seed)  # type: ignore[arg-type]
 
 
+# --------------------------------------------------------------------------- Eproxy + DPS
+
+
+class EproxyDps(TrainableProxy):
+    """Eproxy + DPS: Eproxy under the config Discrete Proxy Search found on k labelled archs (paper 002 §2.2).
+
+    ``fit`` runs regularized evolution over Eproxy's settings (``_eproxy_dps``: population 40,
+    tournament 10, mutation 0.2, ``cycles`` configurable, the paper's 200); a config's fitness is
+    Spearman's ρ between its Eproxy scores and the oriented targets over the calibration archs
+    (mean over the labelled sets). Every config is scored as the ``eproxy`` proxy through the
+    engine (``tools.score``), so a config met again, or scored by an earlier fit on the same
+    archs, costs nothing, and only calibration archs are ever scored (the tools refuse others).
+    The state (canonical JSON) holds the winning Eproxy config, its fitness, the whole search
+    history and the sets it was fitted on; ``score`` is plain Eproxy under that config. Fitting
+    on one task and scoring another is the paper's transfer (``_T``): ``nash few-shot
+    --calib-dataset``, recorded in the calibration source.
+
+    FLOPs term: normalized by ``flops_max`` when given (the paper: the space's largest
+    architecture), else by the largest calibration architecture's MACs (recorded in the state).
+    """
+
+    name = "eproxy_dps"
+    version = "1"
+    higher_is_better = False
+    needs = frozenset({Needs.MODEL, Needs.DATA})
+    Config = DpsConfig
+    summary = "Eproxy + DPS: Eproxy under the config regularized evolution found on k labelled archs (Li et al. 2023)"
+
+    def __init__(self, config: PluginConfig | None = None):
+        super().__init__(config)
+        try:
+            EproxyConfig(**self.config.eproxy)  # type: ignore[attr-defined]
+        except ValueError as exc:
+            raise HarnessError(f"eproxy_dps config field 'eproxy': not a valid eproxy config ({exc})") from None
+        self._eproxy: EproxyConfig | None = None
+
+    def fit(self, labelled: Sequence[LabelledSet], tools: FitTools) -> bytes:
+        cfg: DpsConfig = self.config  # type: ignore[assignment]
+        flops_max = cfg.flops_max
+        if flops_max is None:
+            flops_max = float(max(_macs(tools.context(ls, a)) for ls in labelled for a in ls.archs))
+
+        def fitness(config: dict) -> float:
+            return float(np.mean([spearman_fitness(tools.score("eproxy", config, ls), np.asarray(ls.targets, float))
+                                  for ls in labelled]))
+
+        history = search(cfg, fitness, tools.rng(), flops_max)
+        info = {"sets": [{"space": ls.space, "task": ls.task, "k": ls.k, "hash": ls.hash, "source": ls.source}
+                         for ls in labelled],
+                "flops_max": flops_max, "evaluations": len(history),
+                "distinct_configs": len({json.dumps(e.config, sort_keys=True) for e in history})}
+        return encode_state(best(history), history, info)
+
+    def load_state(self, state: bytes) -> None:
+        super().load_state(state)
+        self._eproxy = EproxyConfig(**decode_state(state)["eproxy"])
+
+    def score(self, ctx: ScoreContext) -> float:
+        self.fitted()
+        if ctx.inputs is None:
+            raise ProxyFailure("eproxy_dps needs an input batch")
+        return eproxy_score(ctx.build_model(), ctx.inputs.to(ctx.device), self._eproxy, ctx.seed)  # type: ignore[arg-type]
+
+
+def _macs(ctx: ScoreContext) -> int:
+    """MACs of one image through ``ctx``'s network (the FLOPs term's normalizer)."""
+    import torch
+
+    model = ctx.build_model()
+    return count_macs(model, torch.zeros(1, *ctx.task.input_shape))
+
+
 @hookimpl
 def nas_harness_proxies():
-    return [Eproxy]
+    return [Eproxy, EproxyDps]

@@ -42,10 +42,14 @@ def time_config(prep, kind, workers, threads, archs, work: Path) -> tuple[float,
     jobs = prep.resolved.jobs
     with make_executor(kind, workers=workers, threads=threads, time_limit_s=600, memory_limit_mb=4096) as ex:
         t0 = time.perf_counter()
-        Engine(prep.setup, ScoreStore(work / f"{kind}-{workers}-{threads}-cold.sqlite"), executor=ex).score(jobs, archs)
+        Engine(prep.setup, ScoreStore(work / f"{kind}-{workers}-{threads}-cold.sqlite"), executor=ex).score(
+            jobs, archs
+        )
         cold = time.perf_counter() - t0
         t0 = time.perf_counter()
-        Engine(prep.setup, ScoreStore(work / f"{kind}-{workers}-{threads}-warm.sqlite"), executor=ex).score(jobs, archs)
+        Engine(prep.setup, ScoreStore(work / f"{kind}-{workers}-{threads}-warm.sqlite"), executor=ex).score(
+            jobs, archs
+        )
         warm = time.perf_counter() - t0
     return cold, warm
 
@@ -57,8 +61,14 @@ def main() -> None:
     ap.add_argument("--images", type=Path, default=shared_dir() / "data/images/cifar10_sample.npz")
     ap.add_argument("--skip-dask", action="store_true")
     args = ap.parse_args()
-    prep = prepare_run({"proxies": args.proxies.split(","), "sample": {"mode": "random", "n": args.n, "seed": 3},
-                        "input": {"path": str(args.images), "batch_size": 64}, "executor": "inline"})
+    prep = prepare_run(
+        {
+            "proxies": args.proxies.split(","),
+            "sample": {"mode": "random", "n": args.n, "seed": 3},
+            "input": {"path": str(args.images), "batch_size": 64},
+            "executor": "inline",
+        }
+    )
     archs = prep.archs
     work = Path(tempfile.mkdtemp(prefix="nash-bench-exec-"))
     load_before = os.getloadavg()
@@ -68,10 +78,15 @@ def main() -> None:
             continue
         cold, warm = time_config(prep, kind, workers, threads, archs, work)
         rows.append((label, len(archs) / warm, len(archs) / cold))
-        print(f"{label}: {len(archs) / warm:.2f} archs/s warm, {len(archs) / cold:.2f} incl. start-up", flush=True)
+        print(
+            f"{label}: {len(archs) / warm:.2f} archs/s warm, {len(archs) / cold:.2f} incl. start-up",
+            flush=True,
+        )
     base = next(r[1] for r in rows if r[0] == "inline, 2 threads")
-    table = Table(title=f"executor throughput: {args.n} NB201 archs x {args.proxies}, CIFAR-10 batch 64 "
-                        f"({os.cpu_count()} cores; load avg {load_before[0]:.1f} before, {os.getloadavg()[0]:.1f} after)")
+    table = Table(
+        title=f"executor throughput: {args.n} NB201 archs x {args.proxies}, CIFAR-10 batch 64 "
+        f"({os.cpu_count()} cores; load avg {load_before[0]:.1f} before, {os.getloadavg()[0]:.1f} after)"
+    )
     for col in ("executor", "archs/s (warm pool)", "vs inline 2 threads", "archs/s (incl. start-up)"):
         table.add_column(col, justify="left" if col == "executor" else "right")
     for label, warm, cold in rows:

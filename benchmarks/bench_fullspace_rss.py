@@ -31,7 +31,6 @@ from pathlib import Path
 from nas_harness.api import shared_dir
 
 
-
 def rss_kb(pid: int) -> tuple[int, int]:
     status = Path(f"/proc/{pid}/status").read_text()
     fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
@@ -58,10 +57,33 @@ def main() -> None:
     args = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix="nash-rss-"))
     store = work / "scores.sqlite"
-    cmd = [sys.executable, "-m", "nas_harness.cli", "run", "--proxies", args.proxies, "--sample", "all",
-           "--bootstrap", "200", "--threads", "1", "--oracle", "table", "--oracle-opt", f"path={args.truth}",
-           "--oracle-opt", "metric_column=CIFAR10TestAccuracy200Epochs", "--store", str(store),
-           "--out", str(work / "out"), "--quiet", "--executor", args.executor]
+    cmd = [
+        sys.executable,
+        "-m",
+        "nas_harness.cli",
+        "run",
+        "--proxies",
+        args.proxies,
+        "--sample",
+        "all",
+        "--bootstrap",
+        "200",
+        "--threads",
+        "1",
+        "--oracle",
+        "table",
+        "--oracle-opt",
+        f"path={args.truth}",
+        "--oracle-opt",
+        "metric_column=CIFAR10TestAccuracy200Epochs",
+        "--store",
+        str(store),
+        "--out",
+        str(work / "out"),
+        "--quiet",
+        "--executor",
+        args.executor,
+    ]
     if args.executor == "local":
         cmd += ["--workers", str(args.workers)]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
@@ -86,8 +108,11 @@ def main() -> None:
             worker_peak[child] = workers[child][1]
         samples.append((time.time() - started, done, rss, hwm))
         shown = "  ".join(f"{w[0] / 1024:.0f}" for w in workers.values())
-        print(f"{samples[-1][0]:7.0f} s  {done:6d} scores  driver RSS {rss / 1024:6.0f} MB  peak {hwm / 1024:6.0f} MB"
-              + (f"  workers RSS {shown} MB" if workers else ""), flush=True)
+        print(
+            f"{samples[-1][0]:7.0f} s  {done:6d} scores  driver RSS {rss / 1024:6.0f} MB  peak {hwm / 1024:6.0f} MB"
+            + (f"  workers RSS {shown} MB" if workers else ""),
+            flush=True,
+        )
         time.sleep(args.every)
     proc.wait()
     if proc.returncode:
@@ -96,11 +121,15 @@ def main() -> None:
     scoring = [s for s in samples if s[1] > 0]
     if scoring:
         rss = [s[2] / 1024 for s in scoring]
-        print(f"while scoring: RSS {min(rss):.0f}-{max(rss):.0f} MB over {len(scoring)} samples; "
-              f"peak {max(s[3] for s in samples) / 1024:.0f} MB; {time.time() - started:.0f} s; results in {work}")
+        print(
+            f"while scoring: RSS {min(rss):.0f}-{max(rss):.0f} MB over {len(scoring)} samples; "
+            f"peak {max(s[3] for s in samples) / 1024:.0f} MB; {time.time() - started:.0f} s; results in {work}"
+        )
     if worker_peak:
-        print(f"workers: {len(worker_peak)} processes, peak RSS {max(worker_peak.values()) / 1024:.0f} MB "
-              f"(each: {', '.join(f'{v / 1024:.0f}' for v in worker_peak.values())} MB)")
+        print(
+            f"workers: {len(worker_peak)} processes, peak RSS {max(worker_peak.values()) / 1024:.0f} MB "
+            f"(each: {', '.join(f'{v / 1024:.0f}' for v in worker_peak.values())} MB)"
+        )
 
 
 if __name__ == "__main__":

@@ -19,14 +19,14 @@ import time
 from pathlib import Path
 
 import numpy as np
+from nb201_workload import add_workload_args, workload
 from rich.console import Console
 from rich.table import Table
 
 from nas_harness.engine import Engine
-from nas_harness.scoring import ProxyJob, ScoringSetup, declared_probes
 from nas_harness.environment import cpu_name
+from nas_harness.scoring import ProxyJob, ScoringSetup, declared_probes
 from nas_harness.store import ScoreStore
-from nb201_workload import add_workload_args, workload
 
 SUITE = "params,flops,synflow,snip,grad_norm,jacob_cov,naswot,wrcor,grasp,fisher"
 
@@ -72,19 +72,30 @@ def main() -> None:
 
     n = len(archs)
     total_wall, total_cpu = sum(sep_wall.values()), sum(sep_cpu.values())
-    t = Table(title=f"fused vs separate on {n} NB201 archs ({args.dataset}, batch {args.batch_size}, "
-                    f"input {batch.kind}, torch threads {args.threads})")
+    t = Table(
+        title=f"fused vs separate on {n} NB201 archs ({args.dataset}, batch {args.batch_size}, "
+        f"input {batch.kind}, torch threads {args.threads})"
+    )
     for col in ("proxy", "separate CPU s/arch", "separate wall s/arch", "share of separate CPU"):
         t.add_column(col, justify="left" if col == "proxy" else "right")
     for name in names:
-        t.add_row(name, f"{sep_cpu[name] / n:.4f}", f"{sep_wall[name] / n:.4f}", f"{sep_cpu[name] / total_cpu:.1%}")
+        t.add_row(
+            name, f"{sep_cpu[name] / n:.4f}", f"{sep_wall[name] / n:.4f}", f"{sep_cpu[name] / total_cpu:.1%}"
+        )
     t.add_section()
     t.add_row("sum of separate", f"{total_cpu / n:.4f}", f"{total_wall / n:.4f}", "100.0%")
-    t.add_row("fused (all together)", f"{fused_cpu / n:.4f}", f"{fused_wall / n:.4f}", f"{fused_cpu / total_cpu:.1%}")
+    t.add_row(
+        "fused (all together)",
+        f"{fused_cpu / n:.4f}",
+        f"{fused_wall / n:.4f}",
+        f"{fused_cpu / total_cpu:.1%}",
+    )
     t.add_row("fused / separate", f"{fused_cpu / total_cpu:.3f}", f"{fused_wall / total_wall:.3f}", "")
     console = Console()
     console.print(t)
-    console.print(f"scores differing beyond rtol 1e-5 between fused and separate: {mismatches} of {n * len(names)}")
+    console.print(
+        f"scores differing beyond rtol 1e-5 between fused and separate: {mismatches} of {n * len(names)}"
+    )
 
     passes: dict[object, list[str]] = {}
     for job in jobs:

@@ -15,13 +15,13 @@ import tempfile
 import time
 from pathlib import Path
 
+from nb201_workload import add_workload_args, workload
 from rich.console import Console
 from rich.table import Table
 
 from nas_harness.engine import Engine
 from nas_harness.scoring import ProxyJob, ScoringSetup
 from nas_harness.store import ScoreStore
-from nb201_workload import add_workload_args, workload
 
 DEFAULT = "params,flops,sed,synflow,snip,grad_norm,jacob_cov,naswot"
 
@@ -49,8 +49,10 @@ def main() -> None:
 
     data_dependent = [r[1] for r in rows if not r[4]]
     base = min(data_dependent) if data_dependent else 1.0
-    t = Table(title=f"proxy time per NB201 arch ({args.dataset}, batch {args.batch_size}, "
-                    f"torch threads {args.threads}, n={args.n}, input {batch.kind})")
+    t = Table(
+        title=f"proxy time per NB201 arch ({args.dataset}, batch {args.batch_size}, "
+        f"torch threads {args.threads}, n={args.n}, input {batch.kind})"
+    )
     for col in ("proxy", "wall s/arch", "CPU s/arch", "× fastest model-based", "failed"):
         t.add_column(col, justify="right" if col != "proxy" else "left")
     for name, wall, cpu, failed, _ in rows:
@@ -60,7 +62,9 @@ def main() -> None:
     if "wrcor" in by_name and "naswot" in by_name:  # issue 3's bound: WRCor ≤ 2× NASWOT at equal batch
         w, n = by_name["wrcor"], by_name["naswot"]
         slowest = max(rows, key=lambda r: r[1])[0]
-        Console().print(f"wrcor / naswot: wall {w[1] / n[1]:.2f}×, CPU {w[2] / n[2]:.2f}× (slowest proxy: {slowest})")
+        Console().print(
+            f"wrcor / naswot: wall {w[1] / n[1]:.2f}×, CPU {w[2] / n[2]:.2f}× (slowest proxy: {slowest})"
+        )
     Console().print(f"CPU: {__import__('nas_harness.environment', fromlist=['cpu_name']).cpu_name()}")
 
 

@@ -31,8 +31,17 @@ CHILD = textwrap.dedent("""
 def main() -> None:
     rows = {}
     for mode in ("off", "on"):
-        runs = [list(map(float, subprocess.run([sys.executable, "-c", CHILD, mode], capture_output=True, text=True,
-                                                check=True).stdout.split())) for _ in range(3)]
+        runs = [
+            list(
+                map(
+                    float,
+                    subprocess.run(
+                        [sys.executable, "-c", CHILD, mode], capture_output=True, text=True, check=True
+                    ).stdout.split(),
+                )
+            )
+            for _ in range(3)
+        ]
         rows[mode] = [min(r[i] for r in runs) for i in range(3)]
     print("| sandbox | apply (ms) | open+read of a stdlib file (µs) | import torch (s) |")
     print("|---|---:|---:|---:|")

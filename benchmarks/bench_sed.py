@@ -24,8 +24,8 @@ import numpy as np
 from rich.console import Console
 from rich.table import Table
 
-from nas_harness.plugins.proxies.sed import PAPER_SECONDS_PER_ARCH, SED
 from nas_harness.api import Topology
+from nas_harness.plugins.proxies.sed import PAPER_SECONDS_PER_ARCH, SED
 from nas_harness.plugins.spaces.nb201 import NB201Space
 from nas_harness.plugins.spaces.nb201.topology import OP_INFO
 
@@ -53,8 +53,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dataset", default="cifar10")
     parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--with-candidates", action="store_true",
-                        help="add the unused NB201 ops to every cell at count 0 (sed.md §2.3's reading of O_1)")
+    parser.add_argument(
+        "--with-candidates",
+        action="store_true",
+        help="add the unused NB201 ops to every cell at count 0 (sed.md §2.3's reading of O_1)",
+    )
     args = parser.parse_args()
 
     space, proxy = NB201Space(), SED()
@@ -71,7 +74,9 @@ def main() -> None:
     warm_wall, warm_cpu = min(w[1] for w in warm), min(w[2] for w in warm)
 
     listed = ", candidates listed" if args.with_candidates else ""
-    table = Table(title=f"SED on all {n:,} NB201 architectures ({args.dataset}{listed}), seconds per architecture")
+    table = Table(
+        title=f"SED on all {n:,} NB201 architectures ({args.dataset}{listed}), seconds per architecture"
+    )
     for col in ("stage", "wall s/arch", "CPU s/arch", "paper s/arch", "paper / ours (CPU)"):
         table.add_column(col, justify="right" if col != "stage" else "left")
     rows = [
@@ -93,10 +98,14 @@ def main() -> None:
     console.print(table)
 
     best = np.flatnonzero(values == values.max())
-    counts = Counter(tuple(sorted(Counter(p.split("~")[0] for p in archs[i].replace("+", "|").split("|") if p).items()))
-                     for i in best)
-    console.print(f"argmax SED = {values.max():.6f}: {len(best)} architectures, indices {best.tolist()[:12]}"
-                  f"{' …' if len(best) > 12 else ''}; 9930 in set: {9930 in best}")
+    counts = Counter(
+        tuple(sorted(Counter(p.split("~")[0] for p in archs[i].replace("+", "|").split("|") if p).items()))
+        for i in best
+    )
+    console.print(
+        f"argmax SED = {values.max():.6f}: {len(best)} architectures, indices {best.tolist()[:12]}"
+        f"{' …' if len(best) > 12 else ''}; 9930 in set: {9930 in best}"
+    )
     for key, count in counts.most_common():
         console.print(f"  {count:4d} × {dict(key)}")
 

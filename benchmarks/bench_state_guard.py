@@ -46,8 +46,10 @@ def score_once(setup, arch, jobs, guard: bool) -> tuple[dict[str, str], float, f
     t0, c0 = time.perf_counter(), time.process_time()
     got = score_arch(setup, arch, jobs, guard=guard) if GUARDED else score_arch(setup, arch, jobs)
     wall, cpu = time.perf_counter() - t0, time.process_time() - c0
-    values = {key.proxy: (rec.value.hex() if rec.value is not None else f"{rec.status}: {rec.reason}")
-              for key, rec in got}
+    values = {
+        key.proxy: (rec.value.hex() if rec.value is not None else f"{rec.status}: {rec.reason}")
+        for key, rec in got
+    }
     return values, wall, cpu
 
 
@@ -70,7 +72,7 @@ def main() -> None:
     cpu = dict.fromkeys(modes, 0.0)
     scores: dict[bool, dict[str, dict[str, str]]] = {m: {} for m in modes}
     for i, arch in enumerate(w.archs):
-        for guard in (modes if i % 2 == 0 else modes[::-1]):
+        for guard in modes if i % 2 == 0 else modes[::-1]:
             values, dw, dc = score_once(setup, arch, jobs, guard)
             scores[guard][arch] = values
             wall[guard] += dw
@@ -89,7 +91,9 @@ def main() -> None:
         print(f"overhead: CPU {cpu[True] / cpu[False] - 1:+.2%}, wall {wall[True] / wall[False] - 1:+.2%}")
         diff = [(a, p) for a in final for p in final[a] if scores[False][a][p] != final[a][p]]
         print(f"scores differing between guard off and on: {len(diff)} of {n * len(jobs)} {diff[:5]}")
-    failed = sorted({f"{p}: {v}" for a in final for p, v in final[a].items() if not v.startswith(("0x", "-0x"))})
+    failed = sorted(
+        {f"{p}: {v}" for a in final for p, v in final[a].items() if not v.startswith(("0x", "-0x"))}
+    )
     print(f"not ok: {failed}")
     if args.dump:
         args.dump.write_text(json.dumps(final, indent=1, sort_keys=True))
@@ -97,8 +101,12 @@ def main() -> None:
         before = json.loads(args.compare.read_text())
         same = sum(before[a][p] == final[a][p] for a in before for p in before[a] if p in final.get(a, {}))
         total = sum(len(v) for v in before.values())
-        diff = [(a, p, before[a][p], final.get(a, {}).get(p)) for a in before for p in before[a]
-                if final.get(a, {}).get(p) != before[a][p]]
+        diff = [
+            (a, p, before[a][p], final.get(a, {}).get(p))
+            for a in before
+            for p in before[a]
+            if final.get(a, {}).get(p) != before[a][p]
+        ]
         print(f"bit-identical to {args.compare}: {same} of {total}; differing: {diff[:5]}")
 
 

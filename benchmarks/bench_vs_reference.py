@@ -53,8 +53,11 @@ SHARED_IMAGES = "data/images/cifar10_sample.npz"
 
 
 def sample_indices(n: int) -> list[int]:
-    return random.Random(0).sample(range(NB201_SIZE), 100)[:n] if n <= 100 else \
-        random.Random(0).sample(range(NB201_SIZE), n)
+    return (
+        random.Random(0).sample(range(NB201_SIZE), 100)[:n]
+        if n <= 100
+        else random.Random(0).sample(range(NB201_SIZE), n)
+    )
 
 
 def load_inputs(args, space):
@@ -66,7 +69,9 @@ def load_inputs(args, space):
     if data is None:
         candidate = shared_path(SHARED_IMAGES)
         data = candidate if candidate.exists() else None
-    config = InputConfig(path=data, batch_size=64, split="train", seed=42) if data else InputConfig(batch_size=64)
+    config = (
+        InputConfig(path=data, batch_size=64, split="train", seed=42) if data else InputConfig(batch_size=64)
+    )
     return load_batch(config, space.dataset("cifar10"))
 
 
@@ -89,8 +94,9 @@ def measured_peaks(repeats: int = 5) -> dict[str, float]:
     peaks = {"matmul 1024^3": best(lambda: a @ b, 2 * 1024**3)}
     for c, hw in ((16, 32), (32, 16), (64, 8)):  # NB201's three stages at batch 64
         x, w = torch.randn(64, c, hw, hw, generator=g), torch.randn(c, c, 3, 3, generator=g)
-        peaks[f"conv3x3 {c}ch {hw}x{hw} b64"] = best(lambda x=x, w=w: F.conv2d(x, w, padding=1),
-                                                      2 * 64 * c * c * 9 * hw * hw)
+        peaks[f"conv3x3 {c}ch {hw}x{hw} b64"] = best(
+            lambda x=x, w=w: F.conv2d(x, w, padding=1), 2 * 64 * c * c * 9 * hw * hw
+        )
     return peaks
 
 
@@ -138,7 +144,11 @@ def run_device(setup, archs, jobs, names, *, flop_archs: int, label: str, sync=N
             flop_secs[FUSED] += dt
         for name, (_, rec) in zip(names, recs):
             scores[FUSED][f"{name}|{arch}"] = rec.value
-        print(f"\r{label}: {i + 1}/{len(archs)} archs, fused {secs[FUSED] / (i + 1):.3f} s/arch", end="", flush=True)
+        print(
+            f"\r{label}: {i + 1}/{len(archs)} archs, fused {secs[FUSED] / (i + 1):.3f} s/arch",
+            end="",
+            flush=True,
+        )
     print()
     if sync is None:  # FLOPs once, on CPU (the count does not depend on the device)
         for arch in archs[:flop_archs]:
@@ -153,10 +163,25 @@ def compare_scores(mine: dict, theirs: dict) -> dict[str, str]:
     for name, values in mine.items():
         old = theirs.get(name, {})
         keys = [k for k in values if k in old]
-        differ = [k for k in keys if not (values[k] == old[k] or (values[k] is None and old[k] is None)
-                                          or (isinstance(values[k], float) and isinstance(old[k], float)
-                                              and math.isnan(values[k]) and math.isnan(old[k])))]
-        out[name] = f"identical on {len(keys)}" if not differ else f"{len(differ)} of {len(keys)} differ (e.g. {differ[0]})"
+        differ = [
+            k
+            for k in keys
+            if not (
+                values[k] == old[k]
+                or (values[k] is None and old[k] is None)
+                or (
+                    isinstance(values[k], float)
+                    and isinstance(old[k], float)
+                    and math.isnan(values[k])
+                    and math.isnan(old[k])
+                )
+            )
+        ]
+        out[name] = (
+            f"identical on {len(keys)}"
+            if not differ
+            else f"{len(differ)} of {len(keys)} differ (e.g. {differ[0]})"
+        )
     return out
 
 
@@ -164,11 +189,19 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--n", type=int, default=100, help="architectures (the first n of the issue's sample)")
     ap.add_argument("--proxies", default=",".join(REFERENCE), help="comma-separated; default the eleven")
-    ap.add_argument("--data", type=Path, default=None,
-                    help="images (.npz or CIFAR-10 batches folder); default: the shared CIFAR-10 sample")
+    ap.add_argument(
+        "--data",
+        type=Path,
+        default=None,
+        help="images (.npz or CIFAR-10 batches folder); default: the shared CIFAR-10 sample",
+    )
     ap.add_argument("--flop-archs", type=int, default=5, help="cells whose FLOPs are counted (0: skip)")
-    ap.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto",
-                    help="cuda: also time on the GPU (refused without one); auto: when one is present")
+    ap.add_argument(
+        "--device",
+        choices=("auto", "cpu", "cuda"),
+        default="auto",
+        help="cuda: also time on the GPU (refused without one); auto: when one is present",
+    )
     ap.add_argument("--json", type=Path, help="write every figure here")
     ap.add_argument("--save-scores", type=Path, help="write the scores (alone and fused) here")
     ap.add_argument("--compare", type=Path, help="check the scores bit for bit against a --save-scores file")
@@ -194,14 +227,19 @@ def main() -> None:
     setup = ScoringSetup(space=space, dataset="cifar10", batch=batch, input_spec=batch.spec)
 
     peaks = measured_peaks()
-    cpu, flop_cpu, flops, scores, failures = run_device(setup, archs, jobs, names, flop_archs=min(args.flop_archs, len(archs)),
-                                                       label="cpu")
+    cpu, flop_cpu, flops, scores, failures = run_device(
+        setup, archs, jobs, names, flop_archs=min(args.flop_archs, len(archs)), label="cpu"
+    )
     gpu = None
     gpu_note = "not requested"
     if args.device in ("auto", "cuda"):
         if torch.cuda.is_available():
-            gsetup = ScoringSetup(space=space, dataset="cifar10", batch=batch, input_spec=batch.spec, device="cuda")
-            gpu, *_ = run_device(gsetup, archs, jobs, names, flop_archs=0, label="cuda", sync=torch.cuda.synchronize)
+            gsetup = ScoringSetup(
+                space=space, dataset="cifar10", batch=batch, input_spec=batch.spec, device="cuda"
+            )
+            gpu, *_ = run_device(
+                gsetup, archs, jobs, names, flop_archs=0, label="cuda", sync=torch.cuda.synchronize
+            )
             gpu_note = torch.cuda.get_device_name(0)
         elif args.device == "cuda":
             raise SystemExit("--device cuda: torch.cuda.is_available() is False on this machine")
@@ -210,7 +248,10 @@ def main() -> None:
 
     n, k = len(archs), min(args.flop_archs, len(archs))
     peak = max(peaks.values())
-    t = Table(title_justify="left", title=f"CPU s/arch on {n} NB201 cells (random.Random(0) sample), {batch.spec}, 1 torch + 1 BLAS thread")
+    t = Table(
+        title_justify="left",
+        title=f"CPU s/arch on {n} NB201 cells (random.Random(0) sample), {batch.spec}, 1 torch + 1 BLAS thread",
+    )
     cols = ["proxy", "ours alone", "reference", "ref code", "ours / ref", "GFLOP/arch", "GFLOP/s", "of peak"]
     if gpu is not None:
         cols.append("GPU s/arch")
@@ -220,39 +261,73 @@ def main() -> None:
     for name in [*names, FUSED]:
         ref, source = (REFERENCE_SUM, "sum") if name == FUSED else REFERENCE.get(name, (float("nan"), "?"))
         ours = cpu[name] / n
-        counted = bool(k) and name != FUSED  # the fused count is not reported: it came out below GraSP's alone
+        counted = (
+            bool(k) and name != FUSED
+        )  # the fused count is not reported: it came out below GraSP's alone
         rate = flops[name] / flop_cpu[name] / 1e9 if counted and flop_cpu[name] > 0 else float("nan")
-        rows[name] = {"ours_cpu_s": ours, "reference_cpu_s": ref, "reference": source, "ratio": ours / ref,
-                      "gflop_per_arch": flops[name] / k / 1e9 if counted else None, "gflops": rate,
-                      "gpu_s": gpu[name] / n if gpu is not None else None}
-        row = [name, f"{ours:.3f}", f"{ref:.3f}", source, f"{ours / ref:.2f}",
-               f"{flops[name] / k / 1e9:.2f}" if counted else "-", f"{rate:.1f}" if counted else "-",
-               f"{rate / peak:.0%}" if counted else "-"]
+        rows[name] = {
+            "ours_cpu_s": ours,
+            "reference_cpu_s": ref,
+            "reference": source,
+            "ratio": ours / ref,
+            "gflop_per_arch": flops[name] / k / 1e9 if counted else None,
+            "gflops": rate,
+            "gpu_s": gpu[name] / n if gpu is not None else None,
+        }
+        row = [
+            name,
+            f"{ours:.3f}",
+            f"{ref:.3f}",
+            source,
+            f"{ours / ref:.2f}",
+            f"{flops[name] / k / 1e9:.2f}" if counted else "-",
+            f"{rate:.1f}" if counted else "-",
+            f"{rate / peak:.0%}" if counted else "-",
+        ]
         if gpu is not None:
             row.append(f"{gpu[name] / n:.4f}")
         if name == FUSED:
             t.add_section()
         t.add_row(*row)
     console.print(t)
-    console.print("measured single-thread peaks (GFLOP/s, best of 5, CPU time): "
-                  + ", ".join(f"{k_}: {v:.1f}" for k_, v in peaks.items()), highlight=False)
+    console.print(
+        "measured single-thread peaks (GFLOP/s, best of 5, CPU time): "
+        + ", ".join(f"{k_}: {v:.1f}" for k_, v in peaks.items()),
+        highlight=False,
+    )
     hours = cpu[FUSED] / n * NB201_SIZE / 2 / 3600
-    console.print(f"whole NB201 space x the eleven fused, 2 single-thread workers on 2 cores: {hours:.2f} h "
-                  f"({cpu[FUSED] / n:.3f} CPU s/arch x {NB201_SIZE} / 2 cores; assumes the cores are free)", highlight=False)
+    console.print(
+        f"whole NB201 space x the eleven fused, 2 single-thread workers on 2 cores: {hours:.2f} h "
+        f"({cpu[FUSED] / n:.3f} CPU s/arch x {NB201_SIZE} / 2 cores; assumes the cores are free)",
+        highlight=False,
+    )
     console.print(f"GPU: {gpu_note}", highlight=False)
     for name, why in failures.items():
         console.print(f"[yellow]failed:[/] {name}: {why}", highlight=False)
-    console.print(f"CPU: {cpu_name()}; load average at the end: {' '.join(f'{x:.1f}' for x in __import__('os').getloadavg())}",
-                  highlight=False)
+    console.print(
+        f"CPU: {cpu_name()}; load average at the end: {' '.join(f'{x:.1f}' for x in __import__('os').getloadavg())}",
+        highlight=False,
+    )
     if args.compare:
         for name, verdict in compare_scores(scores, json.loads(args.compare.read_text())).items():
             console.print(f"scores vs {args.compare.name}: {name}: {verdict}", highlight=False)
     if args.save_scores:
         args.save_scores.write_text(json.dumps(scores))
     if args.json:
-        args.json.write_text(json.dumps({"n": n, "inputs": batch.spec, "rows": rows, "peaks_gflops": peaks,
-                                         "whole_space_hours_2_cores": hours, "gpu": gpu_note,
-                                         "failures": failures}, indent=2))
+        args.json.write_text(
+            json.dumps(
+                {
+                    "n": n,
+                    "inputs": batch.spec,
+                    "rows": rows,
+                    "peaks_gflops": peaks,
+                    "whole_space_hours_2_cores": hours,
+                    "gpu": gpu_note,
+                    "failures": failures,
+                },
+                indent=2,
+            )
+        )
 
 
 if __name__ == "__main__":

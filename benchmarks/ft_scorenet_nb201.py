@@ -52,10 +52,17 @@ def main() -> None:
     y_test = oracle.query(test, args.dataset)
     info: DatasetInfo = space.dataset(args.dataset)
 
-    proxy = FTScoreNet(FTScoreNet.Config(
-        images=args.images, image_size=args.image_size, kernel=args.kernel, steps=args.steps,
-        sample_size=args.sample_size, lr=args.lr, seed=args.seed,
-    ))
+    proxy = FTScoreNet(
+        FTScoreNet.Config(
+            images=args.images,
+            image_size=args.image_size,
+            kernel=args.kernel,
+            steps=args.steps,
+            sample_size=args.sample_size,
+            lr=args.lr,
+            seed=args.seed,
+        )
+    )
     curve: list[float] = []
 
     def log(step: int, rho: float) -> None:
@@ -72,21 +79,38 @@ def main() -> None:
     scorer = FTScoreNet(proxy.config)
     scorer.load_state(args.out.read_bytes())
     t0 = time.process_time()
-    scores = np.array([
-        scorer.score(ScoreContext(arch=a, space="nb201", dataset=info, seed=0,
-                                  _model_factory=lambda bn=True, a=a: space.build_model(a, args.dataset, bn=bn)))
-        for a in test
-    ])
+    scores = np.array(
+        [
+            scorer.score(
+                ScoreContext(
+                    arch=a,
+                    space="nb201",
+                    dataset=info,
+                    seed=0,
+                    _model_factory=lambda bn=True, a=a: space.build_model(a, args.dataset, bn=bn),
+                )
+            )
+            for a in test
+        ]
+    )
     score_cpu = (time.process_time() - t0) / len(test)
     ok = np.isfinite(y_test) & np.isfinite(scores)
     result = {
-        "train": args.train, "test": int(ok.sum()), "steps": args.steps, "sample_size": args.sample_size,
-        "images": args.images, "image_size": args.image_size, "kernel": args.kernel, "lr": args.lr,
-        "dataset": args.dataset, "seed": args.seed,
+        "train": args.train,
+        "test": int(ok.sum()),
+        "steps": args.steps,
+        "sample_size": args.sample_size,
+        "images": args.images,
+        "image_size": args.image_size,
+        "kernel": args.kernel,
+        "lr": args.lr,
+        "dataset": args.dataset,
+        "seed": args.seed,
         "kendall_tau": float(kendalltau(scores[ok], y_test[ok])[0]),
         "spearman_rho": float(spearmanr(scores[ok], y_test[ok])[0]),
         "train_soft_rho_first_last": [curve[0], curve[-1]],
-        "fit_cpu_s": round(fit_cpu, 1), "score_cpu_s_per_arch": round(score_cpu, 4),
+        "fit_cpu_s": round(fit_cpu, 1),
+        "score_cpu_s_per_arch": round(score_cpu, 4),
         "epochs": args.steps * min(args.sample_size, args.train) / args.train,
     }
     print(json.dumps(result, indent=1))

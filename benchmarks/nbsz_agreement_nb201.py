@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 import torch
 from scipy.stats import spearmanr
+from wrcor_nb201_sanity import SHARED, cifar10_batch, context
 
 from nas_harness.plugins.proxies.epe_nas import EPENAS
 from nas_harness.plugins.proxies.fisher import Fisher
@@ -25,8 +26,6 @@ from nas_harness.plugins.proxies.grasp import GraSP
 from nas_harness.plugins.proxies.l2_norm import L2Norm
 from nas_harness.plugins.proxies.plain import Plain
 from nas_harness.plugins.spaces.nb201 import NB201Space
-
-from wrcor_nb201_sanity import SHARED, cifar10_batch, context
 
 PROXIES = {"l2_norm": L2Norm, "fisher": Fisher, "epe_nas": EPENAS, "grasp": GraSP, "plain": Plain}
 
@@ -50,7 +49,10 @@ def main() -> None:
         ours = np.array([proxy.score(context(space, a, x, y)) for a in rows.arch_str])
         rho = spearmanr(ours, rows[name].to_numpy())[0]
         per_arch = (time.perf_counter() - t0) / len(rows)
-        print(f"{name}: Spearman {rho:.3f} vs published on {len(rows)} archs ({per_arch:.2f} s/arch)", flush=True)
+        print(
+            f"{name}: Spearman {rho:.3f} vs published on {len(rows)} archs ({per_arch:.2f} s/arch)",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

@@ -34,7 +34,9 @@ PUBLISHED = {10: (91.58, 1.70)}
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--ns", default="10,100", help="comma-separated N (architectures per search)")
-    p.add_argument("--runs", type=int, default=100, help="searches per N (the paper used many; 500 is common)")
+    p.add_argument(
+        "--runs", type=int, default=100, help="searches per N (the paper used many; 500 is common)"
+    )
     p.add_argument("--proxy", default="naswot")
     p.add_argument("--batch-size", type=int, default=None, help="input batch size (default: the harness's)")
     p.add_argument("--store", type=Path)
@@ -49,7 +51,10 @@ def main(argv: list[str] | None = None) -> int:
         if not f.is_file():
             print(f"needs {f}", file=sys.stderr)
             return 2
-    table = Table(title=f"NASWOT best-of-N on NB201 CIFAR-10 ({args.runs} runs each); test accuracy %", title_justify="left")
+    table = Table(
+        title=f"NASWOT best-of-N on NB201 CIFAR-10 ({args.runs} runs each); test accuracy %",
+        title_justify="left",
+    )
     for col in ("N", "ours", "rank (mean)", "best explored", "published"):
         table.add_column(col, justify="right")
     for n in [int(x) for x in args.ns.split(",") if x.strip()]:
@@ -57,12 +62,23 @@ def main(argv: list[str] | None = None) -> int:
         if args.batch_size:
             inp["batch_size"] = args.batch_size
         cfg = {
-            "strategies": ["random"], "proxies": [args.proxy], "datasets": ["cifar10"], "budget": n,
-            "repeats": args.runs, "seed": 0, "threads": args.threads, "input": inp,
-            "oracle": {"name": "table", "config": {"path": str(truth), "metric_column": "CIFAR10TestAccuracy200Epochs"}},
+            "strategies": ["random"],
+            "proxies": [args.proxy],
+            "datasets": ["cifar10"],
+            "budget": n,
+            "repeats": args.runs,
+            "seed": 0,
+            "threads": args.threads,
+            "input": inp,
+            "oracle": {
+                "name": "table",
+                "config": {"path": str(truth), "metric_column": "CIFAR10TestAccuracy200Epochs"},
+            },
         }
         out = args.out / f"n{n}"
-        rc = execute_search(cfg, source=None, store_path=args.store, out_dir=out, show_progress=not args.quiet)
+        rc = execute_search(
+            cfg, source=None, store_path=args.store, out_dir=out, show_progress=not args.quiet
+        )
         if rc:
             return rc
         cell = SearchResult.model_validate_json(
@@ -70,8 +86,11 @@ def main(argv: list[str] | None = None) -> int:
         ).cells[0]
         pub = PUBLISHED.get(n)
         table.add_row(
-            str(n), f"{cell.accuracy.mean:.2f} ± {cell.accuracy.std:.2f}", f"{cell.rank.mean:.0f}",
-            f"{cell.best_explored.mean:.2f}", f"{pub[0]:.2f} ± {pub[1]:.2f}" if pub else "—",
+            str(n),
+            f"{cell.accuracy.mean:.2f} ± {cell.accuracy.std:.2f}",
+            f"{cell.rank.mean:.0f}",
+            f"{cell.best_explored.mean:.2f}",
+            f"{pub[0]:.2f} ± {pub[1]:.2f}" if pub else "—",
         )
     Console(width=160).print(table)
     return 0

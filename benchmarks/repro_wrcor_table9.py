@@ -64,9 +64,13 @@ OPTIMUM = (94.37, 73.51, 47.31)
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--n", type=int, default=1000, help="budget: architectures scored per search (paper: 1000)")
+    p.add_argument(
+        "--n", type=int, default=1000, help="budget: architectures scored per search (paper: 1000)"
+    )
     p.add_argument("--runs", type=int, default=3, help="runs per cell, seeds 0..runs-1 (paper: 3)")
-    p.add_argument("--proxies", default="wrcor,zerocost,sjw", help="comma-separated proxies (paper: wrcor,zerocost,sjw)")
+    p.add_argument(
+        "--proxies", default="wrcor,zerocost,sjw", help="comma-separated proxies (paper: wrcor,zerocost,sjw)"
+    )
     p.add_argument("--strategies", default="R,RL,RE", help="comma-separated among R, RL, RE")
     p.add_argument("--datasets", default=",".join(DATASETS))
     p.add_argument("--valacc", action="store_true", help="add the X-ValAcc rows (ground truth as the score)")
@@ -105,8 +109,14 @@ def run_searches(args, strategies, proxies, datasets, target, also) -> list[Sear
     results: list[SearchResult] = []
     for dataset in datasets:
         base = {
-            "strategies": strategies, "datasets": [dataset], "budget": args.n, "repeats": args.runs, "seed": 0,
-            "oracle": target, "also_oracles": also, "threads": args.threads,
+            "strategies": strategies,
+            "datasets": [dataset],
+            "budget": args.n,
+            "repeats": args.runs,
+            "seed": 0,
+            "oracle": target,
+            "also_oracles": also,
+            "threads": args.threads,
         }
         runs = []
         if proxies:  # the reproduction suites' images and batch sizes (CIFAR-100: its 20 images)
@@ -137,8 +147,11 @@ def collect(results: list[SearchResult]) -> dict[tuple[str, str], dict[str, obje
 
 def comparison(results: list[SearchResult], datasets: list[str]) -> Table:
     first = results[0].cells[0]
-    table = Table(title=f"WRCor Table 9 on NB201: ours (N = {first.budget}, {len(first.repeats)} runs) vs paper "
-                        "(N = 1000, 3 runs); test accuracy %", title_justify="left")
+    table = Table(
+        title=f"WRCor Table 9 on NB201: ours (N = {first.budget}, {len(first.repeats)} runs) vs paper "
+        "(N = 1000, 3 runs); test accuracy %",
+        title_justify="left",
+    )
     table.add_column("Algorithm", no_wrap=True)
     table.add_column("cost s (ours)", justify="right")
     table.add_column("cost s (paper)", justify="right")
@@ -147,13 +160,23 @@ def comparison(results: list[SearchResult], datasets: list[str]) -> Table:
         table.add_column(f"{d} rank", justify="right")
         table.add_column(f"{d} paper", justify="right")
     rows = collect(results)
-    ordered = sorted(rows, key=lambda k: (k[1] != "valacc", k[1], ["R", "RL", "RE"].index(k[0]) if k[0] in ("R", "RL", "RE") else 9))
+    ordered = sorted(
+        rows,
+        key=lambda k: (
+            k[1] != "valacc",
+            k[1],
+            ["R", "RL", "RE"].index(k[0]) if k[0] in ("R", "RL", "RE") else 9,
+        ),
+    )
     for i, (label, name) in enumerate(ordered):
         by_ds = rows[(label, name)]
         paper = PAPER.get((label, PAPER_PROXY.get(name, "")))
         costs = [r.cost_s for c in by_ds.values() for r in c.repeats]
-        out = [f"{label}-{PAPER_PROXY.get(name, name)}" + (" ⚠GT" if name == "valacc" else ""),
-               f"{sum(costs) / len(costs):.1f}", f"{paper[0]}" if paper else ""]
+        out = [
+            f"{label}-{PAPER_PROXY.get(name, name)}" + (" ⚠GT" if name == "valacc" else ""),
+            f"{sum(costs) / len(costs):.1f}",
+            f"{paper[0]}" if paper else "",
+        ]
         for d in datasets:
             c = by_ds.get(d)
             out.append(_pm(c.accuracy.mean, c.accuracy.std) if c else "")
@@ -166,8 +189,11 @@ def comparison(results: list[SearchResult], datasets: list[str]) -> Table:
     for d in datasets:
         cell = next((c for r in results for c in r.cells if c.dataset == d), None)
         j = DATASETS.index(d) if d in DATASETS else None
-        opt += [f"{cell.optimum.value:.2f}" if cell and cell.optimum else "—", "1",
-                f"{OPTIMUM[j]:.2f}" if j is not None else ""]
+        opt += [
+            f"{cell.optimum.value:.2f}" if cell and cell.optimum else "—",
+            "1",
+            f"{OPTIMUM[j]:.2f}" if j is not None else "",
+        ]
     table.add_row("Optimum", "-", "-", *opt)
     return table
 
@@ -178,14 +204,23 @@ def rows_json(results: list[SearchResult]) -> list[dict[str, object]]:
         paper = PAPER.get((label, PAPER_PROXY.get(name, "")))
         for d, c in by_ds.items():
             j = DATASETS.index(d) if d in DATASETS else None
-            out.append({
-                "algorithm": f"{label}-{PAPER_PROXY.get(name, name)}", "dataset": d, "uses_ground_truth": c.uses_ground_truth,
-                "budget": c.budget, "runs": len(c.repeats), "test_mean": c.accuracy.mean, "test_std": c.accuracy.std,
-                "rank_mean": c.rank.mean, "valid_mean": c.also_accuracy[0].mean if c.also_accuracy else None,
-                "cost_s_mean": c.cost_s.mean, "signature": c.signature,
-                "paper_test": list(paper[1 + j]) if paper and j is not None else None,
-                "paper_cost_s": paper[0] if paper else None,
-            })
+            out.append(
+                {
+                    "algorithm": f"{label}-{PAPER_PROXY.get(name, name)}",
+                    "dataset": d,
+                    "uses_ground_truth": c.uses_ground_truth,
+                    "budget": c.budget,
+                    "runs": len(c.repeats),
+                    "test_mean": c.accuracy.mean,
+                    "test_std": c.accuracy.std,
+                    "rank_mean": c.rank.mean,
+                    "valid_mean": c.also_accuracy[0].mean if c.also_accuracy else None,
+                    "cost_s_mean": c.cost_s.mean,
+                    "signature": c.signature,
+                    "paper_test": list(paper[1 + j]) if paper and j is not None else None,
+                    "paper_cost_s": paper[0] if paper else None,
+                }
+            )
     return out
 
 

@@ -32,7 +32,9 @@ def cifar10_batch(n: int = 64, seed: int = 42) -> tuple[torch.Tensor, torch.Tens
     data = np.load(SHARED / "data/images/cifar10_sample.npz")
     idx = np.random.default_rng(seed).choice(len(data["train_images"]), n, replace=False)
     x = (data["train_images"][idx].astype(np.float32) / 255.0 - MEAN) / STD
-    return torch.from_numpy(x.transpose(0, 3, 1, 2).copy()), torch.from_numpy(data["train_labels"][idx].astype(np.int64))
+    return torch.from_numpy(x.transpose(0, 3, 1, 2).copy()), torch.from_numpy(
+        data["train_labels"][idx].astype(np.int64)
+    )
 
 
 def context(space: NB201Space, arch: str, x, y, seed: int = 0) -> ScoreContext:
@@ -40,8 +42,15 @@ def context(space: NB201Space, arch: str, x, y, seed: int = 0) -> ScoreContext:
         torch.manual_seed(seed)
         return space.build_model(arch, "cifar10", bn=bn)
 
-    return ScoreContext(arch=arch, space="nb201", dataset=space.dataset("cifar10"), seed=seed,
-                        inputs=x, targets=y, _model_factory=factory)
+    return ScoreContext(
+        arch=arch,
+        space="nb201",
+        dataset=space.dataset("cifar10"),
+        seed=seed,
+        inputs=x,
+        targets=y,
+        _model_factory=factory,
+    )
 
 
 def logdet(units, weights, layer_of, use_grad=True) -> float:
@@ -89,7 +98,9 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     import pandas as pd
 
-    truth = pd.read_csv(SHARED / "data/nb201/nats_tss_test_acc_200ep.csv")["CIFAR10TestAccuracy200Epochs"].to_numpy()
+    truth = pd.read_csv(SHARED / "data/nb201/nats_tss_test_acc_200ep.csv")[
+        "CIFAR10TestAccuracy200Epochs"
+    ].to_numpy()
     space = NB201Space()
     x, y = cifar10_batch()
     variants = ["acor", "rcor", "linear", "quad", "expb2t (wrcor)", "expt2b", "expb2t, unit layers"]
@@ -111,8 +122,13 @@ def main() -> None:
         by_layer = lambda i, u: u.layer  # noqa: E731
         by_unit = lambda i, u: i + 1  # noqa: E731
         scores["acor"].append(logdet(units, layer_weights(layers, "none"), by_layer, use_grad=False))
-        for name, scheme in [("rcor", "none"), ("linear", "linear"), ("quad", "quad"),
-                             ("expb2t (wrcor)", "expb2t"), ("expt2b", "expt2b")]:
+        for name, scheme in [
+            ("rcor", "none"),
+            ("linear", "linear"),
+            ("quad", "quad"),
+            ("expb2t (wrcor)", "expb2t"),
+            ("expt2b", "expt2b"),
+        ]:
             scores[name].append(logdet(units, layer_weights(layers, scheme), by_layer))
         assert abs(scores["expb2t (wrcor)"][-1] - r.score) < 1e-9 * max(1.0, abs(r.score))
         scores["expb2t, unit layers"].append(
@@ -147,8 +163,10 @@ def main() -> None:
             attempt(wrcor.score, c)
             t2 = time.perf_counter()
             tn, tw = tn + t1 - t, tw + t2 - t1
-        print(f"time/arch over {len(archs)} archs: wrcor {tw / len(archs):.3f} s, "
-              f"{which} {tn / len(archs):.3f} s, ratio {tw / tn:.2f}")
+        print(
+            f"time/arch over {len(archs)} archs: wrcor {tw / len(archs):.3f} s, "
+            f"{which} {tn / len(archs):.3f} s, ratio {tw / tn:.2f}"
+        )
 
 
 if __name__ == "__main__":

@@ -76,7 +76,9 @@ def cifar10_batch(n: int = 64, seed: int = 42) -> tuple[torch.Tensor, torch.Tens
     data = np.load(SHARED / "data/images/cifar10_sample.npz")
     idx = np.random.default_rng(seed).choice(len(data["train_images"]), n, replace=False)
     x = (data["train_images"][idx].astype(np.float32) / 255.0 - MEAN) / STD
-    return torch.from_numpy(x.transpose(0, 3, 1, 2).copy()), torch.from_numpy(data["train_labels"][idx].astype(np.int64))
+    return torch.from_numpy(x.transpose(0, 3, 1, 2).copy()), torch.from_numpy(
+        data["train_labels"][idx].astype(np.int64)
+    )
 
 
 def context(space: NB201Space, arch: str, x, y, seed: int) -> ScoreContext:
@@ -84,8 +86,15 @@ def context(space: NB201Space, arch: str, x, y, seed: int) -> ScoreContext:
         torch.manual_seed(seed)
         return space.build_model(arch, "cifar10", bn=bn)
 
-    return ScoreContext(arch=arch, space="nb201", dataset=space.dataset("cifar10"), seed=seed,
-                        inputs=x, targets=y, _model_factory=factory)
+    return ScoreContext(
+        arch=arch,
+        space="nb201",
+        dataset=space.dataset("cifar10"),
+        seed=seed,
+        inputs=x,
+        targets=y,
+        _model_factory=factory,
+    )
 
 
 def main() -> None:
@@ -101,7 +110,9 @@ def main() -> None:
     torch.set_num_threads(1)
     import pandas as pd
 
-    truth = pd.read_csv(SHARED / "data/nb201/nats_tss_test_acc_200ep.csv")["CIFAR10TestAccuracy200Epochs"].to_numpy()
+    truth = pd.read_csv(SHARED / "data/nb201/nats_tss_test_acc_200ep.csv")[
+        "CIFAR10TestAccuracy200Epochs"
+    ].to_numpy()
     space = NB201Space()
     idx = np.random.default_rng(args.arch_seed).choice(space.size(), args.n, replace=False)
     x, y = cifar10_batch()
@@ -142,7 +153,9 @@ def main() -> None:
         if (count + 1) % 20 == 0:
             print(f"{count + 1}/{args.n} archs", flush=True)
     acc = truth[idx]
-    print(f"\n{args.n} NB201 archs (rng {args.arch_seed}), CIFAR-10 test acc @200ep, seed {args.seed}, 1 thread")
+    print(
+        f"\n{args.n} NB201 archs (rng {args.arch_seed}), CIFAR-10 test acc @200ep, seed {args.seed}, 1 thread"
+    )
     print(f"{'proxy':34s} {'rho':>7s} {'oriented':>8s} {'tau':>7s} {'fail':>4s} {'wall s':>7s} {'cpu s':>7s}")
     for name, proxy in proxies.items():
         v = np.array(scores[name])
@@ -151,8 +164,10 @@ def main() -> None:
         rho = float("nan") if constant else spearmanr(v[ok], acc[ok])[0]
         tau = float("nan") if constant else kendalltau(v[ok], acc[ok])[0]
         sign = 1 if proxy.higher_is_better else -1
-        print(f"{name:34s} {rho:7.3f} {sign * rho:8.3f} {tau:7.3f} {len(failures[name]):4d} "
-              f"{np.mean(times[name]):7.2f} {np.mean(cpu[name]):7.2f}")
+        print(
+            f"{name:34s} {rho:7.3f} {sign * rho:8.3f} {tau:7.3f} {len(failures[name]):4d} "
+            f"{np.mean(times[name]):7.2f} {np.mean(cpu[name]):7.2f}"
+        )
         for reason in sorted(set(failures[name]))[:3]:
             print(f"    failure: {reason}")
 

@@ -6,10 +6,11 @@ from pathlib import Path
 
 import numpy as np
 
+from nas_harness.leaderboard.schema import RunResult, ScoreCorrelationRecord
+
 from .api import HarnessError
 from .host import PluginHost
 from .protocols.scorecorr import score_correlations
-from nas_harness.leaderboard.schema import RunResult, ScoreCorrelationRecord
 
 
 def load_scores(results_path: Path, run: RunResult):
@@ -38,7 +39,9 @@ def scores_of(source: str, run: RunResult, carried: dict | None = None):
     return load_scores(Path(source), run)
 
 
-def score_correlations_of(results_path: Path, run: RunResult, *, with_cost: bool = True) -> ScoreCorrelationRecord:
+def score_correlations_of(
+    results_path: Path, run: RunResult, *, with_cost: bool = True
+) -> ScoreCorrelationRecord:
     """P14 from the files: oriented proxy columns, params/flops from the space (unless a proxy
     of that name ran, or ``with_cost`` is off), and the target."""
     frame = load_scores(results_path, run)
@@ -48,7 +51,9 @@ def score_correlations_of(results_path: Path, run: RunResult, *, with_cost: bool
             values = frame[res.proxy].to_numpy(dtype=float)
             columns[res.proxy] = values if res.higher_is_better else -values
     space_ref = run.config.get("space") or {}
-    if with_cost and space_ref.get("name"):  # every results file names its space; older hand-made ones may not
+    if with_cost and space_ref.get(
+        "name"
+    ):  # every results file names its space; older hand-made ones may not
         try:
             host = PluginHost.discover()
             info = host.get("space", space_ref["name"])
@@ -61,8 +66,10 @@ def score_correlations_of(results_path: Path, run: RunResult, *, with_cost: bool
             pass
     columns["target"] = frame["target"].to_numpy(dtype=float)
     return score_correlations(
-        columns, note="scores oriented (larger = better); params/flops from the space's analytic cost "
-        "where no proxy of that name ran; target = the run's ground truth")
+        columns,
+        note="scores oriented (larger = better); params/flops from the space's analytic cost "
+        "where no proxy of that name ran; target = the run's ground truth",
+    )
 
 
 def leaderboard_marks(
@@ -105,8 +112,11 @@ def leaderboard_marks(
         truth = frames[order[0].source]["target"].to_numpy(dtype=float)
         scores = {}
         for r in order:
-            col = frames[r.source][r.result.proxy].reindex(archs).to_numpy(dtype=float) \
-                if r.result.proxy in frames[r.source] else np.full(len(archs), np.nan)
+            col = (
+                frames[r.source][r.result.proxy].reindex(archs).to_numpy(dtype=float)
+                if r.result.proxy in frames[r.source]
+                else np.full(len(archs), np.nan)
+            )
             col = col if r.result.higher_is_better else -col
             if use_abs and r.result.spearman.value is not None and r.result.spearman.value < 0:
                 col = -col
@@ -118,7 +128,9 @@ def leaderboard_marks(
     return out
 
 
-def suite_marks(groups: dict[str, list], *, n_resamples: int = 1000, seed: int = 0) -> dict[str, dict[str, str]]:
+def suite_marks(
+    groups: dict[str, list], *, n_resamples: int = 1000, seed: int = 0
+) -> dict[str, dict[str, str]]:
     """Significance marks for suite leaderboard groups (``standard_render.group_suite_rows``):
     paired bootstrap of the mean-ρ difference over the suite's datasets, on the architectures
     both rows scored (rows of one group share the sample; other files are aligned by arch)."""
@@ -146,12 +158,19 @@ def suite_marks(groups: dict[str, list], *, n_resamples: int = 1000, seed: int =
                     per.append(np.full(len(base.archs), np.nan))
                     continue
                 by_arch = dict(zip(col.archs, values))
-                arr = np.array([np.nan if by_arch.get(a) is None else by_arch[a] for a in base.archs], dtype=float)
+                arr = np.array(
+                    [np.nan if by_arch.get(a) is None else by_arch[a] for a in base.archs], dtype=float
+                )
                 per.append(arr if r.row.higher_is_better else -arr)
             scores[r.ident] = per
         pinned = ref.suite.definition
-        records = compare_mean_in_order([r.ident for r in order], scores, truths,
-                                        n_resamples=int(pinned.get("bootstrap", n_resamples)),
-                                        confidence=float(pinned.get("confidence", 0.95)), seed=seed)
+        records = compare_mean_in_order(
+            [r.ident for r in order],
+            scores,
+            truths,
+            n_resamples=int(pinned.get("bootstrap", n_resamples)),
+            confidence=float(pinned.get("confidence", 0.95)),
+            seed=seed,
+        )
         out[key] = marks(records)
     return out

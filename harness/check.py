@@ -9,14 +9,17 @@ change that kept its proxy's version number is still measured, not read back fro
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Callable, Iterable
 
-from .api import HarnessError
 from nas_harness.leaderboard.schema import RunResult
 
+from .api import HarnessError
 
-def load_runs(paths: Iterable[Path], notify: Callable[[str], None] | None = None) -> list[tuple[str, RunResult]]:
+
+def load_runs(
+    paths: Iterable[Path], notify: Callable[[str], None] | None = None
+) -> list[tuple[str, RunResult]]:
     """Correlation runs from results files, suite results (each dataset's run) and verified
     submissions, or folders of them (``collection.collect``). An edited file is a HarnessError;
     ``notify`` hears about files that carry no checksum."""
@@ -49,8 +52,15 @@ def run_for_check(
         if suite is not None:
             from .suite_run import run_named_suite
 
-            done = run_named_suite(suite, proxies or None, store_path=store, data=data, threads=threads,
-                                   show_progress=show_progress, notify=notify)
+            done = run_named_suite(
+                suite,
+                proxies or None,
+                store_path=store,
+                data=data,
+                threads=threads,
+                show_progress=show_progress,
+                notify=notify,
+            )
             outcomes, written = done.outcomes, done.write(out_dir) if out_dir is not None else []
         else:
             from .config import merge, read_config_file
@@ -58,8 +68,13 @@ def run_for_check(
             from .suite_run import run_overrides
 
             file_data, _ = read_config_file(config)
-            outcome = compute_run(merge(file_data, run_overrides(proxies, threads, data)), source=config, store_path=store,
-                                  show_progress=show_progress, notify=notify)
+            outcome = compute_run(
+                merge(file_data, run_overrides(proxies, threads, data)),
+                source=config,
+                store_path=store,
+                show_progress=show_progress,
+                notify=notify,
+            )
             outcomes, written = [outcome], [write_run(outcome, out_dir)[0]] if out_dir is not None else []
     labels = [str(p) for p in written if p.name.startswith("correlation-")] or ["this run"] * len(outcomes)
     return [(label, o.run) for label, o in zip(labels, outcomes)], written

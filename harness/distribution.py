@@ -38,8 +38,14 @@ class DistributionHash:
     method: str
 
     def as_dict(self) -> dict:
-        return {"name": self.name, "version": self.version, "editable": self.editable,
-                "files": self.files, "sha256": self.sha256, "method": self.method}
+        return {
+            "name": self.name,
+            "version": self.version,
+            "editable": self.editable,
+            "files": self.files,
+            "sha256": self.sha256,
+            "method": self.method,
+        }
 
 
 def distribution_hash(name: str) -> DistributionHash:
@@ -50,7 +56,9 @@ def distribution_hash(name: str) -> DistributionHash:
     # An installed one (dist-info with RECORD) over a source tree's stray *.egg-info on sys.path.
     dist = next((d for d in found if d.read_text("RECORD") is not None), None)
     if dist is None:
-        raise HarnessError(f"distribution {name!r} has no RECORD (not installed by pip?): cannot hash its files")
+        raise HarnessError(
+            f"distribution {name!r} has no RECORD (not installed by pip?): cannot hash its files"
+        )
     editable = _is_editable(dist)
     if editable:
         files = _editable_files(dist)
@@ -60,9 +68,13 @@ def distribution_hash(name: str) -> DistributionHash:
         method = "sha256 of the files listed in RECORD (byte code and install metadata left out)"
     if not files:
         raise HarnessError(f"distribution {name!r}: no files found to hash")
-    lines = [f"{rel}\0{hashlib.sha256(path.read_bytes()).hexdigest()}\n" for rel, path in sorted(files.items())]
+    lines = [
+        f"{rel}\0{hashlib.sha256(path.read_bytes()).hexdigest()}\n" for rel, path in sorted(files.items())
+    ]
     digest = hashlib.sha256("".join(lines).encode()).hexdigest()
-    return DistributionHash(dist.metadata["Name"] or name, dist.version or "", editable, len(files), digest, method)
+    return DistributionHash(
+        dist.metadata["Name"] or name, dist.version or "", editable, len(files), digest, method
+    )
 
 
 def _is_editable(dist: md.Distribution) -> bool:

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -64,7 +65,7 @@ class Engine:
     store: ScoreStore
     progress: Progress | None = None
     batch_size_topology: int = 4096
-    executor: "Executor | None" = None  # None: score in this process (InlineExecutor)
+    executor: Executor | None = None  # None: score in this process (InlineExecutor)
 
     def __post_init__(self) -> None:
         if self.executor is None:
@@ -91,7 +92,10 @@ class Engine:
         for j in expand(jobs):
             if reasons[id(j)] is not None:
                 tables[self.setup.key(j)] = ScoreTable(
-                    j.name, list(archs), [ScoreRecord(a, None, "na", reasons[id(j)], None, None) for a in archs])
+                    j.name,
+                    list(archs),
+                    [ScoreRecord(a, None, "na", reasons[id(j)], None, None) for a in archs],
+                )
         out = {}
         for job in jobs:
             if job.is_combinator:
@@ -143,18 +147,24 @@ class Engine:
             try:
                 raw = job.proxy.score_topologies(topologies)
             except NotApplicable as exc:
-                self.store.put_many(s.key(job), [ScoreRecord(a, None, "na", str(exc)[:500], None, None) for a in chunk])
+                self.store.put_many(
+                    s.key(job), [ScoreRecord(a, None, "na", str(exc)[:500], None, None) for a in chunk]
+                )
                 continue
             except Exception as exc:  # noqa: BLE001 - a failing proxy never takes the run down
                 reason = f"{type(exc).__name__}: {exc}".strip()[:500]
-                self.store.put_many(s.key(job), [ScoreRecord(a, None, "failed", reason, None, None) for a in chunk])
+                self.store.put_many(
+                    s.key(job), [ScoreRecord(a, None, "failed", reason, None, None) for a in chunk]
+                )
                 continue
             wall = (time.perf_counter() - t0) / len(chunk)
             cpu = (time.process_time() - c0) / len(chunk)
             values, wrong = batch_values(raw, len(chunk))
             if wrong:
                 reason = f"{job.name}.score_topologies: {wrong}"[:500]
-                self.store.put_many(s.key(job), [ScoreRecord(a, None, "failed", reason, wall, cpu) for a in chunk])
+                self.store.put_many(
+                    s.key(job), [ScoreRecord(a, None, "failed", reason, wall, cpu) for a in chunk]
+                )
                 continue
             records = [
                 ScoreRecord(a, float(v), "ok", None, wall, cpu)
@@ -199,5 +209,3 @@ def combine_tables(job: ProxyJob, members: list[ScoreTable], archs: list[str]) -
             bad = [t.proxy for t in members if not np.isfinite(t.values[i])]
             records.append(ScoreRecord(arch, None, "failed", f"member failed: {', '.join(bad)}", None, None))
     return ScoreTable(job.name, archs, records, computed=0)
-
-

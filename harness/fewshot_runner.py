@@ -114,9 +114,11 @@ def compute_few_shot(
     for i, ref in enumerate(data.get("proxies") or []):
         name = ref if isinstance(ref, str) else ref.get("name")
         if not issubclass(host.get("proxy", name).cls, TrainableProxy):
-            raise HarnessError(f"proxies[{i}]: {name!r} is not trainable (the few-shot protocol fits a "
-                               "TrainableProxy on k labelled architectures); zero-cost proxies go in "
-                               "few_shot.features (--features), where the learned baselines read them")
+            raise HarnessError(
+                f"proxies[{i}]: {name!r} is not trainable (the few-shot protocol fits a "
+                "TrainableProxy on k labelled architectures); zero-cost proxies go in "
+                "few_shot.features (--features), where the learned baselines read them"
+            )
     prep = prepare_run(data, source=source, host=host, notify=notify)
     config, resolved, evaluation = prep.config, prep.resolved, prep.archs
     features = _feature_jobs(fs.features, host, source)
@@ -128,10 +130,24 @@ def compute_few_shot(
     truth = raw_truth if oracle_info.higher_is_better else -raw_truth
 
     label_source = _label_source(fs, resolved, config, host, source)
-    src_setup = setup if not label_source.transfer or (label_source.space is resolved.space and
-                                                       label_source.task == config.dataset) else \
-        _with_batch(ScoringSetup(space=label_source.space, dataset=label_source.task, init=config.init,
-                                 seed=config.seed, device=config.device), [*resolved.jobs, *features], config, host, say)
+    src_setup = (
+        setup
+        if not label_source.transfer
+        or (label_source.space is resolved.space and label_source.task == config.dataset)
+        else _with_batch(
+            ScoringSetup(
+                space=label_source.space,
+                dataset=label_source.task,
+                init=config.init,
+                seed=config.seed,
+                device=config.device,
+            ),
+            [*resolved.jobs, *features],
+            config,
+            host,
+            say,
+        )
+    )
     covered = oracle_coverage(label_source.oracle, label_source.task, label_source.space)
     exclude = evaluation if label_source.space.name == resolved.space.name else []
     kmax = max(fs.ks)
@@ -156,41 +172,93 @@ def compute_few_shot(
                     archs, raw = orders[seed]
                     ls = labelled_set(label_source, archs[:k], raw[:k], seed)
                     say(f"[dim]few-shot: fitting {job.name} on k={k} (seed {seed})[/]")
-                    cell = _trainable_cell(job, ls, evaluation, truth, setup, store, host, executor, setups,
-                                           config, fs, sig_base, label_source)
+                    cell = _trainable_cell(
+                        job,
+                        ls,
+                        evaluation,
+                        truth,
+                        setup,
+                        store,
+                        host,
+                        executor,
+                        setups,
+                        config,
+                        fs,
+                        sig_base,
+                        label_source,
+                    )
                     computed += cell.computed
                     cells.append(cell)
-            learners.append(FewShotLearner(
-                name=job.name, kind="trainable", version=str(job.proxy.version),
-                config=job.proxy.config.model_dump(mode="json"), cells=cells, summary=summarize_cells(cells, fs.ks)))
+            learners.append(
+                FewShotLearner(
+                    name=job.name,
+                    kind="trainable",
+                    version=str(job.proxy.version),
+                    config=job.proxy.config.model_dump(mode="json"),
+                    cells=cells,
+                    summary=summarize_cells(cells, fs.ks),
+                )
+            )
 
         singles: list[SingleProxyRow] = []
         if fs.baselines or features:
-            eval_tables = Engine(setup, store, executor=executor).score(features, evaluation) if features else {}
+            eval_tables = (
+                Engine(setup, store, executor=executor).score(features, evaluation) if features else {}
+            )
             union = list(dict.fromkeys(a for archs, _ in orders.values() for a in archs[:kmax]))
-            cal_tables = (Engine(src_setup, store, executor=executor).score(features, union) if features else {})
+            cal_tables = (
+                Engine(src_setup, store, executor=executor).score(features, union) if features else {}
+            )
             computed += sum(t.computed for t in [*eval_tables.values(), *cal_tables.values()])
             singles = [_single(job, eval_tables[job.name], truth, config.top_fraction) for job in features]
             encoding = None
             if fs.encoding and not label_source.transfer:
                 encoding = one_hot(resolved.space, evaluation)
                 if encoding is None:
-                    notes.append(f"space {resolved.space.name!r} has no decisions(): the baselines use proxy "
-                                 "scores only")
+                    notes.append(
+                        f"space {resolved.space.name!r} has no decisions(): the baselines use proxy "
+                        "scores only"
+                    )
             elif fs.encoding:
-                notes.append("calibration on another space/task: the baselines use proxy scores only (no encoding)")
+                notes.append(
+                    "calibration on another space/task: the baselines use proxy scores only (no encoding)"
+                )
             for kind in fs.baselines:
                 cells = []
                 for k in fs.ks:
                     for seed in fs.seeds:
                         archs, raw = orders[seed]
                         ls = labelled_set(label_source, archs[:k], raw[:k], seed)
-                        cells.append(_baseline_cell(kind, ls, features, eval_tables, cal_tables, union, resolved.space, encoding,
-                                                    evaluation, truth, config, sig_base))
-                learners.append(FewShotLearner(
-                    name=f"baseline:{kind}", kind="baseline", version="1",
-                    config={"model": kind, "features": [j.name for j in features], "encoding": encoding is not None},
-                    cells=cells, summary=summarize_cells(cells, fs.ks)))
+                        cells.append(
+                            _baseline_cell(
+                                kind,
+                                ls,
+                                features,
+                                eval_tables,
+                                cal_tables,
+                                union,
+                                resolved.space,
+                                encoding,
+                                evaluation,
+                                truth,
+                                config,
+                                sig_base,
+                            )
+                        )
+                learners.append(
+                    FewShotLearner(
+                        name=f"baseline:{kind}",
+                        kind="baseline",
+                        version="1",
+                        config={
+                            "model": kind,
+                            "features": [j.name for j in features],
+                            "encoding": encoding is not None,
+                        },
+                        cells=cells,
+                        summary=summarize_cells(cells, fs.ks),
+                    )
+                )
     finally:
         store.close()
         if own_executor:
@@ -212,12 +280,18 @@ def compute_few_shot(
         top_fraction=config.top_fraction,
         ks=fs.ks,
         seeds=fs.seeds,
-        features=[j.name for j in features] + (["encoding"] if fs.encoding and not label_source.transfer
-                                                and resolved.space.decisions() is not None else []),
+        features=[j.name for j in features]
+        + (
+            ["encoding"]
+            if fs.encoding and not label_source.transfer and resolved.space.decisions() is not None
+            else []
+        ),
         learners=learners,
         singles=singles,
-        environment=environment(config.device, {i.distribution: i.dist_version
-                                                for i in [resolved.space_info, *resolved.proxy_infos.values()]}),
+        environment=environment(
+            config.device,
+            {i.distribution: i.dist_version for i in [resolved.space_info, *resolved.proxy_infos.values()]},
+        ),
         notes=notes,
         duration_s=round(time.perf_counter() - started, 3),
     )
@@ -233,17 +307,28 @@ def _feature_jobs(refs: Sequence[PluginRef], host: PluginHost, source: Path | No
     for i, ref in enumerate(refs):
         info = host.get("proxy", ref.name)
         if issubclass(info.cls, (TrainableProxy, Combinator)):
-            raise HarnessError(f"few_shot.features[{i}]: {ref.name!r} is not a zero-cost proxy (a baseline "
-                               "feature must be a plain proxy)")
-        jobs.append(ProxyJob(info.cls(validate_plugin_config(info.cls.Config, ref.config,
-                                                             f"few_shot.features[{i}].config", source))))
+            raise HarnessError(
+                f"few_shot.features[{i}]: {ref.name!r} is not a zero-cost proxy (a baseline "
+                "feature must be a plain proxy)"
+            )
+        jobs.append(
+            ProxyJob(
+                info.cls(
+                    validate_plugin_config(
+                        info.cls.Config, ref.config, f"few_shot.features[{i}].config", source
+                    )
+                )
+            )
+        )
     names = [j.name for j in jobs]
     if len(set(names)) != len(names):
         raise HarnessError(f"few_shot.features: a proxy is listed twice ({', '.join(names)})")
     return jobs
 
 
-def _with_batch(setup: ScoringSetup, jobs: Sequence[ProxyJob], config, host: PluginHost, say: Notify) -> ScoringSetup:
+def _with_batch(
+    setup: ScoringSetup, jobs: Sequence[ProxyJob], config, host: PluginHost, say: Notify
+) -> ScoringSetup:
     """``setup`` with an input batch when any job needs data and it has none yet."""
     if setup.batch is not None or not any(j.needs_data for j in jobs):
         return setup
@@ -260,8 +345,11 @@ def _label_source(fs: FewShotConfig, resolved, config, host: PluginHost, source:
     space = resolved.space
     if cal.space is not None:
         info = host.get("space", cal.space.name)
-        space = info.cls(validate_plugin_config(info.cls.Config, cal.space.config,
-                                                "few_shot.calibration.space.config", source))
+        space = info.cls(
+            validate_plugin_config(
+                info.cls.Config, cal.space.config, "few_shot.calibration.space.config", source
+            )
+        )
     task = cal.dataset or (config.dataset if space.name == resolved.space.name else space.default_task())
     space.task(task)
     if cal.oracle is not None:
@@ -271,26 +359,49 @@ def _label_source(fs: FewShotConfig, resolved, config, host: PluginHost, source:
     else:
         oracles = space.oracles()
         if not oracles:
-            raise HarnessError(f"few_shot.calibration.space: space {space.name!r} has no oracle to label with")
-        oracle = resolve_oracle(space, PluginRef(name=next(iter(oracles))), "few_shot.calibration.oracle", source)
-    same = (space.name == resolved.space.name and task == config.dataset and oracle.name == resolved.oracle.name
-            and oracle.config == resolved.oracle.config)
+            raise HarnessError(
+                f"few_shot.calibration.space: space {space.name!r} has no oracle to label with"
+            )
+        oracle = resolve_oracle(
+            space, PluginRef(name=next(iter(oracles))), "few_shot.calibration.oracle", source
+        )
+    same = (
+        space.name == resolved.space.name
+        and task == config.dataset
+        and oracle.name == resolved.oracle.name
+        and oracle.config == resolved.oracle.config
+    )
     return LabelSource(space, task, oracle if not same else resolved.oracle, transfer=not same)
 
 
 def _signature_base(config, resolved, setup: ScoringSetup, oracle_info) -> dict[str, Any]:
     """The run's part of every signature (``nas_harness.signatures.run_signature`` arguments)."""
     return {
-        "space": resolved.space, "task": config.dataset, "oracle": oracle_info, "sample": config.sample.describe(),
+        "space": resolved.space,
+        "task": config.dataset,
+        "oracle": oracle_info,
+        "sample": config.sample.describe(),
         "input_spec": setup.input_spec if setup.batch is not None else "none",
         "input_source": getattr(setup.batch, "kind", "") if setup.batch is not None else "",
         "init": f"{config.init}(s={config.seed})",
     }
 
 
-def _trainable_cell(job: ProxyJob, ls: LabelledSet, evaluation: list[str], truth: np.ndarray, setup: ScoringSetup,
-                    store: ScoreStore, host: PluginHost, executor, setups, config, fs: FewShotConfig,
-                    sig_base: dict[str, Any], label_source: LabelSource) -> FewShotCell:
+def _trainable_cell(
+    job: ProxyJob,
+    ls: LabelledSet,
+    evaluation: list[str],
+    truth: np.ndarray,
+    setup: ScoringSetup,
+    store: ScoreStore,
+    host: PluginHost,
+    executor,
+    setups,
+    config,
+    fs: FewShotConfig,
+    sig_base: dict[str, Any],
+    label_source: LabelSource,
+) -> FewShotCell:
     tools = EngineFitTools(setups, store, host, executor, (ls.seed, ls.k))
     t0 = time.perf_counter()
     base = {"k": ls.k, "seed": ls.seed, "labels": ls.k, "n_eval": len(evaluation)}
@@ -298,9 +409,14 @@ def _trainable_cell(job: ProxyJob, ls: LabelledSet, evaluation: list[str], truth
         fitted = fit_fresh(job, [ls], tools)  # a fresh instance per calibration set
     except Exception as exc:  # noqa: BLE001 - a failing plugin never takes the run down
         cal = calibration_info(ls)
-        return FewShotCell(**base, status="failed", reason=f"fit raised {type(exc).__name__}: {exc}"[:500],
-                           calibration=calibration_record(ls), fit_s=time.perf_counter() - t0,
-                           **_signature(job, sig_base, cal))
+        return FewShotCell(
+            **base,
+            status="failed",
+            reason=f"fit raised {type(exc).__name__}: {exc}"[:500],
+            calibration=calibration_record(ls),
+            fit_s=time.perf_counter() - t0,
+            **_signature(job, sig_base, cal),
+        )
     fit_s = time.perf_counter() - t0
     if label_source.space.name == setup.space.name:
         check_disjoint(setup.space, sorted(tools.scored), evaluation)  # fit touched calibration archs only
@@ -312,8 +428,9 @@ def _trainable_cell(job: ProxyJob, ls: LabelledSet, evaluation: list[str], truth
     if fs.guard:
         verdict, first = _guarded_first(fitted, setup, evaluation[0], host, label_source)
         if verdict.leaked:
-            return FewShotCell(**base, status="leak", reason=verdict.describe()[:500], calibration=rec,
-                               fit_s=fit_s, **sig)
+            return FewShotCell(
+                **base, status="leak", reason=verdict.describe()[:500], calibration=rec, fit_s=fit_s, **sig
+            )
         if first is not None:
             store.put(*first)
     table: ScoreTable = Engine(setup, store, executor=executor).score([fitted], evaluation)[job.name]
@@ -322,15 +439,32 @@ def _trainable_cell(job: ProxyJob, ls: LabelledSet, evaluation: list[str], truth
     m = eval_metrics(scores, truth, config.top_fraction)
     failed = len(table.failures)
     status = "ok" if m.n_used >= 3 else "failed"
-    reason = None if status == "ok" else (
-        f"{failed} of {len(evaluation)} evaluation scores failed" + (f": {next(iter(table.failures.values()))}"
-                                                                      if failed else ""))
-    return FewShotCell(**base, status=status, reason=reason, calibration=rec, n_used=m.n_used, spearman=m.spearman,
-                       kendall=m.kendall, top_retrieval=m.top_retrieval, fit_s=fit_s, computed=computed, **sig)
+    reason = (
+        None
+        if status == "ok"
+        else (
+            f"{failed} of {len(evaluation)} evaluation scores failed"
+            + (f": {next(iter(table.failures.values()))}" if failed else "")
+        )
+    )
+    return FewShotCell(
+        **base,
+        status=status,
+        reason=reason,
+        calibration=rec,
+        n_used=m.n_used,
+        spearman=m.spearman,
+        kendall=m.kendall,
+        top_retrieval=m.top_retrieval,
+        fit_s=fit_s,
+        computed=computed,
+        **sig,
+    )
 
 
-def _guarded_first(job: ProxyJob, setup: ScoringSetup, arch: str, host: PluginHost, source: LabelSource
-                   ) -> tuple[LeakReport, tuple | None]:
+def _guarded_first(
+    job: ProxyJob, setup: ScoringSetup, arch: str, host: PluginHost, source: LabelSource
+) -> tuple[LeakReport, tuple | None]:
     """Score one evaluation architecture in this process under the oracle-leak guard; the record
     goes to the store when there is no leak (so the guard costs no extra score)."""
     reached = find_oracles(job.proxy, name=f"proxy {job.name}")[0]
@@ -358,8 +492,20 @@ def _signature(job: ProxyJob, base: dict[str, Any], calibration: CalibrationInfo
     return {"signature": sig.__dict__.copy(), "signature_text": sig.render()}
 
 
-def _baseline_cell(kind: str, ls: LabelledSet, features: list[ProxyJob], eval_tables, cal_tables, union: list[str],
-                   space, encoding, evaluation: list[str], truth: np.ndarray, config, sig_base) -> FewShotCell:
+def _baseline_cell(
+    kind: str,
+    ls: LabelledSet,
+    features: list[ProxyJob],
+    eval_tables,
+    cal_tables,
+    union: list[str],
+    space,
+    encoding,
+    evaluation: list[str],
+    truth: np.ndarray,
+    config,
+    sig_base,
+) -> FewShotCell:
     where = {a: i for i, a in enumerate(union)}
     rows = [where[a] for a in ls.archs]
     columns = {}
@@ -372,8 +518,15 @@ def _baseline_cell(kind: str, ls: LabelledSet, features: list[ProxyJob], eval_ta
         enc = (one_hot(space, list(ls.archs))[0], ev_enc, names)
     cal = calibration_info(ls)
     sig = run_signature(proxy=f"baseline:{kind}", proxy_version="1", calibration=cal, **sig_base)
-    base = {"k": ls.k, "seed": ls.seed, "labels": ls.k, "n_eval": len(evaluation), "calibration": calibration_record(ls),
-                "signature": sig.__dict__.copy(), "signature_text": sig.render()}
+    base = {
+        "k": ls.k,
+        "seed": ls.seed,
+        "labels": ls.k,
+        "n_eval": len(evaluation),
+        "calibration": calibration_record(ls),
+        "signature": sig.__dict__.copy(),
+        "signature_text": sig.render(),
+    }
     t0 = time.perf_counter()
     try:
         prepared = prepare(columns, enc)
@@ -381,16 +534,29 @@ def _baseline_cell(kind: str, ls: LabelledSet, features: list[ProxyJob], eval_ta
     except ValueError as exc:
         return FewShotCell(**base, status="failed", reason=str(exc), fit_s=time.perf_counter() - t0)
     m = eval_metrics(preds, truth, config.top_fraction)
-    return FewShotCell(**base, status="ok" if m.n_used >= 3 else "failed", n_used=m.n_used, spearman=m.spearman,
-                       kendall=m.kendall, top_retrieval=m.top_retrieval, fit_s=time.perf_counter() - t0,
-                       details=details)
+    return FewShotCell(
+        **base,
+        status="ok" if m.n_used >= 3 else "failed",
+        n_used=m.n_used,
+        spearman=m.spearman,
+        kendall=m.kendall,
+        top_retrieval=m.top_retrieval,
+        fit_s=time.perf_counter() - t0,
+        details=details,
+    )
 
 
 def _single(job: ProxyJob, table: ScoreTable, truth: np.ndarray, top_fraction: float) -> SingleProxyRow:
     scores = table.values if job.proxy.higher_is_better else -table.values
     m = eval_metrics(scores, truth, top_fraction)
-    return SingleProxyRow(proxy=job.name, spearman=m.spearman, kendall=m.kendall, top_retrieval=m.top_retrieval,
-                          n_used=m.n_used, n_failed=len(table.failures))
+    return SingleProxyRow(
+        proxy=job.name,
+        spearman=m.spearman,
+        kendall=m.kendall,
+        top_retrieval=m.top_retrieval,
+        n_used=m.n_used,
+        n_failed=len(table.failures),
+    )
 
 
 # --------------------------------------------------------------------------- files and terminal
@@ -408,24 +574,40 @@ def render_few_shot(result: FewShotResult, out: Console) -> None:
     """One row per learner and k: mean ± std over the seeds of ρ, τ and top retrieval; the
     baselines' single features below, on the same evaluation architectures, without labels."""
     pct = round(100 * result.top_fraction)
-    table = Table(title=f"few-shot: {result.oracle.dataset} on {len(result.evaluation_archs)} evaluation archs "
-                  f"(calibration: {result.calibration_source}; seeds {', '.join(map(str, result.seeds))})")
+    table = Table(
+        title=f"few-shot: {result.oracle.dataset} on {len(result.evaluation_archs)} evaluation archs "
+        f"(calibration: {result.calibration_source}; seeds {', '.join(map(str, result.seeds))})"
+    )
     for col in ("learner", "k (labels)", "ρ", "τ", f"top-{pct}%", "failed"):
         table.add_column(col, justify="left" if col == "learner" else "right")
     for learner in result.learners:
         for s in learner.summary:
-            table.add_row(learner.name, str(s.k), _pm(s.spearman), _pm(s.kendall), _pm(s.top_retrieval),
-                          str(s.failed) if s.failed else "")
+            table.add_row(
+                learner.name,
+                str(s.k),
+                _pm(s.spearman),
+                _pm(s.kendall),
+                _pm(s.top_retrieval),
+                str(s.failed) if s.failed else "",
+            )
         table.add_section()
     for row in result.singles:
-        table.add_row(f"[dim]{row.proxy} (no labels)[/]", "0", _num(row.spearman), _num(row.kendall),
-                      _num(row.top_retrieval), str(row.n_failed) if row.n_failed else "")
+        table.add_row(
+            f"[dim]{row.proxy} (no labels)[/]",
+            "0",
+            _num(row.spearman),
+            _num(row.kendall),
+            _num(row.top_retrieval),
+            str(row.n_failed) if row.n_failed else "",
+        )
     out.print(table)
     for learner in result.learners:
         for cell in learner.cells:
             if cell.status != "ok":
-                out.print(f"[bold red]{learner.name} k={cell.k} seed={cell.seed}: {cell.status}[/] {cell.reason}",
-                          highlight=False)
+                out.print(
+                    f"[bold red]{learner.name} k={cell.k} seed={cell.seed}: {cell.status}[/] {cell.reason}",
+                    highlight=False,
+                )
     for note in result.notes:
         out.print(f"[yellow]note:[/] {note}", highlight=False)
 
@@ -440,16 +622,29 @@ def _num(value: float | None) -> str:
     return "—" if value is None else f"{value:.3f}"
 
 
-def execute_few_shot(data: dict[str, Any], *, source: Path | None, store_path: Path | None, out_dir: Path,
-                     host: PluginHost | None = None) -> int:
+def execute_few_shot(
+    data: dict[str, Any],
+    *,
+    source: Path | None,
+    store_path: Path | None,
+    out_dir: Path,
+    host: PluginHost | None = None,
+) -> int:
     """``nash few-shot``: compute, write the JSON, print the table; 1 when a cell leaked or
     every cell of a learner failed."""
-    outcome = compute_few_shot(data, source=source, store_path=store_path, host=host,
-                               notify=lambda msg: err_console.print(msg, highlight=False))
+    outcome = compute_few_shot(
+        data,
+        source=source,
+        store_path=store_path,
+        host=host,
+        notify=lambda msg: err_console.print(msg, highlight=False),
+    )
     path = write_few_shot(outcome, out_dir)
     render_few_shot(outcome.result, console)
     console.print(f"results: {path}  ({outcome.computed} scores computed)")
-    bad = [f"{lr.name} ({c.status})" for lr in outcome.result.learners for c in lr.cells if c.status == "leak"]
+    bad = [
+        f"{lr.name} ({c.status})" for lr in outcome.result.learners for c in lr.cells if c.status == "leak"
+    ]
     bad += [lr.name for lr in outcome.result.learners if lr.cells and all(c.status != "ok" for c in lr.cells)]
     if bad:
         err_console.print(f"[bold red]failed:[/] {', '.join(dict.fromkeys(bad))}")

@@ -12,8 +12,8 @@ from __future__ import annotations
 import errno
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from .api import HarnessError
 
@@ -23,7 +23,9 @@ def _explain(exc: OSError, path: Path, what: str) -> HarnessError:
     if exc.errno == errno.ENOSPC:
         hint = "free some space or choose another folder"
     elif exc.errno in (errno.ENOTDIR, errno.EEXIST):
-        hint = "a part of the path is a file (or a device such as /dev/null), not a folder: choose another path"
+        hint = (
+            "a part of the path is a file (or a device such as /dev/null), not a folder: choose another path"
+        )
     elif exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
         hint = "choose a folder you can write to"
     else:

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import difflib
 import importlib.metadata as md
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any
 
 import pluggy
 
@@ -77,7 +78,9 @@ class PluginHost:
     plugins: dict[str, dict[str, PluginInfo]] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     manager: pluggy.PluginManager = field(default_factory=lambda: _new_manager())
-    origins: dict[str, str] = field(default_factory=dict)  # registered module name → "ep from distribution 'd'"
+    origins: dict[str, str] = field(
+        default_factory=dict
+    )  # registered module name → "ep from distribution 'd'"
 
     @classmethod
     def discover(
@@ -85,7 +88,7 @@ class PluginHost:
         extra: Iterable[tuple[str, Any, str]] = (),
         disabled: Iterable[str] = (),
         kinds: Iterable[str] | None = None,
-    ) -> "PluginHost":
+    ) -> PluginHost:
         """Load every entry point of our groups, then ``extra`` (kind, module, dist) pairs.
 
         ``disabled`` lists entry-point names to skip (like pytest's ``-p no:NAME``); ``kinds``
@@ -118,8 +121,10 @@ class PluginHost:
             try:
                 module = ep.load()
             except Exception as exc:  # noqa: BLE001 - any import error of a plugin is its own
-                host.warnings.append(f"suites plugin {ep.name!r} from distribution {dist!r} failed to import: "
-                                     f"{type(exc).__name__}: {exc}")
+                host.warnings.append(
+                    f"suites plugin {ep.name!r} from distribution {dist!r} failed to import: "
+                    f"{type(exc).__name__}: {exc}"
+                )
                 continue
             host._register_module(module, dist, f"{SUITES_GROUP}:{ep.name}")
         for kind, module, dist in extra:
@@ -152,7 +157,9 @@ class PluginHost:
                 self.warn(f"plugin {origin}: nas_harness_suites() raised {type(exc).__name__}: {exc}")
                 continue
             if not isinstance(records, (list, tuple)):
-                self.warn(f"plugin {origin}: nas_harness_suites() must return a list, got {type(records).__name__}")
+                self.warn(
+                    f"plugin {origin}: nas_harness_suites() must return a list, got {type(records).__name__}"
+                )
                 continue
             out.append((origin, list(records)))
         return out
@@ -169,16 +176,14 @@ class PluginHost:
         impl = impls[0].function if impls else None
         if impl is None:
             self.warnings.append(
-                f"plugin {ep} from distribution {dist!r} implements no {hook_name}() hook; "
-                f"nothing registered"
+                f"plugin {ep} from distribution {dist!r} implements no {hook_name}() hook; nothing registered"
             )
             return
         try:
             classes = list(impl() or [])
         except Exception as exc:  # noqa: BLE001
             self.warnings.append(
-                f"plugin {ep} from distribution {dist!r}: {hook_name}() raised "
-                f"{type(exc).__name__}: {exc}"
+                f"plugin {ep} from distribution {dist!r}: {hook_name}() raised {type(exc).__name__}: {exc}"
             )
             return
         for plugin_cls in classes:

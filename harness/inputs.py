@@ -62,18 +62,27 @@ RESIZE_MODES = ("bilinear", "bicubic", "area", "nearest")
 class InputConfig(PluginConfig):
     """Where a run's input batch comes from (see the module docstring)."""
 
-    kind: str = Field("auto", description="'auto' (the task's own data) or a data source's name: cifar10, "
-                      "cifar100, imagenet16, npz, noise, or one a plugin adds (nash plugins list)")
-    path: Path | None = Field(None, description="an .npz file, an official folder, or a folder holding official folders")
+    kind: str = Field(
+        "auto",
+        description="'auto' (the task's own data) or a data source's name: cifar10, "
+        "cifar100, imagenet16, npz, noise, or one a plugin adds (nash plugins list)",
+    )
+    path: Path | None = Field(
+        None, description="an .npz file, an official folder, or a folder holding official folders"
+    )
     split: Literal["train", "test"] = "train"
     batch_size: int = Field(64, ge=1)
     seed: int = Field(42, description="seed of the batch choice (and of the noise)")
     resize: Literal["off", "bilinear", "bicubic", "area", "nearest"] = Field(
-        "off", description="when the images' H×W differ from the task's input: 'off' is an error, else the "
-        "interpolation mode that resizes them")
+        "off",
+        description="when the images' H×W differ from the task's input: 'off' is an error, else the "
+        "interpolation mode that resizes them",
+    )
     labels: Literal["check", "filter", "modulo"] = Field(
-        "check", description="class labels outside the task's classes: 'check' is an error, 'filter' keeps "
-        "images of classes < K only, 'modulo' maps y to y mod K")
+        "check",
+        description="class labels outside the task's classes: 'check' is an error, 'filter' keeps "
+        "images of classes < K only, 'modulo' maps y to y mod K",
+    )
     options: dict[str, Any] = Field(default_factory=dict, description="the data source's own options")
 
 
@@ -128,10 +137,20 @@ def load_batch(
     name, where, fallback_note = _resolve(config, task, registry)
     source = _instantiate(registry[name], config)
     classes = task.num_classes if task.has_labels and config.labels == "filter" else None
-    got = source.load(BatchRequest(task=task, path=where, split=config.split, batch_size=config.batch_size,
-                                   seed=config.seed, classes=classes))
+    got = source.load(
+        BatchRequest(
+            task=task,
+            path=where,
+            split=config.split,
+            batch_size=config.batch_size,
+            seed=config.seed,
+            classes=classes,
+        )
+    )
     _check_delivery(got, name, config.batch_size)
-    x, resized = _fit_shape(np.ascontiguousarray(got.inputs, dtype=np.float32), task, name, got.where, config.resize)
+    x, resized = _fit_shape(
+        np.ascontiguousarray(got.inputs, dtype=np.float32), task, name, got.where, config.resize
+    )
     options = [f"bs={config.batch_size}", f"s={config.seed}"]
     if resized:
         options.append(resized)
@@ -151,7 +170,9 @@ def check_input_kind(config: InputConfig, sources: Mapping[str, type[DataSource]
     """A ``HarnessError`` (exit 2) when ``input.kind`` names no installed data source; checked
     before anything is scored, even when no proxy of the run reads data."""
     if config.kind != "auto" and config.kind not in sources:
-        raise HarnessError(f"input.kind {config.kind!r}: no such data source; known: auto, {', '.join(sorted(sources))}")
+        raise HarnessError(
+            f"input.kind {config.kind!r}: no such data source; known: auto, {', '.join(sorted(sources))}"
+        )
 
 
 def _instantiate(cls: type[DataSource], config: InputConfig) -> DataSource:
@@ -179,7 +200,9 @@ def _recognizes(cls: type[DataSource], path: Path) -> bool:
     return source.locate(path) is not None
 
 
-def _resolve(config: InputConfig, task: Task, registry: dict[str, type[DataSource]]) -> tuple[str, Path | None, str]:
+def _resolve(
+    config: InputConfig, task: Task, registry: dict[str, type[DataSource]]
+) -> tuple[str, Path | None, str]:
     """(source name, located path or None, fallback note)."""
     check_input_kind(config, registry)
     family = data_family(task)
@@ -196,8 +219,14 @@ def _resolve(config: InputConfig, task: Task, registry: dict[str, type[DataSourc
         if config.kind != "auto":
             if config.kind == "npz":
                 raise HarnessError("input kind 'npz' needs a path to the .npz file")
-            raise HarnessError(f"input kind {config.kind!r} needs a path or the environment variable {DATA_DIR_ENV}")
-        return "noise", None, f"no input data: no path given and {DATA_DIR_ENV} is not set; using Gaussian noise"
+            raise HarnessError(
+                f"input kind {config.kind!r} needs a path or the environment variable {DATA_DIR_ENV}"
+            )
+        return (
+            "noise",
+            None,
+            f"no input data: no path given and {DATA_DIR_ENV} is not set; using Gaussian noise",
+        )
     wanted = config.kind if config.kind != "auto" else family
     if wanted is None or wanted not in registry:
         return "noise", None, f"no reader for dataset {task.name!r} in {DATA_DIR_ENV}; using Gaussian noise"
@@ -218,11 +247,15 @@ def _detect(path: Path, family: str | None, registry: dict[str, type[DataSource]
     if len(found) == 1:
         return found[0]
     if path.is_file() and not found:
-        raise HarnessError(f"{path}: cannot tell the input format (expected an .npz file or a folder of official "
-                           "batches); set input.kind to choose")
+        raise HarnessError(
+            f"{path}: cannot tell the input format (expected an .npz file or a folder of official "
+            "batches); set input.kind to choose"
+        )
     wanted = f" for {family}" if family else ""
-    raise HarnessError(f"{path}: no input data{wanted} found; recognized by: {', '.join(found) or 'no data source'}. "
-                       "Set input.kind to choose.")
+    raise HarnessError(
+        f"{path}: no input data{wanted} found; recognized by: {', '.join(found) or 'no data source'}. "
+        "Set input.kind to choose."
+    )
 
 
 # --------------------------------------------------------------------------- checking against the task
@@ -231,7 +264,9 @@ def _detect(path: Path, family: str | None, registry: dict[str, type[DataSource]
 def _check_delivery(got: SourceBatch, name: str, batch_size: int) -> None:
     x = np.asarray(got.inputs)
     if x.ndim != 4 or len(x) != batch_size:
-        raise HarnessError(f"data source {name!r} delivered inputs of shape {x.shape}; expected {batch_size}×C×H×W")
+        raise HarnessError(
+            f"data source {name!r} delivered inputs of shape {x.shape}; expected {batch_size}×C×H×W"
+        )
     for what, arr in (("labels", got.labels), ("targets", got.targets)):
         if arr is not None and len(arr) != batch_size:
             raise HarnessError(f"data source {name!r} delivered {len(arr)} {what} for {batch_size} inputs")
@@ -246,19 +281,29 @@ def _fit_shape(x: np.ndarray, task: Task, name: str, where: str, resize: str) ->
     have, want = tuple(x.shape[1:]), tuple(task.input_shape)
     if have == want:
         return x, ""
-    what = (f"{where}: input source {name!r} gives {_shape(have)} images (C×H×W) but task {task.name!r} takes "
-            f"{_shape(want)}")
+    what = (
+        f"{where}: input source {name!r} gives {_shape(have)} images (C×H×W) but task {task.name!r} takes "
+        f"{_shape(want)}"
+    )
     if have[0] != want[0]:
-        raise HarnessError(f"{what}; the channel counts differ, which no resize fixes: choose another input source")
+        raise HarnessError(
+            f"{what}; the channel counts differ, which no resize fixes: choose another input source"
+        )
     if resize == "off":
-        raise HarnessError(f"{what}; choose another input source or resize (input.resize / --input-resize: "
-                           f"{', '.join(RESIZE_MODES)})")
+        raise HarnessError(
+            f"{what}; choose another input source or resize (input.resize / --input-resize: "
+            f"{', '.join(RESIZE_MODES)})"
+        )
     import torch
     import torch.nn.functional as F
 
     smooth = resize in ("bilinear", "bicubic")
-    out = F.interpolate(torch.from_numpy(x), size=want[1:], mode=resize,
-                        **({"align_corners": False, "antialias": True} if smooth else {}))
+    out = F.interpolate(
+        torch.from_numpy(x),
+        size=want[1:],
+        mode=resize,
+        **({"align_corners": False, "antialias": True} if smooth else {}),
+    )
     return out.numpy(), f"resize={want[1]}x{want[2]}:{resize}"
 
 
@@ -276,14 +321,17 @@ def _fit_labels(labels: np.ndarray, task: Task, name: str, where: str, policy: s
     return labels
 
 
-def _assemble(x: np.ndarray, got: SourceBatch, task: Task, labels, name: str, spec: str, device: str,
-              fallback_note: str) -> InputBatch:
+def _assemble(
+    x: np.ndarray, got: SourceBatch, task: Task, labels, name: str, spec: str, device: str, fallback_note: str
+) -> InputBatch:
     import torch
 
     inputs = torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32)).to(device)
     no_targets = ""
     if task.output == "classes":
-        targets = torch.from_numpy(np.asarray(labels, dtype=np.int64)).to(device) if labels is not None else None
+        targets = (
+            torch.from_numpy(np.asarray(labels, dtype=np.int64)).to(device) if labels is not None else None
+        )
         if targets is None:
             no_targets = f"input source {name!r} gives no class labels for task {task.name!r}"
     elif task.output == "reconstruction":
@@ -292,10 +340,14 @@ def _assemble(x: np.ndarray, got: SourceBatch, task: Task, labels, name: str, sp
         targets = torch.from_numpy(np.asarray(got.targets, dtype=np.float32)).to(device)
     else:
         targets = None
-        no_targets = (f"input source {name!r} gives no {task.output} targets for task {task.name!r} "
-                      "(its labels are classes); proxies that need targets do not apply")
+        no_targets = (
+            f"input source {name!r} gives no {task.output} targets for task {task.name!r} "
+            "(its labels are classes); proxies that need targets do not apply"
+        )
     note = "; ".join(n for n in (fallback_note, got.note) if n)
-    return InputBatch(inputs, targets, name, got.where, got.indices, spec, bool(fallback_note), note, no_targets)
+    return InputBatch(
+        inputs, targets, name, got.where, got.indices, spec, bool(fallback_note), note, no_targets
+    )
 
 
 __all__ = [

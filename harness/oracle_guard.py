@@ -44,7 +44,11 @@ def find_oracles(root: Any, limit: int = 200_000, name: str = "ctx") -> tuple[li
     stack: list[tuple[Any, str]] = [(root, name)]
     while stack and len(seen) < limit:
         obj, path = stack.pop()
-        if id(obj) in seen or obj is None or isinstance(obj, (str, bytes, int, float, bool, complex, ModuleType)):
+        if (
+            id(obj) in seen
+            or obj is None
+            or isinstance(obj, (str, bytes, int, float, bool, complex, ModuleType))
+        ):
             continue
         seen.add(id(obj))
         if isinstance(obj, Oracle) or (isinstance(obj, type) and issubclass(obj, Oracle)):
@@ -240,11 +244,15 @@ class LeakReport:
     def problems(self) -> list[str]:
         out = []
         if self.reached:
-            out.append(f"ground truth reachable from the context of {self.who}: {'; '.join(self.reached[:3])}")
+            out.append(
+                f"ground truth reachable from the context of {self.who}: {'; '.join(self.reached[:3])}"
+            )
         if self.calls:
             out.append(f"{self.who} called into an oracle: {', '.join(sorted(set(self.calls))[:5])}")
         if self.truth_opened:
-            out.append(f"{self.who} opened ground-truth files: {', '.join(sorted(set(self.truth_opened))[:3])}")
+            out.append(
+                f"{self.who} opened ground-truth files: {', '.join(sorted(set(self.truth_opened))[:3])}"
+            )
         return out
 
     def describe(self) -> str:
@@ -257,7 +265,9 @@ def report(who: str, trap: GroundTruthTrap, roots: list[Path], reached: Iterable
     return LeakReport(who, tuple(reached), tuple(trap.calls), tuple(hits), tuple(others))
 
 
-def watch_score(proxy: Any, ctx: Any, codes: dict[CodeType, str], roots: list[Path]) -> tuple[LeakReport, str]:
+def watch_score(
+    proxy: Any, ctx: Any, codes: dict[CodeType, str], roots: list[Path]
+) -> tuple[LeakReport, str]:
     """Score one architecture with ``proxy`` under both traps: the verdict and what happened
     ("scored" or "raised X"); the proxy's own failure is not the guard's subject."""
     reached, _ = find_oracles(ctx)
@@ -272,7 +282,9 @@ def watch_score(proxy: Any, ctx: Any, codes: dict[CodeType, str], roots: list[Pa
 
 
 @contextmanager
-def watch_search(name: str, codes: dict[CodeType, str], roots: list[Path], handed: Iterable[Any] = ()) -> Iterator[list]:
+def watch_search(
+    name: str, codes: dict[CodeType, str], roots: list[Path], handed: Iterable[Any] = ()
+) -> Iterator[list]:
     """Watch a strategy's ``search`` (the with-block); yields a list that holds the verdict
     (one ``LeakReport``) once the block ends. Wrap the harness's own score function in
     ``trap.paused()`` (the trap is ``GroundTruthTrap._active`` inside the block)."""

@@ -35,14 +35,14 @@ from .collection import Collection
 
 MISSING = {
     "leaderboard": "No suite or correlation results: run `nash run --suite standard` (or `nash run`) and give its "
-                   "output folder.",
+    "output folder.",
     "scatter": "No per-architecture scores: suite results embed them; a run's scores CSV must sit beside its "
-               "correlation-*.json (nash run writes both).",
+    "correlation-*.json (nash run writes both).",
     "heatmap": "No score–score matrices: correlation runs record one (results field score_correlations).",
     "sweep": "No sweep results: `nash sweep CONFIG --field F --values A,B,C` writes sweep-*.json (a suite result "
-             "carries its dataset sweep).",
+    "carries its dataset sweep).",
     "search": "No search results: `nash search --strategy random --proxy synflow` writes search-*.json (a suite "
-              "result carries its search).",
+    "result carries its search).",
 }
 
 
@@ -65,73 +65,132 @@ def suite_tables(col: Collection) -> tuple[list[HtmlTable], list[str]]:
         datasets = list(first.suite.definition.get("datasets", []))
         headline = HEADLINES.get(first.suite.headline, first.suite.headline)
         search = first.suite.definition.get("search") or {}
-        columns = ["#", "sig.", "proxy", headline, *[f"ρ {SHORT.get(d, d)}" for d in datasets],
-                   f"top-{100 * float(first.suite.definition.get('top_fraction', 0.1)):g}%", "search acc", "failed",
-                   "time/arch", "input", "source"]
+        columns = [
+            "#",
+            "sig.",
+            "proxy",
+            headline,
+            *[f"ρ {SHORT.get(d, d)}" for d in datasets],
+            f"top-{100 * float(first.suite.definition.get('top_fraction', 0.1)):g}%",
+            "search acc",
+            "failed",
+            "time/arch",
+            "input",
+            "source",
+        ]
         body = []
         for rank, r in enumerate(ranked_suite(rows), start=1):
             row = r.row
             tops = [v for v in row.top_retrieval.values() if v is not None]
             acc = row.search_accuracy
             failed = sum(row.n_failed.values())
-            inp = "none" if not row.reads_input else ", ".join(sorted({run.input.get("kind", "?") for run in r.result.runs}))
-            body.append([
-                Cell(str(rank), rank), Cell(marks.get(key, {}).get(r.ident, "")), Cell(f"{row.proxy}@{row.version}"),
-                _num(row.headline, cls="head"),
-                *[_num(row.spearman.get(d)) for d in datasets],
-                _num(sum(tops) / len(tops) if tops else None, 2),
-                Cell("—", "-Infinity") if acc is None or acc.mean is None else Cell(f"{acc.mean:.2f} ± {acc.std:.2f}", acc.mean),
-                Cell(str(failed), failed, "bad" if failed else ""),
-                _time(row.time_per_arch_s),
-                Cell(inp + (" (fallback: no data found)" if row.input_fallback else ""), cls="fallback" if row.input_fallback else ""),
-                Cell(Path(r.source).name),
-            ])
-        caption = (f"suite {first.suite.id}; sorted by {headline} (signed Spearman ρ averaged over {', '.join(datasets)}); "
-                   "sig.: ≈↑ not significantly different from the row above, ≈1 from the top row (paired bootstrap of "
-                   "the mean-ρ difference, architectures resampled jointly across datasets, 95%)")
+            inp = (
+                "none"
+                if not row.reads_input
+                else ", ".join(sorted({run.input.get("kind", "?") for run in r.result.runs}))
+            )
+            body.append(
+                [
+                    Cell(str(rank), rank),
+                    Cell(marks.get(key, {}).get(r.ident, "")),
+                    Cell(f"{row.proxy}@{row.version}"),
+                    _num(row.headline, cls="head"),
+                    *[_num(row.spearman.get(d)) for d in datasets],
+                    _num(sum(tops) / len(tops) if tops else None, 2),
+                    Cell("—", "-Infinity")
+                    if acc is None or acc.mean is None
+                    else Cell(f"{acc.mean:.2f} ± {acc.std:.2f}", acc.mean),
+                    Cell(str(failed), failed, "bad" if failed else ""),
+                    _time(row.time_per_arch_s),
+                    Cell(
+                        inp + (" (fallback: no data found)" if row.input_fallback else ""),
+                        cls="fallback" if row.input_fallback else "",
+                    ),
+                    Cell(Path(r.source).name),
+                ]
+            )
+        caption = (
+            f"suite {first.suite.id}; sorted by {headline} (signed Spearman ρ averaged over {', '.join(datasets)}); "
+            "sig.: ≈↑ not significantly different from the row above, ≈1 from the top row (paired bootstrap of "
+            "the mean-ρ difference, architectures resampled jointly across datasets, 95%)"
+        )
         if search:
-            caption += (f"; search acc = accuracy of the architecture {search['strategy']['name']} chose with the proxy "
-                        f"(budget {search['budget']}, {search['repeats']} repeats on {', '.join(search['datasets'])}), "
-                        "mean ± std")
+            caption += (
+                f"; search acc = accuracy of the architecture {search['strategy']['name']} chose with the proxy "
+                f"(budget {search['budget']}, {search['repeats']} repeats on {', '.join(search['datasets'])}), "
+                "mean ± std"
+            )
         tables.append(HtmlTable(f"{first.suite.name} leaderboard — {first.suite.id}", columns, body, caption))
     return tables, differences(list(groups)) if len(groups) > 1 else []
 
 
-def run_tables(runs: list[tuple[str, RunResult]], carried: dict | None = None) -> tuple[list[HtmlTable], list[str]]:
+def run_tables(
+    runs: list[tuple[str, RunResult]], carried: dict | None = None
+) -> tuple[list[HtmlTable], list[str]]:
     groups = group_rows(runs, references=True)
     marks = leaderboard_marks(runs, carried=carried)
     tables = []
     for sig, rows in groups.items():
         group_marks = marks.get(sig, {})
-        columns = ["#", "sig.", "proxy", "Spearman ρ", "95% CI", "Kendall τ", "top-10%", "argmax acc (rank)", "n",
-                   "failed", "time/arch", "input", "source"]
+        columns = [
+            "#",
+            "sig.",
+            "proxy",
+            "Spearman ρ",
+            "95% CI",
+            "Kendall τ",
+            "top-10%",
+            "argmax acc (rank)",
+            "n",
+            "failed",
+            "time/arch",
+            "input",
+            "source",
+        ]
         body = []
         refs = [r for r in rows if r.is_reference]
         for rank, row in [*enumerate(ranked(rows), start=1), *[("ref", r) for r in refs]]:
             r = row.result
             ci = r.spearman.ci
             sel = r.selection
-            body.append([
-                Cell(str(rank), rank if rank != "ref" else "Infinity"),
-                Cell(group_marks.get(f"{row.source}::{r.proxy}", "")),
-                Cell(f"{r.proxy}@{r.version}" if r.reference is None else r.reference),
-                _num(r.spearman.value, cls="head"),
-                Cell("—" if ci is None else f"[{ci.low:.3f}, {ci.high:.3f}]", ci.low if ci else "-Infinity"),
-                _num(r.kendall.value),
-                _num(r.topk.retrieval if r.topk else None, 2),
-                Cell("—", "-Infinity") if sel is None else Cell(f"{sel.target:.2f} ({sel.rank})", sel.target),
-                Cell(str(r.n_used), r.n_used),
-                Cell(str(r.n_failed), r.n_failed, "bad" if r.n_failed else ""),
-                _time(r.time_per_arch_s),
-                Cell(r.input_kind + (" (fallback)" if r.input_fallback else ""), cls="fallback" if r.input_fallback else ""),
-                Cell(Path(row.source).name),
-            ])
+            body.append(
+                [
+                    Cell(str(rank), rank if rank != "ref" else "Infinity"),
+                    Cell(group_marks.get(f"{row.source}::{r.proxy}", "")),
+                    Cell(f"{r.proxy}@{r.version}" if r.reference is None else r.reference),
+                    _num(r.spearman.value, cls="head"),
+                    Cell(
+                        "—" if ci is None else f"[{ci.low:.3f}, {ci.high:.3f}]", ci.low if ci else "-Infinity"
+                    ),
+                    _num(r.kendall.value),
+                    _num(r.topk.retrieval if r.topk else None, 2),
+                    Cell("—", "-Infinity")
+                    if sel is None
+                    else Cell(f"{sel.target:.2f} ({sel.rank})", sel.target),
+                    Cell(str(r.n_used), r.n_used),
+                    Cell(str(r.n_failed), r.n_failed, "bad" if r.n_failed else ""),
+                    _time(r.time_per_arch_s),
+                    Cell(
+                        r.input_kind + (" (fallback)" if r.input_fallback else ""),
+                        cls="fallback" if r.input_fallback else "",
+                    ),
+                    Cell(Path(row.source).name),
+                ]
+            )
         fields = dict(f.partition(":")[::2] for f in sig.split("|"))
-        title = (f"correlation leaderboard — {fields.get('target', '?')}, sample {fields.get('sample', '?')}, "
-                 f"input {fields.get('input', '?')}, init {fields.get('init', '?')}")
-        tables.append(HtmlTable(title, columns, body,
-                                f"{sig}\nsig.: ≈↑ / ≈1 not significantly different from the row above / the top row "
-                                "(paired bootstrap of the ρ difference, 95%)"))
+        title = (
+            f"correlation leaderboard — {fields.get('target', '?')}, sample {fields.get('sample', '?')}, "
+            f"input {fields.get('input', '?')}, init {fields.get('init', '?')}"
+        )
+        tables.append(
+            HtmlTable(
+                title,
+                columns,
+                body,
+                f"{sig}\nsig.: ≈↑ / ≈1 not significantly different from the row above / the top row "
+                "(paired bootstrap of the ρ difference, 95%)",
+            )
+        )
     return tables, signature_differences(list(groups)) if len(groups) > 1 else []
 
 
@@ -155,15 +214,29 @@ def suite_scatters(col: Collection) -> list[Group]:
                 pr = next(r for r in run.results if r.proxy == row.proxy)
                 truth = [np.nan if v is None else v for v in columns.target]
                 scores = [np.nan if v is None else v for v in columns.scores.get(row.proxy, [])]
-                plots.append(_scatter(_rho_title(row.proxy, columns.dataset, pr.spearman.value, pr.n_used), scores,
-                                      truth, row.higher_is_better, f"accuracy ({run.oracle.split})"))
-        out.append(Group(f"{res.suite.id}: {Path(source).name}", plots,
-                         "one row of panels per proxy, one panel per dataset; ρ is signed (scores oriented)",
-                         per_row=len(res.scores)))
+                plots.append(
+                    _scatter(
+                        _rho_title(row.proxy, columns.dataset, pr.spearman.value, pr.n_used),
+                        scores,
+                        truth,
+                        row.higher_is_better,
+                        f"accuracy ({run.oracle.split})",
+                    )
+                )
+        out.append(
+            Group(
+                f"{res.suite.id}: {Path(source).name}",
+                plots,
+                "one row of panels per proxy, one panel per dataset; ρ is signed (scores oriented)",
+                per_row=len(res.scores),
+            )
+        )
     return out
 
 
-def run_scatters(runs: list[tuple[str, RunResult]], carried: dict | None = None) -> tuple[list[Group], list[str]]:
+def run_scatters(
+    runs: list[tuple[str, RunResult]], carried: dict | None = None
+) -> tuple[list[Group], list[str]]:
     out, notes = [], []
     for source, run in runs:
         try:
@@ -175,43 +248,93 @@ def run_scatters(runs: list[tuple[str, RunResult]], carried: dict | None = None)
         target = f"{run.oracle.dataset} {run.oracle.metric} ({run.oracle.split})"
         for r in run.results:
             if r.proxy in frame:
-                plots.append(_scatter(_rho_title(r.proxy, run.oracle.dataset, r.spearman.value, r.n_used),
-                                      frame[r.proxy].to_numpy(dtype=float), frame["target"].to_numpy(dtype=float),
-                                      r.higher_is_better, target))
-        fields = dict(f.partition(":")[::2] for f in (run.results[0].signature.split("|") if run.results else []))
-        out.append(Group(f"{Path(source).name}: {fields.get('target', run.config.get('dataset'))}, sample "
-                         f"{fields.get('sample', '?')}, input {fields.get('input', '?')}", plots))
+                plots.append(
+                    _scatter(
+                        _rho_title(r.proxy, run.oracle.dataset, r.spearman.value, r.n_used),
+                        frame[r.proxy].to_numpy(dtype=float),
+                        frame["target"].to_numpy(dtype=float),
+                        r.higher_is_better,
+                        target,
+                    )
+                )
+        fields = dict(
+            f.partition(":")[::2] for f in (run.results[0].signature.split("|") if run.results else [])
+        )
+        out.append(
+            Group(
+                f"{Path(source).name}: {fields.get('target', run.config.get('dataset'))}, sample "
+                f"{fields.get('sample', '?')}, input {fields.get('input', '?')}",
+                plots,
+            )
+        )
     return out, notes
 
 
 def heatmaps(col: Collection, runs: list[tuple[str, RunResult]]) -> list[Group]:
     out = []
     for source, res in col.suites:
-        plots = [Heatmap(f"{SHORT.get(run.config.get('dataset'), run.config.get('dataset'))}", run.score_correlations.names,
-                         run.score_correlations.matrix) for run in res.runs if run.score_correlations]
+        plots = [
+            Heatmap(
+                f"{SHORT.get(run.config.get('dataset'), run.config.get('dataset'))}",
+                run.score_correlations.names,
+                run.score_correlations.matrix,
+            )
+            for run in res.runs
+            if run.score_correlations
+        ]
         if plots:
-            out.append(Group(f"{res.suite.id}: {Path(source).name}", plots,
-                             "Spearman ρ between oriented scores (and params, flops, the target) over the suite's sample"))
+            out.append(
+                Group(
+                    f"{res.suite.id}: {Path(source).name}",
+                    plots,
+                    "Spearman ρ between oriented scores (and params, flops, the target) over the suite's sample",
+                )
+            )
     for source, run in runs:
         if run.score_correlations:
-            out.append(Group(f"{Path(source).name}: {run.config.get('dataset')}",
-                             [Heatmap("Spearman ρ between scores", run.score_correlations.names,
-                                      run.score_correlations.matrix)], run.score_correlations.note))
+            out.append(
+                Group(
+                    f"{Path(source).name}: {run.config.get('dataset')}",
+                    [
+                        Heatmap(
+                            "Spearman ρ between scores",
+                            run.score_correlations.names,
+                            run.score_correlations.matrix,
+                        )
+                    ],
+                    run.score_correlations.note,
+                )
+            )
     return out
 
 
 def sweep_lines(sweep: SweepResult, title: str) -> Group:
     metric = {"spearman": "Spearman ρ", "kendall": "Kendall τ"}.get(sweep.metric, sweep.metric)
     metric = f"|{metric}|" if sweep.abs else metric
-    series = {row.proxy if not row.reference else row.reference: [c.value if c else None for c in row.cells]
-              for row in sweep.rows}
+    series = {
+        row.proxy if not row.reference else row.reference: [c.value if c else None for c in row.cells]
+        for row in sweep.rows
+    }
     labels = [p.label for p in sweep.points]
-    errors = {row.proxy if not row.reference else row.reference:
-              ([c.ci.low if c and c.ci else None for c in row.cells], [c.ci.high if c and c.ci else None for c in row.cells])
-              for row in sweep.rows}
-    plot = Lines(f"{metric} per value of {sweep.field}", [float(i) for i in range(len(labels))], series,
-                 sweep.field, metric, x_ticks=labels, errors=errors)
-    return Group(title, [plot], f"one correlation run per value; {len(sweep.points)} values; bars: 95% bootstrap CI")
+    errors = {
+        row.proxy if not row.reference else row.reference: (
+            [c.ci.low if c and c.ci else None for c in row.cells],
+            [c.ci.high if c and c.ci else None for c in row.cells],
+        )
+        for row in sweep.rows
+    }
+    plot = Lines(
+        f"{metric} per value of {sweep.field}",
+        [float(i) for i in range(len(labels))],
+        series,
+        sweep.field,
+        metric,
+        x_ticks=labels,
+        errors=errors,
+    )
+    return Group(
+        title, [plot], f"one correlation run per value; {len(sweep.points)} values; bars: 95% bootstrap CI"
+    )
 
 
 def search_curves(result: SearchResult, title: str) -> Group:
@@ -239,27 +362,42 @@ def search_curves(result: SearchResult, title: str) -> Group:
             label = row_label(cell)
             with np.errstate(all="ignore"):
                 counts = np.isfinite(arr).sum(axis=0)
-                mean = np.where(counts > 0, np.nanmean(np.where(np.isfinite(arr), arr, np.nan), axis=0), np.nan) \
-                    if arr.size else np.array([])
+                mean = (
+                    np.where(counts > 0, np.nanmean(np.where(np.isfinite(arr), arr, np.nan), axis=0), np.nan)
+                    if arr.size
+                    else np.array([])
+                )
             series[label] = [None if not np.isfinite(v) else float(v) for v in mean]
             lo = [None if c == 0 else float(np.nanmin(arr[:, i])) for i, c in enumerate(counts)]
             hi = [None if c == 0 else float(np.nanmax(arr[:, i])) for i, c in enumerate(counts)]
             bands[label] = (lo, hi)
         optimum = next((c.optimum for c in cells if c.optimum), None)
         target = cells[0].target
-        plots.append(Lines(f"{SHORT.get(dataset, dataset)}: accuracy of the best-so-far architecture", [float(s) for s in steps], series,
-                           "architectures scored", f"{target.metric} ({target.split})",
-                           hline=(optimum.value, f"space optimum {optimum.value:.2f}") if optimum else None,
-                           bands=bands))
+        plots.append(
+            Lines(
+                f"{SHORT.get(dataset, dataset)}: accuracy of the best-so-far architecture",
+                [float(s) for s in steps],
+                series,
+                "architectures scored",
+                f"{target.metric} ({target.split})",
+                hline=(optimum.value, f"space optimum {optimum.value:.2f}") if optimum else None,
+                bands=bands,
+            )
+        )
     repeats = max((len(c.repeats) for c in result.cells), default=0)
-    return Group(title, plots, f"best-so-far = best by the search's objective (the proxy), so its accuracy can fall; "
-                               f"mean over {repeats} repeats (band: worst to best repeat); ground truth looked up after "
-                               "the search")
+    return Group(
+        title,
+        plots,
+        f"best-so-far = best by the search's objective (the proxy), so its accuracy can fall; "
+        f"mean over {repeats} repeats (band: worst to best repeat); ground truth looked up after "
+        "the search",
+    )
 
 
 def report_inputs(col: Collection) -> ReportInputs:
-    data = ReportInputs(sources=[s for s, _ in [*col.suites, *col.runs, *col.sweeps, *col.searches]],
-                        missing=dict(MISSING))
+    data = ReportInputs(
+        sources=[s for s, _ in [*col.suites, *col.runs, *col.sweeps, *col.searches]], missing=dict(MISSING)
+    )
     loose = col.loose_runs()
     if col.suites:
         tables, diff = suite_tables(col)
@@ -277,6 +415,8 @@ def report_inputs(col: Collection) -> ReportInputs:
     data.heatmaps = heatmaps(col, loose)
     data.sweeps = [sweep_lines(s.sweep, f"{s.suite.id}: dataset sweep") for _, s in col.suites]
     data.sweeps += [sweep_lines(sw, Path(src).name) for src, sw in col.loose_sweeps()]
-    data.searches = [search_curves(s.search, f"{s.suite.id}: search") for _, s in col.suites if s.search is not None]
+    data.searches = [
+        search_curves(s.search, f"{s.suite.id}: search") for _, s in col.suites if s.search is not None
+    ]
     data.searches += [search_curves(se, Path(src).name) for src, se in col.loose_searches()]
     return data

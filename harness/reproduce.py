@@ -20,15 +20,19 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
+from nas_harness.leaderboard.repro_schema import ReproCell, ReproResult, ReproRow, ReproRun
+from nas_harness.leaderboard.schema import comparable_part
+
 from .api import Combinator, HarnessError, Needs
-from .api.suites import VALACC, PaperTable, ReproOptions, Reproduction, RunPlan
+from .api.suites import VALACC, PaperTable, Reproduction, ReproOptions, RunPlan
 from .executors.limits import default_workers
 from .host import PluginHost
 from .protocols.correlation import oriented
@@ -36,10 +40,17 @@ from .protocols.topk import argmax_selection, true_ranks
 from .runner import Notify, RunOutcome, compute_run, prepare_run
 from .stats import population_std
 from .store import ScoreStore, default_path
-from nas_harness.leaderboard.repro_schema import ReproCell, ReproResult, ReproRow, ReproRun
-from nas_harness.leaderboard.schema import comparable_part
 
-__all__ = ["Estimate", "ReproOptions", "Reproduction", "RunPlan", "estimate", "result_stem", "row_plan", "run_suite"]
+__all__ = [
+    "Estimate",
+    "ReproOptions",
+    "Reproduction",
+    "RunPlan",
+    "estimate",
+    "result_stem",
+    "row_plan",
+    "run_suite",
+]
 
 # per-arch seconds when the store has never timed a proxy (this machine's order of magnitude)
 _FALLBACK_S = {"topology": 1e-3, "model": 0.15, "data": 2.5}
@@ -75,7 +86,9 @@ def _needs_data(host: PluginHost, name: str) -> bool:
     return bool(needs & {Needs.DATA, Needs.LABELS})
 
 
-def row_plan(suite: Reproduction, options: ReproOptions, host: PluginHost) -> tuple[dict[str, str], list[str]]:
+def row_plan(
+    suite: Reproduction, options: ReproOptions, host: PluginHost
+) -> tuple[dict[str, str], list[str]]:
     """(paper row → status, plugin names to run)."""
     status, run = {}, []
     for row, name in suite.rows.items():
@@ -106,7 +119,9 @@ def _value(outcome: RunOutcome, name: str, metric: str, use_abs: bool) -> float 
     return None if value is None else (abs(value) if use_abs else value)
 
 
-def _argmax_cells(outcome: RunOutcome, name: str, col: str, table: PaperTable, row: str) -> tuple[float | None, float | None, str]:
+def _argmax_cells(
+    outcome: RunOutcome, name: str, col: str, table: PaperTable, row: str
+) -> tuple[float | None, float | None, str]:
     """(test acc, rank) of the first-index pick, and a detail naming the whole tied set."""
     if name not in outcome.tables:
         return None, None, ""
@@ -145,14 +160,24 @@ def run_suite(
     for plan in plans:
         if notify:
             notify(f"[bold]{suite.name}[/]: {plan.label}")
-        outcome = compute_run(plan.config, store_path=store_path, host=host, show_progress=show_progress,
-                              notify=notify)
+        outcome = compute_run(
+            plan.config, store_path=store_path, host=host, show_progress=show_progress, notify=notify
+        )
         results_file = on_run(plan, outcome) if on_run else None
         outcomes.append((plan, outcome))
         first = outcome.run.results[0].signature if outcome.run.results else ""
-        runs.append(ReproRun(column=plan.column, label=plan.label, results_file=results_file,
-                             config_hash=outcome.run.config_hash, comparable=comparable_part(first),
-                             computed=outcome.computed, reused=outcome.reused, duration_s=outcome.run.duration_s))
+        runs.append(
+            ReproRun(
+                column=plan.column,
+                label=plan.label,
+                results_file=results_file,
+                config_hash=outcome.run.config_hash,
+                comparable=comparable_part(first),
+                computed=outcome.computed,
+                reused=outcome.reused,
+                duration_s=outcome.run.duration_s,
+            )
+        )
 
     table = suite.table
     rows: list[ReproRow] = []
@@ -187,28 +212,47 @@ def run_suite(
                 g = res.score_groups if res is not None else None
                 ours_by_col[col] = g.spearman_min if g is not None else None
                 if g is not None:
-                    details[col] = (f"{g.n_groups} distinct values; ρ(mean) {g.spearman_mean:.3f}; within-group "
-                                    f"variance {g.within_var:.2f} vs random groups {g.random_within_var or float('nan'):.2f}")
+                    details[col] = (
+                        f"{g.n_groups} distinct values; ρ(mean) {g.spearman_mean:.3f}; within-group "
+                        f"variance {g.within_var:.2f} vs random groups {g.random_within_var or float('nan'):.2f}"
+                    )
             else:
                 values = [_value(o, name, suite.metric, suite.use_abs) for _, o in col_plans]
                 values = [v for v in values if v is not None]
-                ours_by_col[col] = float(np.mean(values)) if len(values) == len(col_plans) and values else None
+                ours_by_col[col] = (
+                    float(np.mean(values)) if len(values) == len(col_plans) and values else None
+                )
                 if len(col_plans) > 1 and values:
                     details[col] = "mean of " + ", ".join(f"{v:.3f}" for v in values)
         defined = [v for c, v in ours_by_col.items()]
         if "avg" in suite.derived:
-            ours_by_col["avg"] = float(np.mean(defined)) if defined and all(v is not None for v in defined) else None
+            ours_by_col["avg"] = (
+                float(np.mean(defined)) if defined and all(v is not None for v in defined) else None
+            )
             notes_by_col["avg"] = []
         if "std" in suite.derived:
-            ours_by_col["std"] = population_std(defined) if defined and all(v is not None for v in defined) else None
+            ours_by_col["std"] = (
+                population_std(defined) if defined and all(v is not None for v in defined) else None
+            )
             notes_by_col["std"] = []
         for col in table.columns:
             paper, ours = table.value(row, col), ours_by_col.get(col)
             diff = None if paper is None or ours is None else ours - paper
-            cells.append(ReproCell(column=col, paper=paper, ours=ours, diff=diff,
-                                   notes=notes_by_col.get(col, []), detail=details.get(col)))
-        shown_name = (outcomes[0][1].run.references[0].proxy if name == VALACC and outcomes and
-                      outcomes[0][1].run.references else name)
+            cells.append(
+                ReproCell(
+                    column=col,
+                    paper=paper,
+                    ours=ours,
+                    diff=diff,
+                    notes=notes_by_col.get(col, []),
+                    detail=details.get(col),
+                )
+            )
+        shown_name = (
+            outcomes[0][1].run.references[0].proxy
+            if name == VALACC and outcomes and outcomes[0][1].run.references
+            else name
+        )
         rows.append(ReproRow(row=row, proxy=shown_name, status=st, cells=cells))  # type: ignore[arg-type]
 
     if suite.kind == "correlation" and outcomes and any(o.run.ceiling for _, o in outcomes):
@@ -224,15 +268,31 @@ def run_suite(
             ours = per_col.get(col)
             cells.append(ReproCell(column=col, paper=None, ours=ours, diff=None))
         first = next(o.run.ceiling for _, o in outcomes if o.run.ceiling)
-        rows.append(ReproRow(row="noise ceiling", proxy=f"{first.oracle} seeds", status="extra", cells=cells,
-                             note=first.note))
+        rows.append(
+            ReproRow(
+                row="noise ceiling",
+                proxy=f"{first.oracle} seeds",
+                status="extra",
+                cells=cells,
+                note=first.note,
+            )
+        )
 
     env = outcomes[-1][1].run.environment if outcomes else None
     return ReproResult(
-        suite=suite.name, version=suite.version, paper=table.paper, table=table.table, title=table.title,
-        metric=table.metric, columns=list(table.columns), rows=rows, runs=runs,
-        notes=[*suite.notes, *table.notes], options=options.model_dump(mode="json"),
-        created=datetime.now(timezone.utc).isoformat(timespec="seconds"), environment=env,
+        suite=suite.name,
+        version=suite.version,
+        paper=table.paper,
+        table=table.table,
+        title=table.title,
+        metric=table.metric,
+        columns=list(table.columns),
+        rows=rows,
+        runs=runs,
+        notes=[*suite.notes, *table.notes],
+        options=options.model_dump(mode="json"),
+        created=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        environment=env,
         duration_s=round(time.perf_counter() - started, 3),
     )
 
@@ -256,8 +316,13 @@ class Estimate:
     problem: str | None = None
 
 
-def estimate(suite: Reproduction, options: ReproOptions, *, store_path: Path | None = None,
-             host: PluginHost | None = None) -> Estimate:
+def estimate(
+    suite: Reproduction,
+    options: ReproOptions,
+    *,
+    store_path: Path | None = None,
+    host: PluginHost | None = None,
+) -> Estimate:
     """Scores a suite needs, how many the store lacks, and the wall time those take: the per-arch
     CPU seconds this store has recorded (a rough default where a proxy was never timed) spread
     over the run's workers. CPU rather than wall time, so scores computed on a busy machine do
@@ -276,12 +341,16 @@ def estimate(suite: Reproduction, options: ReproOptions, *, store_path: Path | N
             for plan in plans:
                 prep = prepare_run(plan.config, host=host)
                 for job in prep.resolved.jobs:
-                    for _member in (job.members or (job,)):
+                    for _member in job.members or (job,):
                         est.scores_total += len(prep.archs)
                 for key, archs in prep.pending(store).items():
                     proxy, count = key.proxy, len(archs)
                     # the same input (batch size, image size) when timed, else any input
-                    rate = rates.get((proxy, key.input_spec)) or rates.get(proxy) or _FALLBACK_S[_rate_kind(host, proxy)]
+                    rate = (
+                        rates.get((proxy, key.input_spec))
+                        or rates.get(proxy)
+                        or _FALLBACK_S[_rate_kind(host, proxy)]
+                    )
                     est.scores_pending += count
                     est.seconds += count * rate / est.workers
                     est.per_proxy[proxy] = est.per_proxy.get(proxy, 0.0) + count * rate / est.workers
@@ -310,9 +379,13 @@ def _store_rates(path: Path) -> dict[Any, float]:
     try:
         db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
         time = "COALESCE(cpu_s, wall_s)"
-        pooled = db.execute(f"SELECT proxy, AVG({time}) FROM scores WHERE {time} IS NOT NULL GROUP BY proxy").fetchall()
-        by_input = db.execute(f"SELECT proxy, input_spec, AVG({time}) FROM scores WHERE {time} IS NOT NULL "
-                              "GROUP BY proxy, input_spec").fetchall()
+        pooled = db.execute(
+            f"SELECT proxy, AVG({time}) FROM scores WHERE {time} IS NOT NULL GROUP BY proxy"
+        ).fetchall()
+        by_input = db.execute(
+            f"SELECT proxy, input_spec, AVG({time}) FROM scores WHERE {time} IS NOT NULL "
+            "GROUP BY proxy, input_spec"
+        ).fetchall()
         db.close()
     except sqlite3.Error:
         return {}

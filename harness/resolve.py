@@ -8,8 +8,8 @@ from typing import Any
 
 from .api import Combinator, HarnessError, Oracle, Space
 from .config import PluginRef, RunConfig, validate_plugin_config
-from .scoring import ProxyJob
 from .host import PluginHost, PluginInfo
+from .scoring import ProxyJob
 
 
 @dataclass
@@ -40,7 +40,9 @@ def default_space(host: PluginHost, given: PluginRef | None) -> PluginRef:
     if len(installed) == 1:
         return PluginRef(name=installed[0])
     if not installed:
-        raise HarnessError("space: no search space plugin is installed (pip install one; `nash plugins` lists them)")
+        raise HarnessError(
+            "space: no search space plugin is installed (pip install one; `nash plugins` lists them)"
+        )
     raise HarnessError(
         f"space: {len(installed)} search spaces are installed, so the run must name one: give --space NAME, "
         f"'space: NAME' in the config, or `nash run --suite NAME` (a suite names its own space); installed: "
@@ -76,9 +78,7 @@ def resolve(config: RunConfig, host: PluginHost, source: Path | None = None) -> 
         raise HarnessError(f"space {space.name!r} has no ground-truth oracle; correlation needs one")
     oracle_name = config.oracle.name if config.oracle else next(iter(oracles))
     if oracle_name not in oracles:
-        raise HarnessError(
-            f"space {space.name!r} has no oracle {oracle_name!r}; known: {', '.join(oracles)}"
-        )
+        raise HarnessError(f"space {space.name!r} has no oracle {oracle_name!r}; known: {', '.join(oracles)}")
     oracle_cls = oracles[oracle_name]
     oracle_cfg = validate_plugin_config(
         oracle_cls.Config, config.oracle.config if config.oracle else {}, "oracle.config", source
@@ -99,7 +99,9 @@ def resolve_oracle(space: Space, ref, where: str, source: Path | None = None) ->
     """An oracle of ``space`` from a ``PluginRef`` (name + options), validated."""
     oracles = space.oracles()
     if ref.name not in oracles:
-        raise HarnessError(f"{where}: space {space.name!r} has no oracle {ref.name!r}; known: {', '.join(oracles)}")
+        raise HarnessError(
+            f"{where}: space {space.name!r} has no oracle {ref.name!r}; known: {', '.join(oracles)}"
+        )
     cls = oracles[ref.name]
     return cls(validate_plugin_config(cls.Config, ref.config, f"{where}.config", source), space=space)
 
@@ -114,6 +116,8 @@ def _job(host: PluginHost, info: PluginInfo, options: dict, where: str, source: 
     for j, ref in enumerate(proxy.member_refs()):
         member_info = host.get("proxy", ref.name)
         if issubclass(member_info.cls, Combinator):
-            raise HarnessError(f"{where}.config.members[{j}]: {ref.name!r} is a combinator; members must be plain proxies")
+            raise HarnessError(
+                f"{where}.config.members[{j}]: {ref.name!r} is a combinator; members must be plain proxies"
+            )
         members.append(_job(host, member_info, ref.config, f"{where}.config.members[{j}]", source))
     return ProxyJob(proxy, tuple(members))

@@ -11,35 +11,50 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
-
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+
+from nas_harness.leaderboard.render import render
+from nas_harness.leaderboard.schema import OracleRecord, RunResult
 
 from .api import HarnessError, Proxy
 from .config import EXECUTION_FIELDS, RunConfig, executor_for, validate_run_config
 from .engine import Engine, ScoreTable
-from .scoring import ScoringSetup
-from .signatures import run_signature
-from .executors import Executor
 from .environment import environment
+from .executors import Executor
 from .host import PluginHost
 from .inputs import check_input_kind, load_batch
 from .protocols.baselines import noise_ceiling, reference_table
 from .protocols.compare import compare_in_order, order_by_spearman
-from .protocols.correlation import check_covered, oracle_coverage, oriented, select_archs, summarize, summarize_values
+from .protocols.correlation import (
+    check_covered,
+    oracle_coverage,
+    oriented,
+    select_archs,
+    summarize,
+    summarize_values,
+)
 from .protocols.cost import cost_record
 from .protocols.groups import score_groups
 from .protocols.scorecorr import score_correlations
 from .resolve import Resolved, resolve, resolve_oracle, with_defaults
+from .scoring import ScoringSetup
+from .signatures import run_signature
 from .store import ScoreKey, ScoreStore, default_path
-from nas_harness.leaderboard.render import render
-from nas_harness.leaderboard.schema import OracleRecord, RunResult
 
 console = Console()
 err_console = Console(stderr=True)
@@ -73,8 +88,9 @@ class RunOutcome:
         for name, table in self.tables.items():
             frame[name] = table.values
         why = {name: table.failures for name, table in self.tables.items()}
-        frame["failure"] = ["; ".join(f"{name}: {fails[a]}" for name, fails in why.items() if a in fails)
-                            for a in self.archs]
+        frame["failure"] = [
+            "; ".join(f"{name}: {fails[a]}" for name, fails in why.items() if a in fails) for a in self.archs
+        ]
         return frame
 
 
@@ -118,7 +134,9 @@ def prepare_run(
     check_covered(archs, covered, resolved.oracle.name, config.dataset)
     batch = None
     if any(job.needs_data for job in resolved.jobs):
-        batch = load_batch(config.input, resolved.space.dataset(config.dataset), config.device, host.data_sources())
+        batch = load_batch(
+            config.input, resolved.space.dataset(config.dataset), config.device, host.data_sources()
+        )
         if batch.fallback:
             say(f"[bold yellow]input:[/] {batch.note}")
     setup = ScoringSetup(
@@ -209,11 +227,27 @@ def compute_run(
             )
         )
 
-    extras = _analyses(config, resolved, archs, ranked_truth, tables, results, oracle_info, source,
-                       sig_of=lambda name, version: run_signature(
-                           proxy=name, proxy_version=version, space=resolved.space, task=config.dataset, oracle=oracle_info,
-                           sample=config.sample.describe(), input_spec=input_spec, input_source=input_source,
-                           init=f"{config.init}(s={config.seed})"))
+    extras = _analyses(
+        config,
+        resolved,
+        archs,
+        ranked_truth,
+        tables,
+        results,
+        oracle_info,
+        source,
+        sig_of=lambda name, version: run_signature(
+            proxy=name,
+            proxy_version=version,
+            space=resolved.space,
+            task=config.dataset,
+            oracle=oracle_info,
+            sample=config.sample.describe(),
+            input_spec=input_spec,
+            input_source=input_source,
+            init=f"{config.init}(s={config.seed})",
+        ),
+    )
 
     resolved_cfg = resolved.resolved_config(config)
     hashed = {k: v for k, v in resolved_cfg.items() if k not in EXECUTION_FIELDS}
@@ -242,7 +276,9 @@ def compute_run(
     return RunOutcome(run, archs, truth, tables, indices, computed, total - computed)
 
 
-def _analyses(config, resolved: Resolved, archs, truth, tables, results, oracle_info, source, sig_of) -> dict[str, Any]:
+def _analyses(
+    config, resolved: Resolved, archs, truth, tables, results, oracle_info, source, sig_of
+) -> dict[str, Any]:
     """Per-proxy cost (P18) and equal-score groups (P5), set on ``results``; and the run-level
     records: paired significance in leaderboard order, score-score correlations (P14), the
     noise ceiling and reference rows."""
@@ -256,8 +292,14 @@ def _analyses(config, resolved: Resolved, archs, truth, tables, results, oracle_
         res.score_groups = score_groups(values, truth, n_random=config.bootstrap, seed=config.sample.seed)
 
     order = order_by_spearman({r.proxy: r.spearman.value for r in results})
-    significance = compare_in_order(order, scores, truth, n_resamples=config.bootstrap,
-                                    confidence=config.confidence, seed=config.sample.seed)
+    significance = compare_in_order(
+        order,
+        scores,
+        truth,
+        n_resamples=config.bootstrap,
+        confidence=config.confidence,
+        seed=config.sample.seed,
+    )
 
     columns = dict(scores)
     try:
@@ -269,9 +311,11 @@ def _analyses(config, resolved: Resolved, archs, truth, tables, results, oracle_
         pass
     columns["target"] = truth
     score_corr = score_correlations(
-        columns, note="scores oriented (larger = better); params/flops from the space's analytic cost "
+        columns,
+        note="scores oriented (larger = better); params/flops from the space's analytic cost "
         "where no proxy of that name ran; target = the run's ground truth"
-        + ("" if oracle_info.higher_is_better else " (negated: its metric is lower-is-better)"))
+        + ("" if oracle_info.higher_is_better else " (negated: its metric is lower-is-better)"),
+    )
 
     ceiling = None
     if config.ceiling != "off":
@@ -292,16 +336,34 @@ def _analyses(config, resolved: Resolved, archs, truth, tables, results, oracle_
         info = oracle.describe(config.dataset)
         name = f"ref:{oracle.name}"
         table = reference_table(name, archs, oracle.query(archs, config.dataset))
-        references.append(summarize_values(
-            name=name, version="-", distribution="(ground truth)", higher_is_better=info.higher_is_better,
-            config=oracle.config.model_dump(mode="json"), table=table, truth=truth, needs_data=False,
-            sig=sig_of(name, "-"), input_kind="none", input_fallback=False, n_resamples=config.bootstrap,
-            confidence=config.confidence, seed=config.sample.seed, top_fraction=config.top_fraction,
-            tie_policy=config.tie_policy, reference=f"{oracle.name}: {info.target()}",
-            target_sign=1.0 if oracle_info.higher_is_better else -1.0,
-        ))
-    return {"significance": significance, "score_correlations": score_corr, "ceiling": ceiling,
-            "references": references}
+        references.append(
+            summarize_values(
+                name=name,
+                version="-",
+                distribution="(ground truth)",
+                higher_is_better=info.higher_is_better,
+                config=oracle.config.model_dump(mode="json"),
+                table=table,
+                truth=truth,
+                needs_data=False,
+                sig=sig_of(name, "-"),
+                input_kind="none",
+                input_fallback=False,
+                n_resamples=config.bootstrap,
+                confidence=config.confidence,
+                seed=config.sample.seed,
+                top_fraction=config.top_fraction,
+                tie_policy=config.tie_policy,
+                reference=f"{oracle.name}: {info.target()}",
+                target_sign=1.0 if oracle_info.higher_is_better else -1.0,
+            )
+        )
+    return {
+        "significance": significance,
+        "score_correlations": score_corr,
+        "ceiling": ceiling,
+        "references": references,
+    }
 
 
 def _tie_keys(job, resolved: Resolved, archs: list[str], config: RunConfig) -> Callable | None:
@@ -381,8 +443,10 @@ def _check_truth(truth: np.ndarray, info, oracle: str, notify: Notify | None) ->
             f"{info.dataset}; check the metric column and the sample"
         )
     if missing and notify:
-        notify(f"[yellow]warning:[/] {where}: no ground truth (NaN) for {missing} of {len(truth)} sampled "
-               "architectures; they are left out of the correlations")
+        notify(
+            f"[yellow]warning:[/] {where}: no ground truth (NaN) for {missing} of {len(truth)} sampled "
+            "architectures; they are left out of the correlations"
+        )
 
 
 def _input_spec_unloaded(config: RunConfig) -> str:

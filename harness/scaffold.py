@@ -31,15 +31,21 @@ class ProxyNames:
     cls: str  # the proxy class
 
     @classmethod
-    def of(cls, name: str) -> "ProxyNames":
+    def of(cls, name: str) -> ProxyNames:
         if not _NAME.match(name) or keyword.iskeyword(name):
-            raise HarnessError(f"proxy name {name!r}: use lower-case letters, digits and underscores, starting "
-                               "with a letter (it is an entry-point name and part of a Python package name)")
+            raise HarnessError(
+                f"proxy name {name!r}: use lower-case letters, digits and underscores, starting "
+                "with a letter (it is an entry-point name and part of a Python package name)"
+            )
         camel = "".join(part.capitalize() for part in name.split("_") if part)
-        return cls(name=name, package=f"nash_proxy_{name}", dist=f"nash-proxy-{name.replace('_', '-')}", cls=camel)
+        return cls(
+            name=name, package=f"nash_proxy_{name}", dist=f"nash-proxy-{name.replace('_', '-')}", cls=camel
+        )
 
 
-def scaffold(name: str, target: Path | None = None, *, taken: dict[str, str] | None = None) -> tuple[Path, list[Path]]:
+def scaffold(
+    name: str, target: Path | None = None, *, taken: dict[str, str] | None = None
+) -> tuple[Path, list[Path]]:
     """Write the package for proxy ``name`` into ``target`` (default ``./nash-proxy-NAME``);
     returns the folder and the files written.
 
@@ -48,12 +54,19 @@ def scaffold(name: str, target: Path | None = None, *, taken: dict[str, str] | N
     """
     names = ProxyNames.of(name)
     if taken and name in taken:
-        raise HarnessError(f"proxy name {name!r} is already provided by distribution {taken[name]!r}; pick another")
+        raise HarnessError(
+            f"proxy name {name!r} is already provided by distribution {taken[name]!r}; pick another"
+        )
     target = Path(target) if target is not None else Path.cwd() / names.dist
     if target.exists() and (not target.is_dir() or any(target.iterdir())):
         raise HarnessError(f"{target}: exists and is not an empty folder; give --dir for a new one")
-    values = {"name": names.name, "package": names.package, "dist": names.dist, "cls": names.cls,
-              "harness_version": __version__}
+    values = {
+        "name": names.name,
+        "package": names.package,
+        "dist": names.dist,
+        "cls": names.cls,
+        "harness_version": __version__,
+    }
     root = resources.files("nas_harness").joinpath(TEMPLATE)
     written = []
     for source, rel in _template_files(root):

@@ -115,7 +115,7 @@ class ScoringSetup:
 
 
 def space_config_key(space: Space) -> str:
-    """"" for a space with its default config (so v1 keys and signatures stay valid), else the
+    """ "" for a space with its default config (so v1 keys and signatures stay valid), else the
     config's hash."""
     return "" if space.config == type(space.config)() else config_hash(space.config)
 
@@ -156,7 +156,11 @@ def model_factory(setup: ScoringSetup, arch: str):
 
 
 def score_arch(
-    setup: ScoringSetup, arch: str, jobs: Sequence[ProxyJob], *, guard: bool = True,
+    setup: ScoringSetup,
+    arch: str,
+    jobs: Sequence[ProxyJob],
+    *,
+    guard: bool = True,
 ) -> list[tuple[ScoreKey, ScoreRecord]]:
     """Every job's record for one architecture; pure (no store, no I/O), so it runs in any worker.
 
@@ -195,7 +199,9 @@ def score_arch(
     return [(setup.key(job), rec) for job, rec in zip(jobs, _share_pass_costs(jobs, done, triggered))]
 
 
-def _share_pass_costs(jobs: Sequence[ProxyJob], records: list[ScoreRecord], triggered: list[list]) -> list[ScoreRecord]:
+def _share_pass_costs(
+    jobs: Sequence[ProxyJob], records: list[ScoreRecord], triggered: list[list]
+) -> list[ScoreRecord]:
     wall = [r.wall_s or 0.0 for r in records]
     cpu = [r.cpu_s or 0.0 for r in records]
     keys = [_pass_keys(job) for job in jobs]
@@ -261,7 +267,9 @@ def not_a_number(value: object) -> str | None:
     import numpy as np
 
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
-        return f"the score must be a real number (int, float or a NumPy scalar), got {type(value).__module__}.{type(value).__qualname__}"[:500]
+        return f"the score must be a real number (int, float or a NumPy scalar), got {type(value).__module__}.{type(value).__qualname__}"[
+            :500
+        ]
     return None
 
 

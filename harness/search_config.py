@@ -37,15 +37,27 @@ class SearchConfig(Strict):
     proxies: list[PluginRef] = Field(default_factory=list)
     objective: Literal["proxy", "oracle"] = "proxy"
     objective_oracle: PluginRef | None = Field(
-        None, description="with objective 'oracle': the ground truth searched with (default: the space's default oracle)"
+        None,
+        description="with objective 'oracle': the ground truth searched with (default: the space's default oracle)",
     )
-    space: PluginRef | None = Field(None, description="the search space; default: the only installed space "
-                                    "(several installed: required)")
-    datasets: list[str] | None = Field(None, min_length=1, description="the space's tasks; default: its default_task()")
-    oracle: PluginRef | None = Field(None, description="target ground truth (rank, optimum, trajectory); default: the space's")
-    also_oracles: list[PluginRef] = Field(default_factory=list, description="more ground truth reported for the chosen archs")
-    budget: int = Field(1000, ge=1, description="distinct architectures scored per search (with a trainable "
-                        "proxy: calibration labels included)")
+    space: PluginRef | None = Field(
+        None, description="the search space; default: the only installed space (several installed: required)"
+    )
+    datasets: list[str] | None = Field(
+        None, min_length=1, description="the space's tasks; default: its default_task()"
+    )
+    oracle: PluginRef | None = Field(
+        None, description="target ground truth (rank, optimum, trajectory); default: the space's"
+    )
+    also_oracles: list[PluginRef] = Field(
+        default_factory=list, description="more ground truth reported for the chosen archs"
+    )
+    budget: int = Field(
+        1000,
+        ge=1,
+        description="distinct architectures scored per search (with a trainable "
+        "proxy: calibration labels included)",
+    )
     calibration: SearchCalibration | None = Field(None, description="fit trainable proxies on k labels first")
     repeats: int = Field(3, ge=1)
     seed: int = Field(0, description="seed of the first repeat; repeat r uses seed + r")
@@ -84,7 +96,7 @@ class SearchConfig(Strict):
         return value
 
     @model_validator(mode="after")
-    def _objective_consistent(self) -> "SearchConfig":
+    def _objective_consistent(self) -> SearchConfig:
         if self.objective == "proxy" and not self.proxies:
             raise ValueError("objective 'proxy' needs at least one proxy (or use objective 'oracle')")
         if self.objective == "oracle" and self.proxies:

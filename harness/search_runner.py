@@ -14,10 +14,13 @@ from typing import Any
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from nas_harness.leaderboard.schema import OracleRecord
+from nas_harness.leaderboard.search_render import render_search
+from nas_harness.leaderboard.search_schema import SearchCell, SearchResult
+
 from .api import HarnessError, Oracle, Space, Strategy, TrainableProxy
-from .config import validate_plugin_config
+from .config import PluginRef, validate_plugin_config
 from .engine import Engine
-from .scoring import ProxyJob, ScoringSetup
 from .environment import environment
 from .host import PluginHost, PluginInfo
 from .inputs import check_input_kind, load_batch
@@ -34,21 +37,28 @@ from .protocols.search import (
     space_truth,
     stat,
 )
-from .config import PluginRef
 from .resolve import _job, default_space, default_task, resolve_oracle
+from .scoring import ProxyJob, ScoringSetup
 from .search_config import SearchConfig, validate_search_config
 from .signatures import search_signature
 from .store import ScoreStore, default_path
-from nas_harness.leaderboard.schema import OracleRecord
-from nas_harness.leaderboard.search_render import render_search
-from nas_harness.leaderboard.search_schema import SearchCell, SearchResult
 
 console = Console()
 err_console = Console(stderr=True)
 
 TRAJECTORY_COLUMNS = (
-    "strategy", "objective", "dataset", "repeat", "seed", "step", "index", "arch", "score", "accuracy",
-    "best_arch", "best_accuracy",
+    "strategy",
+    "objective",
+    "dataset",
+    "repeat",
+    "seed",
+    "step",
+    "index",
+    "arch",
+    "score",
+    "accuracy",
+    "best_arch",
+    "best_accuracy",
 )
 
 
@@ -69,7 +79,9 @@ class ResolvedSearch:
         data["strategies"] = [
             {"name": s.name, "config": s.config.model_dump(mode="json")} for s, _ in self.strategies
         ]
-        data["proxies"] = [{"name": j.name, "config": j.proxy.config.model_dump(mode="json")} for j in self.jobs]
+        data["proxies"] = [
+            {"name": j.name, "config": j.proxy.config.model_dump(mode="json")} for j in self.jobs
+        ]
         data["oracle"] = _oracle_ref(self.target)
         data["also_oracles"] = [_oracle_ref(o) for o in self.also]
         data["objective_oracle"] = _oracle_ref(self.objective_oracle) if self.objective_oracle else None
@@ -114,11 +126,15 @@ def resolve_search(config: SearchConfig, host: PluginHost, source: Path | None =
         raise HarnessError(f"space {space.name!r} has no ground-truth oracle; a search report needs one")
 
     def make(ref: PluginRef | None, where: str) -> Oracle:
-        return resolve_oracle(space, ref if ref is not None else PluginRef(name=next(iter(oracles))), where, source)
+        return resolve_oracle(
+            space, ref if ref is not None else PluginRef(name=next(iter(oracles))), where, source
+        )
 
     target = make(config.oracle, "oracle")
     also = [make(ref, f"also_oracles[{i}]") for i, ref in enumerate(config.also_oracles)]
-    objective_oracle = make(config.objective_oracle, "objective_oracle") if config.objective == "oracle" else None
+    objective_oracle = (
+        make(config.objective_oracle, "objective_oracle") if config.objective == "oracle" else None
+    )
     return ResolvedSearch(space, space_info, strategies, jobs, infos, target, also, objective_oracle)
 
 
@@ -167,8 +183,13 @@ def compute_search(
                 batch = _batch(config, resolved, dataset, sources)
                 inputs[dataset] = _input_record(batch)
                 setup = ScoringSetup(
-                    space=resolved.space, dataset=dataset, init=config.init, seed=config.init_seed,
-                    device=config.device, batch=batch, input_spec=batch.spec if batch is not None else "none",
+                    space=resolved.space,
+                    dataset=dataset,
+                    init=config.init,
+                    seed=config.init_seed,
+                    device=config.device,
+                    batch=batch,
+                    input_spec=batch.spec if batch is not None else "none",
                 )
                 target = space_truth(resolved.space, resolved.target, dataset)
                 also = [space_truth(resolved.space, o, dataset) for o in resolved.also]
@@ -176,7 +197,17 @@ def compute_search(
                 for strategy, info in resolved.strategies:
                     for objective, job in objectives:
                         cell, cell_rows = _run_cell(
-                            config, resolved, strategy, info, objective, job, dataset, setup, target, also, batch,
+                            config,
+                            resolved,
+                            strategy,
+                            info,
+                            objective,
+                            job,
+                            dataset,
+                            setup,
+                            target,
+                            also,
+                            batch,
                             lambda n: progress.advance(task, n),
                         )
                         cells.append(cell)
@@ -207,10 +238,14 @@ def write_search(outcome: SearchOutcome, out_dir: Path) -> tuple[Path, Path]:
     from .files import ensure_dir, write_text, write_with
 
     ensure_dir(out_dir)
-    trajectory_path = write_with(out_dir / outcome.result.trajectory_file, lambda tmp: _write_rows(tmp, outcome.rows),
-                                 "trajectory file")
-    results_path = write_text(out_dir / f"search-{outcome.result.config_hash}.json",
-                              sealed_json(outcome.result), "results file")
+    trajectory_path = write_with(
+        out_dir / outcome.result.trajectory_file,
+        lambda tmp: _write_rows(tmp, outcome.rows),
+        "trajectory file",
+    )
+    results_path = write_text(
+        out_dir / f"search-{outcome.result.config_hash}.json", sealed_json(outcome.result), "results file"
+    )
     return results_path, trajectory_path
 
 
@@ -224,7 +259,9 @@ def execute_search(
     host: PluginHost | None = None,
 ) -> int:
     """``nash search``: compute, write, print the table; the exit code."""
-    outcome = compute_search(data, source=source, store_path=store_path, show_progress=show_progress, host=host)
+    outcome = compute_search(
+        data, source=source, store_path=store_path, show_progress=show_progress, host=host
+    )
     results_path, trajectory_path = write_search(outcome, out_dir)
     render_search(outcome.result, console)
     console.print(f"results: {results_path}  trajectories: {trajectory_path}")
@@ -236,7 +273,13 @@ def _done(cells: list[SearchCell], config: SearchConfig) -> int:
 
 
 def _progress(show: bool) -> Progress:
-    columns = (TextColumn("[bold]search"), BarColumn(), MofNCompleteColumn(), TextColumn("archs"), TimeElapsedColumn())
+    columns = (
+        TextColumn("[bold]search"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("archs"),
+        TimeElapsedColumn(),
+    )
     return Progress(*columns, console=err_console, transient=False, disable=not show)
 
 
@@ -253,8 +296,12 @@ def _objectives(config, resolved, dataset, store, setup, host) -> list[tuple[Obj
     if config.objective == "oracle":
         return [(oracle_objective(resolved.objective_oracle, dataset), None)]
     engine = Engine(setup, store)
-    jobs = [_fitted(config, resolved, dataset, store, setup, host, job) if isinstance(job.proxy, TrainableProxy)
-            else job for job in resolved.jobs]
+    jobs = [
+        _fitted(config, resolved, dataset, store, setup, host, job)
+        if isinstance(job.proxy, TrainableProxy)
+        else job
+        for job in resolved.jobs
+    ]
     return [(proxy_objective(engine, job), job) for job in jobs]
 
 
@@ -263,8 +310,10 @@ def _fitted(config, resolved, dataset, store, setup, host, job: ProxyJob) -> Pro
     its coverage with the calibration seed); the labels are then counted in the search's budget."""
     cal = config.calibration
     if cal is None:
-        raise HarnessError(f"proxies: {job.name!r} is trainable; give calibration: {{k: K}} (--calib-k K) so it "
-                           "is fitted on K labelled architectures first (they count in the budget)")
+        raise HarnessError(
+            f"proxies: {job.name!r} is trainable; give calibration: {{k: K}} (--calib-k K) so it "
+            "is fitted on K labelled architectures first (they count in the budget)"
+        )
     if cal.k >= config.budget:
         raise HarnessError(f"calibration.k: {cal.k} labels leave nothing of the budget of {config.budget}")
     source = LabelSource(resolved.space, dataset, resolved.target, transfer=False)
@@ -277,12 +326,25 @@ def _fitted(config, resolved, dataset, store, setup, host, job: ProxyJob) -> Pro
     except HarnessError:
         raise
     except Exception as exc:  # noqa: BLE001 - said with the proxy's name; nothing to search with
-        raise HarnessError(f"{job.name}: fit on {cal.k} calibration architectures raised "
-                           f"{type(exc).__name__}: {exc}") from None
+        raise HarnessError(
+            f"{job.name}: fit on {cal.k} calibration architectures raised {type(exc).__name__}: {exc}"
+        ) from None
 
 
-def _run_cell(config, resolved, strategy, info, objective, job, dataset, setup, target: SpaceTruth,
-              also: list[SpaceTruth], batch, advance) -> tuple[SearchCell, list[dict[str, Any]]]:
+def _run_cell(
+    config,
+    resolved,
+    strategy,
+    info,
+    objective,
+    job,
+    dataset,
+    setup,
+    target: SpaceTruth,
+    also: list[SpaceTruth],
+    batch,
+    advance,
+) -> tuple[SearchCell, list[dict[str, Any]]]:
     repeats, rows = [], []
     calibration = job.calibration if job is not None else None
     labels = calibration.k if calibration is not None else 0
@@ -292,11 +354,21 @@ def _run_cell(config, resolved, strategy, info, objective, job, dataset, setup, 
         advance(config.budget - len(run.order))
         repeat, repeat_rows = evaluate_run(run, resolved.space, objective, target, also)
         repeat.labels = labels
-        repeat.queries_to_optimum = None if repeat.steps_to_optimum is None else labels + repeat.steps_to_optimum
+        repeat.queries_to_optimum = (
+            None if repeat.steps_to_optimum is None else labels + repeat.steps_to_optimum
+        )
         repeats.append(repeat)
         for row in repeat_rows:
-            rows.append({"strategy": strategy.name, "objective": objective.label, "dataset": dataset,
-                         "repeat": r, "seed": seed, **row})
+            rows.append(
+                {
+                    "strategy": strategy.name,
+                    "objective": objective.label,
+                    "dataset": dataset,
+                    "repeat": r,
+                    "seed": seed,
+                    **row,
+                }
+            )
     if job is not None:
         key = setup.key(job)
         input_spec, init = key.input_spec, (f"{key.init}(s={key.seed})" if key.init != "none" else "none")

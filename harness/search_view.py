@@ -22,8 +22,9 @@ import itertools
 import math
 import time
 import traceback
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -190,7 +191,7 @@ class SearchSpaceView:
         """A child of ``a`` and ``b``; ``NotImplementedError`` when the space offers none."""
         return self._do("crossover", a, b, rng)
 
-    def decisions(self) -> "tuple[Decision, ...] | None":
+    def decisions(self) -> tuple[Decision, ...] | None:
         """The space as a vector of categorical decisions (``Decision(name, options, ordered)``),
         or None when it has none. Not every vector need be an architecture: ``repair`` first."""
         return self._do("decisions")

@@ -10,25 +10,27 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
+from nas_harness.leaderboard.search_render import row_label
+from nas_harness.leaderboard.search_schema import SearchResult
+from nas_harness.leaderboard.standard_schema import ScoreColumns, StandardResult, StandardRow, SuiteRecord
+from nas_harness.leaderboard.sweep_schema import SweepResult
+
 from .api import HarnessError
+from .api.suites import VersionedSuite, sample_digest
 from .config import validate_run_config
 from .host import PluginHost
 from .protocols.correlation import select_archs
 from .runner import Notify, RunOutcome
 from .search_runner import SearchOutcome, compute_search
-from .api.suites import VersionedSuite, sample_digest
 from .sweeps import SweepConfig, run_sweep
-from nas_harness.leaderboard.search_render import row_label
-from nas_harness.leaderboard.search_schema import SearchResult
-from nas_harness.leaderboard.standard_schema import ScoreColumns, StandardResult, StandardRow, SuiteRecord
-from nas_harness.leaderboard.sweep_schema import SweepResult
 
 
 @dataclass
@@ -96,8 +98,10 @@ def run_suite(
     say = notify or (lambda _m: None)
     check_sample(suite, host)
     if data is not None and not Path(data).is_dir():
-        raise HarnessError(f"--data {data}: the {suite.name} suite reads every dataset's official images, so give the "
-                           "folder that holds cifar-10-batches-py/, cifar-100-python/ and ImageNet16/")
+        raise HarnessError(
+            f"--data {data}: the {suite.name} suite reads every dataset's official images, so give the "
+            "folder that holds cifar-10-batches-py/, cifar-100-python/ and ImageNet16/"
+        )
 
     base = suite.run_config(suite.datasets[0], proxies)
     execution = {k: v for k, v in (execution or {}).items() if v is not None}
@@ -105,20 +109,32 @@ def run_suite(
     if data is not None:
         base["input"] = {**base["input"], "path": str(data)}
     sweep_cfg = SweepConfig(field="dataset", values=list(suite.datasets))
-    say(f"[bold]suite[/] {suite.id}: {len(suite.datasets)} datasets × {suite.sample.get('n')} archs, then the search")
-    sweep, outcomes = run_sweep(base, sweep_cfg, store_path=store_path, show_progress=show_progress, host=host,
-                                notify=notify, on_point=on_run)
+    say(
+        f"[bold]suite[/] {suite.id}: {len(suite.datasets)} datasets × {suite.sample.get('n')} archs, then the search"
+    )
+    sweep, outcomes = run_sweep(
+        base,
+        sweep_cfg,
+        store_path=store_path,
+        show_progress=show_progress,
+        host=host,
+        notify=notify,
+        on_point=on_run,
+    )
 
     search_data = suite.search_config(proxies)
     search_data.update({k: v for k, v in execution.items() if k in ("device", "threads")})
     if data is not None:
         search_data["input"] = {**search_data["input"], "path": str(data)}
-    say(f"[bold]suite[/] {suite.id}: search ({suite.search.strategy['name']}, budget {suite.search.budget}, "
-        f"{suite.search.repeats} repeats)")
-    search = compute_search(search_data, source=None, store_path=store_path, show_progress=show_progress, host=host)
+    say(
+        f"[bold]suite[/] {suite.id}: search ({suite.search.strategy['name']}, budget {suite.search.budget}, "
+        f"{suite.search.repeats} repeats)"
+    )
+    search = compute_search(
+        search_data, source=None, store_path=store_path, show_progress=show_progress, host=host
+    )
 
-    result = standard_result(suite, outcomes, sweep, search.result,
-                             duration_s=time.perf_counter() - started)
+    result = standard_result(suite, outcomes, sweep, search.result, duration_s=time.perf_counter() - started)
     return SuiteOutcome(result, outcomes, sweep, search)
 
 
@@ -148,38 +164,48 @@ def standard_result(
         if cell is not None:
             signatures["search"] = cell.signature
         times = [per[d].time_per_arch_s for d in datasets if per[d].time_per_arch_s is not None]
-        rows.append(StandardRow(
-            proxy=name,
-            version=first.version,
-            distribution=first.distribution,
-            higher_is_better=first.higher_is_better,
-            reads_input=any(per[d].input_kind != "none" for d in datasets),
-            signatures=signatures,
-            headline=headline(rhos),
-            spearman=rhos,
-            kendall={d: per[d].kendall.value for d in datasets},
-            top_retrieval={d: per[d].topk.retrieval if per[d].topk else None for d in datasets},
-            n=first.n,
-            n_failed={d: per[d].n_failed for d in datasets},
-            time_per_arch_s=float(np.mean(times)) if times else None,
-            input_fallback=any(per[d].input_fallback for d in datasets),
-            search_label=row_label(cell) if cell else None,
-            search_accuracy=cell.accuracy if cell else None,
-            search_rank=cell.rank if cell else None,
-        ))
+        rows.append(
+            StandardRow(
+                proxy=name,
+                version=first.version,
+                distribution=first.distribution,
+                higher_is_better=first.higher_is_better,
+                reads_input=any(per[d].input_kind != "none" for d in datasets),
+                signatures=signatures,
+                headline=headline(rhos),
+                spearman=rhos,
+                kendall={d: per[d].kendall.value for d in datasets},
+                top_retrieval={d: per[d].topk.retrieval if per[d].topk else None for d in datasets},
+                n=first.n,
+                n_failed={d: per[d].n_failed for d in datasets},
+                time_per_arch_s=float(np.mean(times)) if times else None,
+                input_fallback=any(per[d].input_fallback for d in datasets),
+                search_label=row_label(cell) if cell else None,
+                search_accuracy=cell.accuracy if cell else None,
+                search_rank=cell.rank if cell else None,
+            )
+        )
     scores = [
         ScoreColumns(
             dataset=d,
             archs=list(o.archs),
             target=[_finite(v) for v in np.asarray(o.truth, dtype=float)],
-            scores={name: [_finite(v) for v in np.asarray(t.values, dtype=float)] for name, t in o.tables.items()},
+            scores={
+                name: [_finite(v) for v in np.asarray(t.values, dtype=float)] for name, t in o.tables.items()
+            },
         )
         for d, o in zip(datasets, outcomes)
     ]
     return StandardResult(
         created=datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        suite=SuiteRecord(name=suite.name, version=suite.version, content_hash=suite.content_hash, id=suite.id,
-                          headline=suite.headline, definition=suite.pinned()),
+        suite=SuiteRecord(
+            name=suite.name,
+            version=suite.version,
+            content_hash=suite.content_hash,
+            id=suite.id,
+            headline=suite.headline,
+            definition=suite.pinned(),
+        ),
         proxies=names,
         rows=rows,
         runs=runs,
@@ -201,17 +227,16 @@ def headline(rhos: dict[str, float | None]) -> float | None:
 
 def write_suite(outcome: SuiteOutcome, out_dir: Path) -> dict[str, Path]:
     """Write the suite file, the sweep file and the search files (run files: ``on_run``)."""
-    from .search_runner import write_search
-
     from .checksum import sealed_json
     from .files import ensure_dir, write_text
+    from .search_runner import write_search
 
     ensure_dir(out_dir)
     paths: dict[str, Path] = {}
-    paths["sweep"] = write_text(out_dir / f"sweep-{outcome.stem}.json", sealed_json(outcome.sweep),
-                                "sweep file")
+    paths["sweep"] = write_text(
+        out_dir / f"sweep-{outcome.stem}.json", sealed_json(outcome.sweep), "sweep file"
+    )
     paths["search"], paths["trajectory"] = write_search(outcome.search, out_dir)
-    path = write_text(out_dir / f"{outcome.stem}.json", sealed_json(outcome.result),
-                      "results file")
+    path = write_text(out_dir / f"{outcome.stem}.json", sealed_json(outcome.result), "results file")
     paths["suite"] = path
     return paths

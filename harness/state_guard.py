@@ -51,7 +51,16 @@ class _Tensors:
     def tensor(self, t: torch.Tensor) -> tuple:
         if self.copy and id(t) not in self.torch_:
             self.torch_[id(t)] = (t, _copy(t), self.label)
-        return ("tensor", id(t), tuple(t.shape), str(t.dtype), t.layout, _strides(t), _ptr(t), t.requires_grad)
+        return (
+            "tensor",
+            id(t),
+            tuple(t.shape),
+            str(t.dtype),
+            t.layout,
+            _strides(t),
+            _ptr(t),
+            t.requires_grad,
+        )
 
     def array(self, a: np.ndarray) -> tuple:
         if self.copy and id(a) not in self.numpy_:
@@ -156,9 +165,17 @@ def _walk(value: Any, out: list, store: _Tensors, depth: int, seen: set[int]) ->
 
 def _walk_module(model: nn.Module, out: list, store: _Tensors) -> None:
     for name, m in model.named_modules():
-        hooks = tuple(len(getattr(m, h, ())) for h in (
-            "_forward_hooks", "_forward_pre_hooks", "_backward_hooks", "_backward_pre_hooks",
-            "_state_dict_hooks", "_load_state_dict_pre_hooks"))
+        hooks = tuple(
+            len(getattr(m, h, ()))
+            for h in (
+                "_forward_hooks",
+                "_forward_pre_hooks",
+                "_backward_hooks",
+                "_backward_pre_hooks",
+                "_state_dict_hooks",
+                "_load_state_dict_pre_hooks",
+            )
+        )
         out.append(("module", name, type(m).__name__, id(m), m.training, hooks))
         for pname, p in m.named_parameters(recurse=False):
             out.append(("param", pname, p.requires_grad, p.grad is None))
@@ -179,16 +196,29 @@ def torch_state() -> dict[str, Any]:
         "default dtype": torch.get_default_dtype(),
         "grad mode": torch.is_grad_enabled(),
         "inference mode": torch.is_inference_mode_enabled(),
-        "deterministic algorithms": (torch.are_deterministic_algorithms_enabled(),
-                                     torch.is_deterministic_algorithms_warn_only_enabled()),
+        "deterministic algorithms": (
+            torch.are_deterministic_algorithms_enabled(),
+            torch.is_deterministic_algorithms_warn_only_enabled(),
+        ),
         "float32 matmul precision": torch.get_float32_matmul_precision(),
         "anomaly mode": torch.is_anomaly_enabled(),
-        "cudnn flags": (torch.backends.cudnn.enabled, torch.backends.cudnn.benchmark,
-                        torch.backends.cudnn.deterministic),
-        "global module hooks": tuple(len(getattr(module_mod, h, ())) for h in (
-            "_global_forward_hooks", "_global_forward_pre_hooks", "_global_backward_hooks",
-            "_global_backward_pre_hooks", "_global_buffer_registration_hooks",
-            "_global_module_registration_hooks", "_global_parameter_registration_hooks")),
+        "cudnn flags": (
+            torch.backends.cudnn.enabled,
+            torch.backends.cudnn.benchmark,
+            torch.backends.cudnn.deterministic,
+        ),
+        "global module hooks": tuple(
+            len(getattr(module_mod, h, ()))
+            for h in (
+                "_global_forward_hooks",
+                "_global_forward_pre_hooks",
+                "_global_backward_hooks",
+                "_global_backward_pre_hooks",
+                "_global_buffer_registration_hooks",
+                "_global_module_registration_hooks",
+                "_global_parameter_registration_hooks",
+            )
+        ),
         "running Python threads": threading.active_count(),
     }
     if hasattr(torch, "get_default_device"):
@@ -205,8 +235,9 @@ def restore_torch_state(state: dict[str, Any]) -> None:
     torch.use_deterministic_algorithms(det, warn_only=warn)
     torch.set_float32_matmul_precision(state["float32 matmul precision"])
     torch.set_anomaly_enabled(state["anomaly mode"])
-    (torch.backends.cudnn.enabled, torch.backends.cudnn.benchmark,
-     torch.backends.cudnn.deterministic) = state["cudnn flags"]
+    (torch.backends.cudnn.enabled, torch.backends.cudnn.benchmark, torch.backends.cudnn.deterministic) = (
+        state["cudnn flags"]
+    )
     if "default device" in state:
         torch.set_default_device(state["default device"])
 
@@ -278,10 +309,25 @@ class _Watch:
     print_: list[tuple]
 
 
-CTX_FIELDS = ("arch", "space", "dataset", "seed", "device", "topology", "inputs", "targets", "input_kind",
-              "plan", "_model_factory", "_shared")
-_WHAT = {"inputs": "the shared input batch", "targets": "the shared batch labels",
-         "topology": "the shared topology"}
+CTX_FIELDS = (
+    "arch",
+    "space",
+    "dataset",
+    "seed",
+    "device",
+    "topology",
+    "inputs",
+    "targets",
+    "input_kind",
+    "plan",
+    "_model_factory",
+    "_shared",
+)
+_WHAT = {
+    "inputs": "the shared input batch",
+    "targets": "the shared batch labels",
+    "topology": "the shared topology",
+}
 
 
 def _describe(label: tuple) -> str:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
 from scipy import stats
@@ -192,8 +192,15 @@ class PairedBootstrap:
     mask sees the same resamples and its resampled ρ are computed once and reused.
     """
 
-    def __init__(self, truth: np.ndarray, *, n_resamples: int = 1000, confidence: float = 0.95,
-                 seed: int = 0, block: int = 100):
+    def __init__(
+        self,
+        truth: np.ndarray,
+        *,
+        n_resamples: int = 1000,
+        confidence: float = 0.95,
+        seed: int = 0,
+        block: int = 100,
+    ):
         self.truth = np.asarray(truth, dtype=float)
         self.n_resamples = n_resamples
         self.confidence = confidence
@@ -229,8 +236,21 @@ class PairedBootstrap:
         if self.n_resamples > 0:
             d = self._samples(name_a, a, mask) - self._samples(name_b, b, mask)
             ci, p_boot = difference_interval(d, self.confidence)
-        return PairedTest(n, rho_a, rho_b, rho_ab, rho_a - rho_b, ci, p_boot, wt, wp, sz, sp,
-                          self.confidence, self.n_resamples)
+        return PairedTest(
+            n,
+            rho_a,
+            rho_b,
+            rho_ab,
+            rho_a - rho_b,
+            ci,
+            p_boot,
+            wt,
+            wp,
+            sz,
+            sp,
+            self.confidence,
+            self.n_resamples,
+        )
 
 
 class PairedMeanBootstrap:
@@ -243,8 +263,15 @@ class PairedMeanBootstrap:
     one target the two agree to the last digit.
     """
 
-    def __init__(self, truths: Sequence[np.ndarray], *, n_resamples: int = 1000, confidence: float = 0.95,
-                 seed: int = 0, block: int = 100):
+    def __init__(
+        self,
+        truths: Sequence[np.ndarray],
+        *,
+        n_resamples: int = 1000,
+        confidence: float = 0.95,
+        seed: int = 0,
+        block: int = 100,
+    ):
         self.truths = [np.asarray(t, dtype=float) for t in truths]
         self.n_resamples = n_resamples
         self.confidence = confidence
@@ -257,7 +284,9 @@ class PairedMeanBootstrap:
         rng = np.random.default_rng(self.seed)
         out = []
         for start in range(0, self.n_resamples, self.block):
-            idx = rng.integers(0, int(mask.sum()), size=(min(self.block, self.n_resamples - start), int(mask.sum())))
+            idx = rng.integers(
+                0, int(mask.sum()), size=(min(self.block, self.n_resamples - start), int(mask.sum()))
+            )
             out.append(np.mean([_rowwise_spearman(x[idx], t[idx]) for x, t in zip(xs, ts)], axis=0))
         return np.concatenate(out) if out else np.empty(0)
 
@@ -284,8 +313,21 @@ class PairedMeanBootstrap:
         if self.n_resamples > 0:
             d = self._samples(a, mask) - self._samples(b, mask)
             ci, p_boot = difference_interval(d, self.confidence)
-        return PairedTest(n, rho_a, rho_b, rho_ab, rho_a - rho_b, ci, p_boot, nan, nan, nan, nan,
-                          self.confidence, self.n_resamples)
+        return PairedTest(
+            n,
+            rho_a,
+            rho_b,
+            rho_ab,
+            rho_a - rho_b,
+            ci,
+            p_boot,
+            nan,
+            nan,
+            nan,
+            nan,
+            self.confidence,
+            self.n_resamples,
+        )
 
 
 def paired_spearman_test(

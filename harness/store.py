@@ -17,9 +17,9 @@ import contextlib
 import os
 import sqlite3
 import time
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Sequence
 
 from .api import HarnessError
 
@@ -50,7 +50,6 @@ CREATE TABLE IF NOT EXISTS {name} (
 ) WITHOUT ROWID;
 """
 _META = "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
-
 
 
 @dataclass(frozen=True)
@@ -129,14 +128,19 @@ class ScoreStore:
             yield
         except sqlite3.OperationalError as exc:
             if "locked" in str(exc) or "busy" in str(exc):
-                raise HarnessError(f"score store {self.path}: {exc} (another process held it for over 60 s); "
-                                   "rerun when it is done") from None
-            raise HarnessError(f"score store {self.path}: {exc}; check the disk and the file's permissions, "
-                               "or use another --store") from None
+                raise HarnessError(
+                    f"score store {self.path}: {exc} (another process held it for over 60 s); "
+                    "rerun when it is done"
+                ) from None
+            raise HarnessError(
+                f"score store {self.path}: {exc}; check the disk and the file's permissions, "
+                "or use another --store"
+            ) from None
         except sqlite3.DatabaseError as exc:
             raise HarnessError(
                 f"score store {self.path}: damaged ({exc}); move it away and rerun to recompute the scores "
-                f"(or try `sqlite3 {self.path} .recover`), or use another --store") from None
+                f"(or try `sqlite3 {self.path} .recover`), or use another --store"
+            ) from None
 
     def _check_version(self) -> None:
         self._db.execute("BEGIN EXCLUSIVE")  # one process creates or migrates; the others wait
@@ -175,7 +179,7 @@ class ScoreStore:
     def close(self) -> None:
         self._db.close()
 
-    def __enter__(self) -> "ScoreStore":
+    def __enter__(self) -> ScoreStore:
         return self
 
     def __exit__(self, *exc) -> None:

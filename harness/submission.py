@@ -27,21 +27,22 @@ from __future__ import annotations
 import json
 import math
 import tempfile
+from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable, Literal
+from typing import Any, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from nas_harness.leaderboard.schema import Environment, RunResult, read_json
 
 from .api import HarnessError
 from .checksum import canonical_json, check_seal, checksum_of  # noqa: F401 - canonical_json re-exported
 from .distribution import distribution_hash
 from .environment import environment
 from .host import PluginHost
-from nas_harness.leaderboard.schema import read_json
 from .suite_run import SuiteRef, run_named_suite
-from nas_harness.leaderboard.schema import Environment, RunResult
 
 KIND = "nas-harness-submission"
 SUBMISSION_VERSION = "1"
@@ -94,10 +95,16 @@ class Submission(BaseModel):
     plugins: list[PluginVersion]
     suite: SuiteRef
     environment: Environment
-    fresh_scores: bool = Field(description="every score was computed by this submission (no score store reused)")
-    result: dict[str, Any] = Field(description="a RunResult (protocol 'correlation') or a StandardResult ('standard')")
+    fresh_scores: bool = Field(
+        description="every score was computed by this submission (no score store reused)"
+    )
+    result: dict[str, Any] = Field(
+        description="a RunResult (protocol 'correlation') or a StandardResult ('standard')"
+    )
     scores: list[dict[str, Any]] = Field(
-        default_factory=list, description="ScoreColumns per correlation run (a standard result carries its own)")
+        default_factory=list,
+        description="ScoreColumns per correlation run (a standard result carries its own)",
+    )
     checksum: str = ""
 
     @property
@@ -114,7 +121,9 @@ class Submission(BaseModel):
         from nas_harness.leaderboard.standard_schema import StandardResult
 
         if self.protocol != "standard":
-            raise HarnessError(f"submission of suite {self.suite.name!r} holds a {self.protocol} result, not a suite result")
+            raise HarnessError(
+                f"submission of suite {self.suite.name!r} holds a {self.protocol} result, not a suite result"
+            )
         return StandardResult.model_validate(self.result)
 
     def score_columns(self) -> list:
@@ -140,13 +149,17 @@ def load_submission(path: Path) -> Submission:
     path = Path(path)
     data = read_json(path, "submission")
     if not is_submission(data):
-        raise HarnessError(f"submission {path}: not a submission file (no \"kind\": \"{KIND}\")")
+        raise HarnessError(f'submission {path}: not a submission file (no "kind": "{KIND}")')
     if data.get("submission_version") != SUBMISSION_VERSION:
-        raise HarnessError(f"submission {path}: submission_version {data.get('submission_version')!r}, "
-                           f"this harness reads {SUBMISSION_VERSION!r}")
+        raise HarnessError(
+            f"submission {path}: submission_version {data.get('submission_version')!r}, "
+            f"this harness reads {SUBMISSION_VERSION!r}"
+        )
     stated = data.get("checksum")
     if not check_seal(data, path, "submission"):
-        raise HarnessError(f"submission {path}: no checksum; a submission is written with one by `nash submit`")
+        raise HarnessError(
+            f"submission {path}: no checksum; a submission is written with one by `nash submit`"
+        )
     data["checksum"] = stated  # kept on the Submission (it names the file's content)
     try:
         sub = Submission.model_validate(data)
@@ -183,10 +196,13 @@ def _consistency_problem(sub: Submission, runs: list[RunResult], columns: list) 
             rho = rank_correlation(score, target, n_resamples=0).spearman
             stated = row.spearman.value
             same = (stated is None and not math.isfinite(rho)) or (
-                stated is not None and math.isfinite(rho) and abs(stated - rho) <= RHO_TOLERANCE)
+                stated is not None and math.isfinite(rho) and abs(stated - rho) <= RHO_TOLERANCE
+            )
             if not same:
-                return (f"{cols.dataset}: stated Spearman ρ {stated} of {name!r} does not follow from the file's "
-                        f"scores (recomputed {rho:.6f})")
+                return (
+                    f"{cols.dataset}: stated Spearman ρ {stated} of {name!r} does not follow from the file's "
+                    f"scores (recomputed {rho:.6f})"
+                )
     return None
 
 
@@ -215,23 +231,39 @@ def build_submission(
     info = host.get("proxy", proxy)
     ref = {"name": proxy, "config": dict(proxy_config or {})}
     with tempfile.TemporaryDirectory(prefix="nash-submit-") as tmp:
-        done = run_named_suite(suite_name, [ref], store_path=store_path or Path(tmp) / "scores.sqlite", data=data,
-                               threads=threads, device=device, show_progress=show_progress, host=host, notify=notify)
+        done = run_named_suite(
+            suite_name,
+            [ref],
+            store_path=store_path or Path(tmp) / "scores.sqlite",
+            data=data,
+            threads=threads,
+            device=device,
+            show_progress=show_progress,
+            host=host,
+            notify=notify,
+        )
     runs = [o.run for o in done.outcomes]
     fresh = store_path is None and all(r.computed == r.n for run in runs for r in run.results)
     columns = [] if done.ref.kind == "versioned" else [_columns(o) for o in done.outcomes]
 
     space_info = host.get("space", runs[0].config["space"]["name"])
-    plugins = [_plugin_version(info), _plugin_version(space_info),
-               *(_plugin_version(host.get("strategy", s)) for s in done.strategies)]
+    plugins = [
+        _plugin_version(info),
+        _plugin_version(space_info),
+        *(_plugin_version(host.get("strategy", s)) for s in done.strategies),
+    ]
     dist = distribution_hash(info.distribution)
     env = environment(device, {p.distribution: p.distribution_version for p in plugins})
     sub = Submission(
         created=datetime.now(timezone.utc).isoformat(timespec="seconds"),
         proxy=SubmittedProxy(
-            name=info.name, version=info.version, distribution=info.distribution,
-            distribution_version=info.dist_version, entry_point=info.entry_point,
-            higher_is_better=bool(info.higher_is_better), needs=info.needs,
+            name=info.name,
+            version=info.version,
+            distribution=info.distribution,
+            distribution_version=info.dist_version,
+            entry_point=info.entry_point,
+            higher_is_better=bool(info.higher_is_better),
+            needs=info.needs,
             summary=getattr(info.cls, "summary", "") or (info.cls.__doc__ or "").strip().split("\n")[0],
             config=runs[0].results[0].config,
         ),
@@ -250,7 +282,9 @@ def build_submission(
 def write_submission(sub: Submission, path: Path) -> Path:
     from .files import write_text
 
-    return write_text(path, json.dumps(sub.model_dump(mode="json"), indent=2, allow_nan=False) + "\n", "submission")
+    return write_text(
+        path, json.dumps(sub.model_dump(mode="json"), indent=2, allow_nan=False) + "\n", "submission"
+    )
 
 
 def installed_match(sub: Submission) -> tuple[bool | None, str]:
@@ -261,8 +295,10 @@ def installed_match(sub: Submission) -> tuple[bool | None, str]:
         return None, str(exc)
     if now.sha256 == sub.distribution.sha256:
         return True, f"{now.name} {now.version} installed here hashes the same ({now.files} files)"
-    return False, (f"{now.name} {now.version} installed here hashes to {now.sha256[:16]}…, the submission's "
-                   f"{sub.distribution.version} to {sub.distribution.sha256[:16]}…")
+    return False, (
+        f"{now.name} {now.version} installed here hashes to {now.sha256[:16]}…, the submission's "
+        f"{sub.distribution.version} to {sub.distribution.sha256[:16]}…"
+    )
 
 
 def _columns(outcome):
@@ -273,7 +309,10 @@ def _columns(outcome):
         dataset=outcome.run.config["dataset"],
         archs=list(outcome.archs),
         target=[_finite(v) for v in np.asarray(outcome.truth, dtype=float)],
-        scores={name: [_finite(v) for v in np.asarray(t.values, dtype=float)] for name, t in outcome.tables.items()},
+        scores={
+            name: [_finite(v) for v in np.asarray(t.values, dtype=float)]
+            for name, t in outcome.tables.items()
+        },
     )
 
 
@@ -282,5 +321,10 @@ def _finite(value: float) -> float | None:
 
 
 def _plugin_version(info) -> PluginVersion:
-    return PluginVersion(kind=info.kind, name=info.name, version=info.version,
-                         distribution=info.distribution, distribution_version=info.dist_version)
+    return PluginVersion(
+        kind=info.kind,
+        name=info.name,
+        version=info.version,
+        distribution=info.distribution,
+        distribution_version=info.dist_version,
+    )

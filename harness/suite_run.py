@@ -9,9 +9,10 @@ that says exactly which suite definition ran.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Literal, Sequence
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -40,9 +41,8 @@ class NamedSuiteRun:
 
     def write(self, out_dir: Path) -> list[Path]:
         """The files ``nash run --suite NAME`` would write for the same run."""
-        from .runner import write_run
-
         from .files import ensure_dir
+        from .runner import write_run
 
         ensure_dir(out_dir)
         if self._suite_outcome is not None:
@@ -93,18 +93,33 @@ def run_named_suite(
 
         suite = suites.versioned[name]
         chosen = list(proxies) if proxies else list(suite.default_proxies)
-        outcome = run_suite(suite, chosen, data=data, execution={"device": device, "threads": threads},
-                            store_path=store_path, show_progress=show_progress, host=host, notify=notify)
+        outcome = run_suite(
+            suite,
+            chosen,
+            data=data,
+            execution={"device": device, "threads": threads},
+            store_path=store_path,
+            show_progress=show_progress,
+            host=host,
+            notify=notify,
+        )
         ref = SuiteRef(name=suite.name, kind="versioned", id=suite.id, definition=suite.pinned())
-        return NamedSuiteRun(ref, list(outcome.runs), outcome.result, [suite.search.strategy["name"]], outcome)
+        return NamedSuiteRun(
+            ref, list(outcome.runs), outcome.result, [suite.search.strategy["name"]], outcome
+        )
     if name in suites.presets:
         from .config import merge
         from .runner import compute_run
 
         preset = suites.presets[name]
         overrides = {"device": device, **run_overrides(proxies, threads, data)}
-        outcome = compute_run(merge(preset.definition(), overrides), store_path=store_path,
-                              show_progress=show_progress, host=host, notify=notify)
+        outcome = compute_run(
+            merge(preset.definition(), overrides),
+            store_path=store_path,
+            show_progress=show_progress,
+            host=host,
+            notify=notify,
+        )
         ref = SuiteRef(name=name, kind="preset", id=preset.id, definition=preset.definition())
         return NamedSuiteRun(ref, [outcome], outcome.run)
     raise suites.unknown_suite(name)

@@ -34,8 +34,10 @@ class SuiteCatalog:
         if found is None:
             close = difflib.get_close_matches(name, list(self.reproductions), n=1)
             hint = f"; did you mean {close[0]!r}?" if close else ""
-            raise HarnessError(f"no reproduction suite {name!r}{hint}; known: "
-                               f"{', '.join(self.reproductions) or 'none (no installed plugin contributes one)'}")
+            raise HarnessError(
+                f"no reproduction suite {name!r}{hint}; known: "
+                f"{', '.join(self.reproductions) or 'none (no installed plugin contributes one)'}"
+            )
         return found
 
     def unknown_suite(self, name: str) -> HarnessError:
@@ -60,19 +62,31 @@ def catalog(host: PluginHost) -> SuiteCatalog:
                     cat.tables[record.table.key] = record.table
                     cat.origin[("paper table", record.table.key)] = origin
             else:
-                host.warn(f"plugin {origin}: nas_harness_suites() returned {type(record).__name__!r}, not a "
-                           "RunPreset, VersionedSuite, PaperTable or Reproduction of nas_harness.api.suites; skipped")
+                host.warn(
+                    f"plugin {origin}: nas_harness_suites() returned {type(record).__name__!r}, not a "
+                    "RunPreset, VersionedSuite, PaperTable or Reproduction of nas_harness.api.suites; skipped"
+                )
     return cat
 
 
-def _add(cat: SuiteCatalog, host: PluginHost, kind: str, name: str, record, into: dict, origin: str,
-         also: dict | None = None) -> None:
+def _add(
+    cat: SuiteCatalog,
+    host: PluginHost,
+    kind: str,
+    name: str,
+    record,
+    into: dict,
+    origin: str,
+    also: dict | None = None,
+) -> None:
     if not isinstance(name, str) or not name:
         host.warn(f"plugin {origin}: a {kind} without a name; skipped")
         return
     if name in into or (also is not None and name in also):
-        host.warn(f"duplicate {kind} {name!r}: plugin {origin} clashes with plugin {cat.origin[(kind, name)]}; "
-                   "keeping the first")
+        host.warn(
+            f"duplicate {kind} {name!r}: plugin {origin} clashes with plugin {cat.origin[(kind, name)]}; "
+            "keeping the first"
+        )
         return
     into[name] = record
     cat.origin[(kind, name)] = origin

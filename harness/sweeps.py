@@ -19,20 +19,22 @@ import hashlib
 import json
 import re
 import time
+from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable, Literal
+from typing import Any, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from nas_harness.leaderboard.schema import CI, comparable_part
+from nas_harness.leaderboard.sweep_schema import SweepCell, SweepPoint, SweepResult, SweepRow
 
 from .api import HarnessError
 from .config import format_validation_error, validate_run_config
 from .host import PluginHost
 from .runner import Notify, RunOutcome, compute_run
 from .stats import population_std
-from nas_harness.leaderboard.schema import CI, comparable_part
-from nas_harness.leaderboard.sweep_schema import SweepCell, SweepPoint, SweepResult, SweepRow
 
 _TOKEN = re.compile(r"^([A-Za-z_][\w-]*)((?:\[[^\]]+\])*)$")
 
@@ -44,15 +46,19 @@ class SweepConfig(BaseModel):
 
     field: str = Field(description="dotted path into the run config, e.g. input.batch_size")
     values: list[Any] = Field(min_length=1)
-    linked: dict[str, list[Any]] = Field(default_factory=dict, description="other fields set in lockstep, one value per point")
+    linked: dict[str, list[Any]] = Field(
+        default_factory=dict, description="other fields set in lockstep, one value per point"
+    )
     metric: Literal["spearman", "kendall"] = "spearman"
     abs: bool = Field(False, description="tabulate |ρ| (WRCor's view) instead of signed values")
 
     @model_validator(mode="after")
-    def _lockstep(self) -> "SweepConfig":
+    def _lockstep(self) -> SweepConfig:
         for path, values in self.linked.items():
             if len(values) != len(self.values):
-                raise ValueError(f"linked field {path!r} has {len(values)} values, the swept field {len(self.values)}")
+                raise ValueError(
+                    f"linked field {path!r} has {len(values)} values, the swept field {len(self.values)}"
+                )
         for path in [self.field, *self.linked]:
             parse_path(path)
         return self
@@ -71,7 +77,9 @@ def parse_path(path: str) -> list[str | int | tuple[str]]:
     for part in path.split("."):
         m = _TOKEN.match(part)
         if not m:
-            raise HarnessError(f"sweep field {path!r}: cannot read {part!r} (use a.b.c, list[0] or list[name])")
+            raise HarnessError(
+                f"sweep field {path!r}: cannot read {part!r} (use a.b.c, list[0] or list[name])"
+            )
         out.append(m.group(1))
         for sel in re.findall(r"\[([^\]]+)\]", m.group(2)):
             out.append(int(sel) if sel.lstrip("-").isdigit() else (sel,))
@@ -101,7 +109,9 @@ def set_path(data: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
             node = node[tok]
             continue
         if not isinstance(node, list):
-            raise HarnessError(f"sweep field {path!r}: a list selector needs a list, got {type(node).__name__}")
+            raise HarnessError(
+                f"sweep field {path!r}: a list selector needs a list, got {type(node).__name__}"
+            )
         if isinstance(tok, tuple):
             names = [e if isinstance(e, str) else (e or {}).get("name") for e in node]
             if tok[0] not in names:
@@ -110,7 +120,9 @@ def set_path(data: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
         else:
             idx = tok
             if not -len(node) <= idx < len(node):
-                raise HarnessError(f"sweep field {path!r}: index {idx} out of range (the list has {len(node)})")
+                raise HarnessError(
+                    f"sweep field {path!r}: index {idx} out of range (the list has {len(node)})"
+                )
         if last:
             node[idx] = value
             return out
@@ -120,7 +132,9 @@ def set_path(data: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
     return out
 
 
-def point_configs(base: dict[str, Any], sweep: SweepConfig) -> list[tuple[str, dict[str, Any], dict[str, Any]]]:
+def point_configs(
+    base: dict[str, Any], sweep: SweepConfig
+) -> list[tuple[str, dict[str, Any], dict[str, Any]]]:
     """(label, settings, run config data) per point, each validated before anything runs."""
     points = []
     for i, (label, value) in enumerate(zip(sweep.labels(), sweep.values)):
@@ -164,14 +178,22 @@ def run_sweep(
     for label, settings, data in points:
         if notify:
             notify(f"[bold]sweep[/] {sweep.field} = {label}")
-        outcome = compute_run(data, source=source, store_path=store_path, show_progress=show_progress,
-                              host=host, notify=notify)
+        outcome = compute_run(
+            data, source=source, store_path=store_path, show_progress=show_progress, host=host, notify=notify
+        )
         results_file = on_point(label, outcome) if on_point else None
         outcomes.append(outcome)
         first = outcome.run.results[0].signature if outcome.run.results else ""
-        records.append(SweepPoint(label=label, settings=settings, config_hash=outcome.run.config_hash,
-                                  results_file=results_file, comparable=comparable_part(first),
-                                  duration_s=outcome.run.duration_s))
+        records.append(
+            SweepPoint(
+                label=label,
+                settings=settings,
+                config_hash=outcome.run.config_hash,
+                results_file=results_file,
+                comparable=comparable_part(first),
+                duration_s=outcome.run.duration_s,
+            )
+        )
     result = SweepResult(
         created=datetime.now(timezone.utc).isoformat(timespec="seconds"),
         field=sweep.field,
@@ -209,12 +231,16 @@ def tabulate(outcomes: list[RunOutcome], metric: str = "spearman", use_abs: bool
                 ci = CI(low=-ci.high, high=-ci.low) if ci else None
             cells.append(SweepCell(value=value, ci=ci, n_used=res.n_used, n_failed=res.n_failed))
         defined = [c.value for c in cells if c is not None and c.value is not None]
-        rows.append(SweepRow(
-            proxy=name, reference=reference, cells=cells,
-            mean=float(np.mean(defined)) if defined else None,
-            std=population_std(defined) if defined else None,
-            n_values=len(defined),
-        ))
+        rows.append(
+            SweepRow(
+                proxy=name,
+                reference=reference,
+                cells=cells,
+                mean=float(np.mean(defined)) if defined else None,
+                std=population_std(defined) if defined else None,
+                n_values=len(defined),
+            )
+        )
     return rows
 
 

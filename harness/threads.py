@@ -30,7 +30,9 @@ class PinnedThreads:
 
     threads: int
     torch_threads: int
-    pools: tuple[tuple[str, str, int], ...]  # (user_api, library file name, threads), e.g. ("blas", "libopenblas...so", 1)
+    pools: tuple[
+        tuple[str, str, int], ...
+    ]  # (user_api, library file name, threads), e.g. ("blas", "libopenblas...so", 1)
 
 
 def thread_env(threads: int) -> dict[str, str]:
@@ -50,5 +52,7 @@ def pin_threads(threads: int) -> PinnedThreads:
 
     torch.set_num_threads(threads)
     threadpool_limits(limits=threads)
-    pools = tuple((p["user_api"], os.path.basename(p["filepath"]), int(p["num_threads"])) for p in threadpool_info())
+    pools = tuple(
+        (p["user_api"], os.path.basename(p["filepath"]), int(p["num_threads"])) for p in threadpool_info()
+    )
     return PinnedThreads(threads=threads, torch_threads=torch.get_num_threads(), pools=pools)

@@ -67,7 +67,9 @@ class ValidateOptions(BaseModel):
 
     space: str | None = Field(None, description="space of the sanity, determinism and time checks")
     dataset: str | None = Field(None, description="dataset of those checks (default: the space's first)")
-    data: Path | None = Field(None, description="input images for those checks (default: auto, noise fallback)")
+    data: Path | None = Field(
+        None, description="input images for those checks (default: auto, noise fallback)"
+    )
     batch_size: int = Field(64, ge=1)
     budget_s: float = Field(10.0, gt=0, description="allowed median wall seconds per architecture")
     sanity_pool: int = Field(100, ge=4)
@@ -105,29 +107,40 @@ class ValidationReport:
         return sum(c.status == status for c in self.checks)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"proxy": self.proxy, "version": self.version, "distribution": self.distribution,
-                "distribution_version": self.distribution_version, "passed": self.passed,
-                "options": self.options, "checks": [asdict(c) for c in self.checks],
-                "duration_s": round(self.duration_s, 3)}
+        return {
+            "proxy": self.proxy,
+            "version": self.version,
+            "distribution": self.distribution,
+            "distribution_version": self.distribution_version,
+            "passed": self.passed,
+            "options": self.options,
+            "checks": [asdict(c) for c in self.checks],
+            "duration_s": round(self.duration_s, 3),
+        }
 
 
 # --------------------------------------------------------------------------- entry point
 
 
-def validate_proxy(name: str, options: ValidateOptions | None = None, host: PluginHost | None = None) -> ValidationReport:
+def validate_proxy(
+    name: str, options: ValidateOptions | None = None, host: PluginHost | None = None
+) -> ValidationReport:
     """Run every check on installed proxy ``name``; ``HarnessError`` when it is not installed."""
     options = options or ValidateOptions()
     started = time.perf_counter()
     host = host or PluginHost.discover()
     info = host.get("proxy", name)
-    report = ValidationReport(info.name, str(info.version), info.distribution, info.dist_version,
-                              options.model_dump(mode="json"))
+    report = ValidationReport(
+        info.name, str(info.version), info.distribution, info.dist_version, options.model_dump(mode="json")
+    )
     meta, proxy = _metadata(info, options)
     report.checks.append(meta)
     later = ("orientation", "determinism", "ground truth", "time", "spaces")
     if isinstance(proxy, Combinator) or issubclass(info.cls, Combinator):
-        report.checks += [Check(n, "skip", "a combinator has no per-architecture score; validate its members")
-                          for n in later]
+        report.checks += [
+            Check(n, "skip", "a combinator has no per-architecture score; validate its members")
+            for n in later
+        ]
     elif proxy is None:
         report.checks += [Check(n, "skip", "the proxy cannot be built with its config") for n in later]
     else:
@@ -177,15 +190,25 @@ def _metadata(info: PluginInfo, options: ValidateOptions) -> tuple[Check, Proxy 
             problems.append(str(exc))
     except Exception as exc:  # noqa: BLE001 - a plugin's own constructor may raise anything
         problems.append(f"Config/constructor raised {type(exc).__name__}: {exc}")
-    data = {"version": getattr(cls, "version", None), "higher_is_better": getattr(cls, "higher_is_better", None),
-            "needs": info.needs, "summary": summary or doc.split("\n")[0], "spaces": spaces,
-            "distribution": f"{info.distribution} {info.dist_version}".strip()}
+    data = {
+        "version": getattr(cls, "version", None),
+        "higher_is_better": getattr(cls, "higher_is_better", None),
+        "needs": info.needs,
+        "summary": summary or doc.split("\n")[0],
+        "spaces": spaces,
+        "distribution": f"{info.distribution} {info.dist_version}".strip(),
+    }
     if problems:
         return Check("metadata", "fail", "; ".join(problems + notes), data), proxy
     status: Status = "warn" if notes else "pass"
-    detail = "; ".join(notes) if notes else (
-        f"version {cls.version}, higher_is_better={cls.higher_is_better}, needs {', '.join(info.needs)}, "
-        f"from {data['distribution']}")
+    detail = (
+        "; ".join(notes)
+        if notes
+        else (
+            f"version {cls.version}, higher_is_better={cls.higher_is_better}, needs {', '.join(info.needs)}, "
+            f"from {data['distribution']}"
+        )
+    )
     return Check("metadata", status, detail, data), proxy
 
 
@@ -200,13 +223,17 @@ class _Scored:
     wall_s: float | None
 
 
-def _scoring_checks(info: PluginInfo, proxy: Proxy, options: ValidateOptions, host: PluginHost) -> list[Check]:
+def _scoring_checks(
+    info: PluginInfo, proxy: Proxy, options: ValidateOptions, host: PluginHost
+) -> list[Check]:
     claimed = info.cls.spaces
     installed = host.names("space")
     space_name = options.space or _default_space(claimed, installed, _suite_spaces(host))
     if space_name is None:
         skip = "no installed space that the proxy claims"
-        return [Check(n, "skip", skip) for n in ("orientation", "determinism", "ground truth", "time", "spaces")]
+        return [
+            Check(n, "skip", skip) for n in ("orientation", "determinism", "ground truth", "time", "spaces")
+        ]
     space = _space(host, space_name)
     dataset = options.dataset or next(iter(space.datasets()))
     space.dataset(dataset)
@@ -214,7 +241,9 @@ def _scoring_checks(info: PluginInfo, proxy: Proxy, options: ValidateOptions, ho
     setup, input_note = _setup(space, dataset, job, options, options.data, "auto")
 
     oracle, oracle_problem = _oracle(space, options)
-    pool = space.sample(min(options.sanity_pool, space.size() or options.sanity_pool), np.random.default_rng(options.seed))
+    pool = space.sample(
+        min(options.sanity_pool, space.size() or options.sanity_pool), np.random.default_rng(options.seed)
+    )
     good: list[str] = []
     bad: list[str] = []
     truth: dict[str, float] = {}
@@ -222,7 +251,7 @@ def _scoring_checks(info: PluginInfo, proxy: Proxy, options: ValidateOptions, ho
         values = np.asarray(oracle.query(pool, dataset), dtype=float)
         ranked = [pool[i] for i in np.argsort(values, kind="stable") if np.isfinite(values[i])]
         k = min(options.sanity_k, len(ranked) // 2)
-        bad, good = ranked[:k], ranked[len(ranked) - k:]
+        bad, good = ranked[:k], ranked[len(ranked) - k :]
         truth = {a: float(v) for a, v in zip(pool, values)}
     archs = (bad + good) if good else pool[: 2 * options.sanity_k]
     scored = [_score(setup, job, a) for a in archs]
@@ -236,7 +265,9 @@ def _scoring_checks(info: PluginInfo, proxy: Proxy, options: ValidateOptions, ho
     return checks
 
 
-def _default_space(claimed: tuple[str, ...] | None, installed: list[str], suite_spaces: list[str]) -> str | None:
+def _default_space(
+    claimed: tuple[str, ...] | None, installed: list[str], suite_spaces: list[str]
+) -> str | None:
     """A claimed space, else the only installed one, else the space of the installed leaderboard
     suites (what `nash submit` measures on; the core prefers no benchmark), else the first."""
     if claimed is not None:
@@ -250,7 +281,9 @@ def _suite_spaces(host: PluginHost) -> list[str]:
     """The spaces the installed versioned suites run on, in the order plugins contributed them."""
     from .suites import catalog
 
-    return [str(suite.space.get("name")) for suite in catalog(host).versioned.values() if suite.space.get("name")]
+    return [
+        str(suite.space.get("name")) for suite in catalog(host).versioned.values() if suite.space.get("name")
+    ]
 
 
 def _space(host: PluginHost, name: str) -> Space:
@@ -258,15 +291,22 @@ def _space(host: PluginHost, name: str) -> Space:
     return space_info.cls(space_info.cls.Config())
 
 
-def _setup(space: Space, dataset: str, job: ProxyJob, options: ValidateOptions, data: Path | None,
-           kind: str) -> tuple[ScoringSetup, str]:
+def _setup(
+    space: Space, dataset: str, job: ProxyJob, options: ValidateOptions, data: Path | None, kind: str
+) -> tuple[ScoringSetup, str]:
     batch, note = None, "no input data needed"
     if job.needs_data:
         cfg = InputConfig(kind=kind, path=data, batch_size=options.batch_size, seed=42)
         batch = load_batch(cfg, space.dataset(dataset), options.device)
         note = f"input {batch.spec}" + (" (noise: no images found; give --data)" if batch.fallback else "")
-    setup = ScoringSetup(space=space, dataset=dataset, seed=42, device=options.device, batch=batch,
-                         input_spec=batch.spec if batch is not None else "none")
+    setup = ScoringSetup(
+        space=space,
+        dataset=dataset,
+        seed=42,
+        device=options.device,
+        batch=batch,
+        input_spec=batch.spec if batch is not None else "none",
+    )
     return setup, note
 
 
@@ -313,25 +353,49 @@ def _orientation(proxy, scored, good, bad, truth, oracle, oracle_problem, datase
     b = [sign * by_arch[a].value for a in bad if by_arch[a].value is not None]
     conc, pairs = concordance(g, b)
     failed = sum(by_arch[a].value is None for a in good + bad)
-    data = {"oracle": oracle.name, "dataset": dataset, "good": {a: truth[a] for a in good},
-            "bad": {a: truth[a] for a in bad}, "scores": {s.arch: s.value for s in scored},
-            "concordance": conc, "pairs": pairs, "failed": failed, "input": input_note}
+    data = {
+        "oracle": oracle.name,
+        "dataset": dataset,
+        "good": {a: truth[a] for a in good},
+        "bad": {a: truth[a] for a in bad},
+        "scores": {s.arch: s.value for s in scored},
+        "concordance": conc,
+        "pairs": pairs,
+        "failed": failed,
+        "input": input_note,
+    }
     target = oracle.describe(dataset)
-    case = (f"{len(good)} best vs {len(bad)} worst of a seeded sample by {target.target()} "
-            f"({min(truth[a] for a in good):.1f}–{max(truth[a] for a in good):.1f} vs "
-            f"{min(truth[a] for a in bad):.1f}–{max(truth[a] for a in bad):.1f} {target.metric})")
+    case = (
+        f"{len(good)} best vs {len(bad)} worst of a seeded sample by {target.target()} "
+        f"({min(truth[a] for a in good):.1f}–{max(truth[a] for a in good):.1f} vs "
+        f"{min(truth[a] for a in bad):.1f}–{max(truth[a] for a in bad):.1f} {target.metric})"
+    )
     if conc is None or pairs < MIN_PAIRS:
-        return Check("orientation", "warn", f"{case}: only {pairs} usable pairs ({failed} scores failed); "
-                     "cannot tell the orientation", data)
+        return Check(
+            "orientation",
+            "warn",
+            f"{case}: only {pairs} usable pairs ({failed} scores failed); cannot tell the orientation",
+            data,
+        )
     orient = "higher" if proxy.higher_is_better else "lower"
     text = f"{case}: concordance {conc:.2f} over {pairs} pairs with '{orient} is better'"
     if conc >= PASS_CONCORDANCE:
         return Check("orientation", "pass", text, data)
     if conc <= FAIL_CONCORDANCE:
-        return Check("orientation", "fail", f"{text}: the worst architectures score as better than the best; "
-                     f"is higher_is_better={proxy.higher_is_better} inverted?", data)
-    return Check("orientation", "warn", f"{text}: ambiguous (between {FAIL_CONCORDANCE} and {PASS_CONCORDANCE}); "
-                 "the proxy may not track accuracy on these architectures", data)
+        return Check(
+            "orientation",
+            "fail",
+            f"{text}: the worst architectures score as better than the best; "
+            f"is higher_is_better={proxy.higher_is_better} inverted?",
+            data,
+        )
+    return Check(
+        "orientation",
+        "warn",
+        f"{text}: ambiguous (between {FAIL_CONCORDANCE} and {PASS_CONCORDANCE}); "
+        "the proxy may not track accuracy on these architectures",
+        data,
+    )
 
 
 # --------------------------------------------------------------------------- determinism
@@ -346,8 +410,12 @@ def _determinism(info, proxy, options, setup, first: list[_Scored]) -> Check:
         rows.append({"arch": s.arch, "first": s.value, "second": again.value})
         if s.value is None or again.value is None:
             if (s.value is None) != (again.value is None):
-                return Check("determinism", "fail", f"{s.arch}: scored once, failed once ({s.reason or again.reason})",
-                             {"pairs": rows})
+                return Check(
+                    "determinism",
+                    "fail",
+                    f"{s.arch}: scored once, failed once ({s.reason or again.reason})",
+                    {"pairs": rows},
+                )
             continue
         if s.value != again.value:
             rel = abs(s.value - again.value) / max(abs(s.value), abs(again.value), 1e-300)
@@ -356,18 +424,39 @@ def _determinism(info, proxy, options, setup, first: list[_Scored]) -> Check:
     scored = [r for r in rows if r["first"] is not None]
     if not scored:
         return Check("determinism", "skip", "the proxy failed on the architectures tried", {"pairs": rows})
-    batched = _batched_agreement(proxy, setup, [r["arch"] for r in rows], {r["arch"]: r["first"] for r in rows})
+    batched = _batched_agreement(
+        proxy, setup, [r["arch"] for r in rows], {r["arch"]: r["first"] for r in rows}
+    )
     data = {"pairs": rows, "max_relative_difference": worst, **batched}
     if batched.get("batched_mismatch"):
-        return Check("determinism", "fail", f"score_topologies disagrees with score: {batched['batched_mismatch']}", data)
+        return Check(
+            "determinism",
+            "fail",
+            f"score_topologies disagrees with score: {batched['batched_mismatch']}",
+            data,
+        )
     if status == "pass":
-        return Check("determinism", "pass", f"{len(scored)} architectures scored twice (fresh instance and context): "
-                     "identical values", data)
+        return Check(
+            "determinism",
+            "pass",
+            f"{len(scored)} architectures scored twice (fresh instance and context): identical values",
+            data,
+        )
     if status == "warn":
-        return Check("determinism", "warn", f"values differ by up to {worst:.1e} relative (floating-point "
-                     "non-determinism; ranks are unaffected unless scores nearly tie)", data)
-    return Check("determinism", "fail", f"the same architecture gave different scores (up to {worst:.2e} "
-                 "relative): seed every random choice from ctx.seed / ctx.rng()", data)
+        return Check(
+            "determinism",
+            "warn",
+            f"values differ by up to {worst:.1e} relative (floating-point "
+            "non-determinism; ranks are unaffected unless scores nearly tie)",
+            data,
+        )
+    return Check(
+        "determinism",
+        "fail",
+        f"the same architecture gave different scores (up to {worst:.2e} "
+        "relative): seed every random choice from ctx.seed / ctx.rng()",
+        data,
+    )
 
 
 def _batched_agreement(proxy: Proxy, setup: ScoringSetup, archs: list[str], values: dict) -> dict:
@@ -375,8 +464,11 @@ def _batched_agreement(proxy: Proxy, setup: ScoringSetup, archs: list[str], valu
         return {}
     topologies = [setup.space.topology(a, setup.dataset) for a in archs]
     batched = np.asarray(proxy.score_topologies(topologies), dtype=float)
-    bad = [f"{a}: {values[a]} vs {v}" for a, v in zip(archs, batched)
-           if values[a] is not None and not math.isclose(values[a], float(v), rel_tol=1e-9, abs_tol=0.0)]
+    bad = [
+        f"{a}: {values[a]} vs {v}"
+        for a, v in zip(archs, batched)
+        if values[a] is not None and not math.isclose(values[a], float(v), rel_tol=1e-9, abs_tol=0.0)
+    ]
     return {"batched": batched.tolist(), "batched_mismatch": "; ".join(bad)}
 
 
@@ -388,16 +480,32 @@ def _ground_truth(info, proxy, options, setup: ScoringSetup, arch: str, oracle: 
     ctx = arch_context(setup, arch, job.needs)
     _, visited = find_oracles(ctx)
     verdict, outcome = watch_score(job.proxy, ctx, oracle_code_objects(host), truth_files(oracle))
-    data = {"arch": arch, "objects_visited": visited, "oracles_reachable": list(verdict.reached),
-            "oracle_calls": list(verdict.calls), "truth_files_opened": list(verdict.truth_opened),
-            "files_opened": list(verdict.other_files), "score": outcome}
+    data = {
+        "arch": arch,
+        "objects_visited": visited,
+        "oracles_reachable": list(verdict.reached),
+        "oracle_calls": list(verdict.calls),
+        "truth_files_opened": list(verdict.truth_opened),
+        "files_opened": list(verdict.other_files),
+        "score": outcome,
+    }
     if verdict.leaked:
         return Check("ground truth", "fail", "; ".join(verdict.problems()), data)
     if verdict.other_files:
-        return Check("ground truth", "warn", f"no oracle reached or called, but the proxy read files while "
-                     f"scoring: {', '.join(verdict.other_files[:3])}", data)
-    return Check("ground truth", "pass", f"{visited} objects reachable from the context, none an oracle; no oracle "
-                 "call and no data file opened while scoring", data)
+        return Check(
+            "ground truth",
+            "warn",
+            f"no oracle reached or called, but the proxy read files while "
+            f"scoring: {', '.join(verdict.other_files[:3])}",
+            data,
+        )
+    return Check(
+        "ground truth",
+        "pass",
+        f"{visited} objects reachable from the context, none an oracle; no oracle "
+        "call and no data file opened while scoring",
+        data,
+    )
 
 
 # --------------------------------------------------------------------------- time and spaces
@@ -430,23 +538,45 @@ def _spaces(info, proxy, options, host, claimed, installed) -> Check:
             continue
         for dataset in datasets:
             if proxy.applicable(space.task(dataset)) is not None:
-                rows.append({"space": name, "dataset": dataset, "scored": 0, "tried": 0,
-                             "reasons": [f"not applicable: {proxy.applicable(space.task(dataset))}"]})
+                rows.append(
+                    {
+                        "space": name,
+                        "dataset": dataset,
+                        "scored": 0,
+                        "tried": 0,
+                        "reasons": [f"not applicable: {proxy.applicable(space.task(dataset))}"],
+                    }
+                )
                 continue
             setup, _ = _setup(space, dataset, job, options, None, "noise")
             archs = space.sample(min(2, space.size() or 2), np.random.default_rng(options.seed + 1))
             results = [_score(setup, job, a) for a in archs]
             ok = [r for r in results if r.value is not None]
-            rows.append({"space": name, "dataset": dataset, "scored": len(ok), "tried": len(results),
-                         "reasons": [r.reason for r in results if r.value is None]})
+            rows.append(
+                {
+                    "space": name,
+                    "dataset": dataset,
+                    "scored": len(ok),
+                    "tried": len(results),
+                    "reasons": [r.reason for r in results if r.value is None],
+                }
+            )
             if not ok and all((r.reason or "").startswith("not applicable") for r in results):
                 continue
             if not ok:
                 problems.append(f"{name}/{dataset}: {results[0].reason}")
             elif len(ok) < len(results):
                 partial.append(f"{name}/{dataset}: {len(results) - len(ok)} of {len(results)} failed")
-    data = {"claimed": list(claimed) if claimed is not None else None, "not_installed": missing, "results": rows}
-    scope = f"claimed spaces {', '.join(names)}" if claimed is not None else f"every installed space ({', '.join(names)})"
+    data = {
+        "claimed": list(claimed) if claimed is not None else None,
+        "not_installed": missing,
+        "results": rows,
+    }
+    scope = (
+        f"claimed spaces {', '.join(names)}"
+        if claimed is not None
+        else f"every installed space ({', '.join(names)})"
+    )
     if problems:
         return Check("spaces", "fail", f"every architecture failed on {'; '.join(problems)}", data)
     notes = partial + ([f"claimed but not installed: {', '.join(missing)}"] if missing else [])
@@ -454,5 +584,10 @@ def _spaces(info, proxy, options, host, claimed, installed) -> Check:
         return Check("spaces", "warn", "; ".join(notes), data)
     if not rows:
         return Check("spaces", "skip", f"none of the {scope} is installed", data)
-    return Check("spaces", "pass", f"{scope}: finite scores on every dataset "
-                 f"({', '.join(sorted({r['space'] + '/' + r['dataset'] for r in rows}))})", data)
+    return Check(
+        "spaces",
+        "pass",
+        f"{scope}: finite scores on every dataset "
+        f"({', '.join(sorted({r['space'] + '/' + r['dataset'] for r in rows}))})",
+        data,
+    )

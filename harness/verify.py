@@ -26,10 +26,11 @@ import json
 import math
 import secrets
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
@@ -69,9 +70,14 @@ class Verification:
         return [f for f in self.findings if not f.ok]
 
     def as_dict(self) -> dict[str, Any]:
-        return {"submission": str(self.path), "submission_checksum": self.checksum, "passed": self.passed,
-                "spot_seed": self.spot_seed, "harness": __version__,
-                "findings": [f.__dict__ for f in self.findings]}
+        return {
+            "submission": str(self.path),
+            "submission_checksum": self.checksum,
+            "passed": self.passed,
+            "spot_seed": self.spot_seed,
+            "harness": __version__,
+            "findings": [f.__dict__ for f in self.findings],
+        }
 
 
 # --------------------------------------------------------------------------- tolerance
@@ -86,8 +92,10 @@ def score_tolerance(proxy_cls: Any) -> tuple[float, float]:
         return float(declared), 0.0
     if isinstance(declared, dict) and set(declared) <= {"rtol", "atol"}:
         return float(declared.get("rtol", DEFAULT_RTOL)), float(declared.get("atol", 0.0))
-    raise HarnessError(f"proxy {getattr(proxy_cls, 'name', proxy_cls)!r}: score_tolerance must be a number "
-                       f"(relative) or {{'rtol': .., 'atol': ..}}, got {declared!r}")
+    raise HarnessError(
+        f"proxy {getattr(proxy_cls, 'name', proxy_cls)!r}: score_tolerance must be a number "
+        f"(relative) or {{'rtol': .., 'atol': ..}}, got {declared!r}"
+    )
 
 
 def same_score(a: float | None, b: float | None, rtol: float, atol: float) -> bool:
@@ -99,7 +107,9 @@ def same_score(a: float | None, b: float | None, rtol: float, atol: float) -> bo
 # --------------------------------------------------------------------------- the suite's runs
 
 
-def _suite_configs(sub, proxy_ref: dict[str, Any], data: Path | None) -> tuple[str, dict[str, dict[str, Any]]]:
+def _suite_configs(
+    sub, proxy_ref: dict[str, Any], data: Path | None
+) -> tuple[str, dict[str, dict[str, Any]]]:
     """(installed suite id, dataset → the run config the suite defines for the submitted proxy)."""
     from .suite_run import run_overrides
     from .suites import catalog
@@ -119,11 +129,15 @@ def _suite_configs(sub, proxy_ref: dict[str, Any], data: Path | None) -> tuple[s
         preset = suites.presets[name]
         cfg = merge(preset.definition(), {"proxies": [proxy_ref], **run_overrides(None, None, data)})
         if "dataset" not in cfg:
-            raise HarnessError(f"submission suite {name!r}: its preset names no dataset, so the run it defines "
-                               "cannot be matched to the submission's columns")
+            raise HarnessError(
+                f"submission suite {name!r}: its preset names no dataset, so the run it defines "
+                "cannot be matched to the submission's columns"
+            )
         return preset.id, {cfg["dataset"]: cfg}
-    raise HarnessError(f"submission suite {name!r} is not a suite of this harness (known: "
-                       f"{', '.join(suites.run_suite_names()) or 'none'})")
+    raise HarnessError(
+        f"submission suite {name!r} is not a suite of this harness (known: "
+        f"{', '.join(suites.run_suite_names()) or 'none'})"
+    )
 
 
 def _fields(signature: str) -> dict[str, str]:
@@ -174,12 +188,22 @@ def verify_submission(
             wrong.append(f"{p.kind} {p.name} not installed")
             continue
         if str(installed.version) != p.version or installed.dist_version != p.distribution_version:
-            wrong.append(f"{p.kind} {p.name}: submitted {p.version} ({p.distribution} {p.distribution_version}), "
-                         f"installed {installed.version} ({installed.distribution} {installed.dist_version})")
-    out.add("plugins", not wrong, "; ".join(wrong) or f"{len(sub.plugins)} plugins installed at the submitted versions")
+            wrong.append(
+                f"{p.kind} {p.name}: submitted {p.version} ({p.distribution} {p.distribution_version}), "
+                f"installed {installed.version} ({installed.distribution} {installed.dist_version})"
+            )
+    out.add(
+        "plugins",
+        not wrong,
+        "; ".join(wrong) or f"{len(sub.plugins)} plugins installed at the submitted versions",
+    )
     if bool(info.higher_is_better) != sub.proxy.higher_is_better:
-        out.add("orientation", False, f"the file says higher_is_better={sub.proxy.higher_is_better}, the installed "
-                f"proxy {info.higher_is_better}")
+        out.add(
+            "orientation",
+            False,
+            f"the file says higher_is_better={sub.proxy.higher_is_better}, the installed "
+            f"proxy {info.higher_is_better}",
+        )
 
     # -- the suite and our truth
     proxy_ref = {"name": sub.proxy.name, "config": dict(sub.proxy.config)}
@@ -210,33 +234,51 @@ def verify_submission(
         resolved_by_dataset[cols.dataset] = (cfg, resolved)
         archs = select_archs(resolved.space, config.sample)
         if list(cols.archs) != list(archs):
-            out.add(f"{cols.dataset}: architectures", False,
-                    f"the file's {len(cols.archs)} architectures are not the suite's sample of {len(archs)}")
+            out.add(
+                f"{cols.dataset}: architectures",
+                False,
+                f"the file's {len(cols.archs)} architectures are not the suite's sample of {len(archs)}",
+            )
             continue
         truth = np.asarray(resolved.oracle.query(archs, config.dataset), dtype=float)
         given = np.array([np.nan if v is None else v for v in cols.target], dtype=float)
-        differ = int(np.sum(~((np.isnan(truth) & np.isnan(given)) | np.isclose(truth, given, rtol=1e-9, atol=0))))
-        out.add(f"{cols.dataset}: targets", differ == 0,
-                f"{differ} of {len(archs)} targets differ from the suite's oracle ({resolved.oracle.name})" if differ
-                else f"all {len(archs)} targets equal the suite's oracle ({resolved.oracle.name})")
+        differ = int(
+            np.sum(~((np.isnan(truth) & np.isnan(given)) | np.isclose(truth, given, rtol=1e-9, atol=0)))
+        )
+        out.add(
+            f"{cols.dataset}: targets",
+            differ == 0,
+            f"{differ} of {len(archs)} targets differ from the suite's oracle ({resolved.oracle.name})"
+            if differ
+            else f"all {len(archs)} targets equal the suite's oracle ({resolved.oracle.name})",
+        )
         values = cols.scores.get(sub.proxy.name) or []
         score = oriented(np.array([np.nan if v is None else v for v in values], dtype=float), hib)
-        corr = rank_correlation(score, truth, n_resamples=config.bootstrap, confidence=config.confidence,
-                                seed=config.sample.seed)
+        corr = rank_correlation(
+            score, truth, n_resamples=config.bootstrap, confidence=config.confidence, seed=config.sample.seed
+        )
         recomputed_rho[cols.dataset] = corr.spearman
         for row in run.results:
             problems = []
-            for label, stated, value, ci in (("ρ", row.spearman, corr.spearman, corr.spearman_ci),
-                                             ("τ", row.kendall, corr.kendall, corr.kendall_ci)):
+            for label, stated, value, ci in (
+                ("ρ", row.spearman, corr.spearman, corr.spearman_ci),
+                ("τ", row.kendall, corr.kendall, corr.kendall_ci),
+            ):
                 if not _same_stat(stated.value, value):
                     problems.append(f"stated {label} {stated.value} ≠ recomputed {value:.6f}")
                 want = (ci.low, ci.high) if ci is not None else None
                 have = (stated.ci.low, stated.ci.high) if stated.ci is not None else None
-                if (want is None) != (have is None) or (want and not all(_same_stat(a, b) for a, b in zip(have, want))):
+                if (want is None) != (have is None) or (
+                    want and not all(_same_stat(a, b) for a, b in zip(have, want))
+                ):
                     problems.append(f"stated {label} CI {have} ≠ recomputed {_fmt(want)}")
-            out.add(f"{cols.dataset}: statistics", not problems, "; ".join(problems) or
-                    f"ρ {corr.spearman:.4f}, τ {corr.kendall:.4f} and their CIs recomputed from the scores and our "
-                    "targets equal the file's")
+            out.add(
+                f"{cols.dataset}: statistics",
+                not problems,
+                "; ".join(problems)
+                or f"ρ {corr.spearman:.4f}, τ {corr.kendall:.4f} and their CIs recomputed from the scores and our "
+                "targets equal the file's",
+            )
     for row in stated_rows.values():
         problems = []
         for dataset, rho in recomputed_rho.items():
@@ -248,8 +290,12 @@ def verify_submission(
         out.add("suite row", not problems, "; ".join(problems) or "per-dataset ρ and the headline follow")
 
     # -- re-score a seeded sample
-    pairs = [(cols.dataset, i) for cols in columns if cols.dataset in resolved_by_dataset
-             for i in range(len(cols.archs))]
+    pairs = [
+        (cols.dataset, i)
+        for cols in columns
+        if cols.dataset in resolved_by_dataset
+        for i in range(len(cols.archs))
+    ]
     if spot_check > 0 and pairs:
         out.spot_seed = secrets.randbelow(2**31) if spot_seed is None else spot_seed
         rng = np.random.default_rng(out.spot_seed)
@@ -259,11 +305,15 @@ def verify_submission(
             by_dataset.setdefault(pairs[k][0], []).append(pairs[k][1])
         say(f"re-scoring {len(chosen)} of {len(pairs)} submitted scores (seed {out.spot_seed})")
         rtol, atol = score_tolerance(info.cls)
-        _spot_check(out, sub, columns, runs, resolved_by_dataset, by_dataset, rtol, atol, threads, executor, host)
+        _spot_check(
+            out, sub, columns, runs, resolved_by_dataset, by_dataset, rtol, atol, threads, executor, host
+        )
     return out
 
 
-def _spot_check(out, sub, columns, runs, resolved_by_dataset, by_dataset, rtol, atol, threads, executor, host) -> None:
+def _spot_check(
+    out, sub, columns, runs, resolved_by_dataset, by_dataset, rtol, atol, threads, executor, host
+) -> None:
     from .config import merge
     from .runner import compute_run
 
@@ -273,15 +323,27 @@ def _spot_check(out, sub, columns, runs, resolved_by_dataset, by_dataset, rtol, 
             cols, run = by_name[dataset]
             cfg, _ = resolved_by_dataset[dataset]
             archs = [cols.archs[i] for i in idx]
-            spot = merge(cfg, {"sample": {"mode": "list", "archs": archs, "n": len(archs)}, "bootstrap": 0,
-                               "ceiling": "off", "references": [], "executor": executor,
-                               **({"threads": threads} if threads else {})})
+            spot = merge(
+                cfg,
+                {
+                    "sample": {"mode": "list", "archs": archs, "n": len(archs)},
+                    "bootstrap": 0,
+                    "ceiling": "off",
+                    "references": [],
+                    "executor": executor,
+                    **({"threads": threads} if threads else {}),
+                },
+            )
             outcome = compute_run(spot, store_path=Path(tmp) / "scores.sqlite", host=host)
             row = next(r for r in outcome.run.results if r.proxy == sub.proxy.name)
             mine, theirs = _fields(row.signature).get("input"), _fields(run.results[0].signature).get("input")
             if mine != theirs and row.input_kind != "none":
-                out.add(f"{dataset}: re-scored", False, f"the inputs differ (file: {theirs}, here: {mine}); run the "
-                        "verification with the submission's data (--data)")
+                out.add(
+                    f"{dataset}: re-scored",
+                    False,
+                    f"the inputs differ (file: {theirs}, here: {mine}); run the "
+                    "verification with the submission's data (--data)",
+                )
                 continue
             values = outcome.tables[sub.proxy.name].values
             submitted = cols.scores.get(sub.proxy.name) or [None] * len(cols.archs)
@@ -290,10 +352,18 @@ def _spot_check(out, sub, columns, runs, resolved_by_dataset, by_dataset, rtol, 
                 here = float(value) if np.isfinite(value) else None
                 if not same_score(submitted[i], here, rtol, atol):
                     bad.append(f"{arch}: file {submitted[i]!r}, re-scored {here!r}")
-            out.add(f"{dataset}: re-scored", not bad,
-                    (f"{len(bad)} of {len(archs)} re-scored architectures differ beyond rtol {rtol:g}"
-                     f"{f', atol {atol:g}' if atol else ''}: " + "; ".join(bad[:3]) + (" …" if len(bad) > 3 else ""))
-                    if bad else f"{len(archs)} architectures re-scored here agree within rtol {rtol:g}")
+            out.add(
+                f"{dataset}: re-scored",
+                not bad,
+                (
+                    f"{len(bad)} of {len(archs)} re-scored architectures differ beyond rtol {rtol:g}"
+                    f"{f', atol {atol:g}' if atol else ''}: "
+                    + "; ".join(bad[:3])
+                    + (" …" if len(bad) > 3 else "")
+                )
+                if bad
+                else f"{len(archs)} architectures re-scored here agree within rtol {rtol:g}",
+            )
 
 
 def _same_stat(stated: float | None, value: float) -> bool:

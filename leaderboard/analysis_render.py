@@ -14,8 +14,13 @@ def _heat(value: float | None) -> Text:
         return Text("—", style="dim")
     a = abs(value)
     colour = "green" if value >= 0 else "red"
-    style = f"bold white on {colour}" if a >= 0.8 else f"black on {colour}" if a >= 0.6 else (
-        colour if a >= 0.3 else "dim")
+    style = (
+        f"bold white on {colour}"
+        if a >= 0.8
+        else f"black on {colour}"
+        if a >= 0.6
+        else (colour if a >= 0.3 else "dim")
+    )
     return Text(f"{value:+.2f}", style=style)
 
 
@@ -47,12 +52,20 @@ def _hours(h: float | None) -> str:
 
 def cost_table(run: RunResult, title: str = "cost (P18)") -> Table:
     env = run.environment
-    caption = (f"hardware: {env.cpu}, device {env.device}, {env.torch_threads} torch threads; times as recorded "
-               "when each score was computed (reused scores keep theirs); a shared probe is charged to the "
-               "first proxy that computes it")
+    caption = (
+        f"hardware: {env.cpu}, device {env.device}, {env.torch_threads} torch threads; times as recorded "
+        "when each score was computed (reused scores keep theirs); a shared probe is charged to the "
+        "first proxy that computes it"
+    )
     table = Table(title=title, caption=caption, caption_justify="left")
-    for col, just in (("proxy", "left"), ("timed", "right"), ("wall / arch (mean)", "right"),
-                      ("wall / arch (median)", "right"), ("CPU / arch", "right"), ("whole space", "right")):
+    for col, just in (
+        ("proxy", "left"),
+        ("timed", "right"),
+        ("wall / arch (mean)", "right"),
+        ("wall / arch (median)", "right"),
+        ("CPU / arch", "right"),
+        ("whole space", "right"),
+    ):
         table.add_column(col, justify=just)  # type: ignore[arg-type]
     for r in run.results:
         c = r.cost
@@ -60,7 +73,9 @@ def cost_table(run: RunResult, title: str = "cost (P18)") -> Table:
             table.add_row(r.proxy, "—", _time(r.time_per_arch_s), "—", "—", "—")
             continue
         space = f"{_hours(c.space_wall_h)} ({c.space_size:,} archs)" if c.space_size else "—"
-        table.add_row(r.proxy, str(c.timed), _time(c.wall_mean_s), _time(c.wall_median_s), _time(c.cpu_mean_s), space)
+        table.add_row(
+            r.proxy, str(c.timed), _time(c.wall_mean_s), _time(c.wall_median_s), _time(c.cpu_mean_s), space
+        )
     return table
 
 
@@ -69,19 +84,42 @@ def _f(value: float | None, spec: str = ".3f") -> str:
 
 
 def groups_table(run: RunResult, title: str = "equal-score groups (P5)") -> Table:
-    caption = ("ρ(min): Spearman between each distinct score and the minimum target of its archs (SED's statistic); "
-               "within var: pooled target variance inside tied groups vs random groups of the same sizes; "
-               "p: share of random groupings at least as homogeneous")
+    caption = (
+        "ρ(min): Spearman between each distinct score and the minimum target of its archs (SED's statistic); "
+        "within var: pooled target variance inside tied groups vs random groups of the same sizes; "
+        "p: share of random groupings at least as homogeneous"
+    )
     table = Table(title=title, caption=caption, caption_justify="left")
-    for col in ("proxy", "values", "tied groups", "tied archs", "largest", "ρ(min)", "ρ(mean)", "ρ(max)",
-                "within var", "random var", "p"):
+    for col in (
+        "proxy",
+        "values",
+        "tied groups",
+        "tied archs",
+        "largest",
+        "ρ(min)",
+        "ρ(mean)",
+        "ρ(max)",
+        "within var",
+        "random var",
+        "p",
+    ):
         table.add_column(col, justify="left" if col == "proxy" else "right")
     for r in run.results:
         g = r.score_groups
         if g is None:
             table.add_row(r.proxy, "all distinct", *["—"] * 9, style="dim")
             continue
-        table.add_row(r.proxy, str(g.n_groups), str(g.n_tied_groups), str(g.n_tied_archs), str(g.largest_group),
-                      _f(g.spearman_min), _f(g.spearman_mean), _f(g.spearman_max), _f(g.within_var, ".2f"),
-                      _f(g.random_within_var, ".2f"), _f(g.p_value, ".3g"))
+        table.add_row(
+            r.proxy,
+            str(g.n_groups),
+            str(g.n_tied_groups),
+            str(g.n_tied_archs),
+            str(g.largest_group),
+            _f(g.spearman_min),
+            _f(g.spearman_mean),
+            _f(g.spearman_max),
+            _f(g.within_var, ".2f"),
+            _f(g.random_within_var, ".2f"),
+            _f(g.p_value, ".3g"),
+        )
     return table

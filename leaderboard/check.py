@@ -75,9 +75,14 @@ class CheckReport:
         return [r for r in self.rows if r.failing]
 
     def as_dict(self) -> dict:
-        return {"metric": self.metric, "tolerance_floor": self.floor, "passed": self.passed,
-                "baseline": self.baseline_sources, "current": self.current_sources,
-                "rows": [asdict(r) | {"failing": r.failing} for r in self.rows]}
+        return {
+            "metric": self.metric,
+            "tolerance_floor": self.floor,
+            "passed": self.passed,
+            "baseline": self.baseline_sources,
+            "current": self.current_sources,
+            "rows": [asdict(r) | {"failing": r.failing} for r in self.rows],
+        }
 
 
 # --------------------------------------------------------------------------- comparing
@@ -113,31 +118,56 @@ def compare(
         raise HarnessError(f"--metric {metric!r}: one of {', '.join(METRICS)}")
     if floor < 0:
         raise HarnessError(f"--tolerance-floor {floor}: must be ≥ 0")
-    report = CheckReport(metric, floor, baseline_sources=sorted({s for s, _ in baseline}),
-                         current_sources=sorted({s for s, _ in current}))
+    report = CheckReport(
+        metric,
+        floor,
+        baseline_sources=sorted({s for s, _ in baseline}),
+        current_sources=sorted({s for s, _ in current}),
+    )
     cur_rows = [r for _, run in current for r in run.results if only is None or r.proxy in only]
     base_rows = [r for _, run in baseline for r in run.results if only is None or r.proxy in only]
     by_key = {(r.proxy, protocol_part(r.signature)): r for r in cur_rows}
     base_names = {r.proxy for r in base_rows}
     for b in base_rows:
-        report.rows.append(_verdict(b, by_key.get((b.proxy, protocol_part(b.signature))), cur_rows, metric, floor))
+        report.rows.append(
+            _verdict(b, by_key.get((b.proxy, protocol_part(b.signature))), cur_rows, metric, floor)
+        )
     seen = set()
     for c in cur_rows:
         if c.proxy not in base_names and c.proxy not in seen:
             seen.add(c.proxy)
             value, ci = metric_of(c, metric)
-            report.rows.append(CheckRow(
-                proxy=c.proxy, target=_field(c.signature, "target"), status="new", current=value, current_ci=ci,
-                current_version=c.version, current_failed=c.n_failed, n=c.n,
-                message=f"{c.proxy}: no baseline (add it to the baseline to gate it)"))
+            report.rows.append(
+                CheckRow(
+                    proxy=c.proxy,
+                    target=_field(c.signature, "target"),
+                    status="new",
+                    current=value,
+                    current_ci=ci,
+                    current_version=c.version,
+                    current_failed=c.n_failed,
+                    n=c.n,
+                    message=f"{c.proxy}: no baseline (add it to the baseline to gate it)",
+                )
+            )
     return report
 
 
-def _verdict(b: ProxyResult, c: ProxyResult | None, cur_rows: list[ProxyResult], metric: str, floor: float) -> CheckRow:
+def _verdict(
+    b: ProxyResult, c: ProxyResult | None, cur_rows: list[ProxyResult], metric: str, floor: float
+) -> CheckRow:
     label = METRIC_LABEL[metric]
     base_value, base_ci = metric_of(b, metric)
-    row = CheckRow(proxy=b.proxy, target=_field(b.signature, "target"), status="ok", baseline=base_value,
-                   baseline_ci=base_ci, baseline_version=b.version, baseline_failed=b.n_failed, n=b.n)
+    row = CheckRow(
+        proxy=b.proxy,
+        target=_field(b.signature, "target"),
+        status="ok",
+        baseline=base_value,
+        baseline_ci=base_ci,
+        baseline_version=b.version,
+        baseline_failed=b.n_failed,
+        n=b.n,
+    )
     if c is None:
         others = [r for r in cur_rows if r.proxy == b.proxy]
         if not others:
@@ -145,8 +175,10 @@ def _verdict(b: ProxyResult, c: ProxyResult | None, cur_rows: list[ProxyResult],
             row.message = f"{b.proxy}: in the baseline but not in the results"
             return row
         row.status = "incomparable"
-        row.message = (f"{b.proxy}: the baseline's protocol differs from this run's ({_difference(b, others[0])}); "
-                       "regenerate the baseline with the same suite")
+        row.message = (
+            f"{b.proxy}: the baseline's protocol differs from this run's ({_difference(b, others[0])}); "
+            "regenerate the baseline with the same suite"
+        )
         return row
     value, ci = metric_of(c, metric)
     row.current, row.current_ci, row.current_version, row.current_failed = value, ci, c.version, c.n_failed
@@ -155,28 +187,36 @@ def _verdict(b: ProxyResult, c: ProxyResult | None, cur_rows: list[ProxyResult],
         return row
     low_half = base_value - base_ci[0] if base_ci is not None else 0.0
     row.tolerance = max(floor, low_half)
-    why = (f"baseline CI lower half-width {low_half:.3f}" if low_half >= floor else f"floor {floor:g}")
+    why = f"baseline CI lower half-width {low_half:.3f}" if low_half >= floor else f"floor {floor:g}"
     if value is None:
         row.status = "failed"
-        row.message = (f"{b.proxy}: no {label} any more ({c.n_failed} of {c.n} architectures failed); "
-                       f"baseline {base_value:.3f}")
+        row.message = (
+            f"{b.proxy}: no {label} any more ({c.n_failed} of {c.n} architectures failed); "
+            f"baseline {base_value:.3f}"
+        )
         return row
     row.delta = value - base_value
     if value < base_value - row.tolerance:
         row.status = "regressed"
-        row.message = (f"{b.proxy}: {label} fell from {base_value:.3f} to {value:.3f} (Δ {row.delta:+.3f}), "
-                       f"more than the tolerance {row.tolerance:.3f} ({why})")
+        row.message = (
+            f"{b.proxy}: {label} fell from {base_value:.3f} to {value:.3f} (Δ {row.delta:+.3f}), "
+            f"more than the tolerance {row.tolerance:.3f} ({why})"
+        )
     elif value > base_value + row.tolerance:
         row.status = "improved"
         row.message = f"{b.proxy}: {label} rose from {base_value:.3f} to {value:.3f} (Δ {row.delta:+.3f})"
     else:
-        row.message = (f"{b.proxy}: {label} {value:.3f} vs baseline {base_value:.3f} (Δ {row.delta:+.3f}, "
-                       f"tolerance {row.tolerance:.3f})")
+        row.message = (
+            f"{b.proxy}: {label} {value:.3f} vs baseline {base_value:.3f} (Δ {row.delta:+.3f}, "
+            f"tolerance {row.tolerance:.3f})"
+        )
     return row
 
 
 def _difference(b: ProxyResult, c: ProxyResult) -> str:
     base = dict(p.split(":", 1) for p in protocol_part(b.signature).split("|") if ":" in p)
     cur = dict(p.split(":", 1) for p in protocol_part(c.signature).split("|") if ":" in p)
-    diffs = [f"{k}: {base.get(k)!s} vs {cur.get(k)!s}" for k in sorted({*base, *cur}) if base.get(k) != cur.get(k)]
+    diffs = [
+        f"{k}: {base.get(k)!s} vs {cur.get(k)!s}" for k in sorted({*base, *cur}) if base.get(k) != cur.get(k)
+    ]
     return "; ".join(diffs) or "signatures differ"

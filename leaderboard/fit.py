@@ -42,7 +42,9 @@ def _table(cols: list[Col], row_styles: list[str | None], **table_kwargs: Any) -
     table = Table(**table_kwargs)
     for c in cols:
         if c.wrap:
-            table.add_column(c.header, justify=c.justify, style=c.style, overflow="fold", min_width=c.min_width)
+            table.add_column(
+                c.header, justify=c.justify, style=c.style, overflow="fold", min_width=c.min_width
+            )
         else:  # one line, never shrunk: rich may not cut what it cannot wrap below min_width
             widest = max([_width(c.header), *(_width(x) for x in c.cells)])
             table.add_column(c.header, justify=c.justify, style=c.style, no_wrap=True, min_width=widest)

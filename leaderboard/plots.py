@@ -21,8 +21,18 @@ from typing import TYPE_CHECKING, Literal
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
-           "#bcbd22", "#17becf")
+PALETTE = (
+    "#1f77b4",
+    "#ff7f0e",
+    "#2ca02c",
+    "#d62728",
+    "#9467bd",
+    "#8c564b",
+    "#e377c2",
+    "#7f7f7f",
+    "#bcbd22",
+    "#17becf",
+)
 Scale = Literal["linear", "log", "rank"]
 
 
@@ -54,7 +64,9 @@ class Lines:
     x_ticks: list[str] | None = None  # category labels at 0..k-1: drawn as points, not lines
     hline: tuple[float, str] | None = None
     bands: dict[str, tuple[list[float | None], list[float | None]]] = field(default_factory=dict)
-    errors: dict[str, tuple[list[float | None], list[float | None]]] = field(default_factory=dict)  # CI low, high
+    errors: dict[str, tuple[list[float | None], list[float | None]]] = field(
+        default_factory=dict
+    )  # CI low, high
 
 
 Plot = Scatter | Heatmap | Lines
@@ -120,7 +132,9 @@ def heatmap_figure(p: Heatmap) -> Figure:
     fig = _figure(size + 0.8, size)
     ax = fig.add_subplot()
     data = np.array([[np.nan if v is None else v for v in row] for row in p.matrix], dtype=float)
-    mesh = ax.pcolormesh(np.ma.masked_invalid(data), cmap="RdBu_r", vmin=-1, vmax=1)  # vector cells, no raster
+    mesh = ax.pcolormesh(
+        np.ma.masked_invalid(data), cmap="RdBu_r", vmin=-1, vmax=1
+    )  # vector cells, no raster
     ax.set_xlim(0, n)
     ax.set_ylim(n, 0)
     ax.set_aspect("equal")
@@ -130,8 +144,15 @@ def heatmap_figure(p: Heatmap) -> Figure:
     for i in range(n):
         for j in range(n):
             if np.isfinite(data[i, j]):
-                ax.text(j + 0.5, i + 0.5, f"{data[i, j]:.2f}", ha="center", va="center", fontsize=5,
-                        color="white" if abs(data[i, j]) > 0.6 else "black")
+                ax.text(
+                    j + 0.5,
+                    i + 0.5,
+                    f"{data[i, j]:.2f}",
+                    ha="center",
+                    va="center",
+                    fontsize=5,
+                    color="white" if abs(data[i, j]) > 0.6 else "black",
+                )
     ax.set_title(p.title, fontsize=8)
     return fig
 
@@ -149,13 +170,17 @@ def lines_figure(p: Lines) -> Figure:
             x = np.array(p.x, dtype=float) + (i - (k - 1) / 2) * min(0.08, 0.6 / k)
             yerr = None
             if name in p.errors:
-                lo, hi = (np.array([np.nan if v is None else v for v in e], dtype=float) for e in p.errors[name])
+                lo, hi = (
+                    np.array([np.nan if v is None else v for v in e], dtype=float) for e in p.errors[name]
+                )
                 yerr = np.vstack([np.where(np.isfinite(lo), y - lo, 0), np.where(np.isfinite(hi), hi - y, 0)])
             ax.errorbar(x, y, yerr=yerr, fmt="o", ms=4, capsize=2, color=color, label=name)
         else:
             ax.plot(p.x, y, color=color, label=name, lw=1.5)  # NaN gaps break the line
             if name in p.bands:
-                lo, hi = (np.array([np.nan if v is None else v for v in b], dtype=float) for b in p.bands[name])
+                lo, hi = (
+                    np.array([np.nan if v is None else v for v in b], dtype=float) for b in p.bands[name]
+                )
                 ax.fill_between(p.x, lo, hi, color=color, alpha=0.15, lw=0)
     if p.hline is not None:
         ax.axhline(p.hline[0], ls="--", color="grey", lw=1, label=p.hline[1])
@@ -193,9 +218,11 @@ def inline_svg(p: Plot, salt: str) -> str:
     with rc_context({"svg.hashsalt": salt, "svg.fonttype": "none"}):
         figure(p).savefig(buf, format="svg", metadata={"Date": None, "Creator": None})
     text = buf.getvalue()
-    text = text[text.index("<svg"):]
+    text = text[text.index("<svg") :]
     text = re.sub(r"<metadata>.*?</metadata>", "", text, flags=re.S)
-    text = re.sub(r' id="[A-Za-z0-9_.]+_\d+"', "", text)  # figure_1, axes_1, …: unreferenced, and repeated per plot
+    text = re.sub(
+        r' id="[A-Za-z0-9_.]+_\d+"', "", text
+    )  # figure_1, axes_1, …: unreferenced, and repeated per plot
     text = text.replace('<g id="points">', '<g class="points">')
     opening = _SVG_OPEN.search(text).group(0)
     size = " ".join(re.findall(r'\b(?:width|height|viewBox)="[^"]*"', opening))

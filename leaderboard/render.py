@@ -45,7 +45,9 @@ def _key(row: Row, metric: str, use_abs: bool) -> float:
 
 def ranked(rows: list[Row], metric: str = "spearman", use_abs: bool = False) -> list[Row]:
     """Proxy rows, best first; reference rows are never ranked."""
-    return sorted((r for r in rows if not r.is_reference), key=lambda r: _key(r, metric, use_abs), reverse=True)
+    return sorted(
+        (r for r in rows if not r.is_reference), key=lambda r: _key(r, metric, use_abs), reverse=True
+    )
 
 
 def default_marks(
@@ -146,7 +148,9 @@ def leaderboard_table(
         input_txt = Text(r.input_kind)
         if r.input_fallback:
             input_txt = Text(f"{r.input_kind} (fallback: no data found)", style="bold yellow")
-        name: str | Text = f"{r.proxy}@{r.version}" if r.reference is None else Text(f"{r.reference}", style="italic")
+        name: str | Text = (
+            f"{r.proxy}@{r.version}" if r.reference is None else Text(f"{r.reference}", style="italic")
+        )
         if r.reference is None and row.source.endswith(UNVERIFIED):  # Collection.mark_unverified
             name += UNVERIFIED
         cells["#"].append(str(rank))
@@ -164,11 +168,21 @@ def leaderboard_table(
         cells["input"].append(input_txt)
         styles.append("dim" if r.reference is not None else None)
     for c in ceilings or []:
-        for key, value in (("#", "ceil"), ("sig.", ""),
-                           ("proxy", Text("noise ceiling", style="italic")),
-                           ("rho", _fmt(c.spearman_mean)), ("rho_ci", "—"), ("tau", _fmt(c.kendall_mean)),
-                           ("tau_ci", "—"), ("topk", "—"), ("argmax", "—"), ("n", str(min(p.n for p in c.pairs))),
-                           ("failed", "—"), ("time", "—"), ("input", "—")):
+        for key, value in (
+            ("#", "ceil"),
+            ("sig.", ""),
+            ("proxy", Text("noise ceiling", style="italic")),
+            ("rho", _fmt(c.spearman_mean)),
+            ("rho_ci", "—"),
+            ("tau", _fmt(c.kendall_mean)),
+            ("tau_ci", "—"),
+            ("topk", "—"),
+            ("argmax", "—"),
+            ("n", str(min(p.n for p in c.pairs))),
+            ("failed", "—"),
+            ("time", "—"),
+            ("input", "—"),
+        ):
             cells[key].append(value)
         styles.append("dim")
     rho, tau = ("|ρ|", "|τ|") if use_abs else ("Spearman ρ", "Kendall τ")
@@ -190,9 +204,13 @@ def leaderboard_table(
     if row_marks is None:
         spec = [s for s in spec if s[0] != "sig."]
     if metric == "kendall":  # the ranked metric is essential, the other optional
-        spec = [(k, h, {"rho": 6, "rho_ci": 8, "tau": 0, "tau_ci": 0}.get(k, p), j, w) for k, h, p, j, w in spec]
+        spec = [
+            (k, h, {"rho": 6, "rho_ci": 8, "tau": 0, "tau_ci": 0}.get(k, p), j, w) for k, h, p, j, w in spec
+        ]
     cols = [Col(header, cells[key], priority, justify, wrap) for key, header, priority, justify, wrap in spec]
-    table, dropped = fitted_table(console or Console(), cols, styles, wide=wide, title=title, caption_justify="left")
+    table, dropped = fitted_table(
+        console or Console(), cols, styles, wide=wide, title=title, caption_justify="left"
+    )
     caption = signature
     if row_marks is not None and "sig." not in dropped:
         caption += (
@@ -234,15 +252,32 @@ def render(
         for source, run in runs:
             if source in sources and run.ceiling is not None:
                 ceilings.setdefault((run.ceiling.oracle, run.ceiling.target), run.ceiling)
-        console.print(Group(leaderboard_table(sig, rows, metric, use_abs, group_marks, list(ceilings.values()),
-                                              console=console, wide=wide)))
+        console.print(
+            Group(
+                leaderboard_table(
+                    sig,
+                    rows,
+                    metric,
+                    use_abs,
+                    group_marks,
+                    list(ceilings.values()),
+                    console=console,
+                    wide=wide,
+                )
+            )
+        )
         for c in ceilings.values():
-            console.print(f"  [dim]noise ceiling: {c.target}, seed vs seed of {c.oracle}"
-                          f"{f'; {c.note}' if c.note else ''}[/]", highlight=False)
+            console.print(
+                f"  [dim]noise ceiling: {c.target}, seed vs seed of {c.oracle}"
+                f"{f'; {c.note}' if c.note else ''}[/]",
+                highlight=False,
+            )
         for row in rows:
             if row.result.not_applicable:
-                console.print(f"  [yellow]{row.result.proxy}[/]: not applicable: {row.result.not_applicable}",
-                              highlight=False)
+                console.print(
+                    f"  [yellow]{row.result.proxy}[/]: not applicable: {row.result.not_applicable}",
+                    highlight=False,
+                )
             print_failures(console, row.result)
     return len(groups)
 
@@ -260,11 +295,18 @@ def print_failures(console: Console, result: ProxyResult, where: str = "", k: in
     """A proxy's failures under its table: how many, how they were treated, the top reasons."""
     if not result.n_failed:
         return
-    console.print(Text.assemble("  ", (result.proxy, "red"), f"{where}: {result.n_failed} of {result.n} "
-                                f"architectures failed, {result.failure_treatment}"))
+    console.print(
+        Text.assemble(
+            "  ",
+            (result.proxy, "red"),
+            f"{where}: {result.n_failed} of {result.n} architectures failed, {result.failure_treatment}",
+        )
+    )
     reasons, rest = top_reasons(result, k)
     for n, why in reasons:
         console.print(Text(f"    ×{n} {why}"), highlight=False)
     if rest:
-        console.print(Text(f"    … {rest} more reasons (the results JSON lists every one under 'failures')"),
-                      highlight=False)
+        console.print(
+            Text(f"    … {rest} more reasons (the results JSON lists every one under 'failures')"),
+            highlight=False,
+        )

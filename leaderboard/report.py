@@ -47,7 +47,9 @@ class ReportInputs:
     sweeps: list[Group] = field(default_factory=list)
     searches: list[Group] = field(default_factory=list)
     missing: dict[str, str] = field(default_factory=dict)  # section → what is missing and how to get it
-    notes: dict[str, list[str]] = field(default_factory=dict)  # section → remarks (e.g. a run without scores file)
+    notes: dict[str, list[str]] = field(
+        default_factory=dict
+    )  # section → remarks (e.g. a run without scores file)
 
 
 CSS = """
@@ -112,7 +114,9 @@ SECTIONS = (
 
 def table_html(t: HtmlTable) -> str:
     left = ' class="l"'
-    head = "".join(f'<th{left if _left(t, i) else ""} scope="col">{escape(c)}</th>' for i, c in enumerate(t.columns))
+    head = "".join(
+        f'<th{left if _left(t, i) else ""} scope="col">{escape(c)}</th>' for i, c in enumerate(t.columns)
+    )
     body = []
     for row in t.rows:
         cells = []
@@ -123,8 +127,10 @@ def table_html(t: HtmlTable) -> str:
             cells.append(f"<td{attrs}{cls_attr}>{escape(c.text)}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
     caption = f"<caption>{escape(t.caption)}</caption>" if t.caption else ""
-    return (f"<h3>{escape(t.title)}</h3><div class=\"tw\"><table class=\"sortable\">{caption}<thead><tr>{head}</tr>"
-            f"</thead><tbody>{''.join(body)}</tbody></table></div>")
+    return (
+        f'<h3>{escape(t.title)}</h3><div class="tw"><table class="sortable">{caption}<thead><tr>{head}</tr>'
+        f"</thead><tbody>{''.join(body)}</tbody></table></div>"
+    )
 
 
 _LEFT = {"proxy", "input", "source", "sig."}
@@ -139,20 +145,26 @@ def _groups(groups: list[Group]) -> str:
     for i, g in enumerate(groups):
         note = f'<p class="note">{escape(g.note)}</p>' if g.note else ""
         step = g.per_row or max(1, len(g.plots))
-        lines = ["".join(inline_svg(p, f"{g.title}/{k + j}") for j, p in enumerate(g.plots[k:k + step]))
-                 for k in range(0, len(g.plots), step)]
+        lines = [
+            "".join(inline_svg(p, f"{g.title}/{k + j}") for j, p in enumerate(g.plots[k : k + step]))
+            for k in range(0, len(g.plots), step)
+        ]
         grids = "".join(f'<div class="grid">{line}</div>' for line in lines)
-        out.append(f'<details{" open" if i < 2 else ""}><summary>{escape(g.title)}</summary>{note}{grids}</details>')
+        out.append(
+            f"<details{' open' if i < 2 else ''}><summary>{escape(g.title)}</summary>{note}{grids}</details>"
+        )
     return "".join(out)
 
 
 def build_report(data: ReportInputs, title: str = "nas-harness report") -> str:
     """The whole page as one string."""
     created = datetime.now(timezone.utc).isoformat(timespec="seconds")
-    parts = [f"<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{escape(title)}</title>"
-             f"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><style>{CSS}</style></head><body>",
-             f"<header><h1>{escape(title)}</h1><p>nas-harness · {created} · {len(data.sources)} results files</p></header>",
-             "<main><nav>" + "".join(f'<a href="#{k}">{escape(v)}</a>' for k, v in SECTIONS) + "</nav>"]
+    parts = [
+        f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{escape(title)}</title>'
+        f'<meta name="viewport" content="width=device-width, initial-scale=1"><style>{CSS}</style></head><body>',
+        f"<header><h1>{escape(title)}</h1><p>nas-harness · {created} · {len(data.sources)} results files</p></header>",
+        "<main><nav>" + "".join(f'<a href="#{k}">{escape(v)}</a>' for k, v in SECTIONS) + "</nav>",
+    ]
     content = {
         "leaderboard": "".join(table_html(t) for t in data.leaderboards),
         "scatter": _groups(data.scatters),
@@ -163,16 +175,24 @@ def build_report(data: ReportInputs, title: str = "nas-harness report") -> str:
     for key, name in SECTIONS:
         parts.append(f'<section id="{key}"><h2>{escape(name)}</h2>')
         if key == "leaderboard" and data.not_comparable:
-            parts.append('<div class="warn"><b>Not comparable:</b> these groups differ in what they measured and are '
-                         'ranked apart, never against each other. They differ in: <ul>'
-                         + "".join(f"<li>{escape(line)}</li>" for line in data.not_comparable) + "</ul></div>")
+            parts.append(
+                '<div class="warn"><b>Not comparable:</b> these groups differ in what they measured and are '
+                "ranked apart, never against each other. They differ in: <ul>"
+                + "".join(f"<li>{escape(line)}</li>" for line in data.not_comparable)
+                + "</ul></div>"
+            )
         if key == "leaderboard" and data.leaderboards:
-            parts.append('<p class="note">Click a column header to sort; # keeps the leaderboard rank and the sig. '
-                         'marks refer to the ranked order.</p>')
+            parts.append(
+                '<p class="note">Click a column header to sort; # keeps the leaderboard rank and the sig. '
+                "marks refer to the ranked order.</p>"
+            )
         parts.append(content[key] or f'<div class="missing">{escape(data.missing.get(key, "no data"))}</div>')
         parts += [f'<p class="note">{escape(n)}</p>' for n in data.notes.get(key, [])]
         parts.append("</section>")
-    parts.append('<section id="sources"><h2>Files</h2><ul class="note">'
-                 + "".join(f"<li>{escape(s)}</li>" for s in data.sources) + "</ul></section>")
+    parts.append(
+        '<section id="sources"><h2>Files</h2><ul class="note">'
+        + "".join(f"<li>{escape(s)}</li>" for s in data.sources)
+        + "</ul></section>"
+    )
     parts.append(f"</main><script>{JS}</script></body></html>")
     return "".join(parts)

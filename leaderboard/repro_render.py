@@ -42,7 +42,9 @@ def repro_table(result: ReproResult) -> tuple[Table, list[str], list[str]]:
     details: list[str] = []
     table = Table(
         title=f"{result.suite} v{result.version}: {result.table} — {result.title}",
-        caption=result.paper, caption_justify="left", show_lines=False,
+        caption=result.paper,
+        caption_justify="left",
+        show_lines=False,
     )
     table.add_column("row")
     table.add_column("ours as")
@@ -65,7 +67,11 @@ def repro_table(result: ReproResult) -> tuple[Table, list[str], list[str]]:
                 ours.append(",".join(marks).translate(_SUPERSCRIPT), style="cyan")
             if cell.detail:
                 details.append(f"{row.row} / {cell.column}: {cell.detail}")
-            cells += [_fmt(cell.paper, cell.column, result.metric), ours, _diff(cell.diff, cell.column, result.metric)]
+            cells += [
+                _fmt(cell.paper, cell.column, result.metric),
+                ours,
+                _diff(cell.diff, cell.column, result.metric),
+            ]
         table.add_row(*cells, style="dim" if row.status == "extra" else None)
     return table, footnotes, details
 
@@ -85,5 +91,8 @@ def render_repro(result: ReproResult, console: Console, show_details: bool = Tru
             console.print(f"  [dim]{d}[/]", highlight=False)
     computed = sum(r.computed for r in result.runs)
     reused = sum(r.reused for r in result.runs)
-    console.print(f"  {len(result.runs)} runs, {computed} scores computed, {reused} from the store, "
-                  f"{result.duration_s:.0f} s", highlight=False)
+    console.print(
+        f"  {len(result.runs)} runs, {computed} scores computed, {reused} from the store, "
+        f"{result.duration_s:.0f} s",
+        highlight=False,
+    )

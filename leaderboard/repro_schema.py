@@ -16,7 +16,9 @@ class ReproCell(BaseModel):
     paper: float | None
     ours: float | None
     diff: float | None = Field(description="ours − paper")
-    notes: list[str] = Field(default_factory=list, description="where our inputs or conventions differ from the paper's")
+    notes: list[str] = Field(
+        default_factory=list, description="where our inputs or conventions differ from the paper's"
+    )
     detail: str | None = None
 
 

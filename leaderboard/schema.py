@@ -23,8 +23,10 @@ def signature_agrees(signature: str, fields: Signature | None) -> None:
         raise ValueError(f"signature_fields render to {fields.render()!r}, not the signature {signature!r}")
 
 
-SIGNATURE_FIELDS_DOC = ("the signature's fields, typed (nas_harness.api.Signature; rendered they give `signature`); "
-                        "None in files written before they were recorded")
+SIGNATURE_FIELDS_DOC = (
+    "the signature's fields, typed (nas_harness.api.Signature; rendered they give `signature`); "
+    "None in files written before they were recorded"
+)
 
 
 class CI(BaseModel):
@@ -77,10 +79,11 @@ class CostRecord(BaseModel):
     cpu_mean_s: float | None = Field(description="process CPU time (all threads) per architecture")
     space_size: int | None = None
     space_wall_h: float | None = Field(
-        None, description="wall_mean_s × space_size, in hours. Times are those recorded when each "
+        None,
+        description="wall_mean_s × space_size, in hours. Times are those recorded when each "
         "score was computed (scores reused from the store keep their original times); a probe shared "
         "by several proxies (e.g. one backward pass) is charged to the first proxy that computes it; "
-        "the hardware is in the run's environment"
+        "the hardware is in the run's environment",
     )
 
 
@@ -91,12 +94,18 @@ class ScoreGroupsRecord(BaseModel):
     n_tied_groups: int = Field(description="values shared by two or more architectures")
     n_tied_archs: int
     largest_group: int
-    spearman_min: float | None = Field(description="Spearman ρ of each distinct value with the minimum target of its archs")
+    spearman_min: float | None = Field(
+        description="Spearman ρ of each distinct value with the minimum target of its archs"
+    )
     spearman_mean: float | None
     spearman_max: float | None
     within_var: float | None = Field(description="pooled variance of the target within tied groups")
-    random_within_var: float | None = Field(description="mean of the same over random groups of the same sizes")
-    p_value: float | None = Field(description="share of random groupings at least as homogeneous as the proxy's")
+    random_within_var: float | None = Field(
+        description="mean of the same over random groups of the same sizes"
+    )
+    p_value: float | None = Field(
+        description="share of random groupings at least as homogeneous as the proxy's"
+    )
     n_random: int
 
 
@@ -171,7 +180,9 @@ class ProxyResult(BaseModel):
     n_failed: int
     failure_reasons: dict[str, int] = Field(default_factory=dict)
     failures: list[FailureGroup] = Field(
-        default_factory=list, description="why each failed architecture failed, grouped by reason, most frequent first")
+        default_factory=list,
+        description="why each failed architecture failed, grouped by reason, most frequent first",
+    )
     failure_treatment: str = "omitted from the correlation (nan_policy='omit')"
     spearman: Correlation
     kendall: Correlation
@@ -184,16 +195,18 @@ class ProxyResult(BaseModel):
     cost: CostRecord | None = None
     score_groups: ScoreGroupsRecord | None = None
     reference: str | None = Field(
-        None, description="set on reference rows (ground truth used as a score, e.g. 12-epoch "
-        "accuracy): what the row is; such rows are shown but never ranked among proxies"
+        None,
+        description="set on reference rows (ground truth used as a score, e.g. 12-epoch "
+        "accuracy): what the row is; such rows are shown but never ranked among proxies",
     )
     not_applicable: str | None = Field(
-        None, description="set when the proxy cannot score this task's models (e.g. it needs class labels and the "
-        "task is a regression): why; the row has no correlation and is not a failure"
+        None,
+        description="set when the proxy cannot score this task's models (e.g. it needs class labels and the "
+        "task is a regression): why; the row has no correlation and is not a failure",
     )
 
     @model_validator(mode="after")
-    def _typed_signature_agrees(self) -> "ProxyResult":
+    def _typed_signature_agrees(self) -> ProxyResult:
         signature_agrees(self.signature, self.signature_fields)
         return self
 
@@ -209,8 +222,11 @@ class Environment(BaseModel):
     device: str
     git: str | None = None
     plugins: dict[str, str] = Field(default_factory=dict, description="distribution -> version")
-    sandbox: str | None = Field(None, description="the scoring workers' read sandbox: 'landlock …' when "
-                                "NASH_SANDBOX=1 enforced it, 'off' otherwise (None: files before it)")
+    sandbox: str | None = Field(
+        None,
+        description="the scoring workers' read sandbox: 'landlock …' when "
+        "NASH_SANDBOX=1 enforced it, 'off' otherwise (None: files before it)",
+    )
 
 
 class OracleRecord(BaseModel):
@@ -266,7 +282,6 @@ def read_json(path: Path, label: str = "results file") -> Any:
 def load_results(path: Path) -> RunResult:
     """Read a results JSON, with an error that names the file and the problem."""
     from nas_harness.api import HarnessError
-
     from nas_harness.checksum import check_seal
 
     data = read_json(path)

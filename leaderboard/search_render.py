@@ -30,7 +30,7 @@ def _rank(s: Stat) -> str:
 def row_label(cell: SearchCell) -> str:
     if cell.uses_ground_truth:
         split = cell.proxy_config.get("target", "").split("/")[-1].split("@")[0]
-        return f"{cell.strategy_label}-{ {'valid': 'ValAcc', 'test': 'TestAcc'}.get(split, 'Oracle')}"
+        return f"{cell.strategy_label}-{ {'valid': 'ValAcc', 'test': 'TestAcc'}.get(split, 'Oracle') }"
     return f"{cell.strategy_label}-{cell.proxy}"
 
 
@@ -52,7 +52,9 @@ def search_table(result: SearchResult) -> Table:
         name = SHORT.get(d, d)
         table.add_column(f"{name} {sample.target.split}", justify="right")
         for i in range(n_also):
-            table.add_column(f"{name} {sample.also[i].split}" if i < len(sample.also) else f"{name} also", justify="right")
+            table.add_column(
+                f"{name} {sample.also[i].split}" if i < len(sample.also) else f"{name} also", justify="right"
+            )
         table.add_column(f"{name} rank", justify="right")
     gt_done = False
     for by_ds in rows.values():
@@ -96,7 +98,9 @@ def query_table(result: SearchResult) -> Table | None:
     if not cells:
         return None
     datasets = list(dict.fromkeys(c.dataset for c in cells))
-    table = Table(title="Queries to the space optimum (P16, ground truth as the objective)", title_justify="left")
+    table = Table(
+        title="Queries to the space optimum (P16, ground truth as the objective)", title_justify="left"
+    )
     table.add_column("Algorithm", no_wrap=True)
     for d in datasets:
         table.add_column(f"{SHORT.get(d, d)} queries (reached)", justify="right")

@@ -52,26 +52,39 @@ class SearchRepeat(BaseModel):
     chosen: str
     chosen_index: int | None
     accuracy: float | None = Field(description="target oracle value of the chosen architecture")
-    also: list[float | None] = Field(default_factory=list, description="values under the cell's other oracles, in order")
-    rank: int | None = Field(description="1 + number of architectures of the space strictly better (target oracle)")
+    also: list[float | None] = Field(
+        default_factory=list, description="values under the cell's other oracles, in order"
+    )
+    rank: int | None = Field(
+        description="1 + number of architectures of the space strictly better (target oracle)"
+    )
     best_explored: float | None = Field(description="best target value among all architectures scored")
     n_scored: int = Field(description="distinct architectures scored (≤ budget)")
     steps_to_optimum: int | None = Field(
         description="steps until the best-so-far reached the space optimum (ground-truth queries when the objective is an oracle)"
     )
-    labels: int = Field(0, description="ground-truth labels spent before the search (a trainable proxy's calibration set)")
+    labels: int = Field(
+        0, description="ground-truth labels spent before the search (a trainable proxy's calibration set)"
+    )
     queries_to_optimum: int | None = Field(
-        None, description="labels + steps_to_optimum: every query that reached the optimum, calibration included")
-    wall_s: float = Field(description="wall-clock time of this search, as run (scores from the store are free)")
+        None,
+        description="labels + steps_to_optimum: every query that reached the optimum, calibration included",
+    )
+    wall_s: float = Field(
+        description="wall-clock time of this search, as run (scores from the store are free)"
+    )
     scoring_s: float = Field(description="part of wall_s spent computing or fetching scores")
     cost_s: float = Field(
         description="cold-store cost: strategy time plus the stored compute time of every score used"
     )
     trajectory: list[TrajectoryPoint] = Field(description="change points of the best-so-far architecture")
     trajectory_exact: bool = Field(
-        True, description="False for population-relative objectives, whose best-so-far is computed at checkpoints"
+        True,
+        description="False for population-relative objectives, whose best-so-far is computed at checkpoints",
     )
-    strategy_info: dict[str, Any] = Field(default_factory=dict, description="what the strategy returned beyond the standard history")
+    strategy_info: dict[str, Any] = Field(
+        default_factory=dict, description="what the strategy returned beyond the standard history"
+    )
 
 
 class SearchCell(BaseModel):
@@ -87,7 +100,9 @@ class SearchCell(BaseModel):
     proxy: str = Field(description="proxy name, or 'oracle:NAME' when the objective is ground truth")
     proxy_version: str | None
     proxy_config: dict[str, Any]
-    population_relative: bool = Field(description="the objective ranks a set (a combinator), not one architecture")
+    population_relative: bool = Field(
+        description="the objective ranks a set (a combinator), not one architecture"
+    )
     dataset: str
     signature: str
     signature_fields: Signature | None = Field(None, description=SIGNATURE_FIELDS_DOC)
@@ -101,8 +116,12 @@ class SearchCell(BaseModel):
     best_explored: Stat
     steps_to_optimum: Stat
     reached_optimum: int = Field(description="repeats whose best-so-far reached the space optimum")
-    labels: int = Field(0, description="calibration labels of a trainable proxy, counted in budget and queries")
-    calibration: str = Field("", description="the fitted proxy's calibration (source, k, seed, set and state hashes)")
+    labels: int = Field(
+        0, description="calibration labels of a trainable proxy, counted in budget and queries"
+    )
+    calibration: str = Field(
+        "", description="the fitted proxy's calibration (source, k, seed, set and state hashes)"
+    )
     queries_to_optimum: Stat | None = None
     cost_s: Stat
     wall_s: Stat
@@ -111,7 +130,7 @@ class SearchCell(BaseModel):
     repeats: list[SearchRepeat]
 
     @model_validator(mode="after")
-    def _typed_signature_agrees(self) -> "SearchCell":
+    def _typed_signature_agrees(self) -> SearchCell:
         signature_agrees(self.signature, self.signature_fields)
         return self
 
@@ -134,7 +153,6 @@ class SearchResult(BaseModel):
 
 def load_search_results(path: Path) -> SearchResult:
     from nas_harness.api import HarnessError
-
     from nas_harness.checksum import check_seal
 
     data = read_json(path)

@@ -49,7 +49,7 @@ def _fields(key: str) -> dict[str, str]:
     out: dict[str, str] = {}
     for part in key.split(" ‖ "):
         if part.startswith("suite:"):
-            out["suite"] = part[len("suite:"):]
+            out["suite"] = part[len("suite:") :]
             continue
         name, _, sig = part.partition("=")
         for f in sig.split("|"):
@@ -101,25 +101,40 @@ def _f(value: float | None, digits: int = 3) -> str:
     return "—" if value is None else f"{value:.{digits}f}"
 
 
-def suite_table(key: str, rows: list[SuiteRow], row_marks: dict[str, str] | None = None,
-                console: Console | None = None, wide: bool = False) -> Table:
+def suite_table(
+    key: str,
+    rows: list[SuiteRow],
+    row_marks: dict[str, str] | None = None,
+    console: Console | None = None,
+    wide: bool = False,
+) -> Table:
     """The ranked table of one comparable group of suite rows, as many columns as fit ``console``
     (rank, proxy and the headline always; ``wide`` keeps every column)."""
     first = rows[0].result
     datasets = [d for d in first.suite.definition.get("datasets", [])]
     headline = HEADLINES.get(first.suite.headline, first.suite.headline)
     search = first.suite.definition.get("search") or {}
-    caption = (f"suite {first.suite.id}; sorted by {headline} (signed Spearman ρ averaged over "
-               f"{', '.join(datasets)}); top-{100 * float(first.suite.definition.get('top_fraction', 0.1)):g}% = "
-               "retrieval of the true top set, mean over datasets")
+    caption = (
+        f"suite {first.suite.id}; sorted by {headline} (signed Spearman ρ averaged over "
+        f"{', '.join(datasets)}); top-{100 * float(first.suite.definition.get('top_fraction', 0.1)):g}% = "
+        "retrieval of the true top set, mean over datasets"
+    )
     if search:
-        caption += (f"; search = {search['strategy']['name']} with the proxy, budget {search['budget']}, "
-                    f"{search['repeats']} repeats on {', '.join(search['datasets'])}: chosen arch's accuracy, mean ± std")
-    sig_note = ("\nsig.: ≈↑ not significantly different from the row above, ≈1 from the top row (paired bootstrap "
-                "of the mean-ρ difference, architectures resampled jointly across datasets, 95%; no mark: different)")
+        caption += (
+            f"; search = {search['strategy']['name']} with the proxy, budget {search['budget']}, "
+            f"{search['repeats']} repeats on {', '.join(search['datasets'])}: chosen arch's accuracy, mean ± std"
+        )
+    sig_note = (
+        "\nsig.: ≈↑ not significantly different from the row above, ≈1 from the top row (paired bootstrap "
+        "of the mean-ρ difference, architectures resampled jointly across datasets, 95%; no mark: different)"
+    )
     fields = _fields(key)
-    common = [f"{k.split('.', 1)[1]}:{v}" for k, v in fields.items()
-              if k.startswith(f"{datasets[0]}.") and k.split(".", 1)[1] in ("space", "oracle", "sample", "input", "init", "harness")]
+    common = [
+        f"{k.split('.', 1)[1]}:{v}"
+        for k, v in fields.items()
+        if k.startswith(f"{datasets[0]}.")
+        and k.split(".", 1)[1] in ("space", "oracle", "sample", "input", "init", "harness")
+    ]
     caption += "\n" + "|".join(common)
     top = f"top-{100 * float(first.suite.definition.get('top_fraction', 0.1)):g}%"
     cells: dict[str, list[Any]] = defaultdict(list)
@@ -138,19 +153,32 @@ def suite_table(key: str, rows: list[SuiteRow], row_marks: dict[str, str] | None
         cells["search"].append("—" if acc is None or acc.mean is None else f"{acc.mean:.2f} ± {acc.std:.2f}")
         cells["failed"].append(Text(str(failed), style="bold red" if failed else ""))
         cells["time"].append(_time(row.time_per_arch_s))
-        cells["input"].append(Text("none") if not row.reads_input
-                              else Text(_input_kind(r), style="bold yellow" if row.input_fallback else ""))
+        cells["input"].append(
+            Text("none")
+            if not row.reads_input
+            else Text(_input_kind(r), style="bold yellow" if row.input_fallback else "")
+        )
         cells["source"].append(Path(r.source).name)
     cols = [Col("#", cells["#"], 0, "right")]
     if row_marks is not None:
         cols.append(Col("sig.", cells["sig."], 1))
     cols += [Col("proxy", cells["proxy"]), Col(headline, cells["headline"], 0, "right", style="bold")]
     cols += [Col(f"ρ {SHORT.get(d, d)}", cells[f"rho {d}"], 3, "right") for d in datasets]
-    cols += [Col(top, cells["top"], 4, "right"), Col("search acc", cells["search"], 5, "right"),
-             Col("failed", cells["failed"], 2, "right"), Col("time/arch", cells["time"], 6, "right"),
-             Col("input", cells["input"], 7, wrap=True), Col("source", cells["source"], 8, wrap=True)]
-    table, dropped = fitted_table(console or Console(), cols, wide=wide,
-                                  title=f"{first.suite.name} leaderboard ({first.suite.id})", caption_justify="left")
+    cols += [
+        Col(top, cells["top"], 4, "right"),
+        Col("search acc", cells["search"], 5, "right"),
+        Col("failed", cells["failed"], 2, "right"),
+        Col("time/arch", cells["time"], 6, "right"),
+        Col("input", cells["input"], 7, wrap=True),
+        Col("source", cells["source"], 8, wrap=True),
+    ]
+    table, dropped = fitted_table(
+        console or Console(),
+        cols,
+        wide=wide,
+        title=f"{first.suite.name} leaderboard ({first.suite.id})",
+        caption_justify="left",
+    )
     if row_marks is not None and "sig." not in dropped:
         caption += sig_note
     table.caption = caption + ("\n" + dropped_note(dropped) if dropped else "")
@@ -172,8 +200,10 @@ def render_suites(
     """Print one ranked table per comparable group and say why groups are apart; the groups."""
     groups = group_suite_rows(suite_rows(results))
     if len(groups) > 1:
-        console.print(f"[bold yellow]not comparable:[/] {len(groups)} groups of suite results differ in what they "
-                      "measured; each is ranked on its own, never against another. They differ in:")
+        console.print(
+            f"[bold yellow]not comparable:[/] {len(groups)} groups of suite results differ in what they "
+            "measured; each is ranked on its own, never against another. They differ in:"
+        )
         for line in differences(list(groups)):
             console.print(f"  • {line}", highlight=False)
     for key, rows in groups.items():

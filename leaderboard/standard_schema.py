@@ -49,14 +49,20 @@ class StandardRow(BaseModel):
     distribution: str
     higher_is_better: bool
     reads_input: bool = Field(description="the proxy looked at the input batch on some dataset")
-    signatures: dict[str, str] = Field(description="dataset → correlation signature; 'search' → search signature")
-    headline: float | None = Field(description="the suite's headline metric (mean signed Spearman ρ over its datasets)")
+    signatures: dict[str, str] = Field(
+        description="dataset → correlation signature; 'search' → search signature"
+    )
+    headline: float | None = Field(
+        description="the suite's headline metric (mean signed Spearman ρ over its datasets)"
+    )
     spearman: dict[str, float | None]
     kendall: dict[str, float | None]
     top_retrieval: dict[str, float | None] = Field(description="dataset → top-k % retrieval (P3)")
     n: int
     n_failed: dict[str, int]
-    time_per_arch_s: float | None = Field(description="mean over datasets of the mean scoring time per architecture")
+    time_per_arch_s: float | None = Field(
+        description="mean over datasets of the mean scoring time per architecture"
+    )
     input_fallback: bool = False
     search_label: str | None = None
     search_accuracy: Stat | None = None
@@ -107,14 +113,15 @@ def comparable_key(suite_id: str, row: StandardRow) -> str:
 def load_standard(path: Path) -> StandardResult:
     """Read a suite result file, with an error that names the file and the problem."""
     from nas_harness.api import HarnessError
-
     from nas_harness.checksum import check_seal
 
     data = read_json(path)
     check_seal(data, path)
     if isinstance(data, dict) and data.get("schema_version") not in (None, STANDARD_SCHEMA_VERSION):
-        raise HarnessError(f"results file {path}: suite-result schema_version {data.get('schema_version')!r}, "
-                           f"this harness reads {STANDARD_SCHEMA_VERSION!r}")
+        raise HarnessError(
+            f"results file {path}: suite-result schema_version {data.get('schema_version')!r}, "
+            f"this harness reads {STANDARD_SCHEMA_VERSION!r}"
+        )
     try:
         return StandardResult.model_validate(data)
     except ValidationError as exc:

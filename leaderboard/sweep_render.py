@@ -18,7 +18,11 @@ def sweep_table(result: SweepResult) -> Table:
     metric = f"|{metric}|" if result.abs else metric
     linked = f" (with {', '.join(result.linked)})" if result.linked else ""
     comparable = {p.comparable for p in result.points}
-    caption = "\n".join(f"{p.label}: {p.comparable}" for p in result.points) if len(comparable) > 1 else next(iter(comparable), "")
+    caption = (
+        "\n".join(f"{p.label}: {p.comparable}" for p in result.points)
+        if len(comparable) > 1
+        else next(iter(comparable), "")
+    )
     table = Table(title=f"sweep of {result.field}{linked}: {metric}", caption=caption, caption_justify="left")
     table.add_column("proxy")
     for p in result.points:
@@ -42,5 +46,7 @@ def sweep_table(result: SweepResult) -> Table:
 
 def render_sweep(result: SweepResult, console: Console) -> None:
     console.print(sweep_table(result))
-    console.print("[dim]std is the population standard deviation (ddof = 0) over the values where the proxy has a number; "
-                  "n✗ = architectures that failed at that value[/]")
+    console.print(
+        "[dim]std is the population standard deviation (ddof = 0) over the values where the proxy has a number; "
+        "n✗ = architectures that failed at that value[/]"
+    )

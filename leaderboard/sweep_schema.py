@@ -18,7 +18,9 @@ SWEEP_SCHEMA_VERSION = "1"
 
 class SweepPoint(BaseModel):
     label: str = Field(description="the swept field's value, as text")
-    settings: dict[str, Any] = Field(description="dotted path → value set for this point (the field and linked fields)")
+    settings: dict[str, Any] = Field(
+        description="dotted path → value set for this point (the field and linked fields)"
+    )
     config_hash: str
     results_file: str | None = None
     comparable: str = Field(description="the signature minus its proxy part, shared by this point's rows")

@@ -20,8 +20,9 @@ def render_validation(report: dict[str, Any], console: Console) -> None:
     table.add_column("result", no_wrap=True)
     table.add_column("detail", overflow="fold")
     for check in report["checks"]:
-        table.add_row(check["name"], Text(_MARK[check["status"]], style=_STYLE[check["status"]]),
-                      Text(check["detail"]))
+        table.add_row(
+            check["name"], Text(_MARK[check["status"]], style=_STYLE[check["status"]]), Text(check["detail"])
+        )
     console.print(table)
     counts = {s: sum(c["status"] == s for c in report["checks"]) for s in _MARK}
     tail = f"{counts['pass']} passed, {counts['warn']} warnings, {counts['skip']} skipped"
@@ -29,5 +30,9 @@ def render_validation(report: dict[str, Any], console: Console) -> None:
         console.print(Text(f"PASSED: {tail} ({report['duration_s']:.1f} s)", style="bold green"))
     else:
         failed = ", ".join(c["name"] for c in report["checks"] if c["status"] == "fail")
-        console.print(Text(f"FAILED: {counts['fail']} failed ({failed}); {tail} ({report['duration_s']:.1f} s)",
-                           style="bold red"))
+        console.print(
+            Text(
+                f"FAILED: {counts['fail']} failed ({failed}); {tail} ({report['duration_s']:.1f} s)",
+                style="bold red",
+            )
+        )

@@ -77,8 +77,10 @@ class FsGrid(Space):
         return [self.arch(j) for j in (i - 1, i + 1) if 0 <= j < self.size()]
 
     def decisions(self):
-        return (Decision("width", tuple(map(str, WIDTHS)), ordered=True),
-                Decision("depth", tuple(map(str, DEPTHS)), ordered=True))
+        return (
+            Decision("width", tuple(map(str, WIDTHS)), ordered=True),
+            Decision("depth", tuple(map(str, DEPTHS)), ordered=True),
+        )
 
     def to_choices(self, arch):
         w, d = _wd(self.parse(arch))
@@ -88,7 +90,9 @@ class FsGrid(Space):
         return f"w{WIDTHS[picks[0]]}-d{DEPTHS[picks[1]]}"
 
     def tasks(self):
-        return {"fit": Task("fit", 3, (1, 2, 2), metrics=(Metric("error", higher_is_better=False, unit="%"),))}
+        return {
+            "fit": Task("fit", 3, (1, 2, 2), metrics=(Metric("error", higher_is_better=False, unit="%"),))
+        }
 
     def build_model(self, arch, dataset, *, bn=True):
         w, d = _wd(arch)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import torch
 from torch import nn
@@ -18,8 +18,11 @@ def declared(model: nn.Module) -> BuiltModel:
         return model
     cells = getattr(model, "cells", None)
     features = getattr(model, "lastact", None) or getattr(model, "features", None)
-    return BuiltModel(module=model, cells=tuple(cells) if cells is not None else (),
-                      features=features if isinstance(features, nn.Module) else None)
+    return BuiltModel(
+        module=model,
+        cells=tuple(cells) if cells is not None else (),
+        features=features if isinstance(features, nn.Module) else None,
+    )
 
 
 def make_ctx(
@@ -60,7 +63,9 @@ def make_ctx(
 class TinyConvNet(nn.Module):
     """conv3x3(+BN) → ReLU → conv1x1 → ReLU → global average pool → linear: every op hookable."""
 
-    def __init__(self, bn: bool = True, c_in: int = 3, width: int = 4, num_classes: int = 3, bias: bool = True):
+    def __init__(
+        self, bn: bool = True, c_in: int = 3, width: int = 4, num_classes: int = 3, bias: bool = True
+    ):
         super().__init__()
         self.conv1 = nn.Conv2d(c_in, width, 3, padding=1, bias=False)
         self.norm = nn.BatchNorm2d(width) if bn else nn.Identity()

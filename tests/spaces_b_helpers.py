@@ -13,14 +13,20 @@ def hook_cost(model: nn.Module, input_shape: tuple[int, int, int], count_bn: boo
 
     def on_conv(m, args, out):
         nonlocal macs
-        per = m.in_channels // m.groups * m.kernel_size[0] * m.kernel_size[1] if isinstance(m, nn.Conv2d) else m.in_features
+        per = (
+            m.in_channels // m.groups * m.kernel_size[0] * m.kernel_size[1]
+            if isinstance(m, nn.Conv2d)
+            else m.in_features
+        )
         macs += out.numel() * (per + (m.bias is not None))
 
     def on_bn(m, args, out):
         nonlocal macs
         macs += 2 * args[0].numel()
 
-    handles = [m.register_forward_hook(on_conv) for m in model.modules() if isinstance(m, (nn.Conv2d, nn.Linear))]
+    handles = [
+        m.register_forward_hook(on_conv) for m in model.modules() if isinstance(m, (nn.Conv2d, nn.Linear))
+    ]
     if count_bn:
         handles += [m.register_forward_hook(on_bn) for m in model.modules() if isinstance(m, nn.BatchNorm2d)]
     model.eval()

@@ -5,7 +5,6 @@ ground truth, no process a proxy starts survives, and a hang costs one time limi
 
 from __future__ import annotations
 
-import os
 import time
 
 import numpy as np
@@ -13,6 +12,7 @@ import pytest
 from cheats import MUTATORS, ODD_TYPES, PEEKERS, PROCESS_CHEATS, STATE_CHANGERS
 from cheats.install import install
 from cheats.mutators import HONEST
+
 from nas_harness import sandbox
 
 ok, why = sandbox.available()
@@ -35,9 +35,19 @@ def host(tmp_path_factory):
 def run(host, proxies, store, **extra):
     from nas_harness.runner import compute_run
 
-    config = {"space": "nb201", "dataset": "cifar10", "proxies": list(proxies),
-              "sample": {"mode": "random", "n": N, "seed": 0}, "input": {"kind": "noise", "batch_size": 8},
-              "executor": "local", "workers": 1, "threads": 1, "time_limit_s": 300, "bootstrap": 0, **extra}
+    config = {
+        "space": "nb201",
+        "dataset": "cifar10",
+        "proxies": list(proxies),
+        "sample": {"mode": "random", "n": N, "seed": 0},
+        "input": {"kind": "noise", "batch_size": 8},
+        "executor": "local",
+        "workers": 1,
+        "threads": 1,
+        "time_limit_s": 300,
+        "bootstrap": 0,
+        **extra,
+    }
     return compute_run(config, store_path=store, host=host)
 
 
@@ -46,7 +56,9 @@ def records(outcome, name):
 
 
 @pytest.mark.slow
-def test_in_a_sandboxed_run_no_cheat_gets_truth_and_no_mutation_changes_another_score(host, tmp_path, monkeypatch):
+def test_in_a_sandboxed_run_no_cheat_gets_truth_and_no_mutation_changes_another_score(
+    host, tmp_path, monkeypatch
+):
     monkeypatch.delenv("NASH_SANDBOX", raising=False)  # the default: on where available
     cheats = [c.name for c in (*PEEKERS, *MUTATORS, *STATE_CHANGERS, *ODD_TYPES)]
     honest = [c.name for c in HONEST]
@@ -61,7 +73,9 @@ def test_in_a_sandboxed_run_no_cheat_gets_truth_and_no_mutation_changes_another_
         assert not np.allclose(values, truth, equal_nan=False), peeker.name
     for mutator in (*MUTATORS, *STATE_CHANGERS):
         got = records(mixed, mutator.name)
-        assert all(s == "failed" and r.startswith(("modified", "replaced", "changed", "removed")) for s, _, r in got), got
+        assert all(
+            s == "failed" and r.startswith(("modified", "replaced", "changed", "removed")) for s, _, r in got
+        ), got
     for odd in ODD_TYPES:
         assert all(s == "failed" and "real number" in r for s, _, r in records(mixed, odd.name))
     for name in honest:  # bit for bit, as stored
@@ -75,8 +89,19 @@ def test_a_submission_of_a_cheat_gets_no_ground_truth(host, tmp_path, monkeypatc
 
     monkeypatch.delenv("NASH_SANDBOX", raising=False)
     out = tmp_path / "sub.json"
-    code = main(["submit", "peek_cached", "--suite", "quick", "--out", str(out), "--store", str(tmp_path / "s.sqlite"),
-                 "--quiet"])
+    code = main(
+        [
+            "submit",
+            "peek_cached",
+            "--suite",
+            "quick",
+            "--out",
+            str(out),
+            "--store",
+            str(tmp_path / "s.sqlite"),
+            "--quiet",
+        ]
+    )
     text = capsys.readouterr().out
     assert code == 1 and "failed 100" in text  # every architecture failed: nothing of the oracle was readable
     assert "ρ 1.000" not in text
@@ -89,8 +114,13 @@ def test_process_cheats_leave_no_process_and_a_hang_costs_one_time_limit(host, t
     monkeypatch.delenv("NASH_SANDBOX", raising=False)
     limit = 20
     t0 = time.perf_counter()
-    outcome = run(host, [c.name for c in PROCESS_CHEATS] + ["honest_batch"], tmp_path / "p.sqlite",
-                  time_limit_s=limit, sample={"mode": "random", "n": 2, "seed": 0})
+    outcome = run(
+        host,
+        [c.name for c in PROCESS_CHEATS] + ["honest_batch"],
+        tmp_path / "p.sqlite",
+        time_limit_s=limit,
+        sample={"mode": "random", "n": 2, "seed": 0},
+    )
     elapsed = time.perf_counter() - t0
     assert all(s == "failed" and "timeout" in r for s, _, r in records(outcome, "proc_hang"))
     assert all(s == "ok" for s, _, _ in records(outcome, "honest_batch"))

@@ -14,7 +14,19 @@ import nas_harness.files
 from nas_harness.cli import main
 from nas_harness.store import ScoreKey, ScoreRecord, ScoreStore
 
-QUICK = ["--space", "nb201", "--proxies", "sed", "--n", "4", "--executor", "inline", "--bootstrap", "0", "--quiet"]
+QUICK = [
+    "--space",
+    "nb201",
+    "--proxies",
+    "sed",
+    "--n",
+    "4",
+    "--executor",
+    "inline",
+    "--bootstrap",
+    "0",
+    "--quiet",
+]
 
 
 def run_cli(capsys, *args: str) -> tuple[int, str]:
@@ -25,10 +37,16 @@ def run_cli(capsys, *args: str) -> tuple[int, str]:
 
 def test_a_typo_inside_a_proxy_config_in_yaml_names_file_line_and_allowed_keys(tmp_path, capsys):
     cfg = tmp_path / "run.yaml"
-    cfg.write_text("proxies:\n  - name: sed\n  - name: synflow\n    config:\n      bogus_key: 3\nsample:\n  n: 4\nspace: nb201\n")
-    code, err = run_cli(capsys, "run", str(cfg), "--store", str(tmp_path / "s.sqlite"), "--out", str(tmp_path / "o"))
+    cfg.write_text(
+        "proxies:\n  - name: sed\n  - name: synflow\n    config:\n      bogus_key: 3\nsample:\n  n: 4\nspace: nb201\n"
+    )
+    code, err = run_cli(
+        capsys, "run", str(cfg), "--store", str(tmp_path / "s.sqlite"), "--out", str(tmp_path / "o")
+    )
     assert code == 2
-    assert f"{cfg}:5" in err.replace(" ", "") and "proxies[1].config.bogus_key" in err and "unknown key" in err
+    assert (
+        f"{cfg}:5" in err.replace(" ", "") and "proxies[1].config.bogus_key" in err and "unknown key" in err
+    )
     assert "allowed:" in err
 
 
@@ -44,8 +62,10 @@ def damaged_store(path: Path) -> Path:
     """A store with enough rows to span many pages, every page after the first overwritten."""
     with ScoreStore(path) as store:
         key = ScoreKey("p", "1", "h", "nb201@1", "cifar10", "none", "none", 0)
-        store.put_many(key, [ScoreRecord(f"arch-{i:05d}-" + "x" * 80, float(i), "ok", None, 0.1, 0.1)
-                             for i in range(3000)])
+        store.put_many(
+            key,
+            [ScoreRecord(f"arch-{i:05d}-" + "x" * 80, float(i), "ok", None, 0.1, 0.1) for i in range(3000)],
+        )
     db = sqlite3.connect(path)
     db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     page = db.execute("PRAGMA page_size").fetchone()[0]

@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
-
 from cost_helpers import hooked_macs, n_params
+
 from nas_harness.api import ArchError
 from nas_harness.plugins.spaces.channel_bench_macro import arch as A
 from nas_harness.plugins.spaces.channel_bench_macro.skeleton import BACKBONES, cost, widths
@@ -21,7 +21,9 @@ def one_thread():
     torch.set_num_threads(before)
 
 
-@pytest.mark.parametrize(("text", "names"), [("123412", "7 digits"), ("1234120", "width 6 is '0'"), ("12x4123", "width 2")])
+@pytest.mark.parametrize(
+    ("text", "names"), [("123412", "7 digits"), ("1234120", "width 6 is '0'"), ("12x4123", "width 2")]
+)
 def test_a_bad_string_is_refused_naming_the_offending_width(text, names):
     with pytest.raises(ArchError) as err:
         A.parse_code(text)

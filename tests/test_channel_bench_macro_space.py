@@ -5,14 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-
 from cost_helpers import cell_shapes, n_params
+
 from nas_harness.api import ArchError
 from nas_harness.api.testing import check_space
 from nas_harness.plugins.spaces.channel_bench_macro.space import ChannelSpace
 
-
 SPACE = "channel_bench_macro"
+
 
 @pytest.fixture(autouse=True)
 def one_thread():
@@ -30,7 +30,9 @@ def space(request):
 def test_index_and_ordered_width_decisions(space):
     assert space.size() == 16384 and space.arch(0) == "1111111" and space.index("4444444") == 16383
     decisions = space.decisions()
-    assert len(decisions) == 7 and all(d.ordered and d.options == ("0.25", "0.5", "0.75", "1.0") for d in decisions)
+    assert len(decisions) == 7 and all(
+        d.ordered and d.options == ("0.25", "0.5", "0.75", "1.0") for d in decisions
+    )
     assert space.from_choices(space.to_choices("1234123")) == "1234123"
     with pytest.raises(ArchError):
         space.from_choices([4] * 7)
@@ -85,16 +87,42 @@ def test_oracle_reads_the_backbones_file_and_is_the_mean_of_three_runs(shared_di
 
 
 @pytest.mark.shared
-def test_random_and_regularized_evolution_search_the_space_with_a_tiny_budget(shared_dir, tmp_path, monkeypatch):
+def test_random_and_regularized_evolution_search_the_space_with_a_tiny_budget(
+    shared_dir, tmp_path, monkeypatch
+):
     from nas_harness.cli import main
     from nas_harness.leaderboard.search_schema import SearchResult
 
     monkeypatch.setenv("NASH_SHARED_DIR", str(shared_dir))
     out = tmp_path / "out"
-    rc = main(["search", "--space", SPACE, "--strategy", "random,regularized_evolution", "--proxy", "params",
-               "--budget", "8", "--repeats", "1", "--seed", "1", "--strategy-opt", "regularized_evolution.population_size=4",
-               "--strategy-opt", "regularized_evolution.tournament_size=2", "--store", str(tmp_path / "s.sqlite"),
-               "--out", str(out), "--threads", "1", "--quiet"])
+    rc = main(
+        [
+            "search",
+            "--space",
+            SPACE,
+            "--strategy",
+            "random,regularized_evolution",
+            "--proxy",
+            "params",
+            "--budget",
+            "8",
+            "--repeats",
+            "1",
+            "--seed",
+            "1",
+            "--strategy-opt",
+            "regularized_evolution.population_size=4",
+            "--strategy-opt",
+            "regularized_evolution.tournament_size=2",
+            "--store",
+            str(tmp_path / "s.sqlite"),
+            "--out",
+            str(out),
+            "--threads",
+            "1",
+            "--quiet",
+        ]
+    )
     assert rc == 0
     result = SearchResult.model_validate_json(next(out.glob("search-*.json")).read_text())
     assert [c.strategy for c in result.cells] == ["random", "regularized_evolution"]

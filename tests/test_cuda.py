@@ -11,8 +11,12 @@ import sys
 import pytest
 import torch
 
-pytestmark = [pytest.mark.slow, pytest.mark.skipif(not torch.cuda.is_available(),
-                                                   reason="no CUDA device here (torch.cuda.is_available() is False)")]
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        not torch.cuda.is_available(), reason="no CUDA device here (torch.cuda.is_available() is False)"
+    ),
+]
 
 ARCH = "|nor_conv_3x3~0|+|nor_conv_1x1~0|skip_connect~1|+|avg_pool_3x3~0|nor_conv_3x3~1|skip_connect~2|"
 CHECKED_ON_CPU = {"params", "flops", "synflow", "logsynflow", "l2_norm", "snip", "grad_norm"}
@@ -34,7 +38,9 @@ def test_every_proxy_scores_an_nb201_cell_on_the_gpu_like_on_the_cpu():
     assert len(jobs) >= 20  # every built-in proxy that scores on its own
 
     def scores(device: str, jobs) -> dict:
-        setup = ScoringSetup(space=space, dataset="cifar10", batch=batch, input_spec=batch.spec, device=device)
+        setup = ScoringSetup(
+            space=space, dataset="cifar10", batch=batch, input_spec=batch.spec, device=device
+        )
         return {job.name: score_arch(setup, ARCH, [job])[0][1] for job in jobs}
 
     gpu = scores("cuda", jobs)
@@ -44,17 +50,43 @@ def test_every_proxy_scores_an_nb201_cell_on_the_gpu_like_on_the_cpu():
         if rec.status == "ok":
             assert math.isfinite(rec.value), name
         if name in cpu:
-            assert cpu[name].status == rec.status and np.isclose(rec.value, cpu[name].value, rtol=1e-3), \
-                (name, rec.value, cpu[name].value)
+            assert cpu[name].status == rec.status and np.isclose(rec.value, cpu[name].value, rtol=1e-3), (
+                name,
+                rec.value,
+                cpu[name].value,
+            )
 
 
 def test_nash_run_with_device_cuda_scores_and_records_the_device(tmp_path):
     out = tmp_path / "out"
     proc = subprocess.run(
-        [sys.executable, "-m", "nas_harness.cli", "run", "--proxies", "synflow,snip,naswot", "--n", "5",
-         "--bootstrap", "0", "--device", "cuda", "--executor", "inline", "--threads", "1",
-         "--store", str(tmp_path / "s.sqlite"), "--out", str(out), "--quiet"],
-        capture_output=True, text=True, timeout=600)
+        [
+            sys.executable,
+            "-m",
+            "nas_harness.cli",
+            "run",
+            "--proxies",
+            "synflow,snip,naswot",
+            "--n",
+            "5",
+            "--bootstrap",
+            "0",
+            "--device",
+            "cuda",
+            "--executor",
+            "inline",
+            "--threads",
+            "1",
+            "--store",
+            str(tmp_path / "s.sqlite"),
+            "--out",
+            str(out),
+            "--quiet",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     results = json.loads(next(out.glob("correlation-*.json")).read_text())
     assert "cuda" in json.dumps(results)

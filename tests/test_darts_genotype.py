@@ -46,7 +46,10 @@ def nb301(shared_data):
 def test_the_canonical_string_keeps_every_node_and_sorts_its_two_edges():
     g = G.parse(DARTS_V2)
     s = G.to_string(g)
-    assert node_sets(s) == {c: [frozenset(map(tuple, n)) for n in v] for c, v in node_sets(DARTS_V2.replace("range(2, 6)", "[2, 3, 4, 5]")).items()}
+    assert node_sets(s) == {
+        c: [frozenset(map(tuple, n)) for n in v]
+        for c, v in node_sets(DARTS_V2.replace("range(2, 6)", "[2, 3, 4, 5]")).items()
+    }
     for cell in edges(s).values():
         for k in range(4):
             a, b = cell[2 * k], cell[2 * k + 1]
@@ -73,7 +76,10 @@ def test_compact_and_naslib_forms_round_trip():
 @pytest.mark.parametrize(
     "bad, fragment",
     [
-        ("Genotype(normal=[('sep_conv_3x3', 0)], normal_concat=[2, 3, 4, 5], reduce=[], reduce_concat=[2, 3, 4, 5])", "expected 8 edges"),
+        (
+            "Genotype(normal=[('sep_conv_3x3', 0)], normal_concat=[2, 3, 4, 5], reduce=[], reduce_concat=[2, 3, 4, 5])",
+            "expected 8 edges",
+        ),
         (DARTS_V2.replace("'dil_conv_3x3', 2", "'conv_9x9', 2"), "unknown op 'conv_9x9'"),
         (DARTS_V2.replace("('dil_conv_3x3', 2)", "('dil_conv_3x3', 5)"), "source in 0..4"),
         (DARTS_V2.replace("normal_concat=[2, 3, 4, 5]", "normal_concat=[4, 5]"), "normal_concat must be"),
@@ -89,8 +95,9 @@ def test_bad_genotypes_raise_arch_errors_that_say_what_is_wrong(bad, fragment):
 
 
 def test_none_and_repeated_sources_parse_but_are_outside_the_darts_space():
-    text = "none~0;skip_connect~1;sep_conv_3x3~1;sep_conv_3x3~1;avg_pool_3x3~2;max_pool_3x3~3;dil_conv_5x5~4;none~0|" + ";".join(
-        ["max_pool_3x3~0", "max_pool_3x3~1"] * 4
+    text = (
+        "none~0;skip_connect~1;sep_conv_3x3~1;sep_conv_3x3~1;avg_pool_3x3~2;max_pool_3x3~3;dil_conv_5x5~4;none~0|"
+        + ";".join(["max_pool_3x3~0", "max_pool_3x3~1"] * 4)
     )
     g = G.parse(text)
     assert not g.in_space() and G.parse(G.to_string(g)) == g
@@ -105,8 +112,14 @@ def test_none_and_repeated_sources_parse_but_are_outside_the_darts_space():
 def test_relabelling_independent_intermediate_nodes_keeps_the_iso_key():
     # nodes 2 and 3 both read only the inputs: exchanging them (and the sources that point to
     # them) is the same network up to the concatenation order
-    a = G.parse("sep_conv_3x3~0;skip_connect~1;max_pool_3x3~0;dil_conv_3x3~1;sep_conv_5x5~2;avg_pool_3x3~3;skip_connect~2;skip_connect~4|" + ";".join(["max_pool_3x3~0", "max_pool_3x3~1"] * 4))
-    b = G.parse("max_pool_3x3~0;dil_conv_3x3~1;sep_conv_3x3~0;skip_connect~1;sep_conv_5x5~3;avg_pool_3x3~2;skip_connect~3;skip_connect~4|" + ";".join(["max_pool_3x3~0", "max_pool_3x3~1"] * 4))
+    a = G.parse(
+        "sep_conv_3x3~0;skip_connect~1;max_pool_3x3~0;dil_conv_3x3~1;sep_conv_5x5~2;avg_pool_3x3~3;skip_connect~2;skip_connect~4|"
+        + ";".join(["max_pool_3x3~0", "max_pool_3x3~1"] * 4)
+    )
+    b = G.parse(
+        "max_pool_3x3~0;dil_conv_3x3~1;sep_conv_3x3~0;skip_connect~1;sep_conv_5x5~3;avg_pool_3x3~2;skip_connect~3;skip_connect~4|"
+        + ";".join(["max_pool_3x3~0", "max_pool_3x3~1"] * 4)
+    )
     assert a != b and G.iso_key(a) == G.iso_key(b)
     c = G.parse(G.to_compact(a).replace("sep_conv_5x5~2", "sep_conv_3x3~2"))
     assert G.iso_key(c) != G.iso_key(a)
@@ -114,8 +127,12 @@ def test_relabelling_independent_intermediate_nodes_keeps_the_iso_key():
 
 def test_a_reduction_skip_from_an_input_is_not_an_identity_in_the_iso_key():
     normal = ";".join(["sep_conv_3x3~0", "sep_conv_3x3~1"] * 4)
-    skip = G.parse(normal + "|skip_connect~0;max_pool_3x3~1;" + ";".join(["max_pool_3x3~0", "max_pool_3x3~1"] * 3))
-    other = G.parse(normal + "|skip_connect~1;max_pool_3x3~0;" + ";".join(["max_pool_3x3~0", "max_pool_3x3~1"] * 3))
+    skip = G.parse(
+        normal + "|skip_connect~0;max_pool_3x3~1;" + ";".join(["max_pool_3x3~0", "max_pool_3x3~1"] * 3)
+    )
+    other = G.parse(
+        normal + "|skip_connect~1;max_pool_3x3~0;" + ";".join(["max_pool_3x3~0", "max_pool_3x3~1"] * 3)
+    )
     assert G.iso_key(skip) != G.iso_key(other)
 
 

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import numpy as np
+from toy import FlakyProxy, TopoCfg, TopoProxy, ToySpace, WidthProxy, toy_batch
 
 from nas_harness.engine import Engine
 from nas_harness.scoring import ProxyJob, ScoringSetup, arch_context
 from nas_harness.store import ScoreStore
-from toy import FlakyProxy, TopoCfg, TopoProxy, ToySpace, WidthProxy, toy_batch
 
 
 def make_engine(tmp_path, **kw):
-    setup = ScoringSetup(space=ToySpace(), dataset="toy", batch=toy_batch(), input_spec="noise(bs=4,s=0)", **kw)
+    setup = ScoringSetup(
+        space=ToySpace(), dataset="toy", batch=toy_batch(), input_spec="noise(bs=4,s=0)", **kw
+    )
     return Engine(setup, ScoreStore(tmp_path / "s.sqlite"))
 
 

@@ -8,6 +8,10 @@ import math
 import numpy as np
 import pytest
 import torch
+from proxy_helpers import make_ctx
+from pydantic import ValidationError
+from torch import nn
+
 from nas_harness.api import ProxyFailure
 from nas_harness.plugins.proxies import _eproxy_targets as T
 from nas_harness.plugins.proxies.eproxy import (
@@ -20,9 +24,6 @@ from nas_harness.plugins.proxies.eproxy import (
     eproxy_score,
     regression_losses,
 )
-from proxy_helpers import make_ctx
-from pydantic import ValidationError
-from torch import nn
 
 SMALL = {"c_mid": 16, "c_out": 8}
 
@@ -40,7 +41,11 @@ class Zero(nn.Module):
 class Cell(nn.Module):
     def __init__(self, c: int, dead: bool = False):
         super().__init__()
-        self.op = Zero() if dead else nn.Sequential(nn.ReLU(), nn.Conv2d(c, c, 3, padding=1, bias=False), nn.BatchNorm2d(c))
+        self.op = (
+            Zero()
+            if dead
+            else nn.Sequential(nn.ReLU(), nn.Conv2d(c, c, 3, padding=1, bias=False), nn.BatchNorm2d(c))
+        )
 
     def forward(self, x):
         return self.op(x) if isinstance(self.op, Zero) else x + self.op(x)
@@ -49,7 +54,9 @@ class Cell(nn.Module):
 class Down(nn.Module):
     def __init__(self, c_in: int, c_out: int):
         super().__init__()
-        self.conv = nn.Sequential(nn.ReLU(), nn.Conv2d(c_in, c_out, 3, stride=2, padding=1, bias=False), nn.BatchNorm2d(c_out))
+        self.conv = nn.Sequential(
+            nn.ReLU(), nn.Conv2d(c_in, c_out, 3, stride=2, padding=1, bias=False), nn.BatchNorm2d(c_out)
+        )
 
     def forward(self, x):
         return self.conv(x)
@@ -82,7 +89,9 @@ def images(n: int = 8, side: int = 16, seed: int = 0) -> torch.Tensor:
     return torch.randn(n, 3, side, side, generator=torch.Generator().manual_seed(seed))
 
 
-def score(config: EproxyConfig, make=lambda: TinyNet(), seed: int = 0, x: torch.Tensor | None = None) -> float:
+def score(
+    config: EproxyConfig, make=lambda: TinyNet(), seed: int = 0, x: torch.Tensor | None = None
+) -> float:
     ctx = make_ctx(lambda bn: make(), inputs=images() if x is None else x, seed=seed)
     return Eproxy(config).score(ctx)
 
@@ -130,7 +139,9 @@ def test_dots_are_plus_or_minus_one_and_the_teacher_output_is_standardized_per_c
     assert set(d.unique().tolist()) == {-1.0, 1.0}
     net = T.teacher_features(images(8, 32), 6, (8, 8), seed=0).double()
     assert torch.allclose(net.mean(dim=(0, 2, 3)), torch.zeros(6, dtype=torch.float64), atol=1e-5)
-    assert torch.allclose(net.std(dim=(0, 2, 3), unbiased=False), torch.ones(6, dtype=torch.float64), atol=1e-4)
+    assert torch.allclose(
+        net.std(dim=(0, 2, 3), unbiased=False), torch.ones(6, dtype=torch.float64), atol=1e-4
+    )
 
 
 def test_the_teacher_reads_the_images_so_other_images_give_other_net_targets():
@@ -156,8 +167,12 @@ def test_augmentation_is_seeded_and_crops_are_shifted_copies_of_the_padded_image
     assert torch.equal(T.augment(x, pad=0, flip=False, seed=0), x)
     padded = nn.functional.pad(x, (2, 2, 2, 2))
     for i in range(4):
-        found = any(torch.equal(a[i], cand) for t in range(5) for s in range(5)
-                    for cand in (padded[i, :, t:t + 8, s:s + 8], padded[i, :, t:t + 8, s:s + 8].flip(-1)))
+        found = any(
+            torch.equal(a[i], cand)
+            for t in range(5)
+            for s in range(5)
+            for cand in (padded[i, :, t : t + 8, s : s + 8], padded[i, :, t : t + 8, s : s + 8].flip(-1))
+        )
         assert found
 
 
@@ -226,8 +241,15 @@ def test_the_flops_term_scales_the_loss_by_one_plus_alpha_times_normalized_macs(
     macs = count_macs(TinyNet(), images())
     # by hand: stem, cell conv, down, cell conv, down, cell conv, classifier (16x16 input)
     w = 8
-    expected = (16 * 16 * w * 3 * 9 + 16 * 16 * w * w * 9 + 8 * 8 * 2 * w * w * 9 + 8 * 8 * 2 * w * 2 * w * 9
-                + 4 * 4 * 4 * w * 2 * w * 9 + 4 * 4 * 4 * w * 4 * w * 9 + 4 * w * 3)
+    expected = (
+        16 * 16 * w * 3 * 9
+        + 16 * 16 * w * w * 9
+        + 8 * 8 * 2 * w * w * 9
+        + 8 * 8 * 2 * w * 2 * w * 9
+        + 4 * 4 * 4 * w * 2 * w * 9
+        + 4 * 4 * 4 * w * 4 * w * 9
+        + 4 * w * 3
+    )
     assert macs == expected
     scored = score(small(flops_alpha=0.3, flops_max=2.0 * macs))
     assert scored == pytest.approx(base * (1 + 0.3 * 0.5), rel=1e-6)
@@ -252,7 +274,9 @@ def test_eproxy_scores_an_nb201_network():
 
     space = NB201Space()
     arch = space.arch(123)
-    cfg = EproxyConfig(branches=(Branch(c_mid=32, c_out=16), Branch(c_mid=32, c_out=16)), iterations=2, bank_channels=16)
+    cfg = EproxyConfig(
+        branches=(Branch(c_mid=32, c_out=16), Branch(c_mid=32, c_out=16)), iterations=2, bank_channels=16
+    )
     ctx = make_ctx(lambda bn: space.build_model(arch, "cifar10", bn=bn), inputs=images(16, 32))
     value = Eproxy(cfg).score(ctx)
     assert math.isfinite(value) and value > 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+
 from nas_harness.plugins.proxies import _eproxy_dps as D
 from nas_harness.plugins.proxies.eproxy import EproxyConfig
 
@@ -39,7 +40,9 @@ def test_mutation_changes_each_setting_at_about_its_rate():
     cfg = D.DpsConfig(mutation=0.2)
     rng = np.random.default_rng(0)
     g = D.random_genome(cfg, rng)
-    flips = np.mean([np.mean(np.array(D.mutate(g, cfg, rng).features) != np.array(g.features)) for _ in range(400)])
+    flips = np.mean(
+        [np.mean(np.array(D.mutate(g, cfg, rng).features) != np.array(g.features)) for _ in range(400)]
+    )
     assert flips == pytest.approx(0.2, abs=0.03)
 
 
@@ -64,7 +67,7 @@ def test_a_child_is_a_mutation_of_the_best_of_a_tournament_from_the_latest_popul
     cfg = D.DpsConfig(population=5, tournament=5, cycles=20, mutation=0.0)  # children = parents
     history = D.search(cfg, lambda c: c["lr"], np.random.default_rng(0), None)
     for i in range(5, len(history)):
-        alive = history[i - 5:i]
+        alive = history[i - 5 : i]
         assert history[i].config == max(alive, key=lambda e: e.fitness).config
 
 
@@ -72,10 +75,20 @@ def test_evolution_beats_random_configs_on_a_toy_fitness_with_the_same_number_of
     def fitness(c: dict) -> float:  # more branches and more feature kinds are better (max 18)
         return sum(len(b["features"]) for b in c["branches"]) + len(c["branches"])
 
-    evolved = [D.best(D.search(D.DpsConfig(population=10, tournament=4, cycles=90), fitness,
-                               np.random.default_rng(s), None)).fitness for s in range(3)]
-    drawn = [D.best(D.search(D.DpsConfig(population=100, cycles=0), fitness,
-                             np.random.default_rng(s), None)).fitness for s in range(3)]
+    evolved = [
+        D.best(
+            D.search(
+                D.DpsConfig(population=10, tournament=4, cycles=90), fitness, np.random.default_rng(s), None
+            )
+        ).fitness
+        for s in range(3)
+    ]
+    drawn = [
+        D.best(
+            D.search(D.DpsConfig(population=100, cycles=0), fitness, np.random.default_rng(s), None)
+        ).fitness
+        for s in range(3)
+    ]
     assert min(evolved) > max(drawn)
 
 
@@ -98,5 +111,7 @@ def test_the_state_reloads_to_the_same_bytes_and_names_the_winning_config():
     assert D.encode_state(winner, history, {"k": 20}) == state
     rebuilt = [D.Evaluated(D.Genome.from_list(h["genome"]), {}, h["fitness"]) for h in loaded["history"]]
     assert [e.genome for e in rebuilt] == [e.genome for e in history]
-    again = D.encode_state(D.Evaluated(winner.genome, loaded["eproxy"], loaded["fitness"]), rebuilt, loaded["fitted_on"])
+    again = D.encode_state(
+        D.Evaluated(winner.genome, loaded["eproxy"], loaded["fitness"]), rebuilt, loaded["fitted_on"]
+    )
     assert again == state

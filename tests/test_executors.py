@@ -7,15 +7,15 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
-
 from faulty import ExitProxy, HogProxy, SegfaultProxy, SleepyProxy
+from toy import FlakyProxy, TopoProxy, ToySpace, WidthProxy, toy_batch
+
 from nas_harness.api import HarnessError
 from nas_harness.engine import Engine
-from nas_harness.scoring import ProxyJob, ScoringSetup
 from nas_harness.executors import Limits, make_executor
 from nas_harness.executors.local import LocalExecutor
+from nas_harness.scoring import ProxyJob, ScoringSetup
 from nas_harness.store import ScoreStore
-from toy import FlakyProxy, TopoProxy, ToySpace, WidthProxy, toy_batch
 
 ARCHS = [f"w{i}" for i in range(1, 11)]
 LIMITS = dict(time_limit_s=3.0, memory_limit_mb=1024)
@@ -26,7 +26,10 @@ def setup():
 
 
 def fault_jobs():
-    return [ProxyJob(p) for p in (WidthProxy(), FlakyProxy(), SleepyProxy(), ExitProxy(), SegfaultProxy(), HogProxy())]
+    return [
+        ProxyJob(p)
+        for p in (WidthProxy(), FlakyProxy(), SleepyProxy(), ExitProxy(), SegfaultProxy(), HogProxy())
+    ]
 
 
 def rows(path):
@@ -37,10 +40,15 @@ def rows(path):
 def expected_failure(proxy: str, width: int) -> str | None:
     """The reason each fault proxy must leave, or None where it must score."""
     if proxy == "flaky":
-        return "RuntimeError: width" if width % 5 == 0 else "non-finite score: nan" if width % 7 == 0 else None
-    return {("sleepy", 3): "timeout after 3 s", ("exiter", 4): "worker died (exit code 1)",
-            ("segfault", 6): "worker died (killed by SIGSEGV)",
-            ("hog", 8): "memory limit exceeded (1024 MB)"}.get((proxy, width))
+        return (
+            "RuntimeError: width" if width % 5 == 0 else "non-finite score: nan" if width % 7 == 0 else None
+        )
+    return {
+        ("sleepy", 3): "timeout after 3 s",
+        ("exiter", 4): "worker died (exit code 1)",
+        ("segfault", 6): "worker died (killed by SIGSEGV)",
+        ("hog", 8): "memory limit exceeded (1024 MB)",
+    }.get((proxy, width))
 
 
 def check_faults(path):
@@ -100,7 +108,10 @@ def test_dask_executor_isolates_a_dead_worker_and_a_timeout(tmp_path, dask_execu
 def test_a_plugin_that_cannot_be_pickled_is_a_clear_error(tmp_path):
     proxy = WidthProxy()
     proxy.hook = lambda: None  # a lambda cannot travel to a worker
-    with LocalExecutor(workers=1, limits=Limits()) as ex, pytest.raises(HarnessError, match="--executor inline"):
+    with (
+        LocalExecutor(workers=1, limits=Limits()) as ex,
+        pytest.raises(HarnessError, match="--executor inline"),
+    ):
         Engine(setup(), ScoreStore(tmp_path / "s.sqlite"), executor=ex).score([ProxyJob(proxy)], ARCHS)
 
 
@@ -115,12 +126,18 @@ def dask_executor():
 # --------------------------------------------------------------------------- config and wiring
 
 
-@pytest.mark.parametrize("given, needle", [
-    ({"scheduler": "tcp://h:8786"}, "scheduler: Value error, a scheduler address is only used with executor 'dask'"),
-    ({"memory_limit_mb": 100}, "memory_limit_mb: Value error, a worker needs at least 512 MB"),
-    ({"executor": "threads"}, "executor: Input should be 'inline', 'local' or 'dask'"),
-    ({"workers": 0}, "workers: Input should be greater than or equal to 1"),
-])
+@pytest.mark.parametrize(
+    "given, needle",
+    [
+        (
+            {"scheduler": "tcp://h:8786"},
+            "scheduler: Value error, a scheduler address is only used with executor 'dask'",
+        ),
+        ({"memory_limit_mb": 100}, "memory_limit_mb: Value error, a worker needs at least 512 MB"),
+        ({"executor": "threads"}, "executor: Input should be 'inline', 'local' or 'dask'"),
+        ({"workers": 0}, "workers: Input should be greater than or equal to 1"),
+    ],
+)
 def test_execution_settings_are_validated(given, needle):
     from nas_harness.config import validate_run_config
 
@@ -136,13 +153,21 @@ def test_executor_for_maps_config_to_workers_threads_and_limits():
 
     local = executor_for(validate_run_config({"proxies": ["sed"], "workers": 3, "time_limit_s": 0}))
     assert isinstance(local, LocalExecutor) and len(local.processes) == 3
-    unsandboxed = dict(sandbox=False, sandbox_note="off")  # the sandbox (on where available) is tested in test_sandbox
+    unsandboxed = dict(
+        sandbox=False, sandbox_note="off"
+    )  # the sandbox (on where available) is tested in test_sandbox
     assert replace(local.limits, **unsandboxed) == Limits(time_limit_s=None, memory_limit_mb=4096, threads=1)
-    two = executor_for(validate_run_config({"proxies": ["sed"], "workers": 1, "threads": 2, "memory_limit_mb": 0}))
+    two = executor_for(
+        validate_run_config({"proxies": ["sed"], "workers": 1, "threads": 2, "memory_limit_mb": 0})
+    )
     assert replace(two.limits, **unsandboxed) == Limits(time_limit_s=600.0, memory_limit_mb=None, threads=2)
-    dask = executor_for(validate_run_config({"proxies": ["sed"], "executor": "dask", "scheduler": "tcp://h:1"}))
+    dask = executor_for(
+        validate_run_config({"proxies": ["sed"], "executor": "dask", "scheduler": "tcp://h:1"})
+    )
     assert isinstance(dask, DaskExecutor) and dask.scheduler == "tcp://h:1" and dask._client is None
-    assert isinstance(executor_for(validate_run_config({"proxies": ["sed"], "executor": "inline"})), InlineExecutor)
+    assert isinstance(
+        executor_for(validate_run_config({"proxies": ["sed"], "executor": "inline"})), InlineExecutor
+    )
 
 
 def test_execution_settings_are_recorded_but_not_hashed_and_idle_workers_never_start(tmp_path):

@@ -19,17 +19,33 @@ SINGULAR = "LinAlgError: ReLU-code kernel is singular"
 
 
 def _table(name: str, why: dict[int, str], n: int = 12) -> ScoreTable:
-    records = [ScoreRecord(f"a{i}", None, "failed", why[i], 0.01, 0.01) if i in why
-               else ScoreRecord(f"a{i}", float(i), "ok", None, 0.01, 0.01) for i in range(n)]
+    records = [
+        ScoreRecord(f"a{i}", None, "failed", why[i], 0.01, 0.01)
+        if i in why
+        else ScoreRecord(f"a{i}", float(i), "ok", None, 0.01, 0.01)
+        for i in range(n)
+    ]
     return ScoreTable(name, [r.arch for r in records], records)
 
 
 def _summary(table: ScoreTable):
     truth = np.arange(len(table.archs), dtype=float)
-    return summarize_values(name=table.proxy, version="1", distribution="test", higher_is_better=True, config={},
-                            table=table, truth=truth, needs_data=False,
-                            sig=Signature(*"proxy space target oracle sample input init harness".split()), input_kind="none",
-                            input_fallback=False, n_resamples=0, confidence=0.95, seed=0)
+    return summarize_values(
+        name=table.proxy,
+        version="1",
+        distribution="test",
+        higher_is_better=True,
+        config={},
+        table=table,
+        truth=truth,
+        needs_data=False,
+        sig=Signature(*"proxy space target oracle sample input init harness".split()),
+        input_kind="none",
+        input_fallback=False,
+        n_resamples=0,
+        confidence=0.95,
+        seed=0,
+    )
 
 
 WHY = {1: SINGULAR, 4: SINGULAR, 7: SINGULAR, 9: "non-finite score: nan", 10: "RuntimeError: out of memory"}
@@ -66,4 +82,7 @@ def test_the_terminal_shows_the_top_reasons_with_their_counts():
     assert "5 of 12 architectures failed" in out
     assert f"×3 {SINGULAR}" in out and "×1 " in out
     assert "1 more reasons" in out
-    assert top_reasons(res, 3) == ([(3, SINGULAR), (1, "non-finite score: nan"), (1, "RuntimeError: out of memory")], 0)
+    assert top_reasons(res, 3) == (
+        [(3, SINGULAR), (1, "non-finite score: nan"), (1, "RuntimeError: out of memory")],
+        0,
+    )

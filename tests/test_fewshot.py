@@ -27,7 +27,8 @@ def toys(tmp_path, monkeypatch):
     info.mkdir(parents=True)
     (info / "METADATA").write_text("Metadata-Version: 2.1\nName: nash-fewshot-toys\nVersion: 1.0\n")
     (info / "entry_points.txt").write_text(
-        "[nas_harness.spaces]\nfs_grid = fewshot_toys:SPACES\n[nas_harness.proxies]\nfs_toys = fewshot_toys:PROXIES\n")
+        "[nas_harness.spaces]\nfs_grid = fewshot_toys:SPACES\n[nas_harness.proxies]\nfs_toys = fewshot_toys:PROXIES\n"
+    )
     monkeypatch.syspath_prepend(str(site))
     monkeypatch.syspath_prepend(str(TESTS))
     importlib.invalidate_caches()
@@ -37,9 +38,27 @@ def toys(tmp_path, monkeypatch):
 
 
 def few_shot(tmp: Path, *extra: str) -> int:
-    return main(["few-shot", "--space", "fs_grid", "--dataset", "fit", "--n", "12", "--sample-seed", "3",
-                 "--executor", "inline", "--store", str(tmp / "store.sqlite"), "--out", str(tmp / "out"),
-                 "--quiet", *extra])
+    return main(
+        [
+            "few-shot",
+            "--space",
+            "fs_grid",
+            "--dataset",
+            "fit",
+            "--n",
+            "12",
+            "--sample-seed",
+            "3",
+            "--executor",
+            "inline",
+            "--store",
+            str(tmp / "store.sqlite"),
+            "--out",
+            str(tmp / "out"),
+            "--quiet",
+            *extra,
+        ]
+    )
 
 
 def result(tmp: Path) -> dict:
@@ -47,7 +66,9 @@ def result(tmp: Path) -> dict:
     return json.loads(path.read_text())
 
 
-def test_calibration_archs_never_appear_in_the_evaluation_set_and_their_hash_is_in_signature_and_store_key(toys):
+def test_calibration_archs_never_appear_in_the_evaluation_set_and_their_hash_is_in_signature_and_store_key(
+    toys,
+):
     from fewshot_toys import FsGrid, FsTable
 
     code = few_shot(toys, "--proxies", "fs_linear", "--k", "3,8", "--seeds", "0,1", "--features", "fs_params")
@@ -66,13 +87,18 @@ def test_calibration_archs_never_appear_in_the_evaluation_set_and_their_hash_is_
             assert cell["status"] == "ok" and cell["labels"] == cell["k"] == len(cal["archs"])
             assert not set(cal["archs"]) & evaluation and set(cal["archs"]) <= covered
             errors = FsTable(space=FsGrid()).query(cal["archs"], "fit")
-            recomputed = LabelledSet("fs_grid", "fit", tuple(cal["archs"]), -errors, info, cal["source"], cal["seed"])
+            recomputed = LabelledSet(
+                "fs_grid", "fit", tuple(cal["archs"]), -errors, info, cal["source"], cal["seed"]
+            )
             assert cal["hash"] == recomputed.hash
             assert f"h={cal['hash']}" in cell["signature_text"] and cell["signature"]["calibration"].endswith(
-                f"h={cal['hash']}" + (f",state={cal['state_hash']})" if cal["state_hash"] else ")"))
+                f"h={cal['hash']}" + (f",state={cal['state_hash']})" if cal["state_hash"] else ")")
+            )
             if learner["kind"] == "trainable":
-                rows = store.execute("SELECT arch FROM scores WHERE proxy='fs_linear' AND calibration=?",
-                                     (f"{cal['hash']}:{cal['state_hash']}",)).fetchall()
+                rows = store.execute(
+                    "SELECT arch FROM scores WHERE proxy='fs_linear' AND calibration=?",
+                    (f"{cal['hash']}:{cal['state_hash']}",),
+                ).fetchall()
                 assert {r[0] for r in rows} == evaluation
     k8 = [c for c in linear["cells"] if c["k"] == 8]
     assert all(c["spearman"] > 0.8 for c in k8)  # error falls with √(w·d): params and depth see it
@@ -83,8 +109,19 @@ def test_calibration_archs_never_appear_in_the_evaluation_set_and_their_hash_is_
 
 
 def test_a_proxy_that_reads_an_oracle_inside_score_is_caught_and_named(toys, capsys):
-    code = few_shot(toys, "--proxies", "fs_leaky", "--k", "3", "--seeds", "0", "--baselines", "none",
-                    "--features", "fs_params")
+    code = few_shot(
+        toys,
+        "--proxies",
+        "fs_leaky",
+        "--k",
+        "3",
+        "--seeds",
+        "0",
+        "--baselines",
+        "none",
+        "--features",
+        "fs_params",
+    )
     assert code == 1
     [cell] = next(lr for lr in result(toys)["learners"] if lr["name"] == "fs_leaky")["cells"]
     assert cell["status"] == "leak" and "fs_leaky" in cell["reason"] and "FsTable.query" in cell["reason"]
@@ -92,20 +129,34 @@ def test_a_proxy_that_reads_an_oracle_inside_score_is_caught_and_named(toys, cap
 
 
 def test_fit_reads_its_labelled_set_but_no_other_architecture(toys):
-    code = few_shot(toys, "--proxies", "fs_peek", "--k", "3", "--seeds", "0", "--baselines", "none",
-                    "--features", "fs_params")
+    code = few_shot(
+        toys,
+        "--proxies",
+        "fs_peek",
+        "--k",
+        "3",
+        "--seeds",
+        "0",
+        "--baselines",
+        "none",
+        "--features",
+        "fs_params",
+    )
     assert code == 1
     [cell] = result(toys)["learners"][0]["cells"]
     assert cell["status"] == "failed" and "not in its labelled set" in cell["reason"]
 
 
-@pytest.mark.parametrize(("args", "needle"), [
-    (("--proxies", "fs_linear", "--k", "30"), "k=30"),
-    (("--proxies", "fs_nope", "--k", "3"), "fs_nope"),
-    (("--proxies", "fs_params", "--k", "3"), "not trainable"),
-    (("--proxies", "fs_linear", "--k", "1"), "at least 2"),
-    (("--proxies", "fs_linear", "--k", "3", "--features", "fs_linear"), "not a zero-cost proxy"),
-])
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (("--proxies", "fs_linear", "--k", "30"), "k=30"),
+        (("--proxies", "fs_nope", "--k", "3"), "fs_nope"),
+        (("--proxies", "fs_params", "--k", "3"), "not trainable"),
+        (("--proxies", "fs_linear", "--k", "1"), "at least 2"),
+        (("--proxies", "fs_linear", "--k", "3", "--features", "fs_linear"), "not a zero-cost proxy"),
+    ],
+)
 def test_bad_input_exits_2_with_a_message_naming_it(toys, capsys, args, needle):
     assert few_shot(toys, *args) == 2
     assert needle in capsys.readouterr().err
@@ -145,9 +196,30 @@ def test_the_guard_records_oracle_calls_except_while_paused():
 
 
 def test_a_search_with_a_trainable_proxy_counts_its_calibration_labels_in_budget_and_queries(toys):
-    code = main(["search", "--space", "fs_grid", "--dataset", "fit", "--proxy", "fs_linear", "--strategy", "random",
-                 "--budget", "10", "--calib-k", "4", "--repeats", "2", "--store", str(toys / "store.sqlite"),
-                 "--out", str(toys / "out"), "--quiet"])
+    code = main(
+        [
+            "search",
+            "--space",
+            "fs_grid",
+            "--dataset",
+            "fit",
+            "--proxy",
+            "fs_linear",
+            "--strategy",
+            "random",
+            "--budget",
+            "10",
+            "--calib-k",
+            "4",
+            "--repeats",
+            "2",
+            "--store",
+            str(toys / "store.sqlite"),
+            "--out",
+            str(toys / "out"),
+            "--quiet",
+        ]
+    )
     assert code == 0
     [path] = (toys / "out").glob("search-*.json")
     [cell] = json.loads(path.read_text())["cells"]
@@ -159,8 +231,26 @@ def test_a_search_with_a_trainable_proxy_counts_its_calibration_labels_in_budget
 
 
 def test_a_search_with_a_trainable_proxy_and_no_calibration_exits_2(toys, capsys):
-    code = main(["search", "--space", "fs_grid", "--dataset", "fit", "--proxy", "fs_linear", "--strategy", "random",
-                 "--budget", "10", "--store", str(toys / "store.sqlite"), "--out", str(toys / "out"), "--quiet"])
+    code = main(
+        [
+            "search",
+            "--space",
+            "fs_grid",
+            "--dataset",
+            "fit",
+            "--proxy",
+            "fs_linear",
+            "--strategy",
+            "random",
+            "--budget",
+            "10",
+            "--store",
+            str(toys / "store.sqlite"),
+            "--out",
+            str(toys / "out"),
+            "--quiet",
+        ]
+    )
     assert code == 2 and "--calib-k" in capsys.readouterr().err
 
 
@@ -191,11 +281,15 @@ def test_a_strategy_that_calls_an_oracle_while_searching_is_caught_and_named(tmp
 
     space = GridSpace()
     store = ScoreStore(tmp_path / "s.sqlite")
-    objective = proxy_objective(Engine(ScoringSetup(space=space, dataset="toy"), store), ProxyJob(AccuracyProxy()))
+    objective = proxy_objective(
+        Engine(ScoringSetup(space=space, dataset="toy"), store), ProxyJob(AccuracyProxy())
+    )
     with pytest.raises(HarnessError, match="strategy 'peeker' called into an oracle.*GridOracle.query"):
         search_once(Peeker(), space, "toy", objective, budget=5, seed=0)
     # the harness's own oracle objective (P16) is not the strategy's doing
-    assert search_once(Honest(), space, "toy", oracle_objective(GridOracle(space=space), "toy"), budget=5, seed=0)
+    assert search_once(
+        Honest(), space, "toy", oracle_objective(GridOracle(space=space), "toy"), budget=5, seed=0
+    )
     store.close()
 
 
@@ -204,7 +298,9 @@ def test_eproxy_dps_fits_by_scoring_only_its_labelled_archs_and_its_state_reload
     from nas_harness.plugins.proxies.eproxy import EproxyDps
 
     archs = tuple(f"a{i}" for i in range(6))
-    ls = LabelledSet("toy", "t", archs, np.arange(6.0), OracleInfo("o", "t", "acc", "test", 1, "exact"), "toy:t/o", 0)
+    ls = LabelledSet(
+        "toy", "t", archs, np.arange(6.0), OracleInfo("o", "t", "acc", "test", 1, "exact"), "toy:t/o", 0
+    )
 
     class StubTools(FitTools):
         """Scores that rank the archs well exactly when the config's lr is large."""
@@ -238,11 +334,27 @@ def test_eproxy_dps_fits_by_scoring_only_its_labelled_archs_and_its_state_reload
 
 
 def test_calibration_labels_from_another_oracle_are_recorded_as_transfer_and_stay_disjoint(toys):
-    code = few_shot(toys, "--proxies", "fs_linear", "--k", "5", "--seeds", "0", "--baselines", "ridge",
-                    "--features", "fs_params", "--calib-oracle", "fs_full")
+    code = few_shot(
+        toys,
+        "--proxies",
+        "fs_linear",
+        "--k",
+        "5",
+        "--seeds",
+        "0",
+        "--baselines",
+        "ridge",
+        "--features",
+        "fs_params",
+        "--calib-oracle",
+        "fs_full",
+    )
     assert code == 0
     res = result(toys)
-    assert res["calibration_source"] == "transfer:fs_grid:fit/fs_full" and res["calibration_oracle"]["oracle"] == "fs_full"
+    assert (
+        res["calibration_source"] == "transfer:fs_grid:fit/fs_full"
+        and res["calibration_oracle"]["oracle"] == "fs_full"
+    )
     for learner in res["learners"]:
         [cell] = learner["cells"]
         assert cell["calibration"]["source"] == res["calibration_source"] in cell["signature_text"]

@@ -192,7 +192,10 @@ def test_training_on_a_tiny_toy_space_improves_spearman():
 
 def toy_context(arch: tuple[int, int, int]) -> ScoreContext:
     return ScoreContext(
-        arch=str(arch), space="toy", dataset=DatasetInfo("toy", 10, (3, 8, 8)), seed=0,
+        arch=str(arch),
+        space="toy",
+        dataset=DatasetInfo("toy", 10, (3, 8, 8)),
+        seed=0,
         _model_factory=lambda bn=True: toy_model(arch),
     )
 
@@ -209,9 +212,15 @@ def test_scoring_without_a_state_or_with_a_state_of_another_shape_is_a_user_erro
     ok = FTScoreNet(FTScoreNet.Config(**TINY, state=str(path)))
     assert np.isfinite(ok.score(toy_context((1, 1, 0))))
     with pytest.raises(HarnessError, match="state_sha256"):
-        FTScoreNet(FTScoreNet.Config(**TINY, state=str(path), state_sha256="0" * 64)).score(toy_context((1, 1, 0)))
+        FTScoreNet(FTScoreNet.Config(**TINY, state=str(path), state_sha256="0" * 64)).score(
+            toy_context((1, 1, 0))
+        )
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    assert np.isfinite(FTScoreNet(FTScoreNet.Config(**TINY, state=str(path), state_sha256=digest)).score(toy_context((1, 1, 0))))
+    assert np.isfinite(
+        FTScoreNet(FTScoreNet.Config(**TINY, state=str(path), state_sha256=digest)).score(
+            toy_context((1, 1, 0))
+        )
+    )
 
 
 def test_an_nb201_network_is_constructed_and_scored():
@@ -222,7 +231,10 @@ def test_an_nb201_network_is_constructed_and_scored():
     proxy = FTScoreNet(FTScoreNet.Config(**{**TINY, "images": 4}))
     proxy.load_state(ScoreNet(proxy.config.net_spec()).to_bytes())
     ctx = ScoreContext(
-        arch=arch, space="nb201", dataset=space.dataset("cifar10"), seed=0,
+        arch=arch,
+        space="nb201",
+        dataset=space.dataset("cifar10"),
+        seed=0,
         _model_factory=lambda bn=True: space.build_model(arch, "cifar10", bn=bn),
     )
     assert np.isfinite(proxy.score(ctx))
@@ -250,8 +262,17 @@ def test_kernels_shared_across_networks_in_a_step_give_the_same_gradient_as_gene
 
 def test_an_architecture_whose_cells_output_zeros_has_a_finite_gradient():
     net = ScoreNet(NetSpec(**TINY))
-    model = nn.Sequential(nn.Conv2d(3, 8, 3, padding=1), nn.BatchNorm2d(8), Zeros(), nn.BatchNorm2d(8),
-                          nn.Conv2d(8, 8, 1), nn.BatchNorm2d(8), nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(8, 3))
+    model = nn.Sequential(
+        nn.Conv2d(3, 8, 3, padding=1),
+        nn.BatchNorm2d(8),
+        Zeros(),
+        nn.BatchNorm2d(8),
+        nn.Conv2d(8, 8, 1),
+        nn.BatchNorm2d(8),
+        nn.AdaptiveAvgPool2d(1),
+        nn.Flatten(),
+        nn.Linear(8, 3),
+    )
     net(net.construct(model, last_linear(model))).backward()
     for name, p in net.named_parameters():
         assert torch.isfinite(p.grad).all(), name
@@ -298,8 +319,10 @@ def test_an_ensemble_state_of_per_space_scorers_reloads_and_scores_identically()
 
     fam_a = [a for a in TOY_ARCHS if a[2] == 0][:8]
     fam_b = [a for a in TOY_ARCHS if a[2] == 1][:8]
-    sets = [Labelled(tuple(map(str, fam)), tuple(toy_target(a) for a in fam),
-                     lambda s: toy_model(eval(s))) for fam in (fam_a, fam_b)]
+    sets = [
+        Labelled(tuple(map(str, fam)), tuple(toy_target(a) for a in fam), lambda s: toy_model(eval(s)))
+        for fam in (fam_a, fam_b)
+    ]
     proxy = FTScoreNet(FTScoreNet.Config(**TINY, steps=2, sample_size=4))
     state = proxy.fit_sets(sets, "ensemble", rng=np.random.default_rng(0))
     again = FTScoreNet(proxy.config)

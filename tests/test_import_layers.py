@@ -8,14 +8,52 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-FOLDERS = {"harness": "nas_harness", "plugins": "nas_harness.plugins", "leaderboard": "nas_harness.leaderboard"}
+FOLDERS = {
+    "harness": "nas_harness",
+    "plugins": "nas_harness.plugins",
+    "leaderboard": "nas_harness.leaderboard",
+}
 EDGE = {"nas_harness.cli", "nas_harness.cli_workflows", "nas_harness.cli_args"}
 # Workflows: protocol runs that also render their results (``nash run`` prints its leaderboard).
-WORKFLOWS = {"runner", "analysis", "report_data", "collection", "standard", "search_runner", "reproduce", "sweeps",
-             "suite_run", "check", "verify", "submission", "validate", "scaffold", "report", "fewshot_runner"}
-CORE = {"host", "config", "inputs", "inits", "store", "scoring", "engine", "executors", "resolve", "stats",
-        "search_view", "environment", "files", "checksum", "sandbox", "distribution", "threads", "oracle_guard",
-        "state_guard"}
+WORKFLOWS = {
+    "runner",
+    "analysis",
+    "report_data",
+    "collection",
+    "standard",
+    "search_runner",
+    "reproduce",
+    "sweeps",
+    "suite_run",
+    "check",
+    "verify",
+    "submission",
+    "validate",
+    "scaffold",
+    "report",
+    "fewshot_runner",
+}
+CORE = {
+    "host",
+    "config",
+    "inputs",
+    "inits",
+    "store",
+    "scoring",
+    "engine",
+    "executors",
+    "resolve",
+    "stats",
+    "search_view",
+    "environment",
+    "files",
+    "checksum",
+    "sandbox",
+    "distribution",
+    "threads",
+    "oracle_guard",
+    "state_guard",
+}
 
 
 def modules() -> dict[str, Path]:
@@ -125,21 +163,32 @@ def test_plugins_import_only_the_contract_and_their_own_package():
         for t in targets:
             if layer(t) == 0 or plugin_unit(t) == plugin_unit(mod):
                 continue
-            kind_helper = t.startswith("nas_harness.plugins.") and t.split(".")[2] == mod.split(".")[2] \
+            kind_helper = (
+                t.startswith("nas_harness.plugins.")
+                and t.split(".")[2] == mod.split(".")[2]
                 and t.split(".")[3].startswith("_")
+            )
             if not kind_helper:
                 bad.append(f"{mod} -> {t}")
     assert bad == []
 
 
 def test_no_lower_layer_imports_a_higher_one():
-    bad = [f"{m} (layer {layer(m)}) -> {t} (layer {layer(t)})"
-           for m, targets in imports(modules()).items() for t in targets
-           if layer(t) > layer(m) and not m == "nas_harness"]
+    bad = [
+        f"{m} (layer {layer(m)}) -> {t} (layer {layer(t)})"
+        for m, targets in imports(modules()).items()
+        for t in targets
+        if layer(t) > layer(m) and not m == "nas_harness"
+    ]
     assert bad == []
 
 
 def test_the_contract_imports_nothing_of_ours_but_itself():
-    bad = [f"{m} -> {t}" for m, targets in imports(modules()).items() if layer(m) == 0
-           for t in targets if layer(t) != 0]
+    bad = [
+        f"{m} -> {t}"
+        for m, targets in imports(modules()).items()
+        if layer(m) == 0
+        for t in targets
+        if layer(t) != 0
+    ]
     assert bad == []

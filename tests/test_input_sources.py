@@ -40,14 +40,22 @@ def cifar10_dir(tmp_path):
     rng = np.random.default_rng(0)
     for name in [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch"]:
         with open(folder / name, "wb") as f:
-            pickle.dump({"data": rng.integers(0, 256, (8, 3072), dtype=np.uint8),
-                         "labels": rng.integers(0, 10, 8).tolist()}, f, protocol=4)
+            pickle.dump(
+                {
+                    "data": rng.integers(0, 256, (8, 3072), dtype=np.uint8),
+                    "labels": rng.integers(0, 10, 8).tolist(),
+                },
+                f,
+                protocol=4,
+            )
     return folder
 
 
 def test_a_cifar10_batch_feeds_an_imagenet16_task_when_resized(cifar10_dir):
     own = load_batch(InputConfig(kind="cifar10", path=cifar10_dir, batch_size=6, seed=1), C10)
-    batch = load_batch(InputConfig(kind="cifar10", path=cifar10_dir, batch_size=6, seed=1, resize="area"), IN16)
+    batch = load_batch(
+        InputConfig(kind="cifar10", path=cifar10_dir, batch_size=6, seed=1, resize="area"), IN16
+    )
     assert batch.inputs.shape == (6, 3, 16, 16) and batch.kind == "cifar10"
     expected = F.interpolate(own.inputs, size=(16, 16), mode="area")  # recomputed from the 32×32 batch
     assert torch.allclose(batch.inputs, expected) and torch.equal(batch.targets, own.targets)
@@ -55,9 +63,13 @@ def test_a_cifar10_batch_feeds_an_imagenet16_task_when_resized(cifar10_dir):
     # CIFAR-10's own statistics, whatever the task: the source decides its normalization
     raw = own.inputs[:, 0].double() * MEAN_STD["cifar10"][1][0] + MEAN_STD["cifar10"][0][0]
     assert float(raw.min()) >= -1e-5 and float(raw.max()) <= 1 + 1e-5
-    smooth = load_batch(InputConfig(kind="cifar10", path=cifar10_dir, batch_size=6, seed=1, resize="bilinear"), IN16)
-    assert torch.allclose(smooth.inputs, F.interpolate(own.inputs, size=(16, 16), mode="bilinear",
-                                                       align_corners=False, antialias=True))
+    smooth = load_batch(
+        InputConfig(kind="cifar10", path=cifar10_dir, batch_size=6, seed=1, resize="bilinear"), IN16
+    )
+    assert torch.allclose(
+        smooth.inputs,
+        F.interpolate(own.inputs, size=(16, 16), mode="bilinear", align_corners=False, antialias=True),
+    )
 
 
 def test_a_shape_mismatch_names_both_shapes_and_the_way_out(cifar10_dir):
@@ -100,8 +112,13 @@ class Checkerboard(DataSource):
         c, h, w = request.task.input_shape
         board = np.where((np.add.outer(np.arange(h), np.arange(w)) % 2) == 0, 1.0, -1.0).astype(np.float32)
         x = np.stack([np.broadcast_to(board * (i + 1), (c, h, w)) for i in range(request.batch_size)])
-        return SourceBatch(inputs=x, labels=np.arange(request.batch_size) % 2, label="checkerboard",
-                           where="generated", targets=None)
+        return SourceBatch(
+            inputs=x,
+            labels=np.arange(request.batch_size) % 2,
+            label="checkerboard",
+            where="generated",
+            targets=None,
+        )
 
 
 @pytest.fixture
@@ -125,39 +142,67 @@ def test_a_plugin_contributes_a_data_source_through_the_hook(checker_host):
 
 
 def toy_run(kind: str, proxies: list[str], **extra) -> dict:
-    return {"space": {"name": "nb201"}, "dataset": "ImageNet16-120", "proxies": proxies, "sample": {"n": 3, "seed": 0},
-            "input": {"kind": kind, "batch_size": 4, **extra}, "executor": "inline", "bootstrap": 0, "ceiling": "off"}
+    return {
+        "space": {"name": "nb201"},
+        "dataset": "ImageNet16-120",
+        "proxies": proxies,
+        "sample": {"n": 3, "seed": 0},
+        "input": {"kind": kind, "batch_size": 4, **extra},
+        "executor": "inline",
+        "bootstrap": 0,
+        "ceiling": "off",
+    }
 
 
 def test_scoring_with_a_source_other_than_the_tasks_data(checker_host, tmp_path, cifar10_dir):
     from nas_harness.runner import compute_run
 
-    run = compute_run(toy_run("checkerboard", ["naswot"]), store_path=tmp_path / "s.sqlite", host=checker_host).run
+    run = compute_run(
+        toy_run("checkerboard", ["naswot"]), store_path=tmp_path / "s.sqlite", host=checker_host
+    ).run
     row = run.results[0]
     assert run.input["kind"] == "checkerboard" and row.input_kind == "checkerboard" and row.n_failed == 0
     fields = row.signature_fields
     assert fields.input == "checkerboard(bs=4,s=42)" and fields.input_source == "checkerboard"
     assert fields.task == "ImageNet16-120" and fields.target.startswith("ImageNet16-120/")
     assert f"|input:{fields.input}|" in row.signature
-    resized = compute_run(toy_run("cifar10", ["naswot"], path=str(cifar10_dir), resize="area"),
-                          store_path=tmp_path / "s.sqlite", host=checker_host).run.results[0]
-    assert resized.signature_fields.input == "cifar10[train](bs=4,s=42,resize=16x16:area)" and resized.n_failed == 0
+    resized = compute_run(
+        toy_run("cifar10", ["naswot"], path=str(cifar10_dir), resize="area"),
+        store_path=tmp_path / "s.sqlite",
+        host=checker_host,
+    ).run.results[0]
+    assert (
+        resized.signature_fields.input == "cifar10[train](bs=4,s=42,resize=16x16:area)"
+        and resized.n_failed == 0
+    )
     assert resized.signature_fields.target == fields.target  # same target, another input
 
 
 def test_signatures_are_typed_in_results_and_render_the_stored_line(tmp_path):
     from nas_harness.runner import compute_run, write_run
 
-    outcome = compute_run(toy_run("noise", ["params"]) | {"dataset": "cifar10"}, store_path=tmp_path / "s.sqlite")
+    outcome = compute_run(
+        toy_run("noise", ["params"]) | {"dataset": "cifar10"}, store_path=tmp_path / "s.sqlite"
+    )
     path, _ = write_run(outcome, tmp_path)
     stored = json.loads(path.read_text())["results"][0]
     fields = Signature(**stored["signature_fields"])
     assert fields.render() == stored["signature"] and fields.task == "cifar10" and fields.proxy == "params"
     info = outcome.run.oracle
-    v1 = "|".join([f"proxy:params@{stored['version']}", f"space:nb201@{fields.space.split('@')[1]}",
-                   f"target:{info.dataset}/{info.split}" + (f"@{info.epochs}ep" if info.epochs else "")
-                   + f"({info.seed_aggregation})", f"oracle:{info.oracle}", "sample:random(n=3,s=0)",
-                   "input:unused(bs=4,s=42)", "init:kaiming_uniform(s=42)", f"harness:{__version__}"])
+    v1 = "|".join(
+        [
+            f"proxy:params@{stored['version']}",
+            f"space:nb201@{fields.space.split('@')[1]}",
+            f"target:{info.dataset}/{info.split}"
+            + (f"@{info.epochs}ep" if info.epochs else "")
+            + f"({info.seed_aggregation})",
+            f"oracle:{info.oracle}",
+            "sample:random(n=3,s=0)",
+            "input:unused(bs=4,s=42)",
+            "init:kaiming_uniform(s=42)",
+            f"harness:{__version__}",
+        ]
+    )
     assert stored["signature"] == v1  # the v1 line, character for character
     tampered = json.loads(path.read_text())
     tampered["results"][0]["signature"] = v1.replace("n=3", "n=4")
@@ -177,10 +222,19 @@ def test_the_ci_baseline_run_keeps_its_signatures_and_scores(shared_data, tmp_pa
     from nas_harness.runner import compute_run
 
     base = load_results(REPO / "benchmarks" / "baselines" / "ci.json")
-    config = dict(base.config, proxies=[p for p in base.config["proxies"] if p["name"] in ("params", "naswot")],
-                  executor="inline", bootstrap=0, ceiling="off")
-    config["oracle"] = dict(config["oracle"], config=dict(config["oracle"]["config"],
-                            path=str(shared_data / "nb201" / "nats_tss_test_acc_200ep.csv")))
+    config = dict(
+        base.config,
+        proxies=[p for p in base.config["proxies"] if p["name"] in ("params", "naswot")],
+        executor="inline",
+        bootstrap=0,
+        ceiling="off",
+    )
+    config["oracle"] = dict(
+        config["oracle"],
+        config=dict(
+            config["oracle"]["config"], path=str(shared_data / "nb201" / "nats_tss_test_acc_200ep.csv")
+        ),
+    )
     config["input"] = dict(config["input"], path=str(shared_data / "images" / "cifar10_sample.npz"))
     if not Path(config["oracle"]["config"]["path"]).is_file():
         pytest.skip("the NB201 table is absent")
@@ -199,7 +253,23 @@ def test_a_bad_input_kind_on_the_command_line_exits_2(tmp_path, monkeypatch, cap
     from nas_harness.cli import main
 
     monkeypatch.setenv("NASH_STORE", str(tmp_path / "s.sqlite"))
-    code = main(["run", "--space", "nb201", "--proxies", "params", "--n", "2", "--input-kind", "imagenet", "--out", str(tmp_path),
-                 "--executor", "inline", "--quiet"])
+    code = main(
+        [
+            "run",
+            "--space",
+            "nb201",
+            "--proxies",
+            "params",
+            "--n",
+            "2",
+            "--input-kind",
+            "imagenet",
+            "--out",
+            str(tmp_path),
+            "--executor",
+            "inline",
+            "--quiet",
+        ]
+    )
     assert code == 2 and "input.kind 'imagenet': no such data source" in capsys.readouterr().err
     assert sys.modules.get("nas_harness.plugins.data.builtin") is not None

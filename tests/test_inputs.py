@@ -10,12 +10,13 @@ import struct
 import numpy as np
 import pytest
 import torch
+from pydantic import ValidationError
+
 from nas_harness import inputs as I
 from nas_harness.api import DatasetInfo, HarnessError
 from nas_harness.inputs import InputConfig, load_batch
 from nas_harness.plugins.data.builtin import official
 from nas_harness.plugins.data.builtin.stats import MEAN_STD
-from pydantic import ValidationError
 
 C10 = DatasetInfo("cifar10", 10, (3, 32, 32))
 C10V = DatasetInfo("cifar10-valid", 10, (3, 32, 32))
@@ -73,8 +74,11 @@ def write_py2(path, obj) -> None:
 def fake_images(n: int, side: int, start: int) -> np.ndarray:
     """N×3·side² uint8 rows whose R/G/B planes are start+k, 100+start+k, 200−start−k."""
     k = np.arange(start, start + n, dtype=np.int64)[:, None]
-    planes = [np.broadcast_to(k % 100, (n, side * side)), np.broadcast_to(100 + k % 100, (n, side * side)),
-              np.broadcast_to(200 - k % 100, (n, side * side))]
+    planes = [
+        np.broadcast_to(k % 100, (n, side * side)),
+        np.broadcast_to(100 + k % 100, (n, side * side)),
+        np.broadcast_to(200 - k % 100, (n, side * side)),
+    ]
     return np.concatenate(planes, axis=1).astype(np.uint8)
 
 
@@ -83,8 +87,15 @@ def cifar10_dir(tmp_path):
     folder = tmp_path / "data" / "cifar-10-batches-py"
     folder.mkdir(parents=True)
     for b in range(1, 6):
-        write_py2(folder / f"data_batch_{b}", {b"batch_label": b"training batch", b"labels": [(b * 3 + i) % 10 for i in range(4)],
-                                               b"data": fake_images(4, 32, 4 * (b - 1)), b"filenames": [b"x.png"] * 4})
+        write_py2(
+            folder / f"data_batch_{b}",
+            {
+                b"batch_label": b"training batch",
+                b"labels": [(b * 3 + i) % 10 for i in range(4)],
+                b"data": fake_images(4, 32, 4 * (b - 1)),
+                b"filenames": [b"x.png"] * 4,
+            },
+        )
     write_py2(folder / "test_batch", {b"labels": [9, 8, 7], b"data": fake_images(3, 32, 50)})
     return folder
 
@@ -93,9 +104,17 @@ def cifar10_dir(tmp_path):
 def cifar100_dir(tmp_path):
     folder = tmp_path / "data" / "cifar-100-python"
     folder.mkdir(parents=True)
-    write_py2(folder / "train", {b"fine_labels": [99, 0, 42, 7, 13, 64], b"coarse_labels": [19, 4, 0, 1, 2, 3],
-                                 b"data": fake_images(6, 32, 0)})
-    write_py2(folder / "test", {b"fine_labels": [1, 2], b"coarse_labels": [0, 0], b"data": fake_images(2, 32, 10)})
+    write_py2(
+        folder / "train",
+        {
+            b"fine_labels": [99, 0, 42, 7, 13, 64],
+            b"coarse_labels": [19, 4, 0, 1, 2, 3],
+            b"data": fake_images(6, 32, 0),
+        },
+    )
+    write_py2(
+        folder / "test", {b"fine_labels": [1, 2], b"coarse_labels": [0, 0], b"data": fake_images(2, 32, 10)}
+    )
     return folder
 
 
@@ -108,8 +127,10 @@ def imagenet16_dir(tmp_path):
     folder.mkdir(parents=True)
     start = 0
     for b, labels in enumerate(IN16_LABELS, start=1):
-        write_py2(folder / f"train_data_batch_{b}", {b"data": fake_images(len(labels), 16, start), b"labels": labels,
-                                                     b"mean": np.zeros(768)})
+        write_py2(
+            folder / f"train_data_batch_{b}",
+            {b"data": fake_images(len(labels), 16, start), b"labels": labels, b"mean": np.zeros(768)},
+        )
         start += len(labels)
     write_py2(folder / "val_data", {b"data": fake_images(3, 16, 70), b"labels": [120, 121, 1]})
     return folder
@@ -129,7 +150,9 @@ def test_cifar10_batches_in_the_official_format(cifar10_dir):
     assert batch.inputs.dtype == torch.float32 and batch.inputs.shape == (8, 3, 32, 32)
     labels = [(b * 3 + i) % 10 for b in range(1, 6) for i in range(4)]
     assert batch.targets.tolist() == [labels[i] for i in idx] and batch.targets.dtype == torch.int64
-    expected = normalize_by_hand(fake_images(20, 32, 0).reshape(-1, 3, 32, 32)[idx].astype(np.float64), "cifar10")
+    expected = normalize_by_hand(
+        fake_images(20, 32, 0).reshape(-1, 3, 32, 32)[idx].astype(np.float64), "cifar10"
+    )
     assert np.allclose(batch.inputs.numpy(), expected, atol=1e-5)
     assert np.allclose(raw_of(batch, "cifar10")[:, 0, 0, 0], idx % 100, atol=1e-3)  # R plane = image number
     test = load_batch(InputConfig(path=cifar10_dir, split="test", batch_size=3, seed=0), C10)
@@ -149,10 +172,14 @@ def test_cifar100_fine_labels_through_the_data_dir(cifar100_dir, monkeypatch):
     idx = list(batch.indices)
     assert sorted(idx) == list(range(6))
     assert batch.targets.tolist() == [[99, 0, 42, 7, 13, 64][i] for i in idx]
-    expected = normalize_by_hand(fake_images(6, 32, 0).reshape(-1, 3, 32, 32)[idx].astype(np.float64), "cifar100")
+    expected = normalize_by_hand(
+        fake_images(6, 32, 0).reshape(-1, 3, 32, 32)[idx].astype(np.float64), "cifar100"
+    )
     assert np.allclose(batch.inputs.numpy(), expected, atol=1e-5)
     with pytest.raises(HarnessError, match="100 classes|labels run from 0 to 99"):
-        load_batch(InputConfig(kind="cifar100", path=cifar100_dir, batch_size=6), C10)  # 100 labels, 10 classes
+        load_batch(
+            InputConfig(kind="cifar100", path=cifar100_dir, batch_size=6), C10
+        )  # 100 labels, 10 classes
 
 
 def test_imagenet16_keeps_the_first_120_classes_one_based(imagenet16_dir, monkeypatch):
@@ -172,7 +199,9 @@ def test_imagenet16_keeps_the_first_120_classes_one_based(imagenet16_dir, monkey
 
 
 def test_shapes_must_match_the_target(cifar10_dir, imagenet16_dir):
-    with pytest.raises(HarnessError, match=r"gives 3×32×32 images \(C×H×W\) but task 'ImageNet16-120' takes 3×16×16"):
+    with pytest.raises(
+        HarnessError, match=r"gives 3×32×32 images \(C×H×W\) but task 'ImageNet16-120' takes 3×16×16"
+    ):
         load_batch(InputConfig(kind="cifar10", path=cifar10_dir, batch_size=2), IN16)
     with pytest.raises(HarnessError, match="3×16×16 .* but task 'cifar10' takes 3×32×32"):
         load_batch(InputConfig(kind="imagenet16", path=imagenet16_dir, batch_size=2), C10)
@@ -226,7 +255,9 @@ def test_arrays_are_loaded_once_per_process(cifar10_dir, monkeypatch):
     for seed in range(3):
         load_batch(InputConfig(path=cifar10_dir, batch_size=2, seed=seed), C10)
     assert len(calls) == 5
-    write_py2(cifar10_dir / "data_batch_5", {b"labels": [0] * 5, b"data": fake_images(5, 32, 0)})  # changed file
+    write_py2(
+        cifar10_dir / "data_batch_5", {b"labels": [0] * 5, b"data": fake_images(5, 32, 0)}
+    )  # changed file
     assert load_batch(InputConfig(path=cifar10_dir, batch_size=21), C10).inputs.shape[0] == 21
     assert len(calls) == 10
 
@@ -240,7 +271,11 @@ def test_npz_sample(shared_data):
         pytest.skip(f"{path} is absent")
     raw = np.load(path)
     train = load_batch(InputConfig(path=path), C10)
-    assert (train.kind, train.spec, train.fallback) == ("npz", "cifar10_sample.npz[train_images](bs=64,s=42)", False)
+    assert (train.kind, train.spec, train.fallback) == (
+        "npz",
+        "cifar10_sample.npz[train_images](bs=64,s=42)",
+        False,
+    )
     idx = np.random.default_rng(42).choice(len(raw["train_images"]), 64, replace=False)
     assert train.indices == tuple(idx.tolist())
     assert train.targets.tolist() == raw["train_labels"][idx].tolist()
@@ -256,7 +291,9 @@ def test_small_npz_samples(shared_data):
     images = shared_data / "images"
     if not (images / "cifar100_first20.npz").is_file() or not (images / "imagenet16_standin.npz").is_file():
         pytest.skip("the small .npz samples are absent")
-    with pytest.raises(HarnessError, match=r"cifar100_first20.npz\[images\]: batch_size 64 is larger than the 20 images"):
+    with pytest.raises(
+        HarnessError, match=r"cifar100_first20.npz\[images\]: batch_size 64 is larger than the 20 images"
+    ):
         load_batch(InputConfig(path=images / "cifar100_first20.npz"), C100)
     batch = load_batch(InputConfig(path=images / "cifar100_first20.npz", batch_size=20), C100)
     assert sorted(batch.indices) == list(range(20))
@@ -277,7 +314,9 @@ def test_npz_errors(tmp_path):
     with pytest.raises(HarnessError, match="truncated.npz: not a readable .npz file"):
         load_batch(InputConfig(path=truncated, batch_size=2), C10)
     keys = write_npz(tmp_path / "keys.npz", x=imgs, y=np.arange(10))
-    with pytest.raises(HarnessError, match=r"keys.npz: expected arrays 'images' and 'labels'.*found \['x', 'y'\]"):
+    with pytest.raises(
+        HarnessError, match=r"keys.npz: expected arrays 'images' and 'labels'.*found \['x', 'y'\]"
+    ):
         load_batch(InputConfig(path=keys, batch_size=2), C10)
     with pytest.raises(HarnessError, match="batch_size 11 is larger than the 10 images"):
         load_batch(InputConfig(path=good, batch_size=11), C10)
@@ -353,17 +392,28 @@ def test_normalization_constants():
     assert np.allclose(MEAN_STD["cifar10"], ((0.4914, 0.4822, 0.4465), (0.2470, 0.2435, 0.2616)), atol=3e-4)
     assert np.allclose(MEAN_STD["cifar100"], ((0.5071, 0.4865, 0.4409), (0.2673, 0.2564, 0.2762)), atol=3e-4)
     assert np.allclose(MEAN_STD["imagenet16"], ((0.481, 0.458, 0.408), (0.247, 0.239, 0.258)), atol=3e-3)
-    assert [I.dataset_family(n) for n in ("cifar10", "cifar10-valid", "cifar100", "ImageNet16-120", "toy")] == [
-        "cifar10", "cifar10", "cifar100", "imagenet16", None]
+    assert [
+        I.dataset_family(n) for n in ("cifar10", "cifar10-valid", "cifar100", "ImageNet16-120", "toy")
+    ] == ["cifar10", "cifar10", "cifar100", "imagenet16", None]
 
 
 def test_config_is_strict():
-    assert InputConfig().model_dump() == {"kind": "auto", "path": None, "split": "train", "batch_size": 64, "seed": 42,
-                                          "resize": "off", "labels": "check", "options": {}}
+    assert InputConfig().model_dump() == {
+        "kind": "auto",
+        "path": None,
+        "split": "train",
+        "batch_size": 64,
+        "seed": 42,
+        "resize": "off",
+        "labels": "check",
+        "options": {},
+    }
     for bad in ({"batch_size": 0}, {"split": "valid"}, {"bs": 3}, {"resize": "lanczos"}, {"labels": "drop"}):
         with pytest.raises(ValidationError):
             InputConfig(**bad)
-    with pytest.raises(HarnessError, match="input.kind 'imagenet': no such data source; known: auto, cifar10"):
+    with pytest.raises(
+        HarnessError, match="input.kind 'imagenet': no such data source; known: auto, cifar10"
+    ):
         load_batch(InputConfig(kind="imagenet"), C10)
 
 

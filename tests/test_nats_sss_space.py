@@ -7,6 +7,7 @@ import itertools
 import numpy as np
 import pytest
 import torch
+from spaces_b_helpers import hook_cost
 
 from nas_harness.api import ArchError
 from nas_harness.plugins.proxies.sed import SED
@@ -14,7 +15,6 @@ from nas_harness.plugins.spaces.nats_sss import arch as A
 from nas_harness.plugins.spaces.nats_sss.model import SSSNetwork
 from nas_harness.plugins.spaces.nats_sss.tasks import TASKS
 from nas_harness.plugins.spaces.nats_sss.topology import cost_of, topology_of
-from spaces_b_helpers import hook_cost
 
 FIXTURE_INDICES = (0, 11, 284)
 
@@ -36,7 +36,9 @@ def test_the_index_order_equals_the_shared_tables_index_and_arch_columns(shared_
     assert [A.to_string(A.from_index(i)) for i in frame["index"]] == frame["arch"].tolist()
 
 
-@pytest.mark.parametrize("bad", ["8:8:8:8", "8:8:8:8:9", "8:8:8:8:72", "a:8:8:8:8", "8:8:8:8:+8", 5, "8:8:8:8:8:8"])
+@pytest.mark.parametrize(
+    "bad", ["8:8:8:8", "8:8:8:8:9", "8:8:8:8:72", "a:8:8:8:8", "8:8:8:8:+8", 5, "8:8:8:8:8:8"]
+)
 def test_strings_that_are_not_five_widths_from_8_to_64_are_refused(bad):
     with pytest.raises(ArchError):
         A.parse_code(bad)
@@ -72,7 +74,9 @@ def test_the_network_returns_one_logit_per_class_for_every_task():
     for info in TASKS.values():
         model = SSSNetwork((8, 16, 24, 16, 8), info.num_classes)
         assert model(torch.randn(2, *info.input_shape)).shape == (2, info.num_classes)
-        assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in SSSNetwork((8,) * 5, 10, bn=False).modules())
+        assert not any(
+            isinstance(m, torch.nn.BatchNorm2d) for m in SSSNetwork((8,) * 5, 10, bn=False).modules()
+        )
 
 
 def test_params_and_flops_equal_the_official_archives_for_the_fixture_archs(shared_data):

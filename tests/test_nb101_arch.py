@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
+from cost_helpers import hooked_macs, n_params
 from scipy.stats import spearmanr
 
-from cost_helpers import hooked_macs, n_params
 from nas_harness.api import ArchError
 from nas_harness.plugins.spaces.nb101 import arch as A
 from nas_harness.plugins.spaces.nb101.skeleton import cost_of, vertex_channels
@@ -150,7 +150,10 @@ def test_params_equal_the_nbsz_files_params_column(shared_data):
         pytest.skip(f"needs {path}")
     df = pd.read_csv(path)
     ours = np.array(
-        [cost_of(A.check(A.from_matrix(json.loads(m), json.loads(o)))).params for m, o in zip(df.matrix, df.ops)]
+        [
+            cost_of(A.check(A.from_matrix(json.loads(m), json.loads(o)))).params
+            for m, o in zip(df.matrix, df.ops)
+        ]
     )
     theirs = df["params"].to_numpy() * 1e6  # the file's column is in millions
     rel = np.abs(ours - theirs) / theirs
@@ -164,8 +167,10 @@ def test_every_cell_of_the_eproxy_sample_is_in_the_space(shared_data):
     if not path.exists():
         pytest.skip(f"needs {path}")
     df = pd.read_csv(path)
-    cells = [A.check(A.from_matrix(json.loads(m), json.loads(o), f"{path.name}:{k + 2}"))
-             for k, (m, o) in enumerate(zip(df.matrix, df.ops))]
+    cells = [
+        A.check(A.from_matrix(json.loads(m), json.loads(o), f"{path.name}:{k + 2}"))
+        for k, (m, o) in enumerate(zip(df.matrix, df.ops))
+    ]
     assert [c.n for c in cells] == df.num_vertices.tolist()
     assert [c.num_edges() for c in cells] == df.num_edges.tolist()
     assert len({A.graph_hash(c) for c in cells}) == len(cells)

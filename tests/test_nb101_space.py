@@ -5,15 +5,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-
 from cost_helpers import cell_shapes, n_params
+
 from nas_harness.api import ArchError
 from nas_harness.api.testing import check_space
 from nas_harness.plugins.spaces.nb101 import arch as A
 from nas_harness.plugins.spaces.nb101.space import NB101Space
 
-
 SPACE = "nb101"
+
 
 @pytest.fixture(autouse=True)
 def one_thread():
@@ -106,22 +106,51 @@ def test_both_oracles_label_cifar10_and_find_isomorphic_strings(shared_dir, monk
     nbsz = space_oracles["nbsz500"](space=NB101Space())
     assert len(nbsz.coverage("cifar10")) == 292  # distinct networks among the 500 rows
     raw = pd.read_csv(shared_dir / "data" / "nb101" / "nbsz_nb101_500.csv")
-    keys = [A.graph_hash(A.check(A.from_matrix(json.loads(m), json.loads(o)))) for m, o in zip(raw["matrix"], raw["ops"])]
+    keys = [
+        A.graph_hash(A.check(A.from_matrix(json.loads(m), json.loads(o))))
+        for m, o in zip(raw["matrix"], raw["ops"])
+    ]
     same = raw["val_accuracy"][[k == A.graph_hash(A.cell_of(":1")) for k in keys]]
     assert nbsz.query([":1"], "cifar10")[0] == pytest.approx(same.mean())
 
 
 @pytest.mark.shared
-def test_random_and_regularized_evolution_search_the_space_with_a_tiny_budget(shared_dir, tmp_path, monkeypatch):
+def test_random_and_regularized_evolution_search_the_space_with_a_tiny_budget(
+    shared_dir, tmp_path, monkeypatch
+):
     from nas_harness.cli import main
     from nas_harness.leaderboard.search_schema import SearchResult
 
     monkeypatch.setenv("NASH_SHARED_DIR", str(shared_dir))
     out = tmp_path / "out"
-    rc = main(["search", "--space", SPACE, "--strategy", "random,regularized_evolution", "--proxy", "params",
-               "--budget", "8", "--repeats", "1", "--seed", "1", "--strategy-opt", "regularized_evolution.population_size=4",
-               "--strategy-opt", "regularized_evolution.tournament_size=2", "--store", str(tmp_path / "s.sqlite"),
-               "--out", str(out), "--threads", "1", "--quiet"])
+    rc = main(
+        [
+            "search",
+            "--space",
+            SPACE,
+            "--strategy",
+            "random,regularized_evolution",
+            "--proxy",
+            "params",
+            "--budget",
+            "8",
+            "--repeats",
+            "1",
+            "--seed",
+            "1",
+            "--strategy-opt",
+            "regularized_evolution.population_size=4",
+            "--strategy-opt",
+            "regularized_evolution.tournament_size=2",
+            "--store",
+            str(tmp_path / "s.sqlite"),
+            "--out",
+            str(out),
+            "--threads",
+            "1",
+            "--quiet",
+        ]
+    )
     assert rc == 0
     result = SearchResult.model_validate_json(next(out.glob("search-*.json")).read_text())
     assert [c.strategy for c in result.cells] == ["random", "regularized_evolution"]

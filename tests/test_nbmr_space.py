@@ -8,6 +8,7 @@ import json
 import numpy as np
 import pytest
 import torch
+from spaces_b_helpers import hook_cost
 
 from nas_harness.api import ArchError
 from nas_harness.plugins.spaces.nbmr import arch as A
@@ -15,7 +16,6 @@ from nas_harness.plugins.spaces.nbmr import listing as L
 from nas_harness.plugins.spaces.nbmr.cost import benchmark_cost, branch_sides, cost_at
 from nas_harness.plugins.spaces.nbmr.model import MRNetwork
 from nas_harness.plugins.spaces.nbmr.topology import topology_of
-from spaces_b_helpers import hook_cost
 
 README_CODE = "96_128-1_1_1_48-1_2_1_1_128_8-1_3_1_1_1_128_128_120-4_4_4_4_4_4_128_128_128_128-64"
 SMALL = "16_16-1_1_1_16-1_2_1_1_16_16-1_3_1_1_1_16_16_16-1_4_1_1_1_1_16_16_16_16-16"
@@ -31,7 +31,8 @@ def table(shared_data):
 def test_the_readme_code_gives_the_readmes_network_setting():
     s = A.parse(README_CODE)
     assert A.network_setting(s) == (
-        [[1, [1], [48]], [2, [1, 1], [128, 8]], [3, [1, 1, 1], [128, 128, 120]]] + [[4, [4, 4, 4, 4], [128] * 4]] * 4
+        [[1, [1], [48]], [2, [1, 1], [128, 8]], [3, [1, 1, 1], [128, 128, 120]]]
+        + [[4, [4, 4, 4, 4], [128] * 4]] * 4
     )
     assert s.input_channel == (96, 128) and s.last_channel == 64
     assert A.code_of(s) == README_CODE and len(A.embedding(s)) == 27
@@ -39,10 +40,14 @@ def test_the_readme_code_gives_the_readmes_network_setting():
 
 @pytest.mark.parametrize(
     "bad",
-    ["16_16-1_1_1_16", "16-1_1_1_16-1_2_1_1_16_16-1_3_1_1_1_16_16_16-1_4_1_1_1_1_16_16_16_16-16",
-     "16_16-1_2_1_16-1_2_1_1_16_16-1_3_1_1_1_16_16_16-1_4_1_1_1_1_16_16_16_16-16",
-     "16_16-0_1_1_16-1_2_1_1_16_16-1_3_1_1_1_16_16_16-1_4_1_1_1_1_16_16_16_16-16",
-     "16_16-1_1_1_16-1_2_1_1_16_16-1_3_1_1_1_16_16_16-1_4_1_1_1_1_16_16_16_16-16_8", None],
+    [
+        "16_16-1_1_1_16",
+        "16-1_1_1_16-1_2_1_1_16_16-1_3_1_1_1_16_16_16-1_4_1_1_1_1_16_16_16_16-16",
+        "16_16-1_2_1_16-1_2_1_1_16_16-1_3_1_1_1_16_16_16-1_4_1_1_1_1_16_16_16_16-16",
+        "16_16-0_1_1_16-1_2_1_1_16_16-1_3_1_1_1_16_16_16-1_4_1_1_1_1_16_16_16_16-16",
+        "16_16-1_1_1_16-1_2_1_1_16_16-1_3_1_1_1_16_16_16-1_4_1_1_1_1_16_16_16_16-16_8",
+        None,
+    ],
 )
 def test_codes_that_are_not_six_well_formed_groups_are_refused(bad):
     with pytest.raises(ArchError):

@@ -59,8 +59,15 @@ def scores(proxy, published, space, batch):
             torch.manual_seed(0)
             return space.build_model(arch, "cifar10", bn=bn)
 
-        ctx = ScoreContext(arch=arch, space="nb201", dataset=space.dataset("cifar10"), seed=0,
-                           inputs=x, targets=y, _model_factory=build)
+        ctx = ScoreContext(
+            arch=arch,
+            space="nb201",
+            dataset=space.dataset("cifar10"),
+            seed=0,
+            inputs=x,
+            targets=y,
+            _model_factory=build,
+        )
         out.append(proxy.score(ctx))
     return np.array(out)
 

@@ -21,14 +21,33 @@ from nas_harness.distribution import distribution_hash
 from nas_harness.scaffold import ProxyNames, scaffold
 
 
-def run(*args: str, env: dict | None = None, cwd: Path | None = None, timeout: float = 900) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, *args], capture_output=True, text=True, timeout=timeout, cwd=cwd,
-                          env={**os.environ, "COLUMNS": "200", **(env or {})})
+def run(
+    *args: str, env: dict | None = None, cwd: Path | None = None, timeout: float = 900
+) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=cwd,
+        env={**os.environ, "COLUMNS": "200", **(env or {})},
+    )
 
 
 def pip_install(package: Path, target: Path) -> None:
-    proc = run("-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation", "--no-index",
-               "--target", str(target), str(package), env={"PIP_DISABLE_PIP_VERSION_CHECK": "1"})
+    proc = run(
+        "-m",
+        "pip",
+        "install",
+        "--quiet",
+        "--no-deps",
+        "--no-build-isolation",
+        "--no-index",
+        "--target",
+        str(target),
+        str(package),
+        env={"PIP_DISABLE_PIP_VERSION_CHECK": "1"},
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
@@ -54,8 +73,13 @@ def test_names_and_refusals(tmp_path):
 def test_the_template_renders_every_placeholder(tmp_path):
     root, files = scaffold("my_score", tmp_path / "pkg")
     rel = sorted(str(f.relative_to(root)) for f in files)
-    assert rel == ["README.md", "pyproject.toml", "src/nash_proxy_my_score/__init__.py",
-                   "src/nash_proxy_my_score/proxy.py", "tests/test_proxy.py"]
+    assert rel == [
+        "README.md",
+        "pyproject.toml",
+        "src/nash_proxy_my_score/__init__.py",
+        "src/nash_proxy_my_score/proxy.py",
+        "tests/test_proxy.py",
+    ]
     for f in files:
         text = f.read_text()
         assert "${" not in text, f

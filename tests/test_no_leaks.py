@@ -9,14 +9,14 @@ import time
 from pathlib import Path
 
 import pytest
-
 from faulty import DetachProxy, ForkExitProxy, SleepyProxy
+from toy import ToySpace, WidthProxy, toy_batch
+
 from nas_harness.engine import Engine
-from nas_harness.scoring import ProxyJob, ScoringSetup
 from nas_harness.executors import make_executor
 from nas_harness.executors.reaper import TAG_VAR
+from nas_harness.scoring import ProxyJob, ScoringSetup
 from nas_harness.store import ScoreStore
-from toy import ToySpace, WidthProxy, toy_batch
 
 ARCHS = [f"w{i}" for i in range(1, 7)]
 
@@ -36,7 +36,11 @@ def tagged_processes(exclude=()) -> list[int]:
             state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
         except OSError:
             continue
-        if int(entry.name) not in exclude and state != "Z" and any(e.startswith(f"{TAG_VAR}={os.getpid()}-".encode()) for e in env):
+        if (
+            int(entry.name) not in exclude
+            and state != "Z"
+            and any(e.startswith(f"{TAG_VAR}={os.getpid()}-".encode()) for e in env)
+        ):
             out.append(int(entry.name))
     return out
 

@@ -51,7 +51,9 @@ def test_mutation_changes_exactly_one_unordered_decision_and_leaves_ordered_ones
 
 
 def test_ordered_flags_come_from_the_decisions():
-    decisions = tuple(Decision(f"d{i}", tuple("abcdefgh"[:s]), bool(o)) for i, (s, o) in enumerate(zip(SIZES, ORDERED)))
+    decisions = tuple(
+        Decision(f"d{i}", tuple("abcdefgh"[:s]), bool(o)) for i, (s, o) in enumerate(zip(SIZES, ORDERED))
+    )
     assert np.array_equal(ordered_flags(decisions), ORDERED)
     assert not ordered_flags(tuple(Decision(d.name, d.options, False) for d in decisions)).any()
 
@@ -107,8 +109,14 @@ def test_nsga2_with_de_operators_finds_the_best_architecture_within_a_params_bud
         seen.extend(a for a in archs if a not in seen)
         return [toy_score(a) for a in archs]
 
-    cfg = NSGA2.Config(population_size=20, operators="de", maximize_cost=True, max_cost=limit,
-                       crossover_prob=1.0, mutation_prob=0.8)
+    cfg = NSGA2.Config(
+        population_size=20,
+        operators="de",
+        maximize_cost=True,
+        max_cost=limit,
+        crossover_prob=1.0,
+        mutation_prob=0.8,
+    )
     history = NSGA2(cfg).search(space, score_fn, 250, np.random.default_rng(0))
     assert len(set(history.archs)) <= 250 and set(history.archs) == set(seen)
     assert space.cost(history.chosen).params <= limit

@@ -32,8 +32,12 @@ def _options() -> dict[str, dict[str, argparse.Action]]:
 
 
 def _shape(action: argparse.Action) -> tuple:
-    return (action.default if not isinstance(action.default, list) else tuple(action.default),
-            getattr(action.type, "__name__", action.type), tuple(action.choices or ()), action.nargs)
+    return (
+        action.default if not isinstance(action.default, list) else tuple(action.default),
+        getattr(action.type, "__name__", action.type),
+        tuple(action.choices or ()),
+        action.nargs,
+    )
 
 
 def test_a_shared_option_has_one_default_type_and_choices_across_commands():
@@ -48,6 +52,10 @@ def test_a_shared_option_has_one_default_type_and_choices_across_commands():
 
 def test_every_option_and_argument_of_every_command_has_help_text():
     sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
-    silent = [(command, a.option_strings or a.dest) for command, parser in sub.choices.items()
-              for a in parser._actions if not a.help and a.dest != "help"]
+    silent = [
+        (command, a.option_strings or a.dest)
+        for command, parser in sub.choices.items()
+        for a in parser._actions
+        if not a.help and a.dest != "help"
+    ]
     assert silent == []

@@ -16,8 +16,8 @@ import torch
 from torch import nn
 
 from nas_harness.api import DatasetInfo, ProxyFailure, ScoreContext
+from nas_harness.api.probes import CE, BatchPass, ParamGrads, PristineModel, Tap, probe
 from nas_harness.engine import Engine
-from nas_harness.scoring import ProxyJob, ScoringSetup, declared_probes, score_arch
 from nas_harness.host import PluginHost
 from nas_harness.inputs import InputConfig, load_batch
 from nas_harness.plugins.proxies.fisher import ChannelSaliency, Fisher
@@ -25,7 +25,7 @@ from nas_harness.plugins.proxies.grad_norm import GradNorm
 from nas_harness.plugins.proxies.naswot import Naswot, ReluCodeKernel
 from nas_harness.plugins.proxies.snip import Snip
 from nas_harness.plugins.proxies.wrcor import ACor, RCor, ResponseUnits
-from nas_harness.api.probes import CE, BatchPass, ParamGrads, PristineModel, Tap, probe
+from nas_harness.scoring import ProxyJob, ScoringSetup, declared_probes, score_arch
 from nas_harness.store import ScoreStore
 
 SUITE = ["params", "flops", "synflow", "snip", "grad_norm", "jacob_cov", "naswot", "wrcor", "grasp", "fisher"]
@@ -75,7 +75,9 @@ def nb201():
     host = PluginHost.discover()
     space = host.get("space", "nb201").cls()
     npz = Path(__file__).resolve().parents[2] / "shared" / "data" / "images" / "cifar10_sample.npz"
-    config = InputConfig(path=npz, batch_size=16) if npz.exists() else InputConfig(kind="noise", batch_size=16)
+    config = (
+        InputConfig(path=npz, batch_size=16) if npz.exists() else InputConfig(kind="noise", batch_size=16)
+    )
     return host, space, load_batch(config, space.dataset("cifar10"))
 
 
@@ -129,8 +131,14 @@ class Net(nn.Module):
 
     def __init__(self, bn: bool = True):
         super().__init__()
-        self.cells = nn.ModuleList([nn.Sequential(nn.Conv2d(3, 4, 3, padding=1), nn.BatchNorm2d(4) if bn else nn.Identity(), nn.ReLU()),
-                                    nn.Sequential(nn.Conv2d(4, 4, 1), nn.ReLU())])
+        self.cells = nn.ModuleList(
+            [
+                nn.Sequential(
+                    nn.Conv2d(3, 4, 3, padding=1), nn.BatchNorm2d(4) if bn else nn.Identity(), nn.ReLU()
+                ),
+                nn.Sequential(nn.Conv2d(4, 4, 1), nn.ReLU()),
+            ]
+        )
         self.const = nn.Parameter(torch.randn(1, 3, 6, 6))
         self.const_conv = nn.Conv2d(3, 4, 3, padding=1)
         self.const_relu = nn.ReLU()
@@ -152,8 +160,16 @@ def _ctx(plan=(), targets=True, calls=None):
         torch.manual_seed(0)
         return Net(bn)
 
-    return ScoreContext(arch="a", space="tiny", dataset=DatasetInfo("tiny", 3, (3, 6, 6)), seed=0, inputs=x,
-                        targets=y if targets else None, plan=tuple(plan), _model_factory=build)
+    return ScoreContext(
+        arch="a",
+        space="tiny",
+        dataset=DatasetInfo("tiny", 3, (3, 6, 6)),
+        seed=0,
+        inputs=x,
+        targets=y if targets else None,
+        plan=tuple(plan),
+        _model_factory=build,
+    )
 
 
 def _plan(*proxies):
@@ -264,7 +280,9 @@ def test_readers_of_the_pristine_model_leave_it_pristine():
 
 
 def test_probes_name_their_pass():
-    assert ParamGrads().pass_key == BatchPass(bn=True) == ReluCodeKernel().pass_key == ChannelSaliency().pass_key
+    assert (
+        ParamGrads().pass_key == BatchPass(bn=True) == ReluCodeKernel().pass_key == ChannelSaliency().pass_key
+    )
     assert ParamGrads(bn=False).pass_key != ParamGrads().pass_key
     assert ResponseUnits().pass_key == BatchPass()
 

@@ -18,7 +18,6 @@ from nas_harness.protocols.groups import score_groups
 from nas_harness.protocols.scorecorr import score_correlations
 from nas_harness.store import ScoreRecord
 
-
 # --------------------------------------------------------------------------- P5
 
 
@@ -85,10 +84,15 @@ def test_score_correlations_match_scipy_pairwise_with_nans():
 
 
 def test_cost_record_from_store_times():
-    records = [ScoreRecord(f"a{i}", 1.0, "ok", None, w, c) for i, (w, c) in enumerate([(1.0, 0.5), (3.0, 1.5), (2.0, 1.0)])]
+    records = [
+        ScoreRecord(f"a{i}", 1.0, "ok", None, w, c)
+        for i, (w, c) in enumerate([(1.0, 0.5), (3.0, 1.5), (2.0, 1.0)])
+    ]
     records.append(ScoreRecord("a3", None, "failed", "x", None, None))
     rec = cost_record(ScoreTable("p", [r.arch for r in records], records), space_size=7200)
-    assert rec.timed == 3 and rec.wall_mean_s == pytest.approx(2.0) and rec.wall_median_s == pytest.approx(2.0)
+    assert (
+        rec.timed == 3 and rec.wall_mean_s == pytest.approx(2.0) and rec.wall_median_s == pytest.approx(2.0)
+    )
     assert rec.cpu_mean_s == pytest.approx(1.0) and rec.space_wall_h == pytest.approx(4.0)
 
 
@@ -102,7 +106,11 @@ def test_noise_ceiling_pairs_of_seeds_on_shared_archs():
     seeds[2, :50] = np.nan  # the third seed exists for 150 archs only
     info = OracleInfo("o", "cifar10", "accuracy", "valid", 200, "mean")
     rec = noise_ceiling(seeds, info, "o")
-    assert rec.n_seeds == 3 and [(p.i, p.j, p.n) for p in rec.pairs] == [(0, 1, 200), (0, 2, 150), (1, 2, 150)]
+    assert rec.n_seeds == 3 and [(p.i, p.j, p.n) for p in rec.pairs] == [
+        (0, 1, 200),
+        (0, 2, 150),
+        (1, 2, 150),
+    ]
     assert rec.pairs[0].spearman == pytest.approx(stats.spearmanr(seeds[0], seeds[1]).statistic)
     assert rec.spearman_mean == pytest.approx(np.mean([p.spearman for p in rec.pairs]))
     assert rec.target == "cifar10/valid@200ep(one seed)"
@@ -163,10 +171,26 @@ def test_compare_in_order_and_marks():
 
 def test_marks_from_records():
     def rec(a, b, rel, sig):
-        return PairedComparisonRecord(a=a, b=b, relation=rel, n=10, diff=-0.1, ci=None, p_bootstrap=None,
-                                      williams_t=None, williams_p=None, steiger_z=None, steiger_p=None,
-                                      significant=sig)
+        return PairedComparisonRecord(
+            a=a,
+            b=b,
+            relation=rel,
+            n=10,
+            diff=-0.1,
+            ci=None,
+            p_bootstrap=None,
+            williams_t=None,
+            williams_p=None,
+            steiger_z=None,
+            steiger_p=None,
+            significant=sig,
+        )
 
-    records = [rec("b", "a", "above", False), rec("c", "b", "above", False), rec("c", "a", "top", True),
-               rec("d", "c", "above", True), rec("d", "a", "top", False)]
+    records = [
+        rec("b", "a", "above", False),
+        rec("c", "b", "above", False),
+        rec("c", "a", "top", True),
+        rec("d", "c", "above", True),
+        rec("d", "a", "top", False),
+    ]
     assert marks(records) == {"b": "≈↑ ≈1", "c": "≈↑", "d": "≈1"}

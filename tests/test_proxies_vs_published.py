@@ -81,8 +81,15 @@ def our_scores(published, cifar10_batch):
             torch.manual_seed(0)
             return space.build_model(arch, "cifar10", bn=bn)
 
-        ctx = ScoreContext(arch=arch, space="nb201", dataset=space.dataset("cifar10"), seed=0,
-                           inputs=x, targets=y, _model_factory=build)
+        ctx = ScoreContext(
+            arch=arch,
+            space="nb201",
+            dataset=space.dataset("cifar10"),
+            seed=0,
+            inputs=x,
+            targets=y,
+            _model_factory=build,
+        )
         for p in proxies:
             scores[p.name].append(p.score(ctx))
     return {name: np.array(v) for name, v in scores.items()}
@@ -93,4 +100,6 @@ def test_rank_agreement_with_published_scores(name, published, our_scores):
     ours = our_scores[name]
     assert len(ours) == N_ARCHS and np.isfinite(ours).all()
     rho = spearmanr(ours, published[COLUMNS[name]].to_numpy(float))[0]
-    assert rho >= MIN_SPEARMAN, f"{name}: Spearman {rho:.3f} with NBSZ's published {COLUMNS[name]} (< {MIN_SPEARMAN})"
+    assert rho >= MIN_SPEARMAN, (
+        f"{name}: Spearman {rho:.3f} with NBSZ's published {COLUMNS[name]} (< {MIN_SPEARMAN})"
+    )

@@ -27,7 +27,11 @@ def _report(tmp_path, *inputs) -> str:
 
 
 def _self_contained(html: str) -> None:
-    assert "http://" not in html and "https://" not in html and "//" not in re.sub(r"<script>.*?</script>", "", html, flags=re.S)
+    assert (
+        "http://" not in html
+        and "https://" not in html
+        and "//" not in re.sub(r"<script>.*?</script>", "", html, flags=re.S)
+    )
     assert not re.search(r"<(link|img|iframe)\b", html) and " src=" not in html and "@import" not in html
     assert html.count("<script>") == 1  # the inline sorter
 
@@ -60,8 +64,26 @@ def test_a_suite_result_fills_every_section(small_suite_file, tmp_path):
 @pytest.mark.slow
 def test_missing_data_is_named(tmp_path):
     out = tmp_path / "run"
-    proc = nash("run", "--space", "nb201", "--proxies", "sed,params", "--n", "20", "--bootstrap", "20", "--ceiling", "off", "--threads", "1",
-                "--store", str(tmp_path / "s.sqlite"), "--out", str(out), "--quiet")
+    proc = nash(
+        "run",
+        "--space",
+        "nb201",
+        "--proxies",
+        "sed,params",
+        "--n",
+        "20",
+        "--bootstrap",
+        "20",
+        "--ceiling",
+        "off",
+        "--threads",
+        "1",
+        "--store",
+        str(tmp_path / "s.sqlite"),
+        "--out",
+        str(out),
+        "--quiet",
+    )
     assert proc.returncode == 0, proc.stderr
     for csv in out.glob("*.scores.csv"):
         csv.unlink()
@@ -82,7 +104,9 @@ def test_no_results_is_an_error(tmp_path):
 def test_scores_spanning_decades_get_a_log_axis_or_ranks_and_gaps_are_skipped():
     xs = [1e10, 1e20, None, 1e30]
     assert x_scale_for(xs) == "log" and x_scale_for([1.0, 2.0, 500.0]) == "linear"
-    assert x_scale_for([0.0, 1.0, 3e43]) == "rank" and x_scale_for([-1.0, 1e6]) == "rank"  # synflow's 0 … 3e43
+    assert (
+        x_scale_for([0.0, 1.0, 3e43]) == "rank" and x_scale_for([-1.0, 1e6]) == "rank"
+    )  # synflow's 0 … 3e43
     svg = inline_svg(Scatter("s", xs, [1.0, 2.0, 3.0, float("nan")], "x", "y", "log"), "t")
     points = re.search(r'<g class="points">.*?</g>', svg, re.S).group(0)
     assert points.count("<use") == 2 and "log scale" in svg  # the None score and the NaN target are left out
@@ -93,12 +117,24 @@ def test_scores_spanning_decades_get_a_log_axis_or_ranks_and_gaps_are_skipped():
 
 
 def test_categories_are_points_with_error_bars_and_heatmaps_have_a_colour_bar(tmp_path):
-    lines = Lines("sweep", [0.0, 1.0], {"a": [0.5, 0.7]}, "dataset", "ρ", x_ticks=["c10", "c100"],
-                  errors={"a": ([0.4, None], [0.6, 0.8])})
+    lines = Lines(
+        "sweep",
+        [0.0, 1.0],
+        {"a": [0.5, 0.7]},
+        "dataset",
+        "ρ",
+        x_ticks=["c10", "c100"],
+        errors={"a": ([0.4, None], [0.6, 0.8])},
+    )
     ax = figure(lines).axes[0]
-    assert all(ln.get_linestyle() == "None" for ln in ax.lines[:1])  # markers only: categories are not connected
+    assert all(
+        ln.get_linestyle() == "None" for ln in ax.lines[:1]
+    )  # markers only: categories are not connected
     bars = ax.collections[0].get_segments()
-    assert [tuple(seg[:, 1]) for seg in bars] == [(0.4, 0.6), (0.7, 0.8)]  # a missing CI end draws no bar part
+    assert [tuple(seg[:, 1]) for seg in bars] == [
+        (0.4, 0.6),
+        (0.7, 0.8),
+    ]  # a missing CI end draws no bar part
     fig = figure(Heatmap("h", ["a", "b"], [[1.0, -0.5], [-0.5, 1.0]]))
     assert len(fig.axes) == 2 and fig.axes[1].get_ylabel() == "Spearman ρ"  # the colour bar and its label
     files = save_figure(lines, tmp_path / "sweep", ("png", "pdf"))

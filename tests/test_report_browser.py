@@ -21,14 +21,24 @@ CHROMEDRIVER = os.environ.get("NASH_CHROMEDRIVER") or shutil.which("chromedriver
 @pytest.fixture(scope="module")
 def browser():
     if not CHROMIUM or not CHROMEDRIVER:
-        pytest.skip("needs Debian's chromium and chromium-driver (apt-get install -y chromium chromium-driver); "
-                    f"found chromium={CHROMIUM}, chromedriver={CHROMEDRIVER}")
-    webdriver = pytest.importorskip("selenium.webdriver", reason="needs the selenium package (the test extra)")
+        pytest.skip(
+            "needs Debian's chromium and chromium-driver (apt-get install -y chromium chromium-driver); "
+            f"found chromium={CHROMIUM}, chromedriver={CHROMEDRIVER}"
+        )
+    webdriver = pytest.importorskip(
+        "selenium.webdriver", reason="needs the selenium package (the test extra)"
+    )
     from selenium.webdriver.chrome.service import Service
 
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
-    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1400,1000"):
+    for arg in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--window-size=1400,1000",
+    ):
         options.add_argument(arg)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
@@ -40,8 +50,12 @@ def browser():
 @pytest.fixture(scope="module")
 def report(small_suite_file: Path, tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("report") / "report.html"
-    proc = subprocess.run([sys.executable, "-m", "nas_harness.cli", "report", str(small_suite_file.parent), "--out", str(out)],
-                          capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "-m", "nas_harness.cli", "report", str(small_suite_file.parent), "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stderr
     return out
 
@@ -51,7 +65,10 @@ def _errors(driver) -> list[dict]:
 
 
 def _column(driver, table, index: int) -> list[str]:
-    return [row.find_elements("tag name", "td")[index].text for row in table.find_elements("css selector", "tbody tr")]
+    return [
+        row.find_elements("tag name", "td")[index].text
+        for row in table.find_elements("css selector", "tbody tr")
+    ]
 
 
 @pytest.mark.slow
@@ -89,8 +106,12 @@ def content_pixels(driver) -> tuple[float, int]:
     image = Image.open(io.BytesIO(png)).convert("RGB")
     scale = image.width / driver.execute_script("return window.innerWidth")  # device pixels per CSS pixel
     r = mains[0].rect
-    box = (int(r["x"] * scale), int(r["y"] * scale), int(min(image.width, (r["x"] + r["width"]) * scale)),
-           int(min(image.height, (r["y"] + r["height"]) * scale)))
+    box = (
+        int(r["x"] * scale),
+        int(r["y"] * scale),
+        int(min(image.width, (r["x"] + r["width"]) * scale)),
+        int(min(image.height, (r["y"] + r["height"]) * scale)),
+    )
     if box[2] <= box[0] or box[3] <= box[1]:
         return 0.0, 0
     area = image.crop(box)
@@ -106,7 +127,9 @@ def looks_rendered(driver) -> bool:
 def test_a_screenshot_of_the_report_is_not_empty(browser, report):
     browser.get(report.as_uri())
     share, colours = content_pixels(browser)
-    assert looks_rendered(browser), f"the report rendered (nearly) empty: {share:.1%} non-background pixels, {colours} colours"
+    assert looks_rendered(browser), (
+        f"the report rendered (nearly) empty: {share:.1%} non-background pixels, {colours} colours"
+    )
     svgs = browser.find_elements("css selector", "svg")
     assert svgs and all(s.size["width"] > 100 and s.size["height"] > 100 for s in svgs[:5])
 

@@ -37,8 +37,12 @@ def test_every_suite_names_a_paper_table_and_maps_its_rows():
 
 
 def test_rows_not_installed_are_said_not_to_crash(tmp_path, shared_dir):
-    suite = replace(SUITES["wrcor-t4"], rows={"Params": "params", "ZiCo": "no_such_proxy"},
-                    plan=lambda o, p: SUITES["wrcor-t4"].plan(o, p)[:1], derived=())
+    suite = replace(
+        SUITES["wrcor-t4"],
+        rows={"Params": "params", "ZiCo": "no_such_proxy"},
+        plan=lambda o, p: SUITES["wrcor-t4"].plan(o, p)[:1],
+        derived=(),
+    )
     options = ReproOptions(n=5, bootstrap=0, ceiling=False, shared=shared_dir)
     status, to_run = row_plan(suite, options, PluginHost.discover())
     assert status == {"Params": "ok", "ZiCo": "not installed"} and to_run == ["params"]
@@ -53,8 +57,21 @@ def test_rows_not_installed_are_said_not_to_crash(tmp_path, shared_dir):
 
 
 def test_missing_data_exits_2_naming_the_file_and_the_option(tmp_path, capsys):
-    code = main(["reproduce", "wrcor-t4", "--n", "3", "--shared", str(tmp_path / "nowhere"),
-                 "--store", str(tmp_path / "s.sqlite"), "--out", str(tmp_path / "out"), "--quiet"])
+    code = main(
+        [
+            "reproduce",
+            "wrcor-t4",
+            "--n",
+            "3",
+            "--shared",
+            str(tmp_path / "nowhere"),
+            "--store",
+            str(tmp_path / "s.sqlite"),
+            "--out",
+            str(tmp_path / "out"),
+            "--quiet",
+        ]
+    )
     err = capsys.readouterr().err
     assert code == 2 and "nats_tss_test_acc_200ep.csv: not found" in err and "--file truth=FILE" in err
 
@@ -69,8 +86,12 @@ def test_sed_table2_tss_argmax_set_holds_the_papers_pick(tmp_path, shared_dir):
     """SED's pick on NATS-TSS has test accuracy 94.36 / 73.51 / 46.34 (ranks 3 / 1 / 24 in the
     paper; 3 / 1 / 26 with our rank convention: 1 + the number of strictly better archs)."""
     outcomes = {}
-    result = run_suite(SUITES["sed-t2-tss"], ReproOptions(proxies=["sed"], bootstrap=0, ceiling=False, shared=shared_dir),
-                       store_path=tmp_path / "s.sqlite", on_run=lambda plan, o: outcomes.setdefault(plan.column, o) and None)
+    result = run_suite(
+        SUITES["sed-t2-tss"],
+        ReproOptions(proxies=["sed"], bootstrap=0, ceiling=False, shared=shared_dir),
+        store_path=tmp_path / "s.sqlite",
+        on_run=lambda plan, o: outcomes.setdefault(plan.column, o) and None,
+    )
     sed = next(r for r in result.rows if r.row == "SED")
     assert sed.status == "ok"
     for col, paper_acc, our_rank in (("c10", 94.36, 3), ("c100", 73.51, 1), ("in16", 46.34, 26)):
@@ -115,11 +136,16 @@ def test_estimate_uses_recorded_cpu_time_spread_over_the_workers(tmp_path, share
         key = ScoreKey("params", "0", "elsewhere", "nb201", "cifar10", "none", "kaiming_uniform", 0)
         store.put_many(key, [ScoreRecord(f"a{i}", 1.0, "ok", None, wall_s=5.0, cpu_s=0.5) for i in range(4)])
     suite = SUITES["wrcor-t4"]  # 3 runs (datasets)
-    est = estimate(suite, ReproOptions(n=20, proxies=["params"], workers=2, shared=shared_dir), store_path=store_path)
+    est = estimate(
+        suite, ReproOptions(n=20, proxies=["params"], workers=2, shared=shared_dir), store_path=store_path
+    )
     assert est.problem is None and est.runs == 3 and est.scores_pending == 60 and est.workers == 2
     assert est.seconds == pytest.approx(60 * 0.5 / 2)
-    inline = estimate(suite, ReproOptions(n=20, proxies=["params"], executor="inline", shared=shared_dir),
-                      store_path=store_path)
+    inline = estimate(
+        suite,
+        ReproOptions(n=20, proxies=["params"], executor="inline", shared=shared_dir),
+        store_path=store_path,
+    )
     assert inline.seconds == pytest.approx(60 * 0.5)
 
 
@@ -132,7 +158,11 @@ def test_estimate_prefers_the_rate_timed_on_the_same_input(tmp_path, shared_dir)
     with ScoreStore(store_path) as store:
         for spec, cpu in (("c10(bs=64)", 0.9), ("c100(bs=20)", 0.1)):
             key = ScoreKey("snip", "1", "h", "nb201", "cifar10", spec, "kaiming_uniform", 42)
-            store.put_many(key, [ScoreRecord(f"a{i}", 1.0, "ok", None, wall_s=cpu, cpu_s=cpu) for i in range(2)])
+            store.put_many(
+                key, [ScoreRecord(f"a{i}", 1.0, "ok", None, wall_s=cpu, cpu_s=cpu) for i in range(2)]
+            )
     rates = _store_rates(store_path)
-    assert rates[("snip", "c10(bs=64)")] == pytest.approx(0.9) and rates[("snip", "c100(bs=20)")] == pytest.approx(0.1)
+    assert rates[("snip", "c10(bs=64)")] == pytest.approx(0.9) and rates[
+        ("snip", "c100(bs=20)")
+    ] == pytest.approx(0.1)
     assert rates["snip"] == pytest.approx(0.5)

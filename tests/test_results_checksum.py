@@ -11,7 +11,19 @@ import pytest
 from nas_harness.checksum import checksum_of
 from nas_harness.cli import main
 
-QUICK = ["--space", "nb201", "--proxies", "sed,params", "--n", "6", "--executor", "inline", "--bootstrap", "0", "--quiet"]
+QUICK = [
+    "--space",
+    "nb201",
+    "--proxies",
+    "sed,params",
+    "--n",
+    "6",
+    "--executor",
+    "inline",
+    "--bootstrap",
+    "0",
+    "--quiet",
+]
 
 
 @pytest.fixture
@@ -48,7 +60,11 @@ def test_an_edited_results_file_is_reported_as_edited(command, results, capsys):
     args = [command, str(results)] + (["--baseline", str(baseline)] if command == "check" else [])
     code, err = cli(capsys, *args)
     assert code == 2
-    assert str(results) in err.replace(" ", "") and "checksum mismatch" in err and "modified after it was written" in err
+    assert (
+        str(results) in err.replace(" ", "")
+        and "checksum mismatch" in err
+        and "modified after it was written" in err
+    )
 
 
 def test_an_edited_baseline_is_reported_too(results, capsys):

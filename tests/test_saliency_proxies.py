@@ -25,8 +25,15 @@ def make_ctx(factory, x, y, num_classes=CLASSES) -> ScoreContext:
         torch.manual_seed(0)
         return factory()
 
-    return ScoreContext(arch="a", space="tiny", dataset=DatasetInfo("tiny", num_classes, (x.shape[1],)),
-                        seed=0, inputs=x, targets=y, _model_factory=build)
+    return ScoreContext(
+        arch="a",
+        space="tiny",
+        dataset=DatasetInfo("tiny", num_classes, (x.shape[1],)),
+        seed=0,
+        inputs=x,
+        targets=y,
+        _model_factory=build,
+    )
 
 
 def mlp():
@@ -99,7 +106,9 @@ def test_plain_is_sum_of_weight_times_gradient():
 
 def test_plain_scores_in_train_mode_with_batch_statistics():
     def net():
-        m = nn.Sequential(nn.Linear(D_IN, HIDDEN), nn.BatchNorm1d(HIDDEN), nn.ReLU(), nn.Linear(HIDDEN, CLASSES))
+        m = nn.Sequential(
+            nn.Linear(D_IN, HIDDEN), nn.BatchNorm1d(HIDDEN), nn.ReLU(), nn.Linear(HIDDEN, CLASSES)
+        )
         return m.double().eval()  # handed over in eval mode: the proxy must switch to train mode
 
     ctx, _, _, _ = mlp_case()

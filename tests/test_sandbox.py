@@ -45,8 +45,12 @@ def test_inside_the_sandbox_ground_truth_and_the_network_are_unreachable(tmp_pat
     secret.write_text("arch,acc\nx,93.1\n")
     batch = tmp_path / "batch.npz"
     batch.write_bytes(b"input")
-    proc = subprocess.run([sys.executable, "-c", CHILD, str(tmp_path), str(secret), str(batch)],
-                          capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-c", CHILD, str(tmp_path), str(secret), str(batch)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stderr
     got = json.loads(proc.stdout.strip().splitlines()[-1])
     assert got["batch"] == "ok" and got["numpy"] == "ok" and got["torch"] == "ok"
@@ -68,11 +72,12 @@ def test_grants_route_around_a_denied_folder(tmp_path):
 @pytest.mark.slow
 def test_local_workers_in_the_sandbox_score_but_cannot_read_a_truth_file(tmp_path, monkeypatch):
     from faulty import PeekProxy
-    from nas_harness.engine import Engine
-    from nas_harness.scoring import ProxyJob, ScoringSetup
-    from nas_harness.executors import make_executor
-    from nas_harness.store import ScoreStore
     from toy import ToySpace, WidthProxy, toy_batch
+
+    from nas_harness.engine import Engine
+    from nas_harness.executors import make_executor
+    from nas_harness.scoring import ProxyJob, ScoringSetup
+    from nas_harness.store import ScoreStore
 
     secret = tmp_path / "truth.csv"
     secret.write_text("arch,acc\nw1,93.1\n")
@@ -83,12 +88,16 @@ def test_local_workers_in_the_sandbox_score_but_cannot_read_a_truth_file(tmp_pat
     for mode in ("0", "1"):
         monkeypatch.setenv("NASH_SANDBOX", mode)
         with make_executor("local", workers=1, threads=1, time_limit_s=120, memory_limit_mb=0) as ex:
-            tables[mode] = Engine(setup, ScoreStore(tmp_path / f"s{mode}.sqlite"), executor=ex).score(jobs, ["w1", "w2"])
+            tables[mode] = Engine(setup, ScoreStore(tmp_path / f"s{mode}.sqlite"), executor=ex).score(
+                jobs, ["w1", "w2"]
+            )
             assert ex.processes[0].info.get("sandbox", "off").startswith("landlock" if mode == "1" else "off")
     assert tables["0"]["peek"].failures == {} and tables["0"]["peek"].values[0] == secret.stat().st_size
     assert all("PermissionError" in r for r in tables["1"]["peek"].failures.values())
     assert len(tables["1"]["peek"].failures) == 2
-    assert list(tables["1"]["width"].values) == [1.0, 2.0], tables["1"]["width"].failures  # the honest proxy scores inside
+    assert list(tables["1"]["width"].values) == [1.0, 2.0], tables["1"][
+        "width"
+    ].failures  # the honest proxy scores inside
 
 
 def test_results_record_whether_the_sandbox_was_on(monkeypatch):
@@ -100,7 +109,9 @@ def test_results_record_whether_the_sandbox_was_on(monkeypatch):
     assert environment("cpu", {})["sandbox"].startswith("off")
     monkeypatch.delenv("NASH_SANDBOX")  # the default: on where available
     assert environment("cpu", {})["sandbox"].startswith("on: Landlock ABI")
-    assert environment("cpu", {}, sandbox="off: the inline executor scores in the driver")["sandbox"].startswith("off")
+    assert environment("cpu", {}, sandbox="off: the inline executor scores in the driver")[
+        "sandbox"
+    ].startswith("off")
 
 
 def test_submit_and_standard_suite_refuse_to_run_without_the_sandbox(tmp_path, monkeypatch, capsys):
@@ -116,23 +127,41 @@ def test_submit_and_standard_suite_refuse_to_run_without_the_sandbox(tmp_path, m
     err = " ".join(capsys.readouterr().err.split())
     assert "cannot provide" in err and "Plan9" in err and "Landlock enabled" in err
     monkeypatch.undo()
-    assert main(["run", "--suite", "standard", "--proxies", "params", "--executor", "inline",
-                 "--out", str(tmp_path), "--store", str(tmp_path / "s.sqlite")]) == 2
+    assert (
+        main(
+            [
+                "run",
+                "--suite",
+                "standard",
+                "--proxies",
+                "params",
+                "--executor",
+                "inline",
+                "--out",
+                str(tmp_path),
+                "--store",
+                str(tmp_path / "s.sqlite"),
+            ]
+        )
+        == 2
+    )
     assert "--executor inline" in " ".join(capsys.readouterr().err.split())
     assert not (tmp_path / "s.json").exists()
 
 
 def test_batched_topology_proxies_are_scored_in_the_sandboxed_workers(tmp_path, monkeypatch):
+    from toy import PathTopoProxy, ToySpace, toy_batch
+
     from nas_harness.engine import Engine
     from nas_harness.executors import make_executor
     from nas_harness.scoring import ProxyJob, ScoringSetup
     from nas_harness.store import ScoreStore
-    from toy import PathTopoProxy, ToySpace, toy_batch
 
     setup = ScoringSetup(space=ToySpace(), dataset="toy", batch=toy_batch(), input_spec="noise(bs=4,s=0)")
     monkeypatch.delenv("NASH_SANDBOX", raising=False)
     with make_executor("local", workers=1, threads=1, time_limit_s=120, memory_limit_mb=0) as ex:
         assert ex.sandboxed and ex.sandbox_note().startswith("on: Landlock")
-        table = Engine(setup, ScoreStore(tmp_path / "s.sqlite"), executor=ex).score([ProxyJob(PathTopoProxy())],
-                                                                                    ["w1", "w2"])
+        table = Engine(setup, ScoreStore(tmp_path / "s.sqlite"), executor=ex).score(
+            [ProxyJob(PathTopoProxy())], ["w1", "w2"]
+        )
     assert list(table["which_path"].values) == [1.0, 1.0]  # per architecture, in the workers

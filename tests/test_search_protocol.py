@@ -12,11 +12,11 @@ import types
 
 import numpy as np
 import pytest
+from search_toy import AccuracyProxy, GridOracle, GridSpace, NegatedAccuracyProxy, accuracy, best_arch
 
-from nas_harness.cli import main
 from nas_harness.api import MemberRef, Needs, Oracle, Proxy, SearchHistory, Space, Strategy
+from nas_harness.cli import main
 from nas_harness.engine import Engine
-from nas_harness.scoring import ProxyJob, ScoringSetup
 from nas_harness.plugins.proxies.combinators import RankSum
 from nas_harness.plugins.spaces.nb201.space import NB201Space
 from nas_harness.plugins.strategies.random_search import RandomSearch
@@ -30,10 +30,9 @@ from nas_harness.protocols.search import (
     space_truth,
     stat,
 )
+from nas_harness.scoring import ProxyJob, ScoringSetup
 from nas_harness.search_view import Scorer
 from nas_harness.store import ScoreStore
-
-from search_toy import AccuracyProxy, GridOracle, GridSpace, NegatedAccuracyProxy, accuracy, best_arch
 
 SMALL_RE = RegularizedEvolution(RegularizedEvolution.Config(population_size=10, tournament_size=3))
 
@@ -62,7 +61,18 @@ class Conv3Count(Proxy):
         return float(ctx.arch.count("nor_conv_3x3"))
 
 
-FORBIDDEN_TYPES = (Space, Oracle, Engine, ScoreStore, ScoringSetup, ProxyJob, Proxy, Scorer, Objective, sqlite3.Connection)
+FORBIDDEN_TYPES = (
+    Space,
+    Oracle,
+    Engine,
+    ScoreStore,
+    ScoringSetup,
+    ProxyJob,
+    Proxy,
+    Scorer,
+    Objective,
+    sqlite3.Connection,
+)
 FORBIDDEN_NAMES = {"oracles", "build_model", "query", "_space", "engine", "store", "evaluate"}
 
 
@@ -148,10 +158,21 @@ class Snoop(Strategy):
     def search(self, space, score_fn, budget, rng):
         self.kept = [space, score_fn, rng, budget]
         archs = space.sample(3, rng)
-        self.kept += [archs, space.neighbours(archs[0]), space.mutate(archs[0], rng), space.cost(archs[0]),
-                      space.choices(), space.to_choices(archs[0]), score_fn(archs), space.size()]
-        for bad in (lambda: space.parse("not an arch"), lambda: score_fn(space.sample(budget + 1, rng)),
-                    lambda: score_fn([42])):
+        self.kept += [
+            archs,
+            space.neighbours(archs[0]),
+            space.mutate(archs[0], rng),
+            space.cost(archs[0]),
+            space.choices(),
+            space.to_choices(archs[0]),
+            score_fn(archs),
+            space.size(),
+        ]
+        for bad in (
+            lambda: space.parse("not an arch"),
+            lambda: score_fn(space.sample(budget + 1, rng)),
+            lambda: score_fn([42]),
+        ):
             try:
                 bad()
             except Exception as exc:  # noqa: BLE001 - the errors themselves are inspected
@@ -177,14 +198,37 @@ def test_a_strategy_reaches_no_oracle_or_ground_truth_from_what_it_is_given(stor
 def test_the_walker_would_see_a_leak():
     """Positive controls: the same walk finds the oracle on the space and the engine in a closure."""
     assert leaks(reachable(NB201Space()))
-    objective = proxy_objective(Engine(ScoringSetup(space=GridSpace(), dataset="toy"), store=None), ProxyJob(AccuracyProxy()))
+    objective = proxy_objective(
+        Engine(ScoringSetup(space=GridSpace(), dataset="toy"), store=None), ProxyJob(AccuracyProxy())
+    )
     assert any(isinstance(o, Engine) for o in reachable(objective.evaluate))
 
 
 def test_the_view_exposes_only_the_search_methods():
-    public = {n for n in dir(__import__("nas_harness.search_view", fromlist=["_"]).SearchSpaceView) if not n.startswith("_")}
-    assert public == {"name", "parse", "size", "arch", "index", "iso_key", "sample", "mutate", "neighbours",
-                      "crossover", "decisions", "choices", "to_choices", "from_choices", "repair", "cost", "close"}
+    public = {
+        n
+        for n in dir(__import__("nas_harness.search_view", fromlist=["_"]).SearchSpaceView)
+        if not n.startswith("_")
+    }
+    assert public == {
+        "name",
+        "parse",
+        "size",
+        "arch",
+        "index",
+        "iso_key",
+        "sample",
+        "mutate",
+        "neighbours",
+        "crossover",
+        "decisions",
+        "choices",
+        "to_choices",
+        "from_choices",
+        "repair",
+        "cost",
+        "close",
+    }
 
 
 # --------------------------------------------------------------------------- scoring through the store
@@ -223,7 +267,11 @@ def test_lower_is_better_proxies_are_oriented_before_the_strategy_sees_them(stor
 def test_ground_truth_is_looked_up_after_the_search(store):
     space = GridSpace()
     target = space_truth(space, GridOracle(), "toy")
-    assert target.optimum.arch == best_arch() and target.optimum.value == 90.0 and target.optimum.index == 3 * 64 + 16 + 8
+    assert (
+        target.optimum.arch == best_arch()
+        and target.optimum.value == 90.0
+        and target.optimum.index == 3 * 64 + 16 + 8
+    )
     objective = proxy_objective(engine_for(space, "toy", store), ProxyJob(AccuracyProxy()))
     run = search_once(SMALL_RE, space, "toy", objective, budget=120, seed=0)
     repeat, rows = evaluate_run(run, space, objective, target, [])
@@ -254,7 +302,9 @@ def test_oracle_objective_counts_queries_to_the_optimum():
 
 def test_population_relative_objective_ranks_each_call_and_tracks_checkpoints(store):
     space = GridSpace()
-    rank_sum = RankSum(RankSum.Config(members=[MemberRef(name="grid_acc_proxy"), MemberRef(name="grid_neg_acc")]))
+    rank_sum = RankSum(
+        RankSum.Config(members=[MemberRef(name="grid_acc_proxy"), MemberRef(name="grid_neg_acc")])
+    )
     job = ProxyJob(rank_sum, members=(ProxyJob(AccuracyProxy()), ProxyJob(NegatedAccuracyProxy())))
     objective = proxy_objective(engine_for(space, "toy", store), job)
     assert objective.relative
@@ -305,8 +355,13 @@ def test_stat_is_mean_and_population_std_over_numbers():
 
 def nash(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
     env = {**os.environ, "COLUMNS": "220"}
-    return subprocess.run([sys.executable, "-m", "nas_harness.cli", *args], capture_output=True, text=True,
-                          timeout=timeout, env=env)
+    return subprocess.run(
+        [sys.executable, "-m", "nas_harness.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env,
+    )
 
 
 @pytest.mark.slow
@@ -315,10 +370,34 @@ def test_nash_search_end_to_end_on_nb201(tmp_path):
     from nas_harness.plugins.spaces.nb201.oracle_hpobench import SimpleHPOBenchOracle
 
     out, db = tmp_path / "out", tmp_path / "scores.sqlite"
-    args = ["search", "--space", "nb201", "--strategy", "random,regularized_evolution", "--proxy", "params", "--dataset", "cifar10",
-            "--budget", "12", "--repeats", "2", "--seed", "5", "--strategy-opt", "regularized_evolution.population_size=6",
-            "--strategy-opt", "regularized_evolution.tournament_size=3", "--store", str(db), "--out", str(out),
-            "--threads", "1", "--quiet"]
+    args = [
+        "search",
+        "--space",
+        "nb201",
+        "--strategy",
+        "random,regularized_evolution",
+        "--proxy",
+        "params",
+        "--dataset",
+        "cifar10",
+        "--budget",
+        "12",
+        "--repeats",
+        "2",
+        "--seed",
+        "5",
+        "--strategy-opt",
+        "regularized_evolution.population_size=6",
+        "--strategy-opt",
+        "regularized_evolution.tournament_size=3",
+        "--store",
+        str(db),
+        "--out",
+        str(out),
+        "--threads",
+        "1",
+        "--quiet",
+    ]
     first = nash(*args)
     assert first.returncode == 0, first.stderr
     assert "Optimum" in first.stdout and "RE-params" in first.stdout and "R-params" in first.stdout
@@ -332,7 +411,9 @@ def test_nash_search_end_to_end_on_nb201(tmp_path):
         assert cell.signature.startswith(f"strategy:{cell.strategy}@") and "|proxy:params@" in cell.signature
         assert [r.seed for r in cell.repeats] == [5, 6]
         for r in cell.repeats:
-            assert r.n_scored <= 12 and r.accuracy == pytest.approx(float(oracle.query([r.chosen], "cifar10")[0]))
+            assert r.n_scored <= 12 and r.accuracy == pytest.approx(
+                float(oracle.query([r.chosen], "cifar10")[0])
+            )
             assert 1 <= r.rank <= 15625 and r.trajectory
     assert result.cells[1].strategy_config["population_size"] == 6
     rows = (out / result.trajectory_file).read_text().splitlines()
@@ -343,16 +424,37 @@ def test_nash_search_end_to_end_on_nb201(tmp_path):
     assert main(args) == 0  # again, in this process: everything comes from the store
     assert sqlite3.connect(db).execute("SELECT COUNT(*) FROM scores").fetchone()[0] == count
     again = SearchResult.model_validate_json(sorted(out.glob("search-*.json"))[0].read_text())
-    assert [r.chosen for c in again.cells for r in c.repeats] == [r.chosen for c in result.cells for r in c.repeats]
+    assert [r.chosen for c in again.cells for r in c.repeats] == [
+        r.chosen for c in result.cells for r in c.repeats
+    ]
 
 
 def test_nash_search_with_ground_truth_as_the_objective_is_marked(tmp_path, capsys):
     from nas_harness.leaderboard.search_schema import SearchResult
 
     out = tmp_path / "out"
-    rc = main(["search", "--space", "nb201", "--strategy", "regularized_evolution", "--objective", "oracle", "--budget", "40",
-               "--repeats", "1", "--strategy-opt", "regularized_evolution.population_size=10",
-               "--strategy-opt", "regularized_evolution.tournament_size=5", "--out", str(out), "--quiet"])
+    rc = main(
+        [
+            "search",
+            "--space",
+            "nb201",
+            "--strategy",
+            "regularized_evolution",
+            "--objective",
+            "oracle",
+            "--budget",
+            "40",
+            "--repeats",
+            "1",
+            "--strategy-opt",
+            "regularized_evolution.population_size=10",
+            "--strategy-opt",
+            "regularized_evolution.tournament_size=5",
+            "--out",
+            str(out),
+            "--quiet",
+        ]
+    )
     stdout = capsys.readouterr().out
     assert rc == 0
     assert "⚠GT" in stdout and "RE-ValAcc" in stdout and "Queries to the space optimum" in stdout
@@ -368,11 +470,26 @@ def test_nash_search_with_ground_truth_as_the_objective_is_marked(tmp_path, caps
         (["--strategy", "random", "--objective", "oracle", "--proxy", "params"], "give no proxies"),
         (["--strategy", "random"], "needs at least one proxy"),
         (["--strategy", "ransom", "--proxy", "params"], "did you mean 'random'"),
-        (["--strategy", "random", "--proxy", "params", "--strategy-opt", "random.x=1"], "strategies[0].config.x"),
+        (
+            ["--strategy", "random", "--proxy", "params", "--strategy-opt", "random.x=1"],
+            "strategies[0].config.x",
+        ),
     ],
 )
 def test_nash_search_input_errors(args, message, tmp_path, capsys):
-    rc = main(["search", "--space", "nb201", *args, "--out", str(tmp_path), "--store", str(tmp_path / "s.sqlite"), "--quiet"])
+    rc = main(
+        [
+            "search",
+            "--space",
+            "nb201",
+            *args,
+            "--out",
+            str(tmp_path),
+            "--store",
+            str(tmp_path / "s.sqlite"),
+            "--quiet",
+        ]
+    )
     assert rc == 2
     assert message in " ".join(capsys.readouterr().err.split())
 
@@ -389,5 +506,7 @@ def test_nash_search_reads_a_config_file(tmp_path, capsys):
     result = SearchResult.model_validate_json(next((tmp_path / "out").glob("search-*.json")).read_text())
     assert [c.strategy for c in result.cells] == ["simulated_annealing", "random"]
     assert result.config["strategies"][0]["config"]["acceptance"] == "greedy"
-    assert all(len(c.repeats) == 1 and c.repeats[0].seed == 3 and c.dataset == "cifar100" for c in result.cells)
+    assert all(
+        len(c.repeats) == 1 and c.repeats[0].seed == 3 and c.dataset == "cifar100" for c in result.cells
+    )
     assert "SA-ValAcc" in capsys.readouterr().out

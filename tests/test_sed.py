@@ -105,9 +105,7 @@ def test_indicator_uses_the_largest_pool_and_its_stride():
     both = topo(block({C1: 2, C3: 1, C5: 1, SKIP: 1, P2: 1, P5: 1}))
     assert score(both) == pytest.approx(expected(1, 3, n_pool=2, total=7), rel=1e-14)
     # equal taps, different stride: the larger strided window (stride 1) is O_1
-    assert score(topo(block({C3: 1, P3: 1, P3S2: 1}))) == pytest.approx(
-        (1 + 9 - 4) * sig(0), rel=1e-14
-    )
+    assert score(topo(block({C3: 1, P3: 1, P3S2: 1}))) == pytest.approx((1 + 9 - 4) * sig(0), rel=1e-14)
 
 
 def test_unused_listed_pool_still_defines_o1():
@@ -193,10 +191,14 @@ def test_score_matches_the_batch_and_fails_cleanly():
 
 def test_block_order_does_not_change_a_bit():
     rng = np.random.default_rng(0)
-    blocks = [block({C3: int(rng.integers(0, 4)), SKIP: 1, P3: int(rng.integers(0, 3)), C1: 1}, c=int(c), hw=(h, h))
-              for c, h in zip(rng.integers(1, 80, 9), rng.integers(1, 33, 9))]
-    values = {float(SED().score_topologies([topo(*[blocks[i] for i in perm])])[0])
-              for perm in (rng.permutation(9) for _ in range(20))}
+    blocks = [
+        block({C3: int(rng.integers(0, 4)), SKIP: 1, P3: int(rng.integers(0, 3)), C1: 1}, c=int(c), hw=(h, h))
+        for c, h in zip(rng.integers(1, 80, 9), rng.integers(1, 33, 9))
+    ]
+    values = {
+        float(SED().score_topologies([topo(*[blocks[i] for i in perm])])[0])
+        for perm in (rng.permutation(9) for _ in range(20))
+    }
     assert len(values) == 1
     ragged = SED().score_topologies([topo(*blocks[:3]), topo(*blocks[::-1]), topo(*blocks[2::-1])])
     assert ragged[0] == ragged[2]
@@ -220,11 +222,27 @@ def reference_sed(t: Topology, count_none: bool = True) -> Decimal:
         pools = [op for op, _ in b.ops if op.kind == "pool"]
         window = None
         if pools:
-            o1 = max(pools, key=lambda o: (o.kernel[0] * o.kernel[1],
-                                          math.ceil(o.kernel[0] / o.stride[0]) * math.ceil(o.kernel[1] / o.stride[1])))
+            o1 = max(
+                pools,
+                key=lambda o: (
+                    o.kernel[0] * o.kernel[1],
+                    math.ceil(o.kernel[0] / o.stride[0]) * math.ceil(o.kernel[1] / o.stride[1]),
+                ),
+            )
             window = (math.ceil(o1.kernel[0] / o1.stride[0]), math.ceil(o1.kernel[1] / o1.stride[1]))
-        ge = [n for op, n in b.ops if op.kind == "conv" and (window is None or (op.kernel[0] >= window[0] and op.kernel[1] >= window[1]))]
-        lt = [n for op, n in b.ops if op.kind == "conv" and window is not None and not (op.kernel[0] >= window[0] and op.kernel[1] >= window[1])]
+        ge = [
+            n
+            for op, n in b.ops
+            if op.kind == "conv"
+            and (window is None or (op.kernel[0] >= window[0] and op.kernel[1] >= window[1]))
+        ]
+        lt = [
+            n
+            for op, n in b.ops
+            if op.kind == "conv"
+            and window is not None
+            and not (op.kernel[0] >= window[0] and op.kernel[1] >= window[1])
+        ]
         n_skip = Decimal(sum(n for op, n in b.ops if op.kind == "skip"))
         n_pool = sum(n for op, n in b.ops if op.kind == "pool")
         total = sum(n for op, n in b.ops if count_none or op.kind != "none")
@@ -247,7 +265,9 @@ def random_topologies(n: int, seed: int) -> list[Topology]:
             chosen = rng.choice(len(kinds), int(rng.integers(1, 6)), replace=False)
             ops = {kinds[i]: int(rng.integers(0, 5)) for i in chosen}
             h = int(rng.choice([4, 8, 16]))
-            blocks.append(block(ops, c=int(rng.integers(1, 100)), hw=(h, h), hw_out=(h // int(rng.choice([1, 2])),) * 2))
+            blocks.append(
+                block(ops, c=int(rng.integers(1, 100)), hw=(h, h), hw_out=(h // int(rng.choice([1, 2])),) * 2)
+            )
         out.append(topo(*blocks))
     return out
 
@@ -291,7 +311,9 @@ def test_saturated_sigmoids_keep_their_order():
     order = np.lexsort((keys[:, 1], keys[:, 0]))
     assert configs[order[-1]] == (64,) * 5  # = #Param argmax, as in the paper's Table 2
     # the exact order on a sample that includes the saturated region
-    sample = [i for i in range(len(configs)) if min(configs[i]) >= 32][:400] + list(range(0, len(configs), 97))
+    sample = [i for i in range(len(configs)) if min(configs[i]) >= 32][:400] + list(
+        range(0, len(configs), 97)
+    )
     exact = [reference_sed(ts[i]) for i in sample]
     assert exact_order_agrees(keys[sample], exact)
     # a saturated difference next to an 8-channel block, whose deficit is ~1e24 times larger
@@ -313,8 +335,10 @@ def test_nb201_count_classes_rank_exactly_in_float64():
     """All 210 op-count classes of an NB201 cell: the float order is the exact order."""
     classes = [c for c in itertools.product(range(7), repeat=5) if sum(c) == 6]
     assert len(classes) == 210
-    ts = [topo(*[nb201_cell(c3, c1, p, s, z, c=ch) for ch in (16,) * 5 + (32,) * 5 + (64,) * 5])
-          for z, s, c1, c3, p in classes]
+    ts = [
+        topo(*[nb201_cell(c3, c1, p, s, z, c=ch) for ch in (16,) * 5 + (32,) * 5 + (64,) * 5])
+        for z, s, c1, c3, p in classes
+    ]
     exact = [reference_sed(t) for t in ts]
     values = SED().score_topologies(ts)
     assert exact_order_agrees(np.column_stack([values, np.zeros_like(values)]), exact)
@@ -350,9 +374,16 @@ def test_nb201_argmax_is_five_3x3_convs_and_one_skip(nb201, dataset):
 @pytest.mark.slow
 def test_nb201_with_candidates_listed_has_the_six_cell_argmax(nb201):
     """The real descriptor, with the unused NB201 ops added at count 0 (sed.md §2.3's reading)."""
-    by_name = {op.name: op for op in (OpInfo("none", "none"), OpInfo("skip_connect", "skip"),
-                                      OpInfo("nor_conv_1x1", "conv", (1, 1)), OpInfo("nor_conv_3x3", "conv", (3, 3)),
-                                      OpInfo("avg_pool_3x3", "pool", (3, 3)))}
+    by_name = {
+        op.name: op
+        for op in (
+            OpInfo("none", "none"),
+            OpInfo("skip_connect", "skip"),
+            OpInfo("nor_conv_1x1", "conv", (1, 1)),
+            OpInfo("nor_conv_3x3", "conv", (3, 3)),
+            OpInfo("avg_pool_3x3", "pool", (3, 3)),
+        )
+    }
 
     def listed(t: Topology) -> Topology:
         blocks = []
@@ -367,9 +398,13 @@ def test_nb201_with_candidates_listed_has_the_six_cell_argmax(nb201):
     archs = [nb201.arch(i) for i in range(nb201.size())]
     values = SED().score_topologies([listed(nb201.topology(a, "cifar10")) for a in archs])
     best = set(np.flatnonzero(values == values.max()).tolist())
-    assert {archs[i] for i in best} == {a for a in archs if cell_counts(a) == Counter(nor_conv_3x3=5, skip_connect=1)}
+    assert {archs[i] for i in best} == {
+        a for a in archs if cell_counts(a) == Counter(nor_conv_3x3=5, skip_connect=1)
+    }
     assert 9930 in best and len(best) == 6
-    fixed = SED(SEDConfig(blocks="all")).score_topologies([listed(nb201.topology(archs[i], "cifar10")) for i in (0, 9930)])
+    fixed = SED(SEDConfig(blocks="all")).score_topologies(
+        [listed(nb201.topology(archs[i], "cifar10")) for i in (0, 9930)]
+    )
     assert fixed == pytest.approx(values[[0, 9930]] * 15 / 18, rel=1e-14)  # stem + 2 reductions add 0 terms
 
 

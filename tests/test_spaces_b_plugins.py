@@ -67,8 +67,15 @@ def test_the_sss_table_equals_the_official_archive_on_the_fixture(shared_data):
     sp = NATSSSSpace()
     table = sp.oracles()["table"](space=sp)
     api = nats_bench.create(str(shared_data / FIXTURE), "sss", fast_mode=True, verbose=False)
-    for task, entry in (("cifar10", "cifar10-valid"), ("cifar100", "cifar100"), ("ImageNet16-120", "ImageNet16-120")):
-        expected = [api.get_more_info(sp.index(a), entry, hp="90", is_random=False)["valid-accuracy"] for a in FIXTURE_ARCHS]
+    for task, entry in (
+        ("cifar10", "cifar10-valid"),
+        ("cifar100", "cifar100"),
+        ("ImageNet16-120", "ImageNet16-120"),
+    ):
+        expected = [
+            api.get_more_info(sp.index(a), entry, hp="90", is_random=False)["valid-accuracy"]
+            for a in FIXTURE_ARCHS
+        ]
         assert np.allclose(table.query(list(FIXTURE_ARCHS), task), expected)
 
 
@@ -80,7 +87,10 @@ def test_the_nats_bench_oracle_reads_the_fixture_at_hp_90_and_labels_only_what_i
     api = nats_bench.create(str(shared_data / FIXTURE), "sss", fast_mode=True, verbose=False)
     archs = [*FIXTURE_ARCHS, "64:64:64:64:64"]
     got = oracle.query(archs, "cifar100")
-    expected = [api.get_more_info(sp.index(a), "cifar100", hp="90", is_random=False)["test-accuracy"] for a in FIXTURE_ARCHS]
+    expected = [
+        api.get_more_info(sp.index(a), "cifar100", hp="90", is_random=False)["test-accuracy"]
+        for a in FIXTURE_ARCHS
+    ]
     assert np.allclose(got[:3], expected) and np.isnan(got[3])
     assert sorted(oracle.coverage("cifar10")) == sorted(FIXTURE_ARCHS)
     assert oracle.describe("cifar10").epochs == 90 and oracle.describe("cifar10").split == "test"
@@ -88,13 +98,24 @@ def test_the_nats_bench_oracle_reads_the_fixture_at_hp_90_and_labels_only_what_i
     assert seeds.shape[1] == 3 and np.isfinite(seeds).all()
     valid = cls(cls.Config(path=str(shared_data / FIXTURE), split="valid"), space=sp)
     table = sp.oracles()["table"](space=sp)
-    assert np.allclose(valid.query(list(FIXTURE_ARCHS), "cifar10"), table.query(list(FIXTURE_ARCHS), "cifar10"))
+    assert np.allclose(
+        valid.query(list(FIXTURE_ARCHS), "cifar10"), table.query(list(FIXTURE_ARCHS), "cifar10")
+    )
 
 
 def test_nbmr_has_nine_tasks_scored_on_cifar10_with_their_metrics(nbmr):
     tasks = nbmr.tasks()
-    assert list(tasks) == ["cls-50-1000", "cls-10-1000", "cls-50-100", "cls-10c", "seg", "seg-4x", "video",
-                           "video-p", "3ddet_moderate"]
+    assert list(tasks) == [
+        "cls-50-1000",
+        "cls-10-1000",
+        "cls-50-100",
+        "cls-10c",
+        "seg",
+        "seg-4x",
+        "video",
+        "video-p",
+        "3ddet_moderate",
+    ]
     for task in tasks.values():
         assert task.data == "cifar10" and task.num_classes == 10 and task.input_shape == (3, 32, 32)
         assert task.metrics and all(m.higher_is_better for m in task.metrics)
@@ -127,8 +148,11 @@ def test_nbmr_moves_return_listed_networks(nbmr):
     assert len(nbmr.neighbours(a)) == nbmr.config.neighbours_k and a not in nbmr.neighbours(a)
 
 
-@pytest.mark.parametrize("strategy", [RandomSearch(), RegularizedEvolution(RegularizedEvolution.Config(
-    population_size=4, tournament_size=2))], ids=["random", "regularized_evolution"])
+@pytest.mark.parametrize(
+    "strategy",
+    [RandomSearch(), RegularizedEvolution(RegularizedEvolution.Config(population_size=4, tournament_size=2))],
+    ids=["random", "regularized_evolution"],
+)
 def test_random_and_regularized_evolution_search_each_space_within_a_tiny_budget(strategy, nbmr):
     check_strategy(strategy, NATSSSSpace(), budget=10)
     check_strategy(strategy, nbmr, budget=10)

@@ -50,7 +50,11 @@ def check_surface(space: Space) -> None:
 def test_hooks_register_the_three_spaces():
     assert darts_hook() == [DartsSpace]
     assert tnb_hook() == [TNB101MicroSpace, TNB101MacroSpace]
-    assert {DartsSpace.name, TNB101MicroSpace.name, TNB101MacroSpace.name} == {"darts", "tnb101_micro", "tnb101_macro"}
+    assert {DartsSpace.name, TNB101MicroSpace.name, TNB101MacroSpace.name} == {
+        "darts",
+        "tnb101_micro",
+        "tnb101_macro",
+    }
 
 
 @pytest.mark.parametrize("space", spaces(), ids=lambda s: s.name)
@@ -64,7 +68,12 @@ def test_models_cost_and_topology_agree_for_every_dataset(space):
     arch = space.sample(1, np.random.default_rng(1))[0]
     for name, info in space.tasks().items():
         built = space.build_model(arch, name)
-        assert isinstance(built, BuiltModel) and built.stem is not None and built.cells and built.head is not None
+        assert (
+            isinstance(built, BuiltModel)
+            and built.stem is not None
+            and built.cells
+            and built.head is not None
+        )
         y = built.module(torch.randn(2, *info.input_shape))
         assert y.shape[:2] == (2, info.num_classes)
         cost = space.cost(arch, name)
@@ -89,9 +98,12 @@ def test_every_tnb101_task_declares_its_real_output_kind_loss_and_metric_directi
     tasks = TNB101MicroSpace().tasks()
     kinds = {name: (t.output, t.loss, t.metrics[0].higher_is_better) for name, t in tasks.items()}
     assert kinds == {
-        "class_scene": ("classes", "cross_entropy", True), "class_object": ("classes", "cross_entropy", True),
-        "jigsaw": ("classes", "cross_entropy", True), "room_layout": ("regression", "mse", False),
-        "segmentsemantic": ("dense", "cross_entropy", True), "normal": ("dense", "l1", True),
+        "class_scene": ("classes", "cross_entropy", True),
+        "class_object": ("classes", "cross_entropy", True),
+        "jigsaw": ("classes", "cross_entropy", True),
+        "room_layout": ("regression", "mse", False),
+        "segmentsemantic": ("dense", "cross_entropy", True),
+        "normal": ("dense", "l1", True),
         "autoencoder": ("reconstruction", "l1", True),
     }
     assert TNB101MacroSpace().tasks() == tasks
@@ -117,7 +129,9 @@ def test_label_free_proxies_run_on_dense_tasks_and_label_proxies_are_not_applica
     space = TNB101MicroSpace()
     for task in ("segmentsemantic", "autoencoder", "room_layout"):
         assert Snip().applicable(space.task(task)) is not None
-        assert Synflow().applicable(space.task(task)) is None and Naswot().applicable(space.task(task)) is None
+        assert (
+            Synflow().applicable(space.task(task)) is None and Naswot().applicable(space.task(task)) is None
+        )
     check_proxy(Synflow, space, task="autoencoder", n=1, batch_size=4)
     check_proxy(Naswot, space, task="segmentsemantic", n=1, batch_size=4)
 
@@ -133,8 +147,12 @@ def test_tnb101_spaces_have_the_seven_tasks_with_the_benchmark_output_sizes():
 
 def test_darts_topology_lists_strided_reduction_ops_and_dilation_in_names():
     space = DartsSpace()
-    arch = space.parse("dil_conv_5x5~0;sep_conv_3x3~1;" + ";".join(["max_pool_3x3~0", "max_pool_3x3~1"] * 3)
-                       + "|" + ";".join(["skip_connect~0", "avg_pool_3x3~1"] * 4))
+    arch = space.parse(
+        "dil_conv_5x5~0;sep_conv_3x3~1;"
+        + ";".join(["max_pool_3x3~0", "max_pool_3x3~1"] * 3)
+        + "|"
+        + ";".join(["skip_connect~0", "avg_pool_3x3~1"] * 4)
+    )
     topo = space.topology(arch, "cifar10")
     cells = [b for b in topo.blocks if b.searchable]
     assert len(cells) == 8
@@ -174,7 +192,10 @@ def test_darts_oracles_label_their_own_files(shared_data, monkeypatch):
 
 
 @pytest.mark.shared
-@pytest.mark.parametrize("space_cls, file", [(TNB101MicroSpace, "tnb101_micro_val.csv"), (TNB101MacroSpace, "tnb101_macro_val.csv")])
+@pytest.mark.parametrize(
+    "space_cls, file",
+    [(TNB101MicroSpace, "tnb101_micro_val.csv"), (TNB101MacroSpace, "tnb101_macro_val.csv")],
+)
 def test_tnb101_oracle_returns_each_tasks_published_metric(shared_data, monkeypatch, space_cls, file):
     monkeypatch.setenv("NASH_SHARED_DIR", str(shared_data.parent))
     space = space_cls()
@@ -194,7 +215,11 @@ def test_tnb101_oracle_returns_each_tasks_published_metric(shared_data, monkeypa
 
 
 @pytest.mark.parametrize("space", spaces(), ids=lambda s: s.name)
-@pytest.mark.parametrize("strategy", [RandomSearch(), RegularizedEvolution(RegularizedEvolution.Config(population_size=6, tournament_size=3))], ids=["random", "re"])
+@pytest.mark.parametrize(
+    "strategy",
+    [RandomSearch(), RegularizedEvolution(RegularizedEvolution.Config(population_size=6, tournament_size=3))],
+    ids=["random", "re"],
+)
 def test_a_tiny_search_runs_on_the_space_with_a_cost_score(space, strategy):
     dataset = next(iter(space.datasets()))
 
@@ -214,15 +239,26 @@ def test_a_tiny_search_runs_on_the_space_with_a_cost_score(space, strategy):
 
 
 @pytest.mark.shared
-def test_a_lower_is_better_target_is_ranked_as_a_loss_and_reported_as_its_own_values(shared_data, monkeypatch, tmp_path):
+def test_a_lower_is_better_target_is_ranked_as_a_loss_and_reported_as_its_own_values(
+    shared_data, monkeypatch, tmp_path
+):
     from scipy.stats import spearmanr
 
     from nas_harness.runner import compute_run
 
     monkeypatch.setenv("NASH_SHARED_DIR", str(shared_data.parent))
-    outcome = compute_run({"space": "tnb101_micro", "dataset": "room_layout", "proxies": ["sed"], "bootstrap": 0,
-                           "ceiling": "off", "sample": {"n": 12}, "executor": "inline"},
-                          store_path=tmp_path / "s.sqlite")
+    outcome = compute_run(
+        {
+            "space": "tnb101_micro",
+            "dataset": "room_layout",
+            "proxies": ["sed"],
+            "bootstrap": 0,
+            "ceiling": "off",
+            "sample": {"n": 12},
+            "executor": "inline",
+        },
+        store_path=tmp_path / "s.sqlite",
+    )
     loss = outcome.truth
     assert (loss > 0).all()  # the loss itself, not the table's negative
     sed = outcome.tables["sed"].values

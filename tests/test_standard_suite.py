@@ -8,6 +8,7 @@ import sqlite3
 import numpy as np
 import pytest
 from scipy import stats
+from test_cli_e2e import nash
 
 from nas_harness.api import HarnessError
 from nas_harness.api.suites import sample_digest
@@ -18,8 +19,6 @@ from nas_harness.leaderboard.standard_schema import load_standard
 from nas_harness.plugins.spaces.nb201.suites import STANDARD
 from nas_harness.standard import check_sample
 from nas_harness.suites import catalog
-
-from test_cli_e2e import nash
 
 # Changing anything STANDARD pins changes this id. Then bump STANDARD.version and write the new
 # id here: results of the old definition must never be ranked as if they came from the new one.
@@ -66,9 +65,19 @@ def _changes():
         "search.repeats": {"search": search.model_copy(update={"repeats": 4})},
         "search.seed": {"search": search.model_copy(update={"seed": 1})},
         "search.datasets": {"search": search.model_copy(update={"datasets": ("cifar100",)})},
-        "search.strategy": {"search": search.model_copy(update={"strategy": {"name": "random", "config": {}}})},
-        "search.strategy.config": {"search": search.model_copy(update={"strategy": {
-            "name": search.strategy["name"], "config": {**search.strategy["config"], "population_size": 21}}})},
+        "search.strategy": {
+            "search": search.model_copy(update={"strategy": {"name": "random", "config": {}}})
+        },
+        "search.strategy.config": {
+            "search": search.model_copy(
+                update={
+                    "strategy": {
+                        "name": search.strategy["name"],
+                        "config": {**search.strategy["config"], "population_size": 21},
+                    }
+                }
+            )
+        },
         "headline": {"headline": "other"},
     }
 
@@ -98,24 +107,42 @@ def test_the_pinned_sample_is_checked_against_its_digest():
 
 def test_run_and_search_configs_carry_the_pinned_settings():
     cfg = STANDARD.run_config("cifar100", ["sed"])
-    assert cfg["dataset"] == "cifar100" and cfg["sample"] == STANDARD.sample and cfg["input"] == STANDARD.input
-    assert (cfg["init"], cfg["seed"], cfg["bootstrap"], cfg["top_fraction"]) == ("kaiming_uniform", 42, 1000, 0.1)
+    assert (
+        cfg["dataset"] == "cifar100" and cfg["sample"] == STANDARD.sample and cfg["input"] == STANDARD.input
+    )
+    assert (cfg["init"], cfg["seed"], cfg["bootstrap"], cfg["top_fraction"]) == (
+        "kaiming_uniform",
+        42,
+        1000,
+        0.1,
+    )
     search = STANDARD.search_config(["sed"])
     assert search["budget"] == STANDARD.search.budget and search["datasets"] == list(STANDARD.search.datasets)
     assert search["strategies"] == [STANDARD.search.strategy] and search["init_seed"] == STANDARD.seed
 
 
-@pytest.mark.parametrize("flags, named", [(["--n", "10"], "--n"), (["--batch-size", "8"], "--batch-size"),
-                                          (["--dataset", "cifar100"], "--dataset"), (["--init", "normal"], "--init")])
+@pytest.mark.parametrize(
+    "flags, named",
+    [
+        (["--n", "10"], "--n"),
+        (["--batch-size", "8"], "--batch-size"),
+        (["--dataset", "cifar100"], "--dataset"),
+        (["--init", "normal"], "--init"),
+    ],
+)
 def test_pinned_items_cannot_be_overridden_from_the_command_line(flags, named, tmp_path, capsys):
-    rc = main(["run", "--suite", "standard", *flags, "--out", str(tmp_path), "--store", str(tmp_path / "s.sqlite")])
+    rc = main(
+        ["run", "--suite", "standard", *flags, "--out", str(tmp_path), "--store", str(tmp_path / "s.sqlite")]
+    )
     assert rc == 2
     err = " ".join(capsys.readouterr().err.split())
     assert named in err and "pins" in err and not list(tmp_path.glob("*.json"))
 
 
 def test_a_versioned_suite_is_not_a_sweep_preset(tmp_path, capsys):
-    rc = main(["sweep", "--suite", "standard", "--field", "init", "--values", "normal", "--out", str(tmp_path)])
+    rc = main(
+        ["sweep", "--suite", "standard", "--field", "init", "--values", "normal", "--out", str(tmp_path)]
+    )
     assert rc == 2 and "nash run --suite standard" in capsys.readouterr().err
 
 
@@ -123,8 +150,20 @@ def test_a_versioned_suite_is_not_a_sweep_preset(tmp_path, capsys):
 def test_nash_run_suite_standard_end_to_end(tmp_path):
     """The real standard suite (200 archs × 3 datasets, the search) with two cheap proxies."""
     out, db = tmp_path / "out", tmp_path / "s.sqlite"
-    args = ["run", "--suite", "standard", "--proxies", "sed,params", "--store", str(db), "--out", str(out),
-            "--threads", "1", "--quiet"]
+    args = [
+        "run",
+        "--suite",
+        "standard",
+        "--proxies",
+        "sed,params",
+        "--store",
+        str(db),
+        "--out",
+        str(out),
+        "--threads",
+        "1",
+        "--quiet",
+    ]
     proc = nash(*args)
     assert proc.returncode == 0, proc.stderr
     assert "standard leaderboard" in proc.stdout and STANDARD.id in proc.stdout

@@ -22,8 +22,9 @@ print(json.dumps(sorted(m for m in {heavy!r} if m in sys.modules)), file=sys.std
 
 def run_cli(*argv: str) -> tuple[str, list[str]]:
     """(stdout, the heavy modules loaded) of ``nash ARGV`` in a fresh interpreter."""
-    out = subprocess.run([sys.executable, "-c", PROBE.format(heavy=HEAVY), *argv], capture_output=True, text=True,
-                         timeout=120)
+    out = subprocess.run(
+        [sys.executable, "-c", PROBE.format(heavy=HEAVY), *argv], capture_output=True, text=True, timeout=120
+    )
     return out.stdout, json.loads(out.stderr.strip().splitlines()[-1])
 
 

@@ -8,6 +8,8 @@ import importlib.util
 import numpy as np
 import pytest
 from scipy.stats import rankdata
+from search_toy import GridSpace, accuracy, best_arch
+from toy import ToySpace
 
 from nas_harness.api import BudgetExhausted, HarnessError, Strategy
 from nas_harness.host import PluginHost
@@ -17,10 +19,7 @@ from nas_harness.plugins.strategies.random_search import RandomSearch
 from nas_harness.plugins.strategies.regularized_evolution import RegularizedEvolution
 from nas_harness.plugins.strategies.reinforce import Reinforce
 from nas_harness.plugins.strategies.simulated_annealing import SimulatedAnnealing
-from nas_harness.search_view import Scorer, ScoreFn, SearchSpaceView
-
-from search_toy import GridSpace, accuracy, best_arch
-from toy import ToySpace
+from nas_harness.search_view import ScoreFn, Scorer, SearchSpaceView
 
 SPACE = GridSpace()
 needs_pymoo = pytest.mark.skipif(
@@ -32,11 +31,15 @@ BUILTIN = ("random", "regularized_evolution", "reinforce", "simulated_annealing"
 # (population 10, lr 0.1) stand in for the paper's NB201 settings.
 FINDERS = [
     pytest.param(RandomSearch(), 256, id="random"),
-    pytest.param(RegularizedEvolution(RegularizedEvolution.Config(population_size=10, tournament_size=3)), 120, id="re"),
+    pytest.param(
+        RegularizedEvolution(RegularizedEvolution.Config(population_size=10, tournament_size=3)), 120, id="re"
+    ),
     pytest.param(Reinforce(Reinforce.Config(lr=0.1, max_stale_steps=50)), 120, id="rl"),
     pytest.param(SimulatedAnnealing(), 100, id="sa"),
     pytest.param(SimulatedAnnealing(SimulatedAnnealing.Config(acceptance="greedy")), 100, id="sa-greedy"),
-    pytest.param(SimulatedAnnealing(SimulatedAnnealing.Config(acceptance="metropolis")), 200, id="sa-metropolis"),
+    pytest.param(
+        SimulatedAnnealing(SimulatedAnnealing.Config(acceptance="metropolis")), 200, id="sa-metropolis"
+    ),
     pytest.param(Genetic(Genetic.Config(population_size=10, max_stale_generations=10)), 100, id="ga"),
     pytest.param(NSGA2(NSGA2.Config(population_size=10)), 120, id="nsga2", marks=needs_pymoo),
 ]
@@ -71,7 +74,9 @@ def test_builtin_strategies_are_registered_with_metadata():
         cls = info.cls
         assert cls.summary and cls.version and cls.abbreviation
         doc = __import__(cls.__module__, fromlist=["_"]).__doc__
-        assert "Paper" in doc and "Choices" in doc or "Algorithm" in doc, f"{name}: docstring cites its paper and choices"
+        assert "Paper" in doc and "Choices" in doc or "Algorithm" in doc, (
+            f"{name}: docstring cites its paper and choices"
+        )
 
 
 @pytest.mark.parametrize("strategy, budget", FINDERS)
@@ -87,7 +92,11 @@ def test_finds_the_optimum_when_the_score_is_the_accuracy(strategy, budget):
     "strategy, budget",
     [
         pytest.param(RandomSearch(), 256, id="random"),
-        pytest.param(RegularizedEvolution(RegularizedEvolution.Config(population_size=10, tournament_size=3)), 120, id="re"),
+        pytest.param(
+            RegularizedEvolution(RegularizedEvolution.Config(population_size=10, tournament_size=3)),
+            120,
+            id="re",
+        ),
         pytest.param(Reinforce(Reinforce.Config(lr=0.1)), 120, id="rl"),  # ranks saturate: slower
         pytest.param(SimulatedAnnealing(), 100, id="sa"),
         pytest.param(Genetic(Genetic.Config(population_size=10, max_stale_generations=10)), 100, id="ga"),
@@ -149,10 +158,15 @@ def test_reinforce_needs_choices_and_says_so():
 
 
 def test_strategies_without_choices_still_run_on_a_space_without_them():
-    for strategy in (RandomSearch(), RegularizedEvolution(RegularizedEvolution.Config(population_size=5, tournament_size=2)),
-                     SimulatedAnnealing(), Genetic(Genetic.Config(population_size=5))):
-        history, scorer = run(strategy, 20, seed=0, evaluate=lambda a: np.array([float(x[1:]) for x in a]),
-                              space=ToySpace())
+    for strategy in (
+        RandomSearch(),
+        RegularizedEvolution(RegularizedEvolution.Config(population_size=5, tournament_size=2)),
+        SimulatedAnnealing(),
+        Genetic(Genetic.Config(population_size=5)),
+    ):
+        history, scorer = run(
+            strategy, 20, seed=0, evaluate=lambda a: np.array([float(x[1:]) for x in a]), space=ToySpace()
+        )
         assert scorer.used <= 20 and history.chosen in history.archs
 
 
@@ -171,8 +185,10 @@ def test_nsga2_returns_the_pareto_front_and_respects_max_cost():
     front = history.front
     assert front and best_arch() in front
     for a in front:  # nothing scored dominates a front member
-        assert not any(score[b] >= score[a] and cost[b] <= cost[a] and (score[b], cost[b]) != (score[a], cost[a])
-                       for b in history.archs)
+        assert not any(
+            score[b] >= score[a] and cost[b] <= cost[a] and (score[b], cost[b]) != (score[a], cost[a])
+            for b in history.archs
+        )
     limited, _ = run(NSGA2(NSGA2.Config(population_size=10, max_cost=150)), 120, seed=0)
     limit_cost = {a: SPACE.cost(a, "toy").params for a in limited.archs}
     assert limit_cost[limited.chosen] <= 150

@@ -21,8 +21,14 @@ from nas_harness.submission import canonical_json, checksum_of, load_submission
 
 
 def nash(*args: str, cwd: Path | None = None, timeout: float = 900) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "nas_harness.cli", *args], capture_output=True, text=True,
-                          timeout=timeout, cwd=cwd, env={**os.environ, "COLUMNS": "200"})
+    return subprocess.run(
+        [sys.executable, "-m", "nas_harness.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=cwd,
+        env={**os.environ, "COLUMNS": "200"},
+    )
 
 
 @pytest.fixture(scope="module")
@@ -90,7 +96,9 @@ def test_an_edited_number_is_rejected_by_its_checksum(submitted, tmp_path, capsy
     assert main(["submit", "--verify", str(bad)]) == 2
     assert "checksum mismatch" in capsys.readouterr().err
     check = nash("check", "--baseline", str(submitted), str(bad))  # importing it elsewhere fails too
-    assert check.returncode == 2 and "the file was modified after it was written" in " ".join(check.stderr.split())
+    assert check.returncode == 2 and "the file was modified after it was written" in " ".join(
+        check.stderr.split()
+    )
 
 
 def test_an_edited_number_with_a_recomputed_checksum_is_rejected_by_its_own_scores(submitted, tmp_path):
@@ -98,7 +106,9 @@ def test_an_edited_number_with_a_recomputed_checksum_is_rejected_by_its_own_scor
         doc["result"]["results"][0]["spearman"]["value"] = 0.99
 
     bad = rewrite(submitted, tmp_path / "resigned.json", better, fix_checksum=True)
-    with pytest.raises(HarnessError, match=r"stated Spearman ρ 0.99 of 'params' does not follow from the file's scores"):
+    with pytest.raises(
+        HarnessError, match=r"stated Spearman ρ 0.99 of 'params' does not follow from the file's scores"
+    ):
         load_submission(bad)
 
     def other_proxy(doc):
@@ -141,7 +151,10 @@ def test_a_standard_suite_submission_carries_the_suite_result(tmp_path):
     assert sub.protocol == "standard" and sub.scores == []  # a suite result carries its own scores
     runs = sub.run_results()
     assert [r.config["dataset"] for r in runs] == list(standard.datasets)
-    assert {(p.kind, p.name) for p in sub.plugins} == {("proxy", "sed"), ("space", "nb201"),
-                                                       ("strategy", standard.search.strategy["name"])}
+    assert {(p.kind, p.name) for p in sub.plugins} == {
+        ("proxy", "sed"),
+        ("space", "nb201"),
+        ("strategy", standard.search.strategy["name"]),
+    }
     result = sub.standard_result()
     assert result.rows[0].proxy == "sed" and result.search is not None

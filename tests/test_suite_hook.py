@@ -25,7 +25,7 @@ from nas_harness.search_config import validate_search_config
 from nas_harness.search_runner import search_with_defaults
 from nas_harness.suites import catalog
 
-CONTRIBUTOR = '''
+CONTRIBUTOR = """
 from nas_harness.api import hookimpl
 from nas_harness.api.suites import PaperTable, Reproduction, RunPlan, RunPreset
 
@@ -49,18 +49,18 @@ def nas_harness_suites():
                                      "sample": {"mode": "first_n", "n": 6}}),
             Reproduction("toy-t1", "1", TABLE, "a toy table from a test plugin", {"Params": "params"}, plan),
             "not a record"]
-'''
+"""
 
-BROKEN = '''
+BROKEN = """
 from nas_harness.api import hookimpl
 
 
 @hookimpl
 def nas_harness_suites():
     raise RuntimeError("suites unavailable")
-'''
+"""
 
-CLASH = '''
+CLASH = """
 from nas_harness.api import hookimpl
 from nas_harness.api.suites import RunPreset
 
@@ -68,7 +68,7 @@ from nas_harness.api.suites import RunPreset
 @hookimpl
 def nas_harness_suites():
     return [RunPreset("quick", {"space": "nb201", "proxies": ["sed"]})]
-'''
+"""
 
 
 def make_dist(root: Path, dist: str, module: str, source: str) -> None:
@@ -109,8 +109,9 @@ def test_a_plugins_suites_join_the_catalog_and_its_failures_are_warnings_naming_
     assert suites.presets["quick"].config["proxies"][0] == "params"  # the first contribution is kept
 
 
-def test_a_contributed_reproduction_is_listed_and_runs_through_nash_reproduce(suite_dists, tmp_path, capsys,
-                                                                             monkeypatch):
+def test_a_contributed_reproduction_is_listed_and_runs_through_nash_reproduce(
+    suite_dists, tmp_path, capsys, monkeypatch
+):
     from nas_harness.cli import main
 
     monkeypatch.setenv("COLUMNS", "250")  # one table row per line
@@ -119,10 +120,29 @@ def test_a_contributed_reproduction_is_listed_and_runs_through_nash_reproduce(su
     assert main(["reproduce", "--list", "--store", str(store)]) == 0
     listed = capsys.readouterr()
     assert "toy-t1 v1" in listed.out and "wrcor-t2-code" in listed.out
-    assert "broken-suites" in " ".join(listed.err.split())  # the failing hook is reported, the listing printed
+    assert "broken-suites" in " ".join(
+        listed.err.split()
+    )  # the failing hook is reported, the listing printed
 
-    assert main(["reproduce", "toy-t1", "--bootstrap", "0", "--executor", "inline", "--store", str(store),
-                 "--out", str(tmp_path / "out"), "--json", "--quiet"]) == 0
+    assert (
+        main(
+            [
+                "reproduce",
+                "toy-t1",
+                "--bootstrap",
+                "0",
+                "--executor",
+                "inline",
+                "--store",
+                str(store),
+                "--out",
+                str(tmp_path / "out"),
+                "--json",
+                "--quiet",
+            ]
+        )
+        == 0
+    )
     result = json.loads(capsys.readouterr().out)
     [row] = result["rows"]
     cell = row["cells"][0]
@@ -150,7 +170,9 @@ def test_a_named_space_gets_its_own_default_task():
     cfg = with_defaults(validate_run_config({"proxies": ["params"], "space": "tnb101_micro"}), host)
     space = host.get("space", "tnb101_micro").cls()
     assert cfg.space.name == "tnb101_micro" and cfg.dataset == space.default_task()
-    kept = with_defaults(validate_run_config({"proxies": ["params"], "space": "nb201", "dataset": "cifar100"}), host)
+    kept = with_defaults(
+        validate_run_config({"proxies": ["params"], "space": "nb201", "dataset": "cifar100"}), host
+    )
     assert kept.dataset == "cifar100"
 
 
@@ -161,14 +183,27 @@ def test_the_only_installed_space_is_the_default():
     assert host.names("space") == ["nb201"]
     cfg = with_defaults(validate_run_config({"proxies": ["params"]}), host)
     assert cfg.space.name == "nb201" and cfg.dataset == host.get("space", "nb201").cls().default_task()
-    search = search_with_defaults(validate_search_config({"strategies": ["random"], "proxies": ["params"]}), host)
+    search = search_with_defaults(
+        validate_search_config({"strategies": ["random"], "proxies": ["params"]}), host
+    )
     assert search.space.name == "nb201" and search.datasets == [cfg.dataset]
 
 
 def test_nash_run_without_a_space_exits_2_naming_the_installed_ones(tmp_path, capsys):
     from nas_harness.cli import main
 
-    code = main(["run", "--proxies", "params", "--n", "3", "--store", str(tmp_path / "s.sqlite"),
-                 "--out", str(tmp_path / "o")])
+    code = main(
+        [
+            "run",
+            "--proxies",
+            "params",
+            "--n",
+            "3",
+            "--store",
+            str(tmp_path / "s.sqlite"),
+            "--out",
+            str(tmp_path / "o"),
+        ]
+    )
     err = " ".join(capsys.readouterr().err.split())
     assert code == 2 and "--space" in err and "nb201" in err and "nb101" in err

@@ -8,13 +8,11 @@ import shutil
 
 import numpy as np
 import pytest
+from test_cli_e2e import nash
 
 from nas_harness.leaderboard.standard_render import differences, group_suite_rows, ranked_suite, suite_rows
 from nas_harness.leaderboard.standard_schema import load_standard
 from nas_harness.stats import PairedMeanBootstrap, paired_spearman_test
-
-from test_cli_e2e import nash
-
 
 # --------------------------------------------------------------------------- the paired mean test
 
@@ -26,7 +24,12 @@ def test_with_one_target_the_mean_test_is_the_ordinary_paired_test():
     a[[4, 9]] = np.nan
     single = paired_spearman_test(a, b, t, n_resamples=200, seed=5)
     mean = PairedMeanBootstrap([t], n_resamples=200, seed=5).test([a], [b])
-    assert (mean.n, mean.diff, mean.ci, mean.p_bootstrap) == (single.n, single.diff, single.ci, single.p_bootstrap)
+    assert (mean.n, mean.diff, mean.ci, mean.p_bootstrap) == (
+        single.n,
+        single.diff,
+        single.ci,
+        single.p_bootstrap,
+    )
 
 
 def test_the_mean_test_over_two_targets():
@@ -38,8 +41,12 @@ def test_the_mean_test_over_two_targets():
     noise = [rng.normal(size=80), rng.normal(size=80)]
     boot = PairedMeanBootstrap([t1, t2], n_resamples=300, seed=1)
     test = boot.test(good, noise)
-    by_hand = np.mean([stats.spearmanr(g, t).statistic - stats.spearmanr(x, t).statistic
-                       for g, x, t in zip(good, noise, (t1, t2))])
+    by_hand = np.mean(
+        [
+            stats.spearmanr(g, t).statistic - stats.spearmanr(x, t).statistic
+            for g, x, t in zip(good, noise, (t1, t2))
+        ]
+    )
     assert test.diff == pytest.approx(by_hand) and test.significant and test.ci.low > 0
     same = boot.test(good, [g.copy() for g in good])
     assert same.diff == 0 and not same.significant
@@ -71,15 +78,20 @@ def test_rows_are_ranked_by_the_headline_with_marks_from_the_mean_test(small_sui
 
     truths = [np.array(c.target, dtype=float) for c in result.scores]
     test = PairedMeanBootstrap(truths, n_resamples=result.suite.definition["bootstrap"]).test(
-        oriented(rows[1]["proxy"]), oriented(rows[0]["proxy"]))
+        oriented(rows[1]["proxy"]), oriented(rows[0]["proxy"])
+    )
     assert ("≈↑" in rows[1]["sig"]) == (not test.significant)
     text = nash("leaderboard", str(small_suite_file.parent))
     assert "mean ρ" in text.stdout and result.suite.id in text.stdout
 
 
 def _as_other_suite(result, version: str):
-    suite = result.suite.model_copy(update={"version": version, "id": result.suite.id.replace(
-        f"@{result.suite.version}+", f"@{version}+")})
+    suite = result.suite.model_copy(
+        update={
+            "version": version,
+            "id": result.suite.id.replace(f"@{result.suite.version}+", f"@{version}+"),
+        }
+    )
     return result.model_copy(update={"suite": suite})
 
 
@@ -104,8 +116,10 @@ def _reading_input(result, proxy: str, spec: str):
     rows = []
     for row in result.rows:
         if row.proxy == proxy:
-            sigs = {k: "|".join(f"input:{spec}" if f.startswith("input:") else f for f in v.split("|"))
-                    for k, v in row.signatures.items()}
+            sigs = {
+                k: "|".join(f"input:{spec}" if f.startswith("input:") else f for f in v.split("|"))
+                for k, v in row.signatures.items()
+            }
             row = row.model_copy(update={"reads_input": True, "signatures": sigs})
         rows.append(row)
     return result.model_copy(update={"rows": rows})
@@ -120,7 +134,9 @@ def test_input_free_rows_are_comparable_with_any_input_and_input_rows_are_not(sm
     members = sorted(({(r.source, r.row.proxy) for r in rows} for rows in groups.values()), key=len)
     # rows that read no input (sed also has init `none` in its search signature) join both groups
     free = {("a.json", "sed"), ("a.json", "synflow"), ("b.json", "sed"), ("b.json", "params")}
-    assert sorted(members, key=sorted) == sorted([free | {("a.json", "params")}, free | {("b.json", "synflow")}], key=sorted)
+    assert sorted(members, key=sorted) == sorted(
+        [free | {("a.json", "params")}, free | {("b.json", "synflow")}], key=sorted
+    )
     lines = differences(list(groups))
     assert any("input: cifar10[train](bs=64,s=42) vs noise(bs=64,s=42)" in line for line in lines)
     for rows in groups.values():
@@ -135,12 +151,14 @@ def test_the_leaderboard_names_a_file_of_another_kind(small_suite_file):
 
 
 @pytest.mark.slow
-def test_submissions_are_verified_and_ranked_with_suite_results(small_suite_file, tmp_path, monkeypatch, capsys):
+def test_submissions_are_verified_and_ranked_with_suite_results(
+    small_suite_file, tmp_path, monkeypatch, capsys
+):
+    from suite_fixtures import SMALL
+
     from nas_harness.cli import main
     from nas_harness.plugins.spaces.nb201 import suites
     from nas_harness.submission import build_submission, write_submission
-
-    from suite_fixtures import SMALL
 
     monkeypatch.setattr(suites, "STANDARD", SMALL)  # the NB201 plugin contributes the small suite instead
     sub = build_submission("sed", "standard", store_path=tmp_path / "s.sqlite", threads=1)
@@ -155,7 +173,8 @@ def test_submissions_are_verified_and_ranked_with_suite_results(small_suite_file
     # rows not checked by `nash submit --verify` are marked so
     assert all(r["source"].endswith(" (unverified)") for r in sed)
     assert sorted(r["source"].removesuffix(" (unverified)") for r in sed) == sorted(
-        [str(path), str(board / small_suite_file.name)])
+        [str(path), str(board / small_suite_file.name)]
+    )
     assert sed[0]["headline"] == pytest.approx(sed[1]["headline"])  # same proxy, same suite, same number
     assert [r["rank"] for r in rows] == list(range(1, len(rows) + 1))
 

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-
 import numpy as np
 import pytest
+from test_cli_e2e import nash
 
 from nas_harness.api import HarnessError
 from nas_harness.cli import main
 from nas_harness.leaderboard.schema import RunResult
 from nas_harness.leaderboard.sweep_schema import SweepResult
 from nas_harness.sweeps import SweepConfig, parse_path, point_configs, set_path
-
-from test_cli_e2e import nash
 
 
 def test_parse_and_set_dotted_paths():
@@ -21,9 +19,14 @@ def test_parse_and_set_dotted_paths():
     base = {"proxies": ["params", "wrcor"], "input": {"batch_size": 64}, "oracle": "table"}
     assert set_path(base, "input.batch_size", 32)["input"] == {"batch_size": 32}
     assert set_path(base, "proxies[wrcor].config.weighting", "none")["proxies"][1] == {
-        "name": "wrcor", "config": {"weighting": "none"}}
+        "name": "wrcor",
+        "config": {"weighting": "none"},
+    }
     assert set_path(base, "proxies[0].config.k", 1)["proxies"][0] == {"name": "params", "config": {"k": 1}}
-    assert set_path(base, "oracle.config.metric_column", "X")["oracle"] == {"name": "table", "config": {"metric_column": "X"}}
+    assert set_path(base, "oracle.config.metric_column", "X")["oracle"] == {
+        "name": "table",
+        "config": {"metric_column": "X"},
+    }
     assert set_path(base, "init", "normal")["init"] == "normal"
     assert base["input"] == {"batch_size": 64} and base["proxies"] == ["params", "wrcor"]  # not modified
     with pytest.raises(HarnessError, match="no entry named 'zen'"):
@@ -33,11 +36,14 @@ def test_parse_and_set_dotted_paths():
 
 
 def test_linked_fields_and_validation_before_running():
-    sweep = SweepConfig(field="dataset", values=["cifar10", "cifar100"],
-                        linked={"input.path": ["a.npz", "b.npz"]})
+    sweep = SweepConfig(
+        field="dataset", values=["cifar10", "cifar100"], linked={"input.path": ["a.npz", "b.npz"]}
+    )
     points = point_configs({"proxies": ["sed"]}, sweep)
-    assert [p[1] for p in points] == [{"dataset": "cifar10", "input.path": "a.npz"},
-                                      {"dataset": "cifar100", "input.path": "b.npz"}]
+    assert [p[1] for p in points] == [
+        {"dataset": "cifar10", "input.path": "a.npz"},
+        {"dataset": "cifar100", "input.path": "b.npz"},
+    ]
     with pytest.raises(ValueError, match="has 1 values"):
         SweepConfig(field="dataset", values=["a", "b"], linked={"init": ["normal"]})
     with pytest.raises(HarnessError, match="sweep point init=bogus"):
@@ -48,15 +54,39 @@ def test_linked_fields_and_validation_before_running():
 def test_three_value_sweep_through_the_cli(tmp_path):
     out = tmp_path / "out"
     proc = nash(
-        "sweep", "--space", "nb201", "--proxies", "sed,params,synflow", "--n", "20", "--bootstrap", "50", "--threads", "1",
-        "--field", "init", "--values", "kaiming_uniform,kaiming_normal,normal", "--abs", "--ceiling", "off",
-        "--store", str(tmp_path / "s.sqlite"), "--out", str(out), "--quiet",
+        "sweep",
+        "--space",
+        "nb201",
+        "--proxies",
+        "sed,params,synflow",
+        "--n",
+        "20",
+        "--bootstrap",
+        "50",
+        "--threads",
+        "1",
+        "--field",
+        "init",
+        "--values",
+        "kaiming_uniform,kaiming_normal,normal",
+        "--abs",
+        "--ceiling",
+        "off",
+        "--store",
+        str(tmp_path / "s.sqlite"),
+        "--out",
+        str(out),
+        "--quiet",
     )
     assert proc.returncode == 0, proc.stderr
     sweeps = list(out.glob("sweep-*.json"))
     assert len(sweeps) == 1
     result = SweepResult.model_validate_json(sweeps[0].read_text())
-    assert result.field == "init" and [p.label for p in result.points] == ["kaiming_uniform", "kaiming_normal", "normal"]
+    assert result.field == "init" and [p.label for p in result.points] == [
+        "kaiming_uniform",
+        "kaiming_normal",
+        "normal",
+    ]
     runs = [RunResult.model_validate_json((out / p.results_file).read_text()) for p in result.points]
     assert [r.config["init"] for r in runs] == ["kaiming_uniform", "kaiming_normal", "normal"]
     rows = {r.proxy: r for r in result.rows}
@@ -77,7 +107,24 @@ def test_three_value_sweep_through_the_cli(tmp_path):
 
 
 def test_bad_sweep_field_exits_2(tmp_path, capsys):
-    code = main(["sweep", "--space", "nb201", "--proxies", "sed", "--n", "5", "--field", "proxies[zen].config.x", "--values", "1,2",
-                 "--store", str(tmp_path / "s.sqlite"), "--out", str(tmp_path)])
+    code = main(
+        [
+            "sweep",
+            "--space",
+            "nb201",
+            "--proxies",
+            "sed",
+            "--n",
+            "5",
+            "--field",
+            "proxies[zen].config.x",
+            "--values",
+            "1,2",
+            "--store",
+            str(tmp_path / "s.sqlite"),
+            "--out",
+            str(tmp_path),
+        ]
+    )
     err = capsys.readouterr().err
     assert code == 2 and "no entry named 'zen'" in err and "Traceback" not in err

@@ -30,8 +30,12 @@ def _assert_fits(text: str, width: int) -> None:
 
 def test_essential_columns_stay_whole_and_optional_ones_go_first_highest_priority_first():
     long = "a_rather_long_proxy_name@1"
-    cols = [Col("proxy", [long]), Col("ρ", ["0.812"], justify="right"),
-            Col("extra", ["x" * 40], priority=2), Col("less", ["y" * 30], priority=1)]
+    cols = [
+        Col("proxy", [long]),
+        Col("ρ", ["0.812"], justify="right"),
+        Col("extra", ["x" * 40], priority=2),
+        Col("less", ["y" * 30], priority=1),
+    ]
     for width in (50, 80, 120):
         console, buf = _console(width)
         table, dropped = fitted_table(console, cols)

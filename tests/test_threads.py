@@ -21,8 +21,12 @@ print(json.dumps({"torch": torch.get_num_threads(), "reported": [list(p) for p i
 
 
 def test_pin_threads_sets_torch_and_every_native_pool_numpy_scipy_and_torch_load():
-    env = {k: v for k, v in os.environ.items() if k not in THREAD_ENV_VARS}  # unpinned: pools sized to the cores
-    out = subprocess.run([sys.executable, "-c", PROBE], env=env, capture_output=True, text=True, timeout=120, check=True)
+    env = {
+        k: v for k, v in os.environ.items() if k not in THREAD_ENV_VARS
+    }  # unpinned: pools sized to the cores
+    out = subprocess.run(
+        [sys.executable, "-c", PROBE], env=env, capture_output=True, text=True, timeout=120, check=True
+    )
     seen = json.loads(out.stdout.strip().splitlines()[-1])
     assert seen["torch"] == 3  # 3, not this machine's core count: the pin, not a default
     assert seen["pools"], "threadpoolctl found no BLAS/OpenMP library (numpy and torch load one each)"

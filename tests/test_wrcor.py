@@ -9,11 +9,11 @@ import numpy as np
 import pydantic
 import pytest
 import torch
+from proxy_helpers import declared
 from torch import nn
 
 from nas_harness.api import BuiltModel, DatasetInfo, NotApplicable, ProxyFailure, ScoreContext
 from nas_harness.plugins.proxies import wrcor as W
-from proxy_helpers import declared
 from nas_harness.plugins.proxies.wrcor import ACor, RCor, RCorConfig, WRCor, WRCorConfig, layer_weights
 
 DS = DatasetInfo("tiny", 3, (4,))
@@ -301,7 +301,9 @@ def test_the_declared_cells_are_the_layers_and_without_them_weighting_is_not_app
         model = Stages()
         return BuiltModel(module=model, cells=tuple(model.stages))
 
-    ctx = ScoreContext(arch="a", space="tiny", dataset=DS, seed=0, inputs=x, targets=y, _model_factory=with_stages)
+    ctx = ScoreContext(
+        arch="a", space="tiny", dataset=DS, seed=0, inputs=x, targets=y, _model_factory=with_stages
+    )
     r = WRCor().analyse(ctx)
     assert [(u.name, u.layer) for u in r.units] == [("stages.0.1", 1), ("stages.1.1", 2)]
 
@@ -353,7 +355,7 @@ def test_exponential_weighting_follows_the_top_layers():
     top = r.units[-1]
     k_top = top.act.abs() + top.grad.abs()
     rest = r.matrix / r.weights[top.layer] - k_top
-    assert rest.abs().max() <= (k_top.abs().max() * sum(2.0 ** -i for i in range(1, 7))) + 1e-12
+    assert rest.abs().max() <= (k_top.abs().max() * sum(2.0**-i for i in range(1, 7))) + 1e-12
 
 
 # --------------------------------------------------------------------------- NaN matrices
@@ -381,7 +383,9 @@ class DeadUnit(nn.Module):
 
 def dead_ctx():
     torch.manual_seed(4)
-    return make_ctx(lambda: DeadUnit().double(), torch.randn(8, 4, dtype=torch.float64), torch.randint(0, 3, (8,)))
+    return make_ctx(
+        lambda: DeadUnit().double(), torch.randn(8, 4, dtype=torch.float64), torch.randint(0, 3, (8,))
+    )
 
 
 def test_nan_matrices_are_skipped_and_counted():
@@ -451,8 +455,15 @@ def nb201_ctx(arch, seed=0):
         torch.manual_seed(seed)
         return space.build_model(arch, "cifar10", bn=bn)
 
-    return ScoreContext(arch=arch, space="nb201", dataset=space.dataset("cifar10"), seed=seed,
-                        inputs=x, targets=y, _model_factory=build)
+    return ScoreContext(
+        arch=arch,
+        space="nb201",
+        dataset=space.dataset("cifar10"),
+        seed=seed,
+        inputs=x,
+        targets=y,
+        _model_factory=build,
+    )
 
 
 def test_nb201_cells_give_the_official_layer_indices():

@@ -11,6 +11,7 @@ import pydantic
 import pytest
 import torch
 import torch.nn.functional as F
+from proxy_helpers import TinyConvNet, make_ctx
 from torch import nn
 
 from nas_harness.api import PluginConfig, Proxy, ProxyFailure
@@ -20,8 +21,6 @@ from nas_harness.plugins.proxies.jacob_cov import JacobCov
 from nas_harness.plugins.proxies.naswot import Naswot
 from nas_harness.plugins.proxies.snip import Snip
 from nas_harness.plugins.proxies.synflow import Synflow
-
-from proxy_helpers import TinyConvNet, make_ctx
 
 MODULES = {
     "cost": ["params", "flops"],
@@ -124,8 +123,12 @@ def test_synflow_of_two_linear_layers_in_closed_form():
     w1, w2 = ref[1].weight.detach().double().abs(), ref[3].weight.detach().double().abs()
     # R = 1^T |W2| |W1| 1, dR/dW1 = |W2|^T 1 1^T, dR/dW2 = 1 (|W1| 1)^T: each layer's sum is R
     r = (w2 @ w1 @ torch.ones(4, dtype=torch.float64)).sum().item()
-    direct = (w1 * (w2.T @ torch.ones(3, 1, dtype=torch.float64) @ torch.ones(1, 4, dtype=torch.float64))).sum()
-    direct += (w2 * (torch.ones(3, 1, dtype=torch.float64) @ (w1 @ torch.ones(4, 1, dtype=torch.float64)).T)).sum()
+    direct = (
+        w1 * (w2.T @ torch.ones(3, 1, dtype=torch.float64) @ torch.ones(1, 4, dtype=torch.float64))
+    ).sum()
+    direct += (
+        w2 * (torch.ones(3, 1, dtype=torch.float64) @ (w1 @ torch.ones(4, 1, dtype=torch.float64)).T)
+    ).sum()
     ctx = make_ctx(lambda bn: _mlp(4, 5, 3, bias=False), input_shape=(1, 2, 2))
     score = Synflow().score(ctx)
     assert score == pytest.approx(direct.item(), rel=1e-12)
@@ -164,7 +167,9 @@ def test_synflow_ignores_weight_signs_needs_no_data_and_float32_agrees():
     f32 = Synflow(Synflow.Config(dtype="float32")).score(make_ctx(lambda bn: TinyConvNet(bn=bn)))
     assert f32 == pytest.approx(base, rel=1e-5)
     calls: list[bool] = []
-    assert np.isfinite(Synflow(Synflow.Config(bn=True)).score(make_ctx(lambda bn: TinyConvNet(bn=bn), calls=calls)))
+    assert np.isfinite(
+        Synflow(Synflow.Config(bn=True)).score(make_ctx(lambda bn: TinyConvNet(bn=bn), calls=calls))
+    )
     assert calls == [True]
 
 
@@ -203,7 +208,9 @@ def test_snip_and_grad_norm_match_a_separate_backward_pass_with_train_mode_bn():
     torch.manual_seed(0)
     net2.load_state_dict(TinyConvNet(True).state_dict())
     F.cross_entropy(net2(x), y).backward()
-    assert gnorm != pytest.approx(sum(m.weight.grad.norm().item() for m in (net2.conv1, net2.conv2, net2.fc)), rel=1e-3)
+    assert gnorm != pytest.approx(
+        sum(m.weight.grad.norm().item() for m in (net2.conv1, net2.conv2, net2.fc)), rel=1e-3
+    )
 
 
 def test_snip_without_bn_builds_its_own_model_and_unused_layers_add_zero():
@@ -352,7 +359,9 @@ class Broken(nn.Module):
         raise RuntimeError("boom inside the model")
 
 
-@pytest.mark.parametrize("proxy", [Flops(), Synflow(), Snip(), GradNorm(), JacobCov(), Naswot()], ids=lambda p: p.name)
+@pytest.mark.parametrize(
+    "proxy", [Flops(), Synflow(), Snip(), GradNorm(), JacobCov(), Naswot()], ids=lambda p: p.name
+)
 def test_errors_inside_the_model_reach_the_caller(proxy):
     x, y = _batch(4)
     with pytest.raises(RuntimeError, match="boom"):

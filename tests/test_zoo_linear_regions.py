@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 import torch
+from proxy_helpers import make_ctx
 from pydantic import ValidationError
 from torch import nn
 
@@ -11,7 +12,6 @@ from nas_harness.api import Needs, ProxyFailure
 from nas_harness.host import _invalid
 from nas_harness.plugins.proxies import linear_regions as lr_module
 from nas_harness.plugins.proxies.linear_regions import LinearRegions, LinearRegionsConfig, random_crops
-from proxy_helpers import make_ctx
 
 
 class Lines(nn.Module):
@@ -45,11 +45,24 @@ def grid_images() -> torch.Tensor:
     With concurrent lines (a + b > 0) the same points fall in FFF 3, TFF 1, TFT 2, TTT 7,
     FTF 2, FTT 1: 6 regions.
     """
-    points = [(-2, -2), (-1, -3), (-3, -0.1),  # FFF | FFF
-              (0.2, -3), (0.5, -0.2), (0.8, -0.5),  # TFF | TFF, TFT, TFT
-              (0.5, 0.2), (0.1, 0.1), (0.3, 0.3), (0.4, 0.4),  # TTF | TTT
-              (2, 2), (1, 3), (3, 3),  # TTT | TTT
-              (-3, 0.2), (-0.5, 1.2), (-1, 0.5)]  # FTF | FTF, FTT, FTF
+    points = [
+        (-2, -2),
+        (-1, -3),
+        (-3, -0.1),  # FFF | FFF
+        (0.2, -3),
+        (0.5, -0.2),
+        (0.8, -0.5),  # TFF | TFF, TFT, TFT
+        (0.5, 0.2),
+        (0.1, 0.1),
+        (0.3, 0.3),
+        (0.4, 0.4),  # TTF | TTT
+        (2, 2),
+        (1, 3),
+        (3, 3),  # TTT | TTT
+        (-3, 0.2),
+        (-0.5, 1.2),
+        (-1, 0.5),
+    ]  # FTF | FTF, FTT, FTF
     img = torch.tensor(points, dtype=torch.float32).T.reshape(2, 4, 4)
     return img[None]
 
@@ -70,8 +83,12 @@ def test_gaussian_inputs_find_every_region(concurrent, regions):
 
 def test_patterns_of_separate_passes_are_pooled():
     c = make_ctx(lambda bn: Lines(False), input_shape=(2, 1, 1), num_classes=2, seed=1)
-    one = LinearRegions(LinearRegionsConfig(input="gaussian", resolution=1, batch_size=3, n_batches=1)).score(c)
-    two = LinearRegions(LinearRegionsConfig(input="gaussian", resolution=1, batch_size=3, n_batches=4)).score(c)
+    one = LinearRegions(LinearRegionsConfig(input="gaussian", resolution=1, batch_size=3, n_batches=1)).score(
+        c
+    )
+    two = LinearRegions(LinearRegionsConfig(input="gaussian", resolution=1, batch_size=3, n_batches=4)).score(
+        c
+    )
     assert 1 <= one <= 3 and one <= two <= 7
 
 
@@ -87,7 +104,9 @@ def test_deterministic_and_failures():
     c = make_ctx(lambda bn: Lines(False), input_shape=(2, 1, 1), num_classes=2, seed=3)
     cfg = LinearRegionsConfig(input="gaussian", resolution=1, batch_size=5, n_batches=1)
     assert LinearRegions(cfg).score(c) == LinearRegions(cfg).score(c)
-    no_relu = make_ctx(lambda bn: nn.Sequential(nn.Flatten(), nn.Linear(2, 2)), input_shape=(2, 1, 1), num_classes=2)
+    no_relu = make_ctx(
+        lambda bn: nn.Sequential(nn.Flatten(), nn.Linear(2, 2)), input_shape=(2, 1, 1), num_classes=2
+    )
     with pytest.raises(ProxyFailure):
         LinearRegions(cfg).score(no_relu)
     with pytest.raises(ValidationError):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from proxy_helpers import make_ctx
 from torch import nn
 
 from nas_harness.api import Needs
@@ -12,7 +13,6 @@ from nas_harness.host import _invalid
 from nas_harness.plugins.proxies import logsynflow as lsf_module
 from nas_harness.plugins.proxies._torch_utils import synflow_weight_grads
 from nas_harness.plugins.proxies.logsynflow import LogSynflow, LogSynflowConfig
-from proxy_helpers import make_ctx
 
 D_IN, HIDDEN, K = 5, 7, 3
 
@@ -59,7 +59,9 @@ def test_probe_is_shared_per_architecture():
 
 def test_dtype_and_determinism():
     c = ctx(seed=2)
-    assert LogSynflow(LogSynflowConfig(dtype="float32")).score(c) == pytest.approx(LogSynflow().score(c), rel=1e-5)
+    assert LogSynflow(LogSynflowConfig(dtype="float32")).score(c) == pytest.approx(
+        LogSynflow().score(c), rel=1e-5
+    )
     assert LogSynflow().score(ctx(seed=2)) == LogSynflow().score(ctx(seed=2))
 
 

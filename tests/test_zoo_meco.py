@@ -6,13 +6,13 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
+from proxy_helpers import make_ctx
 from torch import nn
 
 from nas_harness.api import Needs, ProxyFailure
 from nas_harness.host import _invalid
 from nas_harness.plugins.proxies import meco as meco_module
 from nas_harness.plugins.proxies.meco import MeCo, MeCoConfig
-from proxy_helpers import make_ctx
 
 C_IN, HW, WIDTH, K = 3, 5, 4, 2
 
@@ -67,7 +67,9 @@ def test_several_samples_average_their_own_scores():
     model = c.build_model()
     with torch.no_grad():
         maps = maps_by_hand(model, c.inputs[:2])  # BN statistics over the two samples
-    expected = np.mean([sum(lam_min(m[s].numpy().astype(np.float64)) for m in maps.values()) for s in range(2)])
+    expected = np.mean(
+        [sum(lam_min(m[s].numpy().astype(np.float64)) for m in maps.values()) for s in range(2)]
+    )
     assert MeCo(MeCoConfig(n_samples=2, modules="leaves")).score(c) == pytest.approx(expected, abs=1e-6)
 
 
@@ -94,7 +96,9 @@ def test_meco_opt_with_few_channels_is_meco():
 def test_gaussian_input_is_data_free_and_deterministic():
     c = make_ctx(net, input_shape=(C_IN, HW, HW), num_classes=K, seed=4)
     a = MeCo(MeCoConfig(input="gaussian")).score(c)
-    assert a == MeCo(MeCoConfig(input="gaussian")).score(make_ctx(net, input_shape=(C_IN, HW, HW), num_classes=K, seed=4))
+    assert a == MeCo(MeCoConfig(input="gaussian")).score(
+        make_ctx(net, input_shape=(C_IN, HW, HW), num_classes=K, seed=4)
+    )
     with pytest.raises(ProxyFailure):
         MeCo().score(c)  # input="data" without a batch
 

@@ -8,13 +8,13 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
+from proxy_helpers import make_ctx
 from torch import nn
 
 from nas_harness.api import Needs, ProxyFailure
 from nas_harness.host import _invalid
 from nas_harness.plugins.proxies import ni as ni_module
 from nas_harness.plugins.proxies.ni import NI, NIConfig
-from proxy_helpers import make_ctx
 
 N, C_IN, HW, WIDTH, K = 5, 3, 6, 4, 2
 
@@ -119,8 +119,9 @@ def test_dead_pooling_branch_adds_nothing():
 
 
 def test_failures():
-    no_pool = make_ctx(lambda b: nn.Sequential(nn.Flatten(), nn.Linear(C_IN * HW * HW, K)), inputs=inputs(),
-                       num_classes=K)
+    no_pool = make_ctx(
+        lambda b: nn.Sequential(nn.Flatten(), nn.Linear(C_IN * HW * HW, K)), inputs=inputs(), num_classes=K
+    )
     with pytest.raises(ProxyFailure):
         NI().score(no_pool)
 

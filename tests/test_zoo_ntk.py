@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from proxy_helpers import TinyConvNet, make_ctx
 from torch import nn
 from torch.func import functional_call
 
@@ -12,7 +13,6 @@ from nas_harness.api import Needs, ProxyFailure
 from nas_harness.host import _invalid
 from nas_harness.plugins.proxies import ntk_cond as ntk_module
 from nas_harness.plugins.proxies.ntk_cond import NTKCond, NTKCondConfig
-from proxy_helpers import TinyConvNet, make_ctx
 
 N, C_IN, HW, K = 6, 3, 4, 3
 
@@ -49,7 +49,9 @@ def test_matches_explicit_jacobian(bn, which):
 
 def test_batch_size_uses_the_first_inputs():
     c = ctx()
-    assert NTKCond(NTKCondConfig(batch_size=4)).score(c) == pytest.approx(cond_by_jacobian(c, "weights", n=4), rel=1e-4)
+    assert NTKCond(NTKCondConfig(batch_size=4)).score(c) == pytest.approx(
+        cond_by_jacobian(c, "weights", n=4), rel=1e-4
+    )
     with pytest.raises(ProxyFailure):
         NTKCond(NTKCondConfig(batch_size=N + 1)).score(c)
 

@@ -12,12 +12,12 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
+from proxy_helpers import declared
 from torch import nn
 
 from nas_harness.api import DatasetInfo, Needs, NotApplicable, ProxyFailure, ScoreContext
 from nas_harness.host import _invalid
 from nas_harness.plugins.proxies import bundle_entropy as be
-from proxy_helpers import declared
 from nas_harness.plugins.proxies import perturbation as pt
 from nas_harness.plugins.proxies import signal_propagation as sp
 
@@ -86,7 +86,12 @@ def context(make, seed: int = 3) -> ScoreContext:
         return declared(make(bn))
 
     return ScoreContext(
-        arch="tiny", space="tiny", dataset=DATASET, seed=seed, inputs=x, targets=y,
+        arch="tiny",
+        space="tiny",
+        dataset=DATASET,
+        seed=seed,
+        inputs=x,
+        targets=y,
         _model_factory=factory,
     )
 

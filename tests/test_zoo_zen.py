@@ -7,6 +7,7 @@ import math
 import pytest
 import torch
 import torch.nn.functional as F
+from proxy_helpers import make_ctx
 from pydantic import ValidationError
 from torch import nn
 
@@ -14,7 +15,6 @@ from nas_harness.api import Needs, ProxyFailure
 from nas_harness.host import _invalid
 from nas_harness.plugins.proxies import zen as zen_module
 from nas_harness.plugins.proxies.zen import Zen, ZenConfig
-from proxy_helpers import make_ctx
 
 C_IN, HW, WIDTH = 3, 6, 4
 
@@ -48,7 +48,11 @@ def by_hand(w1, w2, x, eps, gamma, variance: str) -> float:
     def bn(z):
         mu = z.mean(dim=(0, 2, 3), keepdim=True)
         var = z.var(dim=(0, 2, 3), unbiased=False, keepdim=True)
-        return (z - mu) / torch.sqrt(var + 1e-5), z.var(dim=(0, 2, 3), unbiased=False), z.var(dim=(0, 2, 3), unbiased=True)
+        return (
+            (z - mu) / torch.sqrt(var + 1e-5),
+            z.var(dim=(0, 2, 3), unbiased=False),
+            z.var(dim=(0, 2, 3), unbiased=True),
+        )
 
     def features(inp):
         z1 = F.conv2d(inp, w1, padding=1)
@@ -64,8 +68,10 @@ def by_hand(w1, w2, x, eps, gamma, variance: str) -> float:
         variances = [v.double().mean().item() for v in batch_vars]
     else:  # running_var after two train-mode passes, momentum 0.1, starting at 1
         m = 0.1
-        variances = [(((1 - m) * ((1 - m) * 1 + m * a) + m * b)).double().mean().item()
-                     for a, b in zip(unbiased0, unbiased1)]
+        variances = [
+            ((1 - m) * ((1 - m) * 1 + m * a) + m * b).double().mean().item()
+            for a, b in zip(unbiased0, unbiased1)
+        ]
     return math.log(delta) + sum(0.5 * math.log(v) for v in variances)
 
 

@@ -7,6 +7,7 @@ import math
 import numpy as np
 import pytest
 import torch
+from proxy_helpers import TinyConvNet, make_ctx
 from pydantic import ValidationError
 from torch import nn
 
@@ -14,7 +15,6 @@ from nas_harness.api import Needs, ProxyFailure
 from nas_harness.host import _invalid
 from nas_harness.plugins.proxies import zico as zico_module
 from nas_harness.plugins.proxies.zico import ZiCo, ZiCoConfig, split_bounds
-from proxy_helpers import TinyConvNet, make_ctx
 
 N, C_IN, HW, K = 12, 3, 5, 3
 
@@ -42,8 +42,13 @@ def explicit_grads(c, n_splits: int, accumulate: bool) -> list[dict[str, np.ndar
             model.zero_grad()
         loss = nn.CrossEntropyLoss()(model(c.inputs[lo:hi]), c.targets[lo:hi])
         loss.backward()
-        out.append({name: m.weight.grad.detach().numpy().reshape(-1).copy()
-                    for name, m in model.named_modules() if isinstance(m, (nn.Conv2d, nn.Linear))})
+        out.append(
+            {
+                name: m.weight.grad.detach().numpy().reshape(-1).copy()
+                for name, m in model.named_modules()
+                if isinstance(m, (nn.Conv2d, nn.Linear))
+            }
+        )
     return out
 
 
@@ -64,15 +69,19 @@ def zico_numpy(samples: list[dict[str, np.ndarray]]) -> float:
 def test_matches_explicit_per_batch_gradients(n_splits, accumulate):
     c = ctx(seed=1)
     expected = zico_numpy(explicit_grads(c, n_splits, accumulate))
-    assert ZiCo(ZiCoConfig(n_splits=n_splits, accumulate=accumulate)).score(c) == pytest.approx(expected, rel=1e-5)
+    assert ZiCo(ZiCoConfig(n_splits=n_splits, accumulate=accumulate)).score(c) == pytest.approx(
+        expected, rel=1e-5
+    )
 
 
 def test_two_samples_closed_form():
     # with two gradient samples a, b per weight: mean|g| / std = (|a| + |b|) / |a - b|
     c = ctx(seed=2)
     a, b = explicit_grads(c, 2, accumulate=False)
-    expected = sum(math.log(np.sum((np.abs(a[n]) + np.abs(b[n]))[a[n] != b[n]] / np.abs(a[n] - b[n])[a[n] != b[n]]))
-                   for n in a)
+    expected = sum(
+        math.log(np.sum((np.abs(a[n]) + np.abs(b[n]))[a[n] != b[n]] / np.abs(a[n] - b[n])[a[n] != b[n]]))
+        for n in a
+    )
     assert ZiCo().score(c) == pytest.approx(expected, rel=1e-5)
 
 
@@ -93,8 +102,12 @@ def test_invalid_cases():
     small = make_ctx(lambda b: TinyConvNet(bn=b, num_classes=K), inputs=x[:2], targets=y[:2], num_classes=K)
     with pytest.raises(ProxyFailure):
         ZiCo(ZiCoConfig(n_splits=3)).score(small)
-    same = make_ctx(lambda b: TinyConvNet(bn=b, num_classes=K), inputs=torch.cat([x[:3], x[:3]]),
-                    targets=torch.cat([y[:3], y[:3]]), num_classes=K)
+    same = make_ctx(
+        lambda b: TinyConvNet(bn=b, num_classes=K),
+        inputs=torch.cat([x[:3], x[:3]]),
+        targets=torch.cat([y[:3], y[:3]]),
+        num_classes=K,
+    )
     with pytest.raises(ProxyFailure):  # identical sub-batches: every std is 0
         ZiCo().score(same)
 

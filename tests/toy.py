@@ -147,5 +147,10 @@ def toy_batch():
     from types import SimpleNamespace
 
     g = torch.Generator().manual_seed(0)
-    return SimpleNamespace(inputs=torch.randn(4, 1, 2, 2, generator=g), targets=torch.tensor([0, 1, 2, 0]),
-                           kind="noise", spec="noise(bs=4,s=0)", fallback=True)
+    return SimpleNamespace(
+        inputs=torch.randn(4, 1, 2, 2, generator=g),
+        targets=torch.tensor([0, 1, 2, 0]),
+        kind="noise",
+        spec="noise(bs=4,s=0)",
+        fallback=True,
+    )

@@ -21,25 +21,27 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class BuiltModel:
-    module: "nn.Module"
-    stem: "nn.Module | None" = None
-    cells: "tuple[nn.Module, ...]" = ()
-    head: "nn.Module | None" = None
-    features: "nn.Module | None" = None
+    module: nn.Module
+    stem: nn.Module | None = None
+    cells: tuple[nn.Module, ...] = ()
+    head: nn.Module | None = None
+    features: nn.Module | None = None
 
-    def to(self, *args: Any, **kwargs: Any) -> "BuiltModel":
+    def to(self, *args: Any, **kwargs: Any) -> BuiltModel:
         """Moves (or casts) the network in place; the parts are its submodules, so they follow."""
         self.module.to(*args, **kwargs)
         return self
 
-    def require_cells(self, proxy: str) -> "tuple[nn.Module, ...]":
+    def require_cells(self, proxy: str) -> tuple[nn.Module, ...]:
         if not self.cells:
             raise NotApplicable(f"{proxy} reads the model's cells/blocks; this space's models declare none")
         return self.cells
 
-    def require_features(self, proxy: str) -> "nn.Module":
+    def require_features(self, proxy: str) -> nn.Module:
         if self.features is None:
-            raise NotApplicable(f"{proxy} reads the feature map before the head; this space's models declare none")
+            raise NotApplicable(
+                f"{proxy} reads the feature map before the head; this space's models declare none"
+            )
         return self.features
 
 
@@ -48,7 +50,7 @@ def as_built(model: Any) -> BuiltModel:
     return model if isinstance(model, BuiltModel) else BuiltModel(module=model)
 
 
-def feature_map(built: BuiltModel, x: "torch.Tensor", proxy: str) -> "torch.Tensor":
+def feature_map(built: BuiltModel, x: torch.Tensor, proxy: str) -> torch.Tensor:
     """The output of ``built.features`` when the network runs on ``x`` (the head runs too)."""
     features = built.require_features(proxy)
     seen: list = []

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import enum
 from abc import ABC, abstractmethod
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, ClassVar, Hashable, Sequence, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 import numpy as np
 import pluggy
@@ -75,8 +76,8 @@ class ScoreContext:
     seed: int
     device: str = "cpu"
     topology: Topology | None = None
-    inputs: "torch.Tensor | None" = None
-    targets: "torch.Tensor | None" = None
+    inputs: torch.Tensor | None = None
+    targets: torch.Tensor | None = None
     input_kind: str = "none"
     # The probes (``nas_harness.api.probes`` specs) that every proxy scoring this architecture
     # declared in ``Proxy.probes()``: a probe's pass runs once for all planned probes of it.
@@ -93,7 +94,7 @@ class ScoreContext:
             raise ProxyFailure("this proxy did not declare Needs.MODEL, so no model is available")
         return as_built(self._model_factory(bn=bn))
 
-    def build_model(self, *, bn: bool = True) -> "torch.nn.Module":
+    def build_model(self, *, bn: bool = True) -> torch.nn.Module:
         return self.build(bn=bn).module
 
     def rng(self) -> np.random.Generator:
@@ -222,7 +223,9 @@ class TrainableProxy(Proxy):
 
     def fitted(self) -> bytes:
         if self.state is None:
-            raise ProxyFailure(f"{self.name} is trainable and has not been fitted (run it through the few-shot protocol)")
+            raise ProxyFailure(
+                f"{self.name} is trainable and has not been fitted (run it through the few-shot protocol)"
+            )
         return self.state
 
 
@@ -270,7 +273,7 @@ class Oracle(ABC):
     Config: ClassVar[type[PluginConfig]] = PluginConfig
     summary: ClassVar[str] = ""
 
-    def __init__(self, config: PluginConfig | None = None, *, space: "Space | None" = None):
+    def __init__(self, config: PluginConfig | None = None, *, space: Space | None = None):
         self.config = config if config is not None else self.Config()
         self.space = space
 
@@ -361,7 +364,11 @@ class Space(ABC):
         if type(self).choices is Space.choices:
             return None
         found = self.choices()
-        return None if found is None else tuple(Decision(str(n), tuple(str(o) for o in opts)) for n, opts in found)
+        return (
+            None
+            if found is None
+            else tuple(Decision(str(n), tuple(str(o) for o in opts)) for n, opts in found)
+        )
 
     def choices(self) -> tuple[tuple[str, tuple[str, ...]], ...] | None:
         """``(decision, options)`` pairs of ``decisions()`` (the v1 name)."""
@@ -403,7 +410,7 @@ class Space(ABC):
         return next(iter(self.tasks()))
 
     @abstractmethod
-    def build_model(self, arch: str, dataset: str, *, bn: bool = True) -> "BuiltModel | torch.nn.Module":
+    def build_model(self, arch: str, dataset: str, *, bn: bool = True) -> BuiltModel | torch.nn.Module:
         """The network of ``arch`` for task ``dataset``, preferably with its parts (``BuiltModel``)."""
 
     @abstractmethod
@@ -498,7 +505,24 @@ KIND_HOOK = {
 KIND_BASE: dict[str, type] = {"proxy": Proxy, "space": Space, "strategy": Strategy, "data_source": DataSource}
 
 __all__ = [
-    "ArchError", "Combinator", "ENTRY_POINT_GROUPS", "FitTools", "HookSpecs", "KIND_BASE", "KIND_HOOK",
-    "MemberRef", "Needs", "Oracle", "PROJECT", "Proxy", "SUITES_GROUP", "ScoreContext", "SearchHistory", "Space",
-    "Strategy", "TrainableProxy", "hookimpl", "hookspec",
+    "ArchError",
+    "Combinator",
+    "ENTRY_POINT_GROUPS",
+    "FitTools",
+    "HookSpecs",
+    "KIND_BASE",
+    "KIND_HOOK",
+    "MemberRef",
+    "Needs",
+    "Oracle",
+    "PROJECT",
+    "Proxy",
+    "SUITES_GROUP",
+    "ScoreContext",
+    "SearchHistory",
+    "Space",
+    "Strategy",
+    "TrainableProxy",
+    "hookimpl",
+    "hookspec",
 ]

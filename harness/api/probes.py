@@ -29,8 +29,9 @@ from __future__ import annotations
 import contextlib
 import time
 from abc import ABC, abstractmethod
+from collections.abc import Callable, Hashable, Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, Hashable, Iterator, Literal, Union
+from typing import TYPE_CHECKING, Any, Literal
 
 from .errors import ProxyFailure
 from .model import BuiltModel
@@ -42,12 +43,16 @@ if TYPE_CHECKING:
 
 # --------------------------------------------------------------------------- shared torch helpers
 
+
 def _prunable() -> tuple[type[nn.Module], ...]:
     from torch import nn
 
     return (nn.Conv2d, nn.Linear)
 
+
 FloatName = Literal["float32", "float64"]
+
+
 def _dtypes() -> dict[str, torch.dtype]:
     import torch
 
@@ -126,7 +131,9 @@ def network_output(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
     out = model(x)
     if not isinstance(out, torch.Tensor) or out.dim() < 2 or out.shape[0] != x.shape[0]:
         shape = tuple(out.shape) if isinstance(out, torch.Tensor) else type(out).__name__
-        raise ProxyFailure(f"expected the model to return one (N, ...) tensor for N={x.shape[0]}, got {shape}")
+        raise ProxyFailure(
+            f"expected the model to return one (N, ...) tensor for N={x.shape[0]}, got {shape}"
+        )
     return out
 
 
@@ -168,7 +175,7 @@ class SumOfLogits:
         return out.sum()
 
 
-Objective = Union[CrossEntropy, SumOfLogits]
+Objective = CrossEntropy | SumOfLogits
 CE = CrossEntropy()
 
 # --------------------------------------------------------------------------- passes and probes
@@ -181,7 +188,7 @@ class BatchPass:
     bn: bool = True
     dtype: FloatName | None = None
 
-    def run(self, ctx: ScoreContext, probes: list["Probe"]) -> dict["Probe", Any]:
+    def run(self, ctx: ScoreContext, probes: list[Probe]) -> dict[Probe, Any]:
         return _run_batch_pass(ctx, self, probes)
 
 
@@ -192,7 +199,7 @@ class SynflowPass:
     bn: bool = False
     dtype: FloatName = "float64"
 
-    def run(self, ctx: ScoreContext, probes: list["Probe"]) -> dict["Probe", Any]:
+    def run(self, ctx: ScoreContext, probes: list[Probe]) -> dict[Probe, Any]:
         result = _outcome(lambda: _synflow_grads(ctx, self))
         return {p: result for p in probes}
 
@@ -201,7 +208,7 @@ class SynflowPass:
 class NoPass:
     """Probes computed without running the model (``PristineModel``)."""
 
-    def run(self, ctx: ScoreContext, probes: list["Probe"]) -> dict["Probe", Any]:
+    def run(self, ctx: ScoreContext, probes: list[Probe]) -> dict[Probe, Any]:
         return {p: _outcome(lambda p=p: p.compute(ctx)) for p in probes}  # type: ignore[attr-defined]
 
 
@@ -212,7 +219,7 @@ class Probe(ABC):
     @abstractmethod
     def pass_key(self) -> Hashable: ...
 
-    def served_by(self, other: "Probe") -> bool:
+    def served_by(self, other: Probe) -> bool:
         """True when ``other`` (planned for the same pass) yields this probe's result too."""
         return False
 
@@ -250,7 +257,7 @@ class OnBatchPass(Probe):
 
 
 if TYPE_CHECKING:
-    WeightGrads = list[tuple[str, torch.Tensor, Union[torch.Tensor, None]]]
+    WeightGrads = list[tuple[str, torch.Tensor, torch.Tensor | None]]
 
 
 @dataclass(frozen=True)
@@ -315,7 +322,7 @@ class Tap(OnBatchPass):
     labels: bool = False  # also needs the batch labels (beyond its grad objective's)
 
     @abstractmethod
-    def attach(self, model: nn.Module, hooks: "TapHooks") -> Callable[[], Any]:
+    def attach(self, model: nn.Module, hooks: TapHooks) -> Callable[[], Any]:
         """Register hooks through ``hooks``; return the function that gives the result after
         the pass. An exception in ``attach``, a hook or the result function fails this tap only."""
 
@@ -358,7 +365,8 @@ def probe(ctx: ScoreContext, spec: Probe) -> Any:
     if spec not in results:
         key = spec.pass_key
         group = [spec] + [
-            p for p in dict.fromkeys(ctx.plan)
+            p
+            for p in dict.fromkeys(ctx.plan)
             if isinstance(p, Probe) and p != spec and p not in results and p.pass_key == key
         ]
         root = {p: next((q for q in group if q != p and p.served_by(q)), p) for p in group}
@@ -367,7 +375,9 @@ def probe(ctx: ScoreContext, spec: Probe) -> Any:
         pass_costs(ctx).append(PassCost(key, time.perf_counter() - t0, time.process_time() - c0))
         for p, q in root.items():
             out = outcomes[q]
-            results[p] = out if p == q or isinstance(out, _Failed) else _outcome(lambda p=p, out=out: p.derive(out))
+            results[p] = (
+                out if p == q or isinstance(out, _Failed) else _outcome(lambda p=p, out=out: p.derive(out))
+            )
     out = results[spec]
     if isinstance(out, _Failed):
         raise out.error
@@ -385,7 +395,7 @@ class TapHooks:
     in the backward pass of the tap's ``grad_objective`` and receive the detached gradient.
     """
 
-    def __init__(self, run: "_BatchRun", tap: Tap):
+    def __init__(self, run: _BatchRun, tap: Tap):
         self._run = run
         self._tap = tap
         self.error: BaseException | None = None
@@ -559,7 +569,9 @@ def _batch_pass(ctx: ScoreContext, key: BatchPass, probes: list[Probe]) -> dict[
                 loss = objective(logit, y)
                 with_params = objective in param_objs
                 if with_params and not run.depends_on(loss, "params"):
-                    no_weights[objective] = RuntimeError("the loss does not depend on any parameter, so it has no gradient")
+                    no_weights[objective] = RuntimeError(
+                        "the loss does not depend on any parameter, so it has no gradient"
+                    )
                 with_x = needs_x_grad and (objective in input_objs or objective in tap_objs)
                 if with_x and not run.depends_on(loss, "input"):
                     no_input.add(objective)  # taps of it fail; input gradients are zero
@@ -569,7 +581,10 @@ def _batch_pass(ctx: ScoreContext, key: BatchPass, probes: list[Probe]) -> dict[
                 run.active = objective
                 if inputs and loss.requires_grad:
                     got = torch.autograd.grad(
-                        loss, inputs, create_graph=objective in hvp, retain_graph=done < steps or objective in hvp,
+                        loss,
+                        inputs,
+                        create_graph=objective in hvp,
+                        retain_graph=done < steps or objective in hvp,
                         allow_unused=True,
                     )
                 else:  # the loss depends on nothing that requires grad
@@ -605,7 +620,12 @@ def _batch_pass(ctx: ScoreContext, key: BatchPass, probes: list[Probe]) -> dict[
         elif isinstance(p, GradHessianProduct):
             products = hg[objective]
             out[p] = [
-                (name, w.detach(), None if g is None else g.detach(), None if products is None else products[i])
+                (
+                    name,
+                    w.detach(),
+                    None if g is None else g.detach(),
+                    None if products is None else products[i],
+                )
                 for i, ((name, _), w, g) in enumerate(zip(layers, weights, grads[objective]))
             ]
         elif isinstance(p, InputGrads):
@@ -615,7 +635,9 @@ def _batch_pass(ctx: ScoreContext, key: BatchPass, probes: list[Probe]) -> dict[
         elif isinstance(p, Tap):
             hooks, result = collect[p]
             if p.grad_objective in no_input:
-                out[p] = _Failed(ProxyFailure("the loss does not depend on the input, so no activation gradient exists"))
+                out[p] = _Failed(
+                    ProxyFailure("the loss does not depend on the input, so no activation gradient exists")
+                )
             else:
                 out[p] = _Failed(hooks.error) if hooks.error is not None else _outcome(result)
         else:
@@ -637,8 +659,11 @@ def _hessian_grad(weights: list[torch.Tensor], grads: list, *, retain: bool) -> 
     if not live:  # every g is constant in the weights
         return None
     got = torch.autograd.grad(
-        [grads[i] for i in live], [weights[i] for i in used],
-        grad_outputs=[grads[i].detach() for i in live], retain_graph=retain, allow_unused=True,
+        [grads[i] for i in live],
+        [weights[i] for i in used],
+        grad_outputs=[grads[i].detach() for i in live],
+        retain_graph=retain,
+        allow_unused=True,
     )
     products: list = [None] * len(weights)
     for i, h in zip(used, got):
@@ -663,7 +688,10 @@ def _synflow_grads(ctx: ScoreContext, key: SynflowPass) -> WeightGrads:
     with seeded(ctx), torch.enable_grad():
         total = network_output(model, ones).sum()
         grads = torch.autograd.grad(total, weights, allow_unused=True)
-    return [(name, w.detach(), None if g is None else g.detach()) for (name, _), w, g in zip(layers, weights, grads)]
+    return [
+        (name, w.detach(), None if g is None else g.detach())
+        for (name, _), w, g in zip(layers, weights, grads)
+    ]
 
 
 __all__ = [

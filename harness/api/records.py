@@ -71,10 +71,15 @@ class LabelledSet:
     def hash(self) -> str:
         """Content hash of the set (space, task, archs in order, targets, oracle)."""
         blob = json.dumps(
-            {"space": self.space, "task": self.task, "archs": list(self.archs),
-             "targets": [float(t) for t in np.asarray(self.targets, dtype=float)],
-             "oracle": asdict(self.oracle)},
-            sort_keys=True, separators=(",", ":"),
+            {
+                "space": self.space,
+                "task": self.task,
+                "archs": list(self.archs),
+                "targets": [float(t) for t in np.asarray(self.targets, dtype=float)],
+                "oracle": asdict(self.oracle),
+            },
+            sort_keys=True,
+            separators=(",", ":"),
         )
         return hashlib.sha256(blob.encode()).hexdigest()[:12]
 

@@ -113,8 +113,10 @@ def choose(n: int, batch_size: int, seed: int, where: str) -> np.ndarray:
     from .errors import HarnessError
 
     if batch_size > n:
-        raise HarnessError(f"{where}: batch_size {batch_size} is larger than the {n} images there; "
-                           f"use --batch-size {n} or less")
+        raise HarnessError(
+            f"{where}: batch_size {batch_size} is larger than the {n} images there; "
+            f"use --batch-size {n} or less"
+        )
     return np.random.default_rng(seed).choice(n, batch_size, replace=False)
 
 

@@ -19,9 +19,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -77,13 +78,17 @@ class VersionedSuite(BaseModel):
     space: dict[str, Any]
     datasets: tuple[str, ...] = Field(min_length=1)
     oracle: dict[str, Any] | None = Field(description="ground truth; None = the space's default oracle")
-    sample: dict[str, Any] = Field(description="the run config's sample (the same architectures on every dataset)")
+    sample: dict[str, Any] = Field(
+        description="the run config's sample (the same architectures on every dataset)"
+    )
     sample_digest: str | None = Field(
         description="sha256 (first 16 hex) of the sampled arch strings, checked before a run: pins the list "
         "itself, not only the seed that drew it"
     )
-    input: dict[str, Any] = Field(description="input batch settings; the images are the official training splits "
-                                  "found in --data / $NASH_DATA_DIR (noise otherwise, marked in every signature)")
+    input: dict[str, Any] = Field(
+        description="input batch settings; the images are the official training splits "
+        "found in --data / $NASH_DATA_DIR (noise otherwise, marked in every signature)"
+    )
     init: str
     seed: int = Field(description="model-initialization seed")
     bootstrap: int
@@ -93,7 +98,8 @@ class VersionedSuite(BaseModel):
     search: SearchPin
     headline: str = Field(description="the metric the leaderboard sorts by")
     default_proxies: tuple[str, ...] = Field(
-        (), description="what `nash run --suite NAME` evaluates without --proxies; not part of the suite's identity"
+        (),
+        description="what `nash run --suite NAME` evaluates without --proxies; not part of the suite's identity",
     )
 
     def pinned(self) -> dict[str, Any]:
@@ -262,6 +268,15 @@ class Reproduction:
 SUITE_RECORDS = (RunPreset, VersionedSuite, PaperTable, Reproduction)
 
 __all__ = [
-    "HEADLINE_MEAN_RHO", "PaperTable", "ReproOptions", "Reproduction", "RunPlan", "RunPreset", "SUITE_RECORDS",
-    "SearchPin", "VALACC", "VersionedSuite", "sample_digest",
+    "HEADLINE_MEAN_RHO",
+    "PaperTable",
+    "ReproOptions",
+    "Reproduction",
+    "RunPlan",
+    "RunPreset",
+    "SUITE_RECORDS",
+    "SearchPin",
+    "VALACC",
+    "VersionedSuite",
+    "sample_digest",
 ]

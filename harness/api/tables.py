@@ -19,7 +19,8 @@ the shared data folder (``$NASH_SHARED_DIR``, else ``../shared``).
 
 from __future__ import annotations
 
-from typing import Any, Callable, Mapping, Optional, Sequence, Union
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 from pydantic import Field
@@ -39,12 +40,16 @@ class TableMetric(PluginConfig):
 
     column: str
     higher_is_better: bool = True
-    metric: Optional[str] = Field(None, description="what the number is (default: the column name)")
+    metric: str | None = Field(None, description="what the number is (default: the column name)")
     unit: str = ""
     split: str = ""
-    epochs: Optional[int] = None
-    runs: tuple[str, ...] = Field((), description="per-run columns (noise ceiling); the column is their aggregate")
-    aggregation: str = Field("as given", description="how the column aggregates runs/seeds, e.g. 'mean(3 runs)'")
+    epochs: int | None = None
+    runs: tuple[str, ...] = Field(
+        (), description="per-run columns (noise ceiling); the column is their aggregate"
+    )
+    aggregation: str = Field(
+        "as given", description="how the column aggregates runs/seeds, e.g. 'mean(3 runs)'"
+    )
     scale: float = Field(1.0, description="multiply values by this (e.g. 100 for fractions shown as %)")
 
 
@@ -52,11 +57,12 @@ class TableConfig(PluginConfig):
     path: str = Field(description="CSV or Parquet file (relative: also looked up in the shared data folder)")
     arch_column: str = "arch"
     metrics: dict[str, TableMetric] = Field(default_factory=dict, description="{task: metric}")
-    metric_column: Union[str, dict[str, str], None] = Field(
-        None, description="short form: the metric's column, or {task: column}, described by the fields below")
-    metric: Optional[str] = Field(None, description="short form: what the metric is; default the column name")
+    metric_column: str | dict[str, str] | None = Field(
+        None, description="short form: the metric's column, or {task: column}, described by the fields below"
+    )
+    metric: str | None = Field(None, description="short form: what the metric is; default the column name")
     split: str = "test"
-    epochs: Optional[int] = 200
+    epochs: int | None = 200
     seed_aggregation: str = "as given"
     higher_is_better: bool = True
 
@@ -76,7 +82,9 @@ class TableOracle(Oracle):
     def row_arch(self, row: Mapping[str, Any]) -> str:
         """The canonical architecture of one row (default: the space parses ``arch_column``)."""
         if self.space is None:
-            raise HarnessError(f"oracle {self.name!r} was built without its space, so it cannot parse architectures")
+            raise HarnessError(
+                f"oracle {self.name!r} was built without its space, so it cannot parse architectures"
+            )
         text = row[self.config.arch_column]
         return self.space.parse(text.strip() if isinstance(text, str) else text)
 
@@ -95,8 +103,14 @@ class TableOracle(Oracle):
                 f"table oracle ({self.path}): no metric for task {task!r}; it labels {', '.join(known) or 'nothing'}"
             )
         column = mapping if isinstance(mapping, str) else mapping[task]
-        return TableMetric(column=column, higher_is_better=c.higher_is_better, metric=c.metric, split=c.split,
-                           epochs=c.epochs, aggregation=c.seed_aggregation)
+        return TableMetric(
+            column=column,
+            higher_is_better=c.higher_is_better,
+            metric=c.metric,
+            split=c.split,
+            epochs=c.epochs,
+            aggregation=c.seed_aggregation,
+        )
 
     # ------------------------------------------------------------------ Oracle
     def tasks(self) -> tuple[str, ...]:
@@ -109,9 +123,15 @@ class TableOracle(Oracle):
         m = self.metric_for(task)
         self._load()
         return OracleInfo(
-            oracle=self.name, dataset=task, metric=m.metric or m.column, split=m.split, epochs=m.epochs,
-            seed_aggregation=m.aggregation, higher_is_better=m.higher_is_better,
-            source=f"file {self.path} column {m.column!r}", unit=m.unit,
+            oracle=self.name,
+            dataset=task,
+            metric=m.metric or m.column,
+            split=m.split,
+            epochs=m.epochs,
+            seed_aggregation=m.aggregation,
+            higher_is_better=m.higher_is_better,
+            source=f"file {self.path} column {m.column!r}",
+            unit=m.unit,
         )
 
     def coverage(self, task: str) -> list[str]:
@@ -143,8 +163,11 @@ class TableOracle(Oracle):
 
     def _canonical(self, arch: str) -> str:
         try:
-            return self.row_arch({self.config.arch_column: arch}) if self.arch_columns() == [self.config.arch_column] \
+            return (
+                self.row_arch({self.config.arch_column: arch})
+                if self.arch_columns() == [self.config.arch_column]
                 else arch
+            )
         except (ArchError, HarnessError):
             return arch
 
@@ -174,7 +197,9 @@ class TableOracle(Oracle):
                 return pd.read_parquet(self.path)
             return pd.read_csv(self.path, dtype=str)
         except ImportError as exc:
-            raise HarnessError(f"table oracle: reading {self.path} needs pyarrow (pip install pyarrow): {exc}") from exc
+            raise HarnessError(
+                f"table oracle: reading {self.path} needs pyarrow (pip install pyarrow): {exc}"
+            ) from exc
         except Exception as exc:  # noqa: BLE001 - pandas raises many parser/IO types
             raise HarnessError(f"table oracle: cannot read {self.path}: {type(exc).__name__}: {exc}") from exc
 
@@ -194,7 +219,9 @@ class TableOracle(Oracle):
 
         frame = self._read_frame()
         metric_cols = self._wanted_columns()
-        missing = [col for col in dict.fromkeys(self.arch_columns() + metric_cols) if col not in frame.columns]
+        missing = [
+            col for col in dict.fromkeys(self.arch_columns() + metric_cols) if col not in frame.columns
+        ]
         if missing:
             raise HarnessError(
                 f"table oracle: {self.path} has no column {', '.join(map(repr, missing))}; "
@@ -216,7 +243,8 @@ class TableOracle(Oracle):
         if duplicates:
             n_dup = len(frame) - len(index)
             raise HarnessError(
-                f"table oracle: {self.path} lists {n_dup} architecture(s) more than once, first: " + "; ".join(duplicates)
+                f"table oracle: {self.path} lists {n_dup} architecture(s) more than once, first: "
+                + "; ".join(duplicates)
             )
         for column in metric_cols:
             raw = frame[column]
@@ -240,8 +268,15 @@ class CsvTable:
     whose architecture key is not a canonical string; rows sharing a key are averaged column-wise.
     A relative ``path`` is looked up like ``TableOracle``'s; errors name the file and line."""
 
-    def __init__(self, path: str, key_columns: Sequence[str], columns: Sequence[str],
-                 key: Callable[[dict], str], *, allow_repeats: bool = False):
+    def __init__(
+        self,
+        path: str,
+        key_columns: Sequence[str],
+        columns: Sequence[str],
+        key: Callable[[dict], str],
+        *,
+        allow_repeats: bool = False,
+    ):
         self.path = shared_path(path)
         self._spec = (tuple(key_columns), tuple(columns), key, allow_repeats)
         self._rows: dict[str, int] | None = None
@@ -269,12 +304,16 @@ class CsvTable:
 
         key_columns, columns, key, allow_repeats = self._spec
         if not self.path.is_file():
-            raise HarnessError(f"oracle file not found: {self.path} (relative paths are looked up in the shared data "
-                               f"folder: set $NASH_SHARED_DIR or give an absolute path)")
+            raise HarnessError(
+                f"oracle file not found: {self.path} (relative paths are looked up in the shared data "
+                f"folder: set $NASH_SHARED_DIR or give an absolute path)"
+            )
         frame = pd.read_csv(self.path, dtype=str, keep_default_na=False, na_values=[""])
         missing = [c for c in (*key_columns, *columns) if c not in frame.columns]
         if missing:
-            raise HarnessError(f"{self.path}: no column {', '.join(map(repr, missing))}; columns: {list(frame.columns)}")
+            raise HarnessError(
+                f"{self.path}: no column {', '.join(map(repr, missing))}; columns: {list(frame.columns)}"
+            )
         keys = []
         for line, record in enumerate(frame[list(key_columns)].to_dict("records"), start=2):
             try:
@@ -289,8 +328,10 @@ class CsvTable:
             numbers = pd.to_numeric(frame[column], errors="coerce")
             bad = np.flatnonzero(numbers.isna().to_numpy() & frame[column].notna().to_numpy())
             if len(bad):
-                raise HarnessError(f"{self.path} line {int(bad[0]) + 2}: column {column!r} is not a number "
-                                   f"({frame[column].iloc[int(bad[0])]!r})")
+                raise HarnessError(
+                    f"{self.path} line {int(bad[0]) + 2}: column {column!r} is not a number "
+                    f"({frame[column].iloc[int(bad[0])]!r})"
+                )
             means = pd.Series(numbers.to_numpy(dtype=float)).groupby(pd.Series(keys)).mean()
             self._values[column] = means.reindex(order).to_numpy(dtype=float)
 

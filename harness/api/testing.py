@@ -8,7 +8,8 @@ They need nothing but the plugin (and torch for models): no engine, store or dat
 from __future__ import annotations
 
 import math
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -38,15 +39,23 @@ class _Problems:
 
     def done(self) -> None:
         if self.items:
-            raise AssertionError(f"{self.what}: {len(self.items)} problem(s):\n  - " + "\n  - ".join(self.items))
+            raise AssertionError(
+                f"{self.what}: {len(self.items)} problem(s):\n  - " + "\n  - ".join(self.items)
+            )
 
 
 def _instance(plugin, cls_base):
     return plugin() if isinstance(plugin, type) and issubclass(plugin, cls_base) else plugin
 
 
-def check_space(space: Space | type[Space], *, n: int = 4, seed: int = 0, build: bool = True,
-                tasks: Sequence[str] | None = None) -> None:
+def check_space(
+    space: Space | type[Space],
+    *,
+    n: int = 4,
+    seed: int = 0,
+    build: bool = True,
+    tasks: Sequence[str] | None = None,
+) -> None:
     """Architectures, moves, decisions, topology, cost and models of ``space`` obey the contract."""
     sp: Space = _instance(space, Space)
     p = _Problems(f"space {getattr(sp, 'name', sp)!r}")
@@ -56,28 +65,45 @@ def check_space(space: Space | type[Space], *, n: int = 4, seed: int = 0, build:
     p.check(bool(all_tasks), "tasks() is empty")
     for name, task in all_tasks.items():
         p.check(isinstance(task, Task) and task.name == name, f"task {name!r}: not a Task named {name!r}")
-        p.check(getattr(task, "output", None) in OUTPUT_KINDS, f"task {name!r}: output kind {getattr(task, 'output', None)!r}")
+        p.check(
+            getattr(task, "output", None) in OUTPUT_KINDS,
+            f"task {name!r}: output kind {getattr(task, 'output', None)!r}",
+        )
     rng = np.random.default_rng(seed)
     archs = p.run(f"sample({n})", sp.sample, n, rng) or []
-    p.check(len(archs) == n and len(set(archs)) == len(archs), f"sample({n}) gave {len(archs)} archs, "
-            f"{len(set(archs))} distinct")
+    p.check(
+        len(archs) == n and len(set(archs)) == len(archs),
+        f"sample({n}) gave {len(archs)} archs, {len(set(archs))} distinct",
+    )
     size = sp.size()
     for a in archs:
         p.check(isinstance(a, str), f"an architecture is a string, got {type(a).__name__}")
-        p.check(p.run(f"parse({a!r})", sp.parse, a) == a, f"parse({a!r}) is not the arch itself (not canonical)")
+        p.check(
+            p.run(f"parse({a!r})", sp.parse, a) == a, f"parse({a!r}) is not the arch itself (not canonical)"
+        )
         p.check(isinstance(p.run(f"iso_key({a!r})", sp.iso_key, a), str), f"iso_key({a!r}) is not a string")
         if size is not None:
             i = p.run(f"index({a!r})", sp.index, a)
-            p.check(isinstance(i, (int, np.integer)) and 0 <= i < size and sp.arch(int(i)) == a,
-                    f"arch(index({a!r})) does not give it back")
+            p.check(
+                isinstance(i, (int, np.integer)) and 0 <= i < size and sp.arch(int(i)) == a,
+                f"arch(index({a!r})) does not give it back",
+            )
         child = p.run(f"mutate({a!r})", sp.mutate, a, rng)
-        p.check(child is not None and p.run("parse(mutant)", sp.parse, child) == child, f"mutate({a!r}) gave an invalid arch")
+        p.check(
+            child is not None and p.run("parse(mutant)", sp.parse, child) == child,
+            f"mutate({a!r}) gave an invalid arch",
+        )
         for nb in (p.run(f"neighbours({a!r})", sp.neighbours, a) or [])[:8]:
-            p.check(p.run("parse(neighbour)", sp.parse, nb) == nb, f"neighbour {nb!r} of {a!r} is not canonical")
+            p.check(
+                p.run("parse(neighbour)", sp.parse, nb) == nb, f"neighbour {nb!r} of {a!r} is not canonical"
+            )
     _with_moves(p, sp, archs, rng)
     if size is not None:
-        p.check(p.run("parse('not an arch')", _rejects, sp) is True, "parse() accepted garbage instead of raising ArchError")
-    for name in (tasks or list(all_tasks)):
+        p.check(
+            p.run("parse('not an arch')", _rejects, sp) is True,
+            "parse() accepted garbage instead of raising ArchError",
+        )
+    for name in tasks or list(all_tasks):
         task = all_tasks.get(name)
         if task is None:
             continue
@@ -85,7 +111,9 @@ def check_space(space: Space | type[Space], *, n: int = 4, seed: int = 0, build:
             topo = p.run(f"topology({a!r}, {name!r})", sp.topology, a, name)
             p.check(topo is None or isinstance(topo, Topology), f"topology({a!r}) is not a Topology")
             cost = p.run(f"cost({a!r}, {name!r})", sp.cost, a, name)
-            p.check(isinstance(cost, Cost) and cost.params > 0 and cost.flops >= 0, f"cost({a!r}) is {cost!r}")
+            p.check(
+                isinstance(cost, Cost) and cost.params > 0 and cost.flops >= 0, f"cost({a!r}) is {cost!r}"
+            )
             if build:
                 _check_model(p, sp, a, task)
     for oname, ocls in (p.run("oracles()", sp.oracles) or {}).items():
@@ -104,12 +132,21 @@ def _rejects(sp: Space) -> bool:
 def _with_moves(p: _Problems, sp: Space, archs: list[str], rng: np.random.Generator) -> None:
     decisions = p.run("decisions()", sp.decisions)
     if decisions is not None:
-        p.check(all(isinstance(d, Decision) and len(d.options) >= 1 for d in decisions), "decisions() must be Decisions")
+        p.check(
+            all(isinstance(d, Decision) and len(d.options) >= 1 for d in decisions),
+            "decisions() must be Decisions",
+        )
         for a in archs:
             picks = p.run(f"to_choices({a!r})", sp.to_choices, a)
             if picks is not None:
-                p.check(len(picks) == len(decisions), f"to_choices({a!r}) has {len(picks)} picks for {len(decisions)} decisions")
-                p.check(p.run("from_choices", sp.from_choices, list(picks)) == a, f"from_choices(to_choices({a!r})) differs")
+                p.check(
+                    len(picks) == len(decisions),
+                    f"to_choices({a!r}) has {len(picks)} picks for {len(decisions)} decisions",
+                )
+                p.check(
+                    p.run("from_choices", sp.from_choices, list(picks)) == a,
+                    f"from_choices(to_choices({a!r})) differs",
+                )
                 rand = [int(rng.integers(len(d.options))) for d in decisions]
                 fixed = p.run("repair(random picks)", sp.repair, rand, rng)
                 if fixed is not None:
@@ -142,7 +179,11 @@ def _check_model(p: _Problems, sp: Space, arch: str, task: Task) -> None:
         p.check(m is None or id(m) in members, f"BuiltModel.{part} is not a submodule of the network")
     p.check(all(id(c) in members for c in built.cells), "BuiltModel.cells are not submodules of the network")
     seen: list = []
-    handle = built.features.register_forward_hook(lambda *_: seen.append(1)) if built.features is not None else None
+    handle = (
+        built.features.register_forward_hook(lambda *_: seen.append(1))
+        if built.features is not None
+        else None
+    )
     x = torch.zeros(2, *task.input_shape)
     module.eval()
     with torch.no_grad():
@@ -151,15 +192,26 @@ def _check_model(p: _Problems, sp: Space, arch: str, task: Task) -> None:
         handle.remove()
         p.check(bool(seen), "BuiltModel.features did not run in the forward pass")
     if out is not None and task.output in ("classes", "regression"):
-        p.check(tuple(out.shape) == (2, task.num_classes), f"{task.name}: output shape {tuple(out.shape)}, "
-                f"expected (2, {task.num_classes})")
+        p.check(
+            tuple(out.shape) == (2, task.num_classes),
+            f"{task.name}: output shape {tuple(out.shape)}, expected (2, {task.num_classes})",
+        )
     elif out is not None:
-        p.check(out.shape[0] == 2 and out.shape[1] == task.num_classes, f"{task.name}: output shape {tuple(out.shape)}, "
-                f"expected (2, {task.num_classes}, ...)")
+        p.check(
+            out.shape[0] == 2 and out.shape[1] == task.num_classes,
+            f"{task.name}: output shape {tuple(out.shape)}, expected (2, {task.num_classes}, ...)",
+        )
 
 
-def check_proxy(proxy: Proxy | type[Proxy], space: Space | type[Space], *, task: str | None = None, n: int = 3,
-                seed: int = 0, batch_size: int = 8) -> None:
+def check_proxy(
+    proxy: Proxy | type[Proxy],
+    space: Space | type[Space],
+    *,
+    task: str | None = None,
+    n: int = 3,
+    seed: int = 0,
+    batch_size: int = 8,
+) -> None:
     """``proxy`` declares valid metadata, scores ``n`` archs of ``space`` with a number (or a
     ProxyFailure/NotApplicable), and gives the same number twice (determinism)."""
     import torch
@@ -184,11 +236,16 @@ def check_proxy(proxy: Proxy | type[Proxy], space: Space | type[Space], *, task:
     for arch in sp.sample(n, rng):
         values = []
         for _ in range(2):
-            ctx = ScoreContext(arch=arch, space=sp.name, dataset=t, seed=seed,
-                               topology=sp.topology(arch, t.name) if Needs.TOPOLOGY in needs else None,
-                               inputs=x if needs & {Needs.DATA, Needs.LABELS} else None,
-                               targets=y if Needs.LABELS in needs else None,
-                               _model_factory=_factory(sp, arch, t.name, seed))
+            ctx = ScoreContext(
+                arch=arch,
+                space=sp.name,
+                dataset=t,
+                seed=seed,
+                topology=sp.topology(arch, t.name) if Needs.TOPOLOGY in needs else None,
+                inputs=x if needs & {Needs.DATA, Needs.LABELS} else None,
+                targets=y if Needs.LABELS in needs else None,
+                _model_factory=_factory(sp, arch, t.name, seed),
+            )
             try:
                 v = px.score(ctx)
             except (ProxyFailure, NotApplicable):
@@ -198,10 +255,15 @@ def check_proxy(proxy: Proxy | type[Proxy], space: Space | type[Space], *, task:
                 v = None
             values.append(v)
         if values[0] is not None:
-            p.check(isinstance(values[0], (int, float, np.floating, np.integer)) and not isinstance(values[0], bool),
-                    f"score({arch!r}) returned {type(values[0]).__name__}, not a number")
-            p.check(values[0] == values[1] or (isinstance(values[0], float) and math.isnan(values[0])),
-                    f"score({arch!r}) is not deterministic: {values[0]!r} then {values[1]!r}")
+            p.check(
+                isinstance(values[0], (int, float, np.floating, np.integer))
+                and not isinstance(values[0], bool),
+                f"score({arch!r}) returned {type(values[0]).__name__}, not a number",
+            )
+            p.check(
+                values[0] == values[1] or (isinstance(values[0], float) and math.isnan(values[0])),
+                f"score({arch!r}) is not deterministic: {values[0]!r} then {values[1]!r}",
+            )
     p.done()
 
 
@@ -215,8 +277,9 @@ def _factory(sp: Space, arch: str, task: str, seed: int):
     return build
 
 
-def check_strategy(strategy: Strategy | type[Strategy], space: Space | type[Space], *, budget: int = 12,
-                   seed: int = 0) -> None:
+def check_strategy(
+    strategy: Strategy | type[Strategy], space: Space | type[Space], *, budget: int = 12, seed: int = 0
+) -> None:
     """``strategy`` searches ``space`` within ``budget`` distinct architectures, scores only
     valid ones, and returns a history whose chosen architecture it scored."""
     st: Strategy = _instance(strategy, Strategy)

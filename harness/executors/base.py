@@ -9,7 +9,8 @@ started with one executor resumes with any other.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import TYPE_CHECKING, Iterator, Literal, Sequence
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
     from ..scoring import ScoringSetup, WorkUnit
@@ -25,8 +26,8 @@ class Executor(ABC):
 
     @abstractmethod
     def map_archs(
-        self, setup: "ScoringSetup", units: Sequence["WorkUnit"]
-    ) -> Iterator[tuple["ScoreKey", "ScoreRecord"]]:
+        self, setup: ScoringSetup, units: Sequence[WorkUnit]
+    ) -> Iterator[tuple[ScoreKey, ScoreRecord]]:
         """Every job's (key, record) of every unit, in completion order."""
 
     def describe(self) -> str:
@@ -41,12 +42,16 @@ class Executor(ABC):
     def sandbox_note(self) -> str:
         """What the results record about the sandbox ("on: Landlock ABI …" / "off: why")."""
         limits = getattr(self, "limits", None)
-        return limits.sandbox_note if limits is not None else f"off: the {self.name} executor scores in the driver"
+        return (
+            limits.sandbox_note
+            if limits is not None
+            else f"off: the {self.name} executor scores in the driver"
+        )
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - an optional hook: executors without workers keep the no-op
         """Stop workers (idempotent)."""
 
-    def __enter__(self) -> "Executor":
+    def __enter__(self) -> Executor:
         return self
 
     def __exit__(self, *exc) -> None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import atexit
 import logging
 import threading
-from typing import Iterator, Sequence
+from collections.abc import Iterator, Sequence
 
 from ..api import HarnessError
 from .base import Executor
@@ -58,25 +58,36 @@ class DaskExecutor(Executor):
         self._cluster = None
 
     def describe(self) -> str:
-        return f"dask ({self.scheduler})" if self.scheduler else f"dask (LocalCluster, {self.workers} workers)"
+        return (
+            f"dask ({self.scheduler})" if self.scheduler else f"dask (LocalCluster, {self.workers} workers)"
+        )
 
     def client(self):
         if self._client is None:
             try:
                 from distributed import Client, LocalCluster
             except ImportError:
-                raise HarnessError("executor dask needs the distributed package: pip install 'nas-harness[dask]'") from None
+                raise HarnessError(
+                    "executor dask needs the distributed package: pip install 'nas-harness[dask]'"
+                ) from None
             if self.scheduler:
                 try:
                     self._client = Client(self.scheduler, timeout=30)
                 except (OSError, TimeoutError) as exc:
-                    raise HarnessError(f"executor dask: cannot reach the scheduler {self.scheduler}: {exc}") from None
+                    raise HarnessError(
+                        f"executor dask: cannot reach the scheduler {self.scheduler}: {exc}"
+                    ) from None
             else:
                 # The heavy work happens in each Dask worker's own isolated process; Dask's
                 # memory manager would count neither, so it is off (our cap is RLIMIT_AS).
-                self._cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1, processes=True,
-                                             dashboard_address=None, memory_limit=0,
-                                             silence_logs=logging.ERROR)
+                self._cluster = LocalCluster(
+                    n_workers=self.workers,
+                    threads_per_worker=1,
+                    processes=True,
+                    dashboard_address=None,
+                    memory_limit=0,
+                    silence_logs=logging.ERROR,
+                )
                 self._client = Client(self._cluster)
         return self._client
 

@@ -23,8 +23,10 @@ def make_executor(
         if sandbox_requested():
             from ..api import HarnessError
 
-            raise HarnessError("$NASH_SANDBOX=1: the inline executor scores in the driver, which cannot be "
-                               "sandboxed; use --executor local or dask, or unset NASH_SANDBOX")
+            raise HarnessError(
+                "$NASH_SANDBOX=1: the inline executor scores in the driver, which cannot be "
+                "sandboxed; use --executor local or dask, or unset NASH_SANDBOX"
+            )
         from .inline import InlineExecutor
 
         return InlineExecutor(threads=threads)
@@ -35,9 +37,16 @@ def make_executor(
     if sandbox_requested() and not sandbox:
         from ..api import HarnessError
 
-        raise HarnessError(f"$NASH_SANDBOX=1 asks for the scoring sandbox, which this platform cannot provide: {why}")
-    limits = Limits(time_limit_s=time_limit_s, memory_limit_mb=memory_limit_mb, threads=threads or 1, sandbox=sandbox,
-                    sandbox_note=why)
+        raise HarnessError(
+            f"$NASH_SANDBOX=1 asks for the scoring sandbox, which this platform cannot provide: {why}"
+        )
+    limits = Limits(
+        time_limit_s=time_limit_s,
+        memory_limit_mb=memory_limit_mb,
+        threads=threads or 1,
+        sandbox=sandbox,
+        sandbox_note=why,
+    )
     if kind == "local":
         from .local import LocalExecutor
 

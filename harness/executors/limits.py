@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from typing import Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 
@@ -13,7 +13,9 @@ class Limits:
     time_limit_s: float | None = None  # per work unit; a single-job retry gets the same again
     memory_limit_mb: int | None = None  # resident memory a worker may grow to (RLIMIT_AS, Linux)
     threads: int | None = None  # torch, BLAS and OpenMP threads in each worker (threads.pin_threads)
-    sandbox: bool = False  # workers restrict their own reads with Landlock before loading the run (sandbox.py)
+    sandbox: bool = (
+        False  # workers restrict their own reads with Landlock before loading the run (sandbox.py)
+    )
     sandbox_note: str = "off"  # what the results say about it (``sandbox_wanted``)
 
 
@@ -21,7 +23,7 @@ SANDBOX_ENV = "NASH_SANDBOX"  # unset/"auto": where available; "1": required (re
 
 
 def sandbox_mode() -> str:
-    """"auto" (the default: workers are sandboxed where the platform can), "required" or "off"."""
+    """ "auto" (the default: workers are sandboxed where the platform can), "required" or "off"."""
     value = os.environ.get(SANDBOX_ENV, "").strip().lower()
     if value in ("", "auto"):
         return "auto"
@@ -53,18 +55,24 @@ def sandbox_required(what: str, executor: str | None = None) -> Iterator[str]:
     from ..api import HarnessError
 
     if executor == "inline":
-        raise HarnessError(f"{what} requires the scoring sandbox, and --executor inline scores in the driver "
-                           "(unsandboxed): use --executor local (the default) or dask")
+        raise HarnessError(
+            f"{what} requires the scoring sandbox, and --executor inline scores in the driver "
+            "(unsandboxed): use --executor local (the default) or dask"
+        )
     if sandbox_mode() == "off":
-        raise HarnessError(f"{what} requires the scoring sandbox, which ${SANDBOX_ENV}=0 turns off: unset "
-                           f"{SANDBOX_ENV} (or set it to 1)")
+        raise HarnessError(
+            f"{what} requires the scoring sandbox, which ${SANDBOX_ENV}=0 turns off: unset "
+            f"{SANDBOX_ENV} (or set it to 1)"
+        )
     from ..sandbox import available
 
     ok, why = available()
     if not ok:
-        raise HarnessError(f"{what} requires the scoring sandbox, which this platform cannot provide: {why}. "
-                           "Run it on Linux >= 5.13 with Landlock enabled (e.g. a current Ubuntu, Debian or "
-                           "Fedora kernel); an ordinary `nash run` works here without it")
+        raise HarnessError(
+            f"{what} requires the scoring sandbox, which this platform cannot provide: {why}. "
+            "Run it on Linux >= 5.13 with Landlock enabled (e.g. a current Ubuntu, Debian or "
+            "Fedora kernel); an ordinary `nash run` works here without it"
+        )
     before = os.environ.get(SANDBOX_ENV)
     os.environ[SANDBOX_ENV] = "1"
     try:

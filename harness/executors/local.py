@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import queue
 import threading
-from typing import Iterator, Sequence
+from collections.abc import Iterator, Sequence
 
 from ..api import HarnessError
 from .base import Executor
@@ -51,8 +51,10 @@ class LocalExecutor(Executor):
             finally:
                 results.put(("end", None))
 
-        drivers = [threading.Thread(target=drive, args=(w,), daemon=True, name=f"nash-local-{i}")
-                   for i, w in enumerate(self.processes[: len(payload.tasks)])]
+        drivers = [
+            threading.Thread(target=drive, args=(w,), daemon=True, name=f"nash-local-{i}")
+            for i, w in enumerate(self.processes[: len(payload.tasks)])
+        ]
         for t in drivers:
             t.start()
         running = len(drivers)

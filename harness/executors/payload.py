@@ -10,8 +10,9 @@ from __future__ import annotations
 import hashlib
 import pickle
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING
 
 from ..api import HarnessError
 from ..store import ScoreRecord
@@ -32,6 +33,7 @@ class Shipment:
 
     reads: tuple[str, ...] = ()  # files the jobs' configs name (a state file): readable in the sandbox
 
+
 @dataclass(frozen=True)
 class Task:
     """One work unit as sent to a worker: an architecture and the indices of its jobs."""
@@ -40,18 +42,18 @@ class Task:
     arch: str
     jobs: tuple[int, ...]
 
-    def single(self, job: int) -> "Task":
+    def single(self, job: int) -> Task:
         return Task(self.uid, self.arch, (job,))
 
 
 @dataclass
 class Payload:
     shipment: Shipment
-    keys: list["ScoreKey"]  # by job index
+    keys: list[ScoreKey]  # by job index
     tasks: list[Task]
 
     @classmethod
-    def build(cls, setup: "ScoringSetup", units: Sequence["WorkUnit"], executor: str) -> "Payload":
+    def build(cls, setup: ScoringSetup, units: Sequence[WorkUnit], executor: str) -> Payload:
         jobs: list[ProxyJob] = []
         index: dict[int, int] = {}
         tasks = []

@@ -17,9 +17,9 @@ import time
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 
+from ..threads import thread_env
 from .limits import Limits
 from .payload import Shipment, Task, WorkerSetupError, failed
-from ..threads import thread_env
 from .reaper import TAG_VAR, kill_tree
 
 POLL_S = 0.25  # how often a waiting driver checks that its worker is still alive
@@ -59,10 +59,20 @@ class WorkerProcess:
         env[TAG_VAR] = self.tag
         progress_fd = self._progress.fileno()
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "nas_harness.executors.worker_main", str(child_in), str(child_out),
-             str(progress_fd)],
-            pass_fds=(child_in, child_out, progress_fd), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-            stderr=self._log, env=env, start_new_session=True,  # its own process group, killed whole
+            [
+                sys.executable,
+                "-m",
+                "nas_harness.executors.worker_main",
+                str(child_in),
+                str(child_out),
+                str(progress_fd),
+            ],
+            pass_fds=(child_in, child_out, progress_fd),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=self._log,
+            env=env,
+            start_new_session=True,  # its own process group, killed whole
         )
         os.close(child_in)
         os.close(child_out)
@@ -106,9 +116,18 @@ class WorkerProcess:
         if self.token == shipment.token:
             return
         try:
-            self._outbox.send(("load", shipment.token, shipment.data, shipment.sys_path,
-                               self.limits.threads, self.limits.memory_limit_mb, self.limits.sandbox,
-                               shipment.reads))
+            self._outbox.send(
+                (
+                    "load",
+                    shipment.token,
+                    shipment.data,
+                    shipment.sys_path,
+                    self.limits.threads,
+                    self.limits.memory_limit_mb,
+                    self.limits.sandbox,
+                    shipment.reads,
+                )
+            )
             if not self._inbox.poll(STARTUP_TIMEOUT_S):
                 self.kill()
                 raise WorkerSetupError(f"a worker did not load the run within {STARTUP_TIMEOUT_S:.0f} s")
@@ -127,15 +146,22 @@ class WorkerProcess:
         try:
             self._outbox.send(("score", task.uid, task.arch, task.jobs))
             deadline = None if time_limit_s is None else t0 + time_limit_s
-            while not self._inbox.poll(POLL_S if deadline is None else max(0.0, min(POLL_S, deadline - time.perf_counter()))):
+            while not self._inbox.poll(
+                POLL_S if deadline is None else max(0.0, min(POLL_S, deadline - time.perf_counter()))
+            ):
                 if self.proc.poll() is not None:  # died; a fork of it may still hold the pipe open
                     running = self._running(task)
                     return Outcome(None, self._death_reason(), time.perf_counter() - t0, running)
                 if deadline is not None and time.perf_counter() >= deadline:
                     running = self._running(task)
                     self.kill()
-                    return Outcome(None, f"timeout after {time_limit_s:g} s", time.perf_counter() - t0, running,
-                                   timed_out=True)
+                    return Outcome(
+                        None,
+                        f"timeout after {time_limit_s:g} s",
+                        time.perf_counter() - t0,
+                        running,
+                        timed_out=True,
+                    )
             msg = self._inbox.recv()
         except (EOFError, OSError):
             running = self._running(task)
@@ -178,7 +204,9 @@ class WorkerProcess:
             self._log.seek(0, os.SEEK_END)
             size = self._log.tell()
             self._log.seek(max(0, size - 4096))
-            lines = [ln.strip() for ln in self._log.read().decode(errors="replace").splitlines() if ln.strip()]
+            lines = [
+                ln.strip() for ln in self._log.read().decode(errors="replace").splitlines() if ln.strip()
+            ]
         except (OSError, ValueError):
             return ""
         fatal = [ln for ln in lines if ln.startswith("Fatal Python error")]
@@ -201,8 +229,10 @@ def run_isolated(worker: WorkerProcess, shipment: Shipment, task: Task, limits: 
         return [(task.jobs[0], failed(task.arch, reason, outcome.wall_s))]
     if outcome.running is not None:
         rest = tuple(j for j in task.jobs if j != outcome.running)
-        return [(outcome.running, failed(task.arch, reason, outcome.wall_s)),
-                *run_isolated(worker, shipment, Task(task.uid, task.arch, rest), limits)]
+        return [
+            (outcome.running, failed(task.arch, reason, outcome.wall_s)),
+            *run_isolated(worker, shipment, Task(task.uid, task.arch, rest), limits),
+        ]
     out = []  # which job did it? each alone in a fresh worker
     for job in task.jobs:
         out.extend(run_isolated(worker, shipment, task.single(job), limits))

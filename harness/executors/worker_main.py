@@ -40,7 +40,9 @@ def cap_memory(limit_mb: int | None) -> dict:
     import resource
 
     if not limit_mb:
-        resource.setrlimit(resource.RLIMIT_AS, (resource.RLIM_INFINITY, resource.getrlimit(resource.RLIMIT_AS)[1]))
+        resource.setrlimit(
+            resource.RLIMIT_AS, (resource.RLIM_INFINITY, resource.getrlimit(resource.RLIMIT_AS)[1])
+        )
         return {}
     try:
         vms, rss = proc_status_mb()
@@ -95,7 +97,11 @@ def _report_progress(jobs: list) -> None:
 
         try:
             proxy.score = score
-        except (AttributeError, TypeError, ValueError):  # a slotted or frozen proxy: no progress, plain retries
+        except (
+            AttributeError,
+            TypeError,
+            ValueError,
+        ):  # a slotted or frozen proxy: no progress, plain retries
             continue
 
 
@@ -147,7 +153,9 @@ def serve(inbox: Connection, outbox: Connection) -> int:
             results = score_arch(setup, arch, [jobs[i] for i in idx])
             kill_tree(os.getpid(), os.environ.get(TAG_VAR))  # nothing a proxy started outlives its task
             reap_children()
-            outbox.send(("done", uid, [(i, _memory_reason(rec, limit_mb)) for i, (_key, rec) in zip(idx, results)]))
+            outbox.send(
+                ("done", uid, [(i, _memory_reason(rec, limit_mb)) for i, (_key, rec) in zip(idx, results)])
+            )
 
 
 def main(argv: list[str]) -> int:

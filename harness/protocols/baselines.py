@@ -19,13 +19,16 @@ from itertools import combinations
 import numpy as np
 from scipy import stats
 
+from nas_harness.leaderboard.schema import CeilingRecord, SeedPair
+
 from ..api import OracleInfo
 from ..engine import ScoreTable
 from ..store import ScoreRecord
-from nas_harness.leaderboard.schema import CeilingRecord, SeedPair
 
 
-def noise_ceiling(seed_values: np.ndarray, info: OracleInfo, oracle: str, *, min_n: int = 3) -> CeilingRecord | None:
+def noise_ceiling(
+    seed_values: np.ndarray, info: OracleInfo, oracle: str, *, min_n: int = 3
+) -> CeilingRecord | None:
     """Seed-to-seed rank correlation from an (n_seeds × n) array; None with fewer than 2 seeds."""
     values = np.atleast_2d(np.asarray(seed_values, dtype=float))
     pairs = []
@@ -42,7 +45,9 @@ def noise_ceiling(seed_values: np.ndarray, info: OracleInfo, oracle: str, *, min
         return None
     return CeilingRecord(
         oracle=oracle,
-        target=f"{info.dataset}/{info.split}" + (f"@{info.epochs}ep" if info.epochs is not None else "") + "(one seed)",
+        target=f"{info.dataset}/{info.split}"
+        + (f"@{info.epochs}ep" if info.epochs is not None else "")
+        + "(one seed)",
         n_seeds=int(values.shape[0]),
         pairs=pairs,
         spearman_mean=float(np.mean([p.spearman for p in pairs])),

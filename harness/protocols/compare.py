@@ -10,12 +10,13 @@ leaderboard turns the records into row marks (``nas_harness.leaderboard.render.m
 
 from __future__ import annotations
 
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from ..stats import PairedBootstrap, PairedMeanBootstrap, PairedTest
 from nas_harness.leaderboard.schema import CI, PairedComparisonRecord
+
+from ..stats import PairedBootstrap, PairedMeanBootstrap, PairedTest
 
 
 def _finite(x: float) -> float | None:
@@ -53,7 +54,9 @@ def compare_in_order(
     out = []
     for i, name in enumerate(order[1:], start=1):
         above = order[i - 1]
-        out.append(comparison_record(name, above, "above", boot.test(name, scores[name], above, scores[above])))
+        out.append(
+            comparison_record(name, above, "above", boot.test(name, scores[name], above, scores[above]))
+        )
         if i > 1:
             top = order[0]
             out.append(comparison_record(name, top, "top", boot.test(name, scores[name], top, scores[top])))
@@ -73,7 +76,9 @@ def compare_mean_in_order(
     suite's datasets): ``scores[name]`` holds one oriented array per target. Williams' t and
     Steiger's Z are for one target only and stay empty."""
     boot = PairedMeanBootstrap(truths, n_resamples=n_resamples, confidence=confidence, seed=seed)
-    method = "paired bootstrap of the difference of mean Spearman ρ over the datasets (architectures resampled)"
+    method = (
+        "paired bootstrap of the difference of mean Spearman ρ over the datasets (architectures resampled)"
+    )
     out = []
     for i, name in enumerate(order[1:], start=1):
         pairs = [(order[i - 1], "above")] + ([(order[0], "top")] if i > 1 else [])

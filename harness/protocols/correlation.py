@@ -7,8 +7,18 @@ ground truth into typed results. The CLI wires them to the engine, store and fil
 from __future__ import annotations
 
 from collections import Counter
-from typing import Callable
+from collections.abc import Callable
+
 import numpy as np
+
+from nas_harness.leaderboard.schema import (
+    CI,
+    Correlation,
+    FailureGroup,
+    ProxyResult,
+    SelectionRecord,
+    TopKRecord,
+)
 
 from ..api import HarnessError, Signature, Space
 from ..config import SampleConfig
@@ -16,7 +26,6 @@ from ..engine import ScoreTable
 from ..scoring import ProxyJob
 from ..stats import rank_correlation
 from .topk import argmax_selection, topk_metrics
-from nas_harness.leaderboard.schema import CI, Correlation, FailureGroup, ProxyResult, SelectionRecord, TopKRecord
 
 
 def select_archs(space: Space, sample: SampleConfig, covered: list[str] | None = None) -> list[str]:
@@ -32,8 +41,10 @@ def select_archs(space: Space, sample: SampleConfig, covered: list[str] | None =
             archs = pool
         else:
             if sample.n > len(pool):
-                raise HarnessError(f"sample.n: {sample.n} exceeds the {len(pool)} architectures the oracle labels "
-                                   f"for this task in space {space.name!r}; ask for at most {len(pool)}")
+                raise HarnessError(
+                    f"sample.n: {sample.n} exceeds the {len(pool)} architectures the oracle labels "
+                    f"for this task in space {space.name!r}; ask for at most {len(pool)}"
+                )
             picks = np.random.default_rng(sample.seed).choice(len(pool), size=sample.n, replace=False)
             archs = [pool[int(i)] for i in picks]
     else:
@@ -63,8 +74,10 @@ def check_covered(archs: list[str], covered: list[str] | None, oracle: str, task
     missing = [a for a in archs if a not in known]
     if missing:
         shown = ", ".join(missing[:5]) + (f" (and {len(missing) - 5} more)" if len(missing) > 5 else "")
-        raise HarnessError(f"oracle {oracle!r} labels {len(known)} architectures for task {task!r}; not labelled: "
-                           f"{shown}. Sample from its coverage (sample.mode random or all) or list labelled ones")
+        raise HarnessError(
+            f"oracle {oracle!r} labels {len(known)} architectures for task {task!r}; not labelled: "
+            f"{shown}. Sample from its coverage (sample.mode random or all) or list labelled ones"
+        )
 
 
 def _sample_archs(space: Space, sample: SampleConfig) -> list[str]:
@@ -175,17 +188,26 @@ def summarize_values(
     if np.isfinite(scores).any() and np.isfinite(truth).any():
         t = topk_metrics(scores, truth, top_fraction)
         topk = TopKRecord(
-            fraction=t.fraction, k=t.k, retrieval=t.retrieval, precision_at_k=t.precision_at_k,
+            fraction=t.fraction,
+            k=t.k,
+            retrieval=t.retrieval,
+            precision_at_k=t.precision_at_k,
             spearman_in_top=_finite_or_none(t.spearman_in_top),
-            kendall_in_top=_finite_or_none(t.kendall_in_top), best_rank_in_top=t.best_rank_in_top,
+            kendall_in_top=_finite_or_none(t.kendall_in_top),
+            best_rank_in_top=t.best_rank_in_top,
         )
         # tie_keys(positions) -> oriented (n, k) keys that break float ties at the argmax
         sel = argmax_selection(scores, truth, tie_policy, seed, refine=tie_keys)  # type: ignore[arg-type]
         low, high = sorted((target_sign * sel.tied_truth_min, target_sign * sel.tied_truth_max))
         selection = SelectionRecord(
-            arch=table.archs[sel.chosen], target=target_sign * sel.chosen_truth, rank=sel.chosen_rank,
-            policy=sel.policy, tied=len(sel.tied), tied_target_min=low,
-            tied_target_mean=target_sign * sel.tied_truth_mean, tied_target_max=high,
+            arch=table.archs[sel.chosen],
+            target=target_sign * sel.chosen_truth,
+            rank=sel.chosen_rank,
+            policy=sel.policy,
+            tied=len(sel.tied),
+            tied_target_min=low,
+            tied_target_mean=target_sign * sel.tied_truth_mean,
+            tied_target_max=high,
         )
 
     return ProxyResult(
@@ -200,8 +222,10 @@ def summarize_values(
         n_used=corr.n,
         n_failed=len(failures),
         failure_reasons=dict(reasons),
-        failures=[FailureGroup(reason=why, archs=archs)
-                  for why, archs in sorted(by_reason.items(), key=lambda kv: -len(kv[1]))],
+        failures=[
+            FailureGroup(reason=why, archs=archs)
+            for why, archs in sorted(by_reason.items(), key=lambda kv: -len(kv[1]))
+        ],
         spearman=as_corr(corr.spearman, corr.spearman_ci),
         kendall=as_corr(corr.kendall, corr.kendall_ci),
         topk=topk,

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..engine import ScoreTable
 from nas_harness.leaderboard.schema import CostRecord
+
+from ..engine import ScoreTable
 
 
 def cost_record(table: ScoreTable, space_size: int | None) -> CostRecord:

@@ -16,13 +16,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from pydantic import Field, field_validator
+
 from nas_harness.leaderboard.fewshot_schema import (
     CalibrationRecord,
     FewShotCell,
     FewShotSummary,
 )
 from nas_harness.leaderboard.search_schema import Stat
-from pydantic import Field, field_validator
 
 from ..api import CalibrationInfo, HarnessError, LabelledSet, Oracle, OracleInfo, Space
 from ..config import PluginRef, Strict
@@ -54,12 +55,18 @@ class FewShotConfig(Strict):
     ks: list[int] = Field(default_factory=lambda: [10, 20, 50, 100], min_length=1)
     seeds: list[int] = Field(default_factory=lambda: [0, 1, 2], min_length=1)
     calibration: CalibrationSource = CalibrationSource()
-    baselines: list[str] = Field(default_factory=lambda: ["ridge", "gbm"],
-                                 description="learned baselines: ridge, gbm (empty: none)")
-    features: list[PluginRef] = Field(default_factory=lambda: [PluginRef(name=n) for n in DEFAULT_FEATURES],
-                                      description="zero-cost proxies whose scores are the baselines' features")
-    encoding: bool = Field(True, description="add the space's one-hot decision vector to the features "
-                           "(when the space has decisions() and calibration is on the evaluated space)")
+    baselines: list[str] = Field(
+        default_factory=lambda: ["ridge", "gbm"], description="learned baselines: ridge, gbm (empty: none)"
+    )
+    features: list[PluginRef] = Field(
+        default_factory=lambda: [PluginRef(name=n) for n in DEFAULT_FEATURES],
+        description="zero-cost proxies whose scores are the baselines' features",
+    )
+    encoding: bool = Field(
+        True,
+        description="add the space's one-hot decision vector to the features "
+        "(when the space has decisions() and calibration is on the evaluated space)",
+    )
     guard: bool = Field(True, description="watch every fitted proxy's score for ground-truth leaks")
 
     @field_validator("ks")
@@ -113,8 +120,9 @@ class LabelSource:
         return f"transfer:{text}" if self.transfer else text
 
 
-def calibration_order(source: LabelSource, covered: list[str] | None, exclude: Sequence[str], n: int,
-                      seed: int) -> tuple[list[str], np.ndarray]:
+def calibration_order(
+    source: LabelSource, covered: list[str] | None, exclude: Sequence[str], n: int, seed: int
+) -> tuple[list[str], np.ndarray]:
     """``n`` labelled architectures of ``source`` in a seeded order, none in ``exclude``
     (compared by the space's isomorphism key), with their raw targets.
 
@@ -130,11 +138,15 @@ def calibration_order(source: LabelSource, covered: list[str] | None, exclude: S
         pool = sorted({a for a in covered if space.iso_key(a) not in banned})
     elif size is not None and size <= POOL_LIMIT:
         pool = [a for a in (space.arch(i) for i in range(size)) if space.iso_key(a) not in banned]
-    where = (f"the {len(pool) if pool is not None else '?'} architectures the oracle {source.oracle.name!r} labels "
-             f"for {source.task!r} in space {space.name!r} outside the {len(banned)} evaluation architectures")
+    where = (
+        f"the {len(pool) if pool is not None else '?'} architectures the oracle {source.oracle.name!r} labels "
+        f"for {source.task!r} in space {space.name!r} outside the {len(banned)} evaluation architectures"
+    )
     if pool is not None and n > len(pool):
-        raise HarnessError(f"few_shot.ks: k={n} needs {n} calibration architectures, but there are only {where}; "
-                           f"ask for k ≤ {len(pool)} or a smaller evaluation sample (--n)")
+        raise HarnessError(
+            f"few_shot.ks: k={n} needs {n} calibration architectures, but there are only {where}; "
+            f"ask for k ≤ {len(pool)} or a smaller evaluation sample (--n)"
+        )
     archs: list[str] = []
     values: list[float] = []
     seen: set[str] = set()
@@ -159,8 +171,10 @@ def calibration_order(source: LabelSource, covered: list[str] | None, exclude: S
                 archs.append(a)
                 values.append(float(t))
     if len(archs) < n:
-        raise HarnessError(f"few_shot.ks: k={n} needs {n} labelled calibration architectures; found only "
-                           f"{len(archs)} with a label among {where}")
+        raise HarnessError(
+            f"few_shot.ks: k={n} needs {n} labelled calibration architectures; found only "
+            f"{len(archs)} with a label among {where}"
+        )
     return archs, np.asarray(values, dtype=float)
 
 
@@ -168,9 +182,16 @@ def labelled_set(source: LabelSource, archs: Sequence[str], raw: np.ndarray, see
     """The ``LabelledSet`` a learner sees: targets oriented so that larger is better."""
     info = source.info
     targets = np.asarray(raw, dtype=float) * (1.0 if info.higher_is_better else -1.0)
-    return LabelledSet(space=source.space.name, task=source.task, archs=tuple(archs), targets=targets,
-                       oracle=info, source=source.describe(), seed=seed,
-                       task_info=source.space.task(source.task))
+    return LabelledSet(
+        space=source.space.name,
+        task=source.task,
+        archs=tuple(archs),
+        targets=targets,
+        oracle=info,
+        source=source.describe(),
+        seed=seed,
+        task_info=source.space.task(source.task),
+    )
 
 
 def check_disjoint(space: Space, calibration: Sequence[str], evaluation: Sequence[str]) -> None:
@@ -178,18 +199,28 @@ def check_disjoint(space: Space, calibration: Sequence[str], evaluation: Sequenc
     ev = {space.iso_key(a) for a in evaluation}
     both = [a for a in calibration if space.iso_key(a) in ev]
     if both:
-        raise RuntimeError(f"calibration and evaluation sets overlap on {len(both)} architectures, e.g. {both[0]}")
+        raise RuntimeError(
+            f"calibration and evaluation sets overlap on {len(both)} architectures, e.g. {both[0]}"
+        )
 
 
 def calibration_info(labelled: LabelledSet, state_hash: str = "") -> CalibrationInfo:
-    return CalibrationInfo(source=labelled.source, k=labelled.k, seed=labelled.seed, hash=labelled.hash,
-                           state_hash=state_hash)
+    return CalibrationInfo(
+        source=labelled.source, k=labelled.k, seed=labelled.seed, hash=labelled.hash, state_hash=state_hash
+    )
 
 
 def calibration_record(labelled: LabelledSet, state_hash: str = "") -> CalibrationRecord:
-    return CalibrationRecord(source=labelled.source, space=labelled.space, task=labelled.task, k=labelled.k,
-                             seed=labelled.seed, hash=labelled.hash, state_hash=state_hash,
-                             archs=list(labelled.archs))
+    return CalibrationRecord(
+        source=labelled.source,
+        space=labelled.space,
+        task=labelled.task,
+        k=labelled.k,
+        seed=labelled.seed,
+        hash=labelled.hash,
+        state_hash=state_hash,
+        archs=list(labelled.archs),
+    )
 
 
 # --------------------------------------------------------------------------- metrics
@@ -208,7 +239,9 @@ def eval_metrics(scores: np.ndarray, truth: np.ndarray, top_fraction: float) -> 
     corr = rank_correlation(scores, truth, n_resamples=0)
     top = None
     if np.isfinite(scores).any() and np.isfinite(truth).any():
-        top = float(topk_metrics(np.where(np.isfinite(scores), scores, -np.inf), truth, top_fraction).retrieval)
+        top = float(
+            topk_metrics(np.where(np.isfinite(scores), scores, -np.inf), truth, top_fraction).retrieval
+        )
     return EvalMetrics(corr.n, _num(corr.spearman), _num(corr.kendall), top)
 
 
@@ -217,11 +250,16 @@ def summarize_cells(cells: Sequence[FewShotCell], ks: Sequence[int]) -> list[Few
     for k in ks:
         mine = [c for c in cells if c.k == k]
         ok = [c for c in mine if c.status == "ok"]
-        out.append(FewShotSummary(
-            k=k, labels=k, failed=len(mine) - len(ok),
-            spearman=stat([c.spearman for c in ok]), kendall=stat([c.kendall for c in ok]),
-            top_retrieval=stat([c.top_retrieval for c in ok]),
-        ))
+        out.append(
+            FewShotSummary(
+                k=k,
+                labels=k,
+                failed=len(mine) - len(ok),
+                spearman=stat([c.spearman for c in ok]),
+                kendall=stat([c.kendall for c in ok]),
+                top_retrieval=stat([c.top_retrieval for c in ok]),
+            )
+        )
     return out
 
 
@@ -234,4 +272,3 @@ def stat(values: Sequence[float | None]) -> Stat:
 
 def _num(value: float) -> float | None:
     return float(value) if value is not None and math.isfinite(value) else None
-

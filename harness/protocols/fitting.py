@@ -25,8 +25,14 @@ class EngineFitTools(FitTools):
     architectures only (asking for any other architecture is an error: fit never sees the
     evaluation set), proxies' scores stored like any run's, so a revisited config is free."""
 
-    def __init__(self, setups: dict[tuple[str, str], ScoringSetup], store: ScoreStore, host: PluginHost,
-                 executor, seed: Sequence[int]):
+    def __init__(
+        self,
+        setups: dict[tuple[str, str], ScoringSetup],
+        store: ScoreStore,
+        host: PluginHost,
+        executor,
+        seed: Sequence[int],
+    ):
         self.setups = setups
         self.store = store
         self.host = host
@@ -38,14 +44,18 @@ class EngineFitTools(FitTools):
         try:
             return self.setups[(labelled.space, labelled.task)]
         except KeyError:
-            raise HarnessError(f"fit asked for {labelled.space}/{labelled.task}, which is not a calibration "
-                               "source of this run") from None
+            raise HarnessError(
+                f"fit asked for {labelled.space}/{labelled.task}, which is not a calibration "
+                "source of this run"
+            ) from None
 
     def _check(self, labelled: LabelledSet, archs: Sequence[str]) -> None:
         outside = [a for a in archs if a not in set(labelled.archs)]
         if outside:
-            raise HarnessError(f"fit asked for {outside[0]!r}, which is not in its labelled set: a trainable "
-                               "proxy learns from the calibration architectures only")
+            raise HarnessError(
+                f"fit asked for {outside[0]!r}, which is not in its labelled set: a trainable "
+                "proxy learns from the calibration architectures only"
+            )
         self.scored.update(archs)
 
     def context(self, labelled: LabelledSet, arch: str) -> ScoreContext:
@@ -62,10 +72,14 @@ class EngineFitTools(FitTools):
         self._check(labelled, labelled.archs)
         info = self.host.get("proxy", proxy)
         if issubclass(info.cls, (TrainableProxy, Combinator)):
-            raise HarnessError(f"fit can score plain proxies only; {proxy!r} is "
-                               f"{'trainable' if issubclass(info.cls, TrainableProxy) else 'a combinator'}")
+            raise HarnessError(
+                f"fit can score plain proxies only; {proxy!r} is "
+                f"{'trainable' if issubclass(info.cls, TrainableProxy) else 'a combinator'}"
+            )
         job = ProxyJob(info.cls(validate_plugin_config(info.cls.Config, config, f"{proxy} config")))
-        table = Engine(self._setup(labelled), self.store, executor=self.executor).score([job], list(labelled.archs))
+        table = Engine(self._setup(labelled), self.store, executor=self.executor).score(
+            [job], list(labelled.archs)
+        )
         values = table[job.name].values
         return values if job.proxy.higher_is_better else -values
 

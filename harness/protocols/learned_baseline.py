@@ -50,8 +50,10 @@ class Features:
     dropped: tuple[str, ...]
 
 
-def prepare(columns: dict[str, tuple[np.ndarray, np.ndarray]], encoding: tuple[np.ndarray, np.ndarray, list[str]] | None
-            ) -> Features:
+def prepare(
+    columns: dict[str, tuple[np.ndarray, np.ndarray]],
+    encoding: tuple[np.ndarray, np.ndarray, list[str]] | None,
+) -> Features:
     """``columns``: name -> (calibration scores, evaluation scores), oriented; ``encoding``:
     (calibration one-hot, evaluation one-hot, names) or None."""
     cal_cols, ev_cols, names, dropped = [], [], [], []
@@ -95,12 +97,17 @@ def fit_predict(kind: str, features: Features, targets: np.ndarray, seed: int) -
         raise ValueError("no usable feature on the calibration set")
     if kind == "ridge":
         model = RidgeCV(alphas=ALPHAS).fit(features.calibration, y)
-        details = {"alpha": float(model.alpha_),
-                   "coef": {n: float(c) for n, c in zip(features.names, model.coef_) if "=" not in n}}
+        details = {
+            "alpha": float(model.alpha_),
+            "coef": {n: float(c) for n, c in zip(features.names, model.coef_) if "=" not in n},
+        }
     elif kind == "gbm":
         model = GradientBoostingRegressor(random_state=seed).fit(features.calibration, y)
-        details = {"importance": {n: float(c) for n, c in zip(features.names, model.feature_importances_)
-                                  if "=" not in n}}
+        details = {
+            "importance": {
+                n: float(c) for n, c in zip(features.names, model.feature_importances_) if "=" not in n
+            }
+        }
     else:
         raise ValueError(f"unknown baseline {kind!r}")
     details["features"] = list(features.names)

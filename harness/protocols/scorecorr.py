@@ -8,7 +8,7 @@ architectures behind each entry is kept.
 
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd

@@ -17,17 +17,19 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Sequence
+from typing import Any
 
 import numpy as np
+
+from nas_harness.leaderboard.search_schema import Optimum, SearchRepeat, Stat, TrajectoryPoint
 
 from ..api import BudgetExhausted, HarnessError, Oracle, OracleInfo, SearchHistory, Space, Strategy
 from ..engine import Engine
 from ..oracle_guard import GroundTruthTrap, oracle_code_objects
 from ..scoring import ProxyJob
-from ..search_view import Evaluate, Scorer, ScoreFn, SearchSpaceView
-from nas_harness.leaderboard.search_schema import Optimum, SearchRepeat, Stat, TrajectoryPoint
+from ..search_view import Evaluate, ScoreFn, Scorer, SearchSpaceView
 
 MAX_CHECKPOINTS = 100  # best-so-far evaluations for population-relative objectives
 
@@ -134,16 +136,22 @@ def search_once(
         with trap:  # the oracle-leak guard: the strategy's own code never calls into an oracle
             history = strategy.search(view, score_fn, budget, np.random.default_rng(seed))
     except BudgetExhausted as exc:
-        raise HarnessError(f"strategy {strategy.name!r} did not stop at its budget of {budget}: {exc}") from None
+        raise HarnessError(
+            f"strategy {strategy.name!r} did not stop at its budget of {budget}: {exc}"
+        ) from None
     finally:
         wall = time.perf_counter() - t0
         view.close()
         score_fn.close()
     if trap.calls:
-        raise HarnessError(f"ground-truth leak: strategy {strategy.name!r} called into an oracle while searching: "
-                           f"{', '.join(sorted(set(trap.calls))[:5])}")
+        raise HarnessError(
+            f"ground-truth leak: strategy {strategy.name!r} called into an oracle while searching: "
+            f"{', '.join(sorted(set(trap.calls))[:5])}"
+        )
     if not isinstance(history, SearchHistory):
-        raise HarnessError(f"strategy {strategy.name!r} returned {type(history).__name__}, not a SearchHistory")
+        raise HarnessError(
+            f"strategy {strategy.name!r} returned {type(history).__name__}, not a SearchHistory"
+        )
     if scorer.used > budget:  # the score_fn refuses first; this guards the guard
         raise RuntimeError(f"strategy {strategy.name!r} scored {scorer.used} architectures, budget {budget}")
     try:
@@ -207,7 +215,9 @@ def space_truth(space: Space, oracle: Oracle, dataset: str) -> SpaceTruth:
     optimum = None
     if have:
         best = int(np.argmax(oriented))
-        optimum = Optimum(value=float(raw[best]), arch=archs[best], index=best, space_size=size, n_with_value=have)
+        optimum = Optimum(
+            value=float(raw[best]), arch=archs[best], index=best, space_size=size, n_with_value=have
+        )
     return SpaceTruth(oracle, info, dataset, oriented, optimum)
 
 

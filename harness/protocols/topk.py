@@ -8,8 +8,9 @@ top-k set or win a selection. Ranks are 1 = best, with ties in the truth given t
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable, Literal
+from typing import Literal
 
 import numpy as np
 from scipy import stats
@@ -95,7 +96,10 @@ class Selection:
 
 
 def argmax_selection(
-    scores: np.ndarray, truth: np.ndarray, policy: TiePolicy = "first_index", seed: int = 0,
+    scores: np.ndarray,
+    truth: np.ndarray,
+    policy: TiePolicy = "first_index",
+    seed: int = 0,
     refine: Callable[[np.ndarray], np.ndarray] | None = None,
 ) -> Selection:
     """Best architecture by proxy; ties resolved by ``policy`` and always reported.
@@ -131,8 +135,8 @@ def argmax_selection(
         tied_truth_min=float(np.nanmin(tt)),
         tied_truth_mean=float(np.nanmean(tt)),
         tied_truth_max=float(np.nanmax(tt)),
-        policy=(policy if policy != "random" else f"random(s={seed})") + ("" if refine is None else
-                                                                         f"+rank_keys({pool.size} of {tied.size})"),
+        policy=(policy if policy != "random" else f"random(s={seed})")
+        + ("" if refine is None else f"+rank_keys({pool.size} of {tied.size})"),
     )
 
 

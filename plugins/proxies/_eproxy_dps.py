@@ -85,10 +85,18 @@ def _tuples(v):
 
 
 def _sizes(cfg: DpsConfig) -> dict[str, int]:
-    return {"lr": len(cfg.lrs), "alpha": len(cfg.alphas), "branches": len(cfg.branch_counts),
-            "init_net": len(cfg.inits), "init_barrier": len(cfg.inits), "transform_kernel": len(cfg.kernels),
-            "barrier_kernel": len(cfg.kernels), "c_mid": len(cfg.channels), "c_out": len(cfg.channels),
-            "coefficient": len(cfg.coefficients)}
+    return {
+        "lr": len(cfg.lrs),
+        "alpha": len(cfg.alphas),
+        "branches": len(cfg.branch_counts),
+        "init_net": len(cfg.inits),
+        "init_barrier": len(cfg.inits),
+        "transform_kernel": len(cfg.kernels),
+        "barrier_kernel": len(cfg.kernels),
+        "c_mid": len(cfg.channels),
+        "c_out": len(cfg.channels),
+        "coefficient": len(cfg.coefficients),
+    }
 
 
 SCALARS = ("lr", "alpha", "branches", "init_net", "init_barrier")
@@ -98,7 +106,9 @@ PER_SLOT = ("transform_kernel", "barrier_kernel", "c_mid", "c_out", "coefficient
 def random_genome(cfg: DpsConfig, rng: np.random.Generator) -> Genome:
     sizes = _sizes(cfg)
     values: dict = {k: int(rng.integers(sizes[k])) for k in SCALARS}
-    values["features"] = tuple(tuple(bool(b) for b in rng.random(len(FEATURES)) < cfg.feature_prob) for _ in range(N_SLOTS))
+    values["features"] = tuple(
+        tuple(bool(b) for b in rng.random(len(FEATURES)) < cfg.feature_prob) for _ in range(N_SLOTS)
+    )
     for k in PER_SLOT:
         values[k] = tuple(int(rng.integers(sizes[k])) for _ in range(N_SLOTS))
     return Genome(**values)
@@ -112,10 +122,13 @@ def mutate(genome: Genome, cfg: DpsConfig, rng: np.random.Generator) -> Genome:
     for k in SCALARS:
         if rng.random() < cfg.mutation:
             values[k] = int(rng.integers(sizes[k]))
-    values["features"] = tuple(tuple(bool(b) != bool(rng.random() < cfg.mutation) for b in slot)
-                               for slot in genome.features)
+    values["features"] = tuple(
+        tuple(bool(b) != bool(rng.random() < cfg.mutation) for b in slot) for slot in genome.features
+    )
     for k in PER_SLOT:
-        values[k] = tuple(int(rng.integers(sizes[k])) if rng.random() < cfg.mutation else v for v in values[k])
+        values[k] = tuple(
+            int(rng.integers(sizes[k])) if rng.random() < cfg.mutation else v for v in values[k]
+        )
     return Genome(**values)
 
 
@@ -131,12 +144,14 @@ def decode(genome: Genome, cfg: DpsConfig, flops_max: float | None) -> dict:
         init_net=cfg.inits[genome.init_net],
         init_barrier=cfg.inits[genome.init_barrier],
         branches=[
-            {"features": [f for f, on in zip(FEATURES, genome.features[i]) if on],
-             "transform_kernel": cfg.kernels[genome.transform_kernel[i]],
-             "barrier_kernel": cfg.kernels[genome.barrier_kernel[i]],
-             "c_mid": cfg.channels[genome.c_mid[i]],
-             "c_out": cfg.channels[genome.c_out[i]],
-             "coefficient": cfg.coefficients[genome.coefficient[i]]}
+            {
+                "features": [f for f, on in zip(FEATURES, genome.features[i]) if on],
+                "transform_kernel": cfg.kernels[genome.transform_kernel[i]],
+                "barrier_kernel": cfg.kernels[genome.barrier_kernel[i]],
+                "c_mid": cfg.channels[genome.c_mid[i]],
+                "c_out": cfg.channels[genome.c_out[i]],
+                "coefficient": cfg.coefficients[genome.coefficient[i]],
+            }
             for i in range(n)
         ],
     )
@@ -165,8 +180,9 @@ class Evaluated:
     fitness: float
 
 
-def search(cfg: DpsConfig, fitness: Callable[[dict], float], rng: np.random.Generator,
-           flops_max: float | None) -> list[Evaluated]:
+def search(
+    cfg: DpsConfig, fitness: Callable[[dict], float], rng: np.random.Generator, flops_max: float | None
+) -> list[Evaluated]:
     """Listing 2: ``population`` random configs, then ``cycles`` children, each the mutation of
     the best of ``tournament`` configs drawn from the latest ``population`` (aging evolution)."""
     history: list[Evaluated] = []
@@ -178,7 +194,7 @@ def search(cfg: DpsConfig, fitness: Callable[[dict], float], rng: np.random.Gene
     for _ in range(cfg.population):
         evaluate(random_genome(cfg, rng))
     for _ in range(cfg.cycles):
-        alive = history[-cfg.population:]
+        alive = history[-cfg.population :]
         picks = rng.choice(len(alive), size=min(cfg.tournament, len(alive)), replace=False)
         parent = max((alive[int(i)] for i in sorted(picks)), key=lambda e: e.fitness)
         evaluate(mutate(parent.genome, cfg, rng))

@@ -47,7 +47,9 @@ def _stream(seed: int, kind: str) -> np.random.Generator:
     return np.random.default_rng([seed, FEATURE_KINDS.index(kind)])
 
 
-def waves(kind: str, batch: int, channels: int, hw: tuple[int, int], seed: int, *, per_image: bool = True) -> torch.Tensor:
+def waves(
+    kind: str, batch: int, channels: int, hw: tuple[int, int], seed: int, *, per_image: bool = True
+) -> torch.Tensor:
     """(batch, channels, h, w) sines of one frequency band, one pattern per (image, channel)."""
     import torch
 
@@ -84,7 +86,9 @@ def teacher_weights(c_in: int, channels: int, seed: int) -> list[torch.Tensor]:
     weights = []
     for a, b in itertools.pairwise(widths):
         std = math.sqrt(2.0 / (a * 9))
-        weights.append(torch.from_numpy(rng.standard_normal((b, a, 3, 3)).astype(np.float32) * np.float32(std)))
+        weights.append(
+            torch.from_numpy(rng.standard_normal((b, a, 3, 3)).astype(np.float32) * np.float32(std))
+        )
     return weights
 
 
@@ -107,8 +111,15 @@ def teacher_features(images: torch.Tensor, channels: int, hw: tuple[int, int], s
         return ((x - mean) / std).cpu()
 
 
-def feature_bank(kind: str, images: torch.Tensor, channels: int, hw: tuple[int, int], seed: int,
-                 *, waves_per_image: bool = True) -> torch.Tensor:
+def feature_bank(
+    kind: str,
+    images: torch.Tensor,
+    channels: int,
+    hw: tuple[int, int],
+    seed: int,
+    *,
+    waves_per_image: bool = True,
+) -> torch.Tensor:
     """The ``channels``-channel bank of one feature kind for this batch (on the CPU)."""
     batch = images.shape[0]
     if kind == "net":
@@ -120,8 +131,9 @@ def feature_bank(kind: str, images: torch.Tensor, channels: int, hw: tuple[int, 
     raise ValueError(f"unknown Eproxy feature kind {kind!r}; known: {FEATURE_KINDS}")
 
 
-def combined_target(banks: dict[str, torch.Tensor], kinds: Sequence[str], c_out: int, coefficient: float,
-                    like: torch.Tensor) -> torch.Tensor:
+def combined_target(
+    banks: dict[str, torch.Tensor], kinds: Sequence[str], c_out: int, coefficient: float, like: torch.Tensor
+) -> torch.Tensor:
     """Sum of the first ``c_out`` channels of the selected banks, times the augment coefficient."""
     import torch
 
@@ -146,7 +158,7 @@ def augment(images: torch.Tensor, *, pad: int, flip: bool, seed: int) -> torch.T
     out = []
     for i in range(n):
         top, left = (int(rng.integers(0, 2 * pad + 1)), int(rng.integers(0, 2 * pad + 1))) if pad else (0, 0)
-        img = padded[i, :, top:top + h, left:left + w]
+        img = padded[i, :, top : top + h, left : left + w]
         if flip and rng.random() < 0.5:
             img = img.flip(-1)
         out.append(img)

@@ -7,8 +7,8 @@ differential evolution maximising the mean Spearman ρ over the spaces' labelled
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
 
@@ -61,6 +61,11 @@ def fit_weights(
         return float(np.mean(np.nan_to_num(rhos, nan=-1.0)))
 
     result = differential_evolution(
-        lambda w: -mean_rho(w), bounds=[(1e-6, 1.0)] * m, seed=seed, maxiter=maxiter, polish=False, tol=1e-6,
+        lambda w: -mean_rho(w),
+        bounds=[(1e-6, 1.0)] * m,
+        seed=seed,
+        maxiter=maxiter,
+        polish=False,
+        tol=1e-6,
     )
     return tuple(float(v) for v in result.x), -float(result.fun)

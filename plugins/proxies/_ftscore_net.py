@@ -15,8 +15,9 @@ import contextlib
 import io
 import json
 import math
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass
-from typing import Callable, Iterator, Literal, Sequence
+from typing import Literal
 
 import torch
 import torch.nn.functional as F
@@ -87,7 +88,9 @@ class FrequencyBank(nn.Module):
         finally:
             self._leaves = None
 
-    def kernel(self, c_out: int, c_in: int, kh: int, kw: int, gain: float) -> tuple[torch.Tensor, torch.Tensor]:
+    def kernel(
+        self, c_out: int, c_in: int, kh: int, kw: int, gain: float
+    ) -> tuple[torch.Tensor, torch.Tensor]:
         key = (c_out, c_in, kh, kw, gain)
         if self._leaves is not None:
             if key not in self._leaves:
@@ -102,7 +105,9 @@ class FrequencyBank(nn.Module):
             self._cache[key] = made
         return made
 
-    def _generate(self, c_out: int, c_in: int, kh: int, kw: int, gain: float) -> tuple[torch.Tensor, torch.Tensor]:
+    def _generate(
+        self, c_out: int, c_in: int, kh: int, kw: int, gain: float
+    ) -> tuple[torch.Tensor, torch.Tensor]:
         spatial = resize_2d(self.weight_maps, kh, kw)
         weight = resize_1d(spatial, c_out * c_in).abs().reshape(c_out, c_in, kh, kw)
         weight = weight * (gain / math.sqrt(c_in * kh * kw))
@@ -142,7 +147,9 @@ class DFTConv2d(_BankUser):
     def __init__(self, conv: nn.Conv2d, bank: FrequencyBank, vnorm: bool):
         super().__init__(bank, vnorm)
         if conv.padding_mode != "zeros":
-            raise ValueError(f"ft_scorenet supports zero-padded convs only, not padding_mode={conv.padding_mode!r}")
+            raise ValueError(
+                f"ft_scorenet supports zero-padded convs only, not padding_mode={conv.padding_mode!r}"
+            )
         self.c_in, self.c_out, self.groups = conv.in_channels, conv.out_channels, conv.groups
         self.kernel_size, self.stride = conv.kernel_size, conv.stride
         self.padding, self.dilation = conv.padding, conv.dilation
@@ -257,7 +264,13 @@ class ScoreNet(nn.Module):
             self.l2 = nn.Linear(spec.l1_width, 1)
             n = spec.images
             self.mlp = nn.Sequential(
-                nn.Linear(n, n), nn.ReLU(), nn.Linear(n, n), nn.ReLU(), nn.Linear(n, n), nn.ReLU(), nn.Linear(n, 1)
+                nn.Linear(n, n),
+                nn.ReLU(),
+                nn.Linear(n, n),
+                nn.ReLU(),
+                nn.Linear(n, n),
+                nn.ReLU(),
+                nn.Linear(n, 1),
             )
         self.l1 = DFTLinear(0, spec.l1_width, self.bank, vnorm=False, gain=1.0)
         self.symlog = SymLog(spec.symlog)
@@ -348,7 +361,9 @@ def fit(
     return history
 
 
-def round_robin(samplers: Sequence[Callable[[int], tuple[list, torch.Tensor]]]) -> Callable[[int], tuple[list, torch.Tensor]]:
+def round_robin(
+    samplers: Sequence[Callable[[int], tuple[list, torch.Tensor]]],
+) -> Callable[[int], tuple[list, torch.Tensor]]:
     """Cross-space training (paper §III-D, option i): step t draws its sample from space
     t mod n, with that space's own step counter."""
 

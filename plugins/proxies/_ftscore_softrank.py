@@ -62,7 +62,9 @@ def soft_rank(values: torch.Tensor, regularization_strength: float = 1.0) -> tor
     return out
 
 
-def soft_spearman(pred: torch.Tensor, target: torch.Tensor, regularization_strength: float = 3.0) -> torch.Tensor:
+def soft_spearman(
+    pred: torch.Tensor, target: torch.Tensor, regularization_strength: float = 3.0
+) -> torch.Tensor:
     """Pearson correlation of the soft ranks of ``pred`` and ``target`` (both soft-ranked, as
     the paper's code does); differentiable in ``pred``."""
     a = soft_rank(pred, regularization_strength)

@@ -44,7 +44,9 @@ if TYPE_CHECKING:
     from torch import nn
 
 
-def cross_entropy_weight_grads(ctx: ScoreContext, *, bn: bool) -> list[tuple[str, torch.Tensor, torch.Tensor | None]]:
+def cross_entropy_weight_grads(
+    ctx: ScoreContext, *, bn: bool
+) -> list[tuple[str, torch.Tensor, torch.Tensor | None]]:
     """(name, W, dL/dW) for every Conv2d/Linear weight W of a fresh model, computed once per arch.
 
     L is the cross-entropy of the whole batch against its labels (mean over samples), the model
@@ -73,7 +75,10 @@ def cross_entropy_weight_grads_of(
     weights = [m.weight for _, m in layers]
     loss = F.cross_entropy(logits(model, x), y)
     grads = torch.autograd.grad(loss, weights, allow_unused=True)
-    return [(name, w.detach(), None if g is None else g.detach()) for (name, _), w, g in zip(layers, weights, grads)]
+    return [
+        (name, w.detach(), None if g is None else g.detach())
+        for (name, _), w, g in zip(layers, weights, grads)
+    ]
 
 
 def synflow_weight_grads(

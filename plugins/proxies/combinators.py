@@ -89,15 +89,21 @@ class Vote(Combinator):
 
 
 class ZeroCostConfig(VoteConfig):
-    members: list[MemberRef] = Field(default_factory=lambda: _members("synflow", "jacob_cov", "snip"), min_length=2)
+    members: list[MemberRef] = Field(
+        default_factory=lambda: _members("synflow", "jacob_cov", "snip"), min_length=2
+    )
 
 
 class SJWConfig(VoteConfig):
-    members: list[MemberRef] = Field(default_factory=lambda: _members("synflow", "jacob_cov", "wrcor"), min_length=2)
+    members: list[MemberRef] = Field(
+        default_factory=lambda: _members("synflow", "jacob_cov", "wrcor"), min_length=2
+    )
 
 
 class SPWConfig(VoteConfig):
-    members: list[MemberRef] = Field(default_factory=lambda: _members("synflow", "l2_norm", "wrcor"), min_length=2)
+    members: list[MemberRef] = Field(
+        default_factory=lambda: _members("synflow", "l2_norm", "wrcor"), min_length=2
+    )
 
 
 class ZeroCostVote(Vote):
@@ -147,7 +153,9 @@ class RankSum(Combinator):
 
 
 class RkConfig(RankSumConfig):
-    members: list[MemberRef] = Field(default_factory=lambda: _members("ni", "naswot", "logsynflow"), min_length=2)
+    members: list[MemberRef] = Field(
+        default_factory=lambda: _members("ni", "naswot", "logsynflow"), min_length=2
+    )
 
 
 class Rk(RankSum):

@@ -56,8 +56,13 @@ def _corrcoef(rows: torch.Tensor) -> torch.Tensor:
     return (gram / std[:, None] / std[None, :]).clamp_(-1.0, 1.0)
 
 
-def epe_score(jacobians: torch.Tensor, labels: torch.Tensor, n_classes: int, eps: float = 1e-5,
-              aggregation: str = "auto") -> float:
+def epe_score(
+    jacobians: torch.Tensor,
+    labels: torch.Tensor,
+    n_classes: int,
+    eps: float = 1e-5,
+    aggregation: str = "auto",
+) -> float:
     """The EPE-NAS score of flattened per-sample Jacobians and their labels."""
     import torch
 

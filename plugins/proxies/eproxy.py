@@ -19,7 +19,15 @@ import numpy as np
 from pydantic import Field, model_validator
 
 from nas_harness.api import (
-    FitTools, HarnessError, LabelledSet, Needs, PluginConfig, Proxy, ProxyFailure, ScoreContext, TrainableProxy,
+    FitTools,
+    HarnessError,
+    LabelledSet,
+    Needs,
+    PluginConfig,
+    Proxy,
+    ProxyFailure,
+    ScoreContext,
+    TrainableProxy,
     hookimpl,
 )
 
@@ -34,8 +42,11 @@ FeatureKind = Literal["net", "wave_l", "wave_m", "wave_h", "dot"]
 Kernel = Literal[1, 3, 7]
 Init = Literal["kaiming_normal", "kaiming_uniform", "xavier_normal", "xavier_uniform"]
 INITS: tuple[str, ...] = ("kaiming_normal", "kaiming_uniform", "xavier_normal", "xavier_uniform")
-TAP_NAMES = ("the feature map before the head", "the map before the second down-sampling",
-             "the map before the first down-sampling")
+TAP_NAMES = (
+    "the feature map before the head",
+    "the map before the second down-sampling",
+    "the map before the first down-sampling",
+)
 
 
 class Branch(PluginConfig):
@@ -77,12 +88,16 @@ class EproxyConfig(PluginConfig):
     batch_size: int = Field(16, ge=1)
     """Images used, the first ones of the run's input batch (paper and code: 16 CIFAR-10
     training images; give the run an input batch of at least this many)."""
-    init_net: Literal["as_built", "kaiming_normal", "kaiming_uniform", "xavier_normal", "xavier_uniform"] = "as_built"
+    init_net: Literal["as_built", "kaiming_normal", "kaiming_uniform", "xavier_normal", "xavier_uniform"] = (
+        "as_built"
+    )
     """Initialization of the network and the transform layers. ``as_built``: the run's init for the
     network and torch's default for the transform (the code's default leaves both at their
     defaults). The others (DPS's four) re-initialize every conv/linear weight (Kaiming: fan_out,
     ReLU gain, bias 0; Xavier: bias 0.01) and set BatchNorm to 1/0, as the code's ``init_net``."""
-    init_barrier: Literal["torch_default", "kaiming_normal", "kaiming_uniform", "xavier_normal", "xavier_uniform"] = "torch_default"
+    init_barrier: Literal[
+        "torch_default", "kaiming_normal", "kaiming_uniform", "xavier_normal", "xavier_uniform"
+    ] = "torch_default"
     """Initialization of the barrier conv (DPS searches it separately from the network's)."""
     barrier: bool = True
     """False drops the barrier (the paper's Table 1 "MSE w/o barrier"): the transform then maps to
@@ -132,10 +147,15 @@ def feature_parts(model: nn.Module) -> tuple[nn.Module, bool, tuple[nn.Module, .
     """
     from torch import nn
 
-    pools = [m for m in model.modules() if isinstance(m, (nn.AdaptiveAvgPool2d, nn.AdaptiveMaxPool2d))
-             and m.output_size in (1, (1, 1))]
+    pools = [
+        m
+        for m in model.modules()
+        if isinstance(m, (nn.AdaptiveAvgPool2d, nn.AdaptiveMaxPool2d)) and m.output_size in (1, (1, 1))
+    ]
     if not pools:
-        raise ProxyFailure("eproxy needs the feature map before the head; the model has no global pooling module")
+        raise ProxyFailure(
+            "eproxy needs the feature map before the head; the model has no global pooling module"
+        )
     cells = getattr(model, "cells", None)
     cells = tuple(cells) if isinstance(cells, nn.ModuleList) else ()
     return pools[-1], True, cells
@@ -147,7 +167,9 @@ class _Taps:
     def __init__(self, model: nn.Module, n_branches: int):
         feature_module, read_input, cells = feature_parts(model)
         if n_branches > 1 and not cells:
-            raise ProxyFailure("eproxy's intermediate branches need the model's cells; this model declares none")
+            raise ProxyFailure(
+                "eproxy's intermediate branches need the model's cells; this model declares none"
+            )
         self.n = n_branches
         self.final: list[torch.Tensor] = []
         self.seq: list[torch.Tensor] = []
@@ -172,15 +194,19 @@ class _Taps:
             raise ProxyFailure("the feature module did not run in the forward pass")
         final = self.final[-1]
         if final.dim() != 4:
-            raise ProxyFailure(f"eproxy needs a spatial (N, C, H, W) feature map, got shape {tuple(final.shape)}")
+            raise ProxyFailure(
+                f"eproxy needs a spatial (N, C, H, W) feature map, got shape {tuple(final.shape)}"
+            )
         taps = [final]
         if self.n > 1:
             area = [t.shape[-1] * t.shape[-2] for t in self.seq]
             drops = [j for j in range(1, len(area)) if area[j] < area[j - 1]]
             for d in range(1, self.n):
                 if len(drops) < (2 if d == 1 else 1):
-                    raise ProxyFailure(f"branch {d} reads {TAP_NAMES[d]}, but the cells down-sample "
-                                       f"only {len(drops)} time(s)")
+                    raise ProxyFailure(
+                        f"branch {d} reads {TAP_NAMES[d]}, but the cells down-sample "
+                        f"only {len(drops)} time(s)"
+                    )
                 # branch 1 = before the 2nd down-sampling, branch 2 = before the 1st
                 drop = drops[1] if d == 1 else drops[0]
                 tap = self.seq[drop - 1]
@@ -230,8 +256,11 @@ def _heads(config: EproxyConfig, taps: list[torch.Tensor]) -> tuple[nn.ModuleLis
     for b, tap in zip(config.branches, taps):
         width = b.c_mid if config.barrier else b.c_out
         k = b.transform_kernel
-        transforms.append(nn.Sequential(nn.Conv2d(tap.shape[1], width, k, padding=(k - 1) // 2),
-                                        nn.ReLU(), nn.BatchNorm2d(width)))
+        transforms.append(
+            nn.Sequential(
+                nn.Conv2d(tap.shape[1], width, k, padding=(k - 1) // 2), nn.ReLU(), nn.BatchNorm2d(width)
+            )
+        )
         if config.barrier:
             kb = b.barrier_kernel
             barrier = nn.Conv2d(width, b.c_out, kb, padding=(kb - 1) // 2)
@@ -263,11 +292,24 @@ _BANK_CACHE_SIZE = 16
 
 def _bank(kind: str, images: torch.Tensor, config: EproxyConfig, hw: tuple[int, int]) -> torch.Tensor:
     """A feature bank, cached per process: every architecture of a run regresses the same targets."""
-    digest = hashlib.sha1(images.detach().cpu().contiguous().numpy().tobytes()).hexdigest() if kind == "net" else ""
-    key = (kind, digest, tuple(images.shape), config.bank_channels, hw, config.target_seed, config.waves_per_image)
+    digest = (
+        hashlib.sha1(images.detach().cpu().contiguous().numpy().tobytes()).hexdigest()
+        if kind == "net"
+        else ""
+    )
+    key = (
+        kind,
+        digest,
+        tuple(images.shape),
+        config.bank_channels,
+        hw,
+        config.target_seed,
+        config.waves_per_image,
+    )
     if key not in _BANKS:
-        _BANKS[key] = feature_bank(kind, images, config.bank_channels, hw, config.target_seed,
-                                   waves_per_image=config.waves_per_image)
+        _BANKS[key] = feature_bank(
+            kind, images, config.bank_channels, hw, config.target_seed, waves_per_image=config.waves_per_image
+        )
         while len(_BANKS) > _BANK_CACHE_SIZE:
             _BANKS.popitem(last=False)
     _BANKS.move_to_end(key)
@@ -298,8 +340,11 @@ def count_macs(model: nn.Module, x: torch.Tensor) -> int:
     def linear(m: nn.Linear, args, out):
         total[0] += out[0].numel() * m.in_features
 
-    handles = [m.register_forward_hook(conv if isinstance(m, nn.Conv2d) else linear)
-               for m in model.modules() if isinstance(m, (nn.Conv2d, nn.Linear))]
+    handles = [
+        m.register_forward_hook(conv if isinstance(m, nn.Conv2d) else linear)
+        for m in model.modules()
+        if isinstance(m, (nn.Conv2d, nn.Linear))
+    ]
     try:
         with torch.no_grad():
             model(x[:1])
@@ -334,8 +379,11 @@ def regression_losses(model: nn.Module, images: torch.Tensor, config: EproxyConf
                     transforms.to(images.device).train()
                     barriers.to(images.device)
                     targets = targets_for(config, images, outs[0])
-                    optimizer = torch.optim.SGD(_param_groups(model, transforms, weight_decay=config.weight_decay),
-                                                lr=config.lr, momentum=config.momentum)
+                    optimizer = torch.optim.SGD(
+                        _param_groups(model, transforms, weight_decay=config.weight_decay),
+                        lr=config.lr,
+                        momentum=config.momentum,
+                    )
                 mses = [F.mse_loss(barriers[i](transforms[i](o)), targets[i]) for i, o in enumerate(outs)]
                 weights = [1.0 / 2**i if config.score_decay == "exp" else 1.0 for i in range(len(mses))]
                 losses.append(float(sum(w * m.detach() for w, m in zip(weights, mses))))
@@ -350,8 +398,10 @@ def regression_losses(model: nn.Module, images: torch.Tensor, config: EproxyConf
 def eproxy_score(model: nn.Module, inputs: torch.Tensor, config: EproxyConfig, seed: int) -> float:
     """Eproxy's score of one freshly built ``model`` on the run's ``inputs`` (lower is better)."""
     if inputs.shape[0] < config.batch_size:
-        raise ProxyFailure(f"eproxy trains on {config.batch_size} images; the run's input batch has "
-                           f"{inputs.shape[0]} (raise the input batch_size)")
+        raise ProxyFailure(
+            f"eproxy trains on {config.batch_size} images; the run's input batch has "
+            f"{inputs.shape[0]} (raise the input batch_size)"
+        )
     images = augment(inputs[: config.batch_size], pad=config.augment_pad, flip=config.augment_flip, seed=seed)
     macs = count_macs(model, images) if config.flops_alpha != 0.0 else 0
     loss = regression_losses(model, images, config, seed)[-1]
@@ -436,7 +486,9 @@ class EproxyDps(TrainableProxy):
         try:
             EproxyConfig(**self.config.eproxy)  # type: ignore[attr-defined]
         except ValueError as exc:
-            raise HarnessError(f"eproxy_dps config field 'eproxy': not a valid eproxy config ({exc})") from None
+            raise HarnessError(
+                f"eproxy_dps config field 'eproxy': not a valid eproxy config ({exc})"
+            ) from None
         self._eproxy: EproxyConfig | None = None
 
     def fit(self, labelled: Sequence[LabelledSet], tools: FitTools) -> bytes:
@@ -446,14 +498,25 @@ class EproxyDps(TrainableProxy):
             flops_max = float(max(_macs(tools.context(ls, a)) for ls in labelled for a in ls.archs))
 
         def fitness(config: dict) -> float:
-            return float(np.mean([spearman_fitness(tools.score("eproxy", config, ls), np.asarray(ls.targets, float))
-                                  for ls in labelled]))
+            return float(
+                np.mean(
+                    [
+                        spearman_fitness(tools.score("eproxy", config, ls), np.asarray(ls.targets, float))
+                        for ls in labelled
+                    ]
+                )
+            )
 
         history = search(cfg, fitness, tools.rng(), flops_max)
-        info = {"sets": [{"space": ls.space, "task": ls.task, "k": ls.k, "hash": ls.hash, "source": ls.source}
-                         for ls in labelled],
-                "flops_max": flops_max, "evaluations": len(history),
-                "distinct_configs": len({json.dumps(e.config, sort_keys=True) for e in history})}
+        info = {
+            "sets": [
+                {"space": ls.space, "task": ls.task, "k": ls.k, "hash": ls.hash, "source": ls.source}
+                for ls in labelled
+            ],
+            "flops_max": flops_max,
+            "evaluations": len(history),
+            "distinct_configs": len({json.dumps(e.config, sort_keys=True) for e in history}),
+        }
         return encode_state(best(history), history, info)
 
     def load_state(self, state: bytes) -> None:

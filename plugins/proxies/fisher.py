@@ -34,8 +34,9 @@ Choices:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 from nas_harness.api import Needs, PluginConfig, Proxy, ProxyFailure, ScoreContext, hookimpl
 from nas_harness.api.probes import CE, FloatName, Objective, Tap, TapHooks, probe

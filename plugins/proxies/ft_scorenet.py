@@ -12,9 +12,10 @@ correlation; the fitted state (bytes) is then what the proxy scores with.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Literal, Optional, Sequence
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 from pydantic import Field
@@ -31,9 +32,10 @@ if TYPE_CHECKING:
 
 
 class FTScoreNetConfig(PluginConfig):
-    state: Optional[str] = Field(None, description="file holding a fitted state (the bytes fit() returns)")
-    state_sha256: Optional[str] = Field(
-        None, description="the state file's SHA-256: checked on load, and it puts the state in the store key "
+    state: str | None = Field(None, description="file holding a fitted state (the bytes fit() returns)")
+    state_sha256: str | None = Field(
+        None,
+        description="the state file's SHA-256: checked on load, and it puts the state in the store key "
         "(the path alone does not: a refitted file at the same path would reuse stale scores)",
     )
     images: int = Field(64, ge=2, description="images in the input-like tensor (paper 64)")
@@ -42,7 +44,9 @@ class FTScoreNetConfig(PluginConfig):
     maps: int = Field(64, ge=1, description="the bank holds maps×maps frequency maps (paper 64×64)")
     l1_width: int = Field(100, ge=1, description="L1's output channels (code: 100)")
     vnorm: bool = Field(True, description="v-norm: unitize every conv output and L1's output")
-    symlog: Literal["code", "paper"] = Field("code", description="log2 + smooth sign (code) or ln + sign (eq. 3)")
+    symlog: Literal["code", "paper"] = Field(
+        "code", description="log2 + smooth sign (code) or ln + sign (eq. 3)"
+    )
     seed: int = Field(0, description="initialisation of the learnable parts")
     steps: int = Field(200, ge=1, description="training steps of fit() (paper PB-1: 200)")
     sample_size: int = Field(64, ge=2, description="architectures per step (paper: 64 NB201, 100 in PB-1)")
@@ -53,8 +57,14 @@ class FTScoreNetConfig(PluginConfig):
         from ._ftscore_net import NetSpec
 
         return NetSpec(
-            images=self.images, image_size=self.image_size, kernel=self.kernel, maps=self.maps,
-            l1_width=self.l1_width, vnorm=self.vnorm, symlog=self.symlog, seed=self.seed,
+            images=self.images,
+            image_size=self.image_size,
+            kernel=self.kernel,
+            maps=self.maps,
+            l1_width=self.l1_width,
+            vnorm=self.vnorm,
+            symlog=self.symlog,
+            seed=self.seed,
         )
 
 
@@ -95,7 +105,9 @@ class FTScoreNet(Proxy):
         fit on the labelled set's architectures, the networks built through the engine's
         contexts, and return the state."""
         return self.fit_archs(
-            list(labelled.archs), list(labelled.targets), lambda a: tools.context(a).build_model(bn=True),
+            list(labelled.archs),
+            list(labelled.targets),
+            lambda a: tools.context(a).build_model(bn=True),
             rng=np.random.default_rng(getattr(labelled, "seed", self.config.seed)),
         )
 
@@ -138,18 +150,35 @@ class FTScoreNet(Proxy):
         rng = rng if rng is not None else np.random.default_rng(cfg.seed)
         if mode in ("single", "round_robin"):
             net = ScoreNet(cfg.net_spec())
-            fit(net, round_robin([self._sampler(net, s, rng) for s in sets]), cfg.steps,
-                regularization=cfg.regularization, lr=cfg.lr, log=log)
+            fit(
+                net,
+                round_robin([self._sampler(net, s, rng) for s in sets]),
+                cfg.steps,
+                regularization=cfg.regularization,
+                lr=cfg.lr,
+                log=log,
+            )
             self._net, self._ensemble = [net], None
             return net.to_bytes()
         members = []
         for s in sets:
             net = ScoreNet(cfg.net_spec())
-            fit(net, self._sampler(net, s, rng), cfg.steps, regularization=cfg.regularization, lr=cfg.lr, log=log)
+            fit(
+                net,
+                self._sampler(net, s, rng),
+                cfg.steps,
+                regularization=cfg.regularization,
+                lr=cfg.lr,
+                log=log,
+            )
             members.append(net)
-        scores = [np.array([[_score_with(m, s.build_model(a)) for a in s.archs] for m in members]) for s in sets]
+        scores = [
+            np.array([[_score_with(m, s.build_model(a)) for a in s.archs] for m in members]) for s in sets
+        ]
         mu, sigma = member_stats([scores[i][i] for i in range(len(sets))])
-        weights, _ = fit_weights(scores, [np.asarray(s.targets, float) for s in sets], mu, sigma, seed=cfg.seed)
+        weights, _ = fit_weights(
+            scores, [np.asarray(s.targets, float) for s in sets], mu, sigma, seed=cfg.seed
+        )
         self._net, self._ensemble = members, Ensemble(mu, sigma, weights)
         return self.state_bytes()
 
@@ -197,7 +226,8 @@ class FTScoreNet(Proxy):
         self._net = nets
         self._ensemble = (
             Ensemble(tuple(blob["mu"]), tuple(blob["sigma"]), tuple(blob["weights"]))
-            if blob.get("kind") == "ensemble" else None
+            if blob.get("kind") == "ensemble"
+            else None
         )
 
     def state_bytes(self) -> bytes:
@@ -207,8 +237,15 @@ class FTScoreNet(Proxy):
         if self._ensemble is None:
             return nets[0].to_bytes()
         e = self._ensemble
-        return save_blob({"kind": "ensemble", "members": [n.to_blob() for n in nets],
-                          "mu": list(e.mu), "sigma": list(e.sigma), "weights": list(e.weights)})
+        return save_blob(
+            {
+                "kind": "ensemble",
+                "members": [n.to_blob() for n in nets],
+                "mu": list(e.mu),
+                "sigma": list(e.sigma),
+                "weights": list(e.weights),
+            }
+        )
 
     def _fitted(self) -> list[ScoreNet]:
         if self._net is None:

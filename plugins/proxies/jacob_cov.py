@@ -38,7 +38,9 @@ def jacob_cov_score(jacobian: np.ndarray, k: float) -> float:
     corr = np.corrcoef(j)
     v = np.linalg.eigvalsh(corr)
     if not np.all(v + k > 0):
-        raise ProxyFailure(f"correlation matrix has eigenvalue {v.min():.3g} <= -k; it is not a valid correlation")
+        raise ProxyFailure(
+            f"correlation matrix has eigenvalue {v.min():.3g} <= -k; it is not a valid correlation"
+        )
     return float(-np.sum(np.log(v + k) + 1.0 / (v + k)))
 
 

@@ -50,7 +50,9 @@ class PatternSet:
         packed = np.concatenate([np.packbits(c, axis=1) for c in codes], axis=1)
         width = sum(c.shape[1] for c in codes)
         if self.width is not None and width != self.width:
-            raise ProxyFailure(f"activation patterns changed length between passes ({self.width} vs {width} units)")
+            raise ProxyFailure(
+                f"activation patterns changed length between passes ({self.width} vs {width} units)"
+            )
         self.width = width
         self.patterns.update(row.tobytes() for row in packed)
         self.samples += packed.shape[0]
@@ -164,7 +166,9 @@ class LinearRegions(Proxy):
                     x = torch.randn((cfg.batch_size, c, cfg.resolution, cfg.resolution), generator=gen)
                 codes = relu_codes(model, x.to(ctx.device))
                 if not codes:
-                    raise ProxyFailure("no nn.ReLU ran on a 4-D feature map, so there are no activation patterns")
+                    raise ProxyFailure(
+                        "no nn.ReLU ran on a 4-D feature map, so there are no activation patterns"
+                    )
                 patterns.add(codes)
         return float(len(patterns))
 

@@ -66,7 +66,9 @@ class LogSynflow(Proxy):
     higher_is_better = True
     needs = frozenset({Needs.MODEL, Needs.GRAD})
     Config = LogSynflowConfig
-    summary = "LogSynFlow (FreeREA): sum |theta| log(1 + dR/dtheta) of the |weights| network on an all-ones input"
+    summary = (
+        "LogSynFlow (FreeREA): sum |theta| log(1 + dR/dtheta) of the |weights| network on an all-ones input"
+    )
 
     def probes(self):
         cfg: LogSynflowConfig = self.config  # type: ignore[assignment]
@@ -76,7 +78,9 @@ class LogSynflow(Proxy):
         cfg: LogSynflowConfig = self.config  # type: ignore[assignment]
         probe = synflow_weight_grads(ctx, bn=cfg.bn, dtype=cfg.dtype)
         if not any(g is not None for _, _, g in probe):
-            raise ProxyFailure("no Conv2d/Linear weight influences the output, so LogSynFlow has nothing to sum")
+            raise ProxyFailure(
+                "no Conv2d/Linear weight influences the output, so LogSynFlow has nothing to sum"
+            )
         return logsynflow_value(probe)
 
 

@@ -51,8 +51,13 @@ def min_eig_channel_correlation(fea: torch.Tensor) -> float:
     return float(torch.linalg.eigvalsh(corr)[0])
 
 
-def meco_value(model: nn.Module, x: torch.Tensor, modules: str, channels: int | None,
-               generator: torch.Generator | None = None) -> float:
+def meco_value(
+    model: nn.Module,
+    x: torch.Tensor,
+    modules: str,
+    channels: int | None,
+    generator: torch.Generator | None = None,
+) -> float:
     """(1/n) sum over samples s and hooked module calls of lambda_min(corr(channels of out[s]))."""
     import torch
 

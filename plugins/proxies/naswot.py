@@ -6,8 +6,9 @@ NASLib's ``measures/nwot.py``. (The paper's arXiv v1 score is ``jacob_cov``.)
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -102,7 +103,9 @@ class Naswot(Proxy):
     higher_is_better = True
     needs = frozenset({Needs.MODEL, Needs.DATA})
     Config = NaswotConfig
-    summary = "NASWOT log|det| of the Hamming kernel of ReLU activation codes over a batch (Mellor et al. 2021)"
+    summary = (
+        "NASWOT log|det| of the Hamming kernel of ReLU activation codes over a batch (Mellor et al. 2021)"
+    )
 
     def probes(self):
         return (ReluCodeKernel(bn=self.config.bn),)  # type: ignore[attr-defined]

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     import torch
     from torch import nn
 
+
 def pooling_types() -> tuple[type[nn.Module], ...]:
     """The pooling layers NI reads (a function: importing the plugin does not import torch)."""
     from torch import nn
@@ -30,6 +31,7 @@ def pooling_types() -> tuple[type[nn.Module], ...]:
         nn.AdaptiveMaxPool1d, nn.AdaptiveMaxPool2d, nn.AdaptiveMaxPool3d,
         nn.LPPool1d, nn.LPPool2d,
     )  # fmt: skip
+
 
 Kappa = Literal["sq_l2_over_l2", "sq_l2_over_l1", "elementwise"]
 
@@ -153,7 +155,9 @@ class NI(Proxy):
         if not clean:
             raise ProxyFailure(f"no pooling layer ran ({cfg.pools!r}), so noise immunity has no feature maps")
         if isinstance(out, torch.Tensor) and torch.equal(out, out_noisy):
-            raise ProxyFailure("the network's output does not depend on its input: it is trivially noise-immune")
+            raise ProxyFailure(
+                "the network's output does not depend on its input: it is trivially noise-immune"
+            )
         return math.log(cfg.epsilon + kappa_sum(clean, noisy, cfg.kappa))
 
 

@@ -32,7 +32,9 @@ class NTKCondConfig(PluginConfig):
     """Build the model with BatchNorm, used in train mode (TE-NAS: ``train_mode=True``)."""
 
 
-def per_sample_output_gradients(model: nn.Module, x: torch.Tensor, params: list[torch.Tensor]) -> torch.Tensor:
+def per_sample_output_gradients(
+    model: nn.Module, x: torch.Tensor, params: list[torch.Tensor]
+) -> torch.Tensor:
     """J (N x P): row n is d(sum_k f_k(x_n))/d(params), flattened, from one forward of the batch.
 
     One backward pass per sample through the whole batch's graph, as TE-NAS does, so with
@@ -45,7 +47,9 @@ def per_sample_output_gradients(model: nn.Module, x: torch.Tensor, params: list[
     rows = []
     for n in range(x.shape[0]):
         grads = torch.autograd.grad(out[n].sum(), params, retain_graph=n + 1 < x.shape[0], allow_unused=True)
-        rows.append(torch.cat([(torch.zeros_like(p) if g is None else g).reshape(-1) for p, g in zip(params, grads)]))
+        rows.append(
+            torch.cat([(torch.zeros_like(p) if g is None else g).reshape(-1) for p, g in zip(params, grads)])
+        )
     return torch.stack(rows)
 
 

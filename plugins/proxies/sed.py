@@ -89,10 +89,11 @@ the float-tied architectures at the argmax; correlations still use ``value``.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import chain, compress
 from operator import attrgetter, itemgetter
-from typing import ClassVar, Literal, Sequence
+from typing import ClassVar, Literal
 
 import numpy as np
 from pydantic import Field
@@ -170,7 +171,7 @@ def _well_formed(op: OpInfo) -> bool:
         return False
 
 
-def _op_list_stats(op_lists: list[tuple[tuple[OpInfo, int], ...]], cfg: "SEDConfig") -> np.ndarray:
+def _op_list_stats(op_lists: list[tuple[tuple[OpInfo, int], ...]], cfg: SEDConfig) -> np.ndarray:
     """Per op list: [#skip, Σ#K≥O1, Σ#K<O1, Σ#O, Σ#op, skip listed, pool listed, valid].
 
     A block's candidate kernels 𝒦 and 𝒪 are the conv and pool ops it *lists*, count 0
@@ -197,7 +198,10 @@ def _op_list_stats(op_lists: list[tuple[tuple[OpInfo, int], ...]], cfg: "SEDConf
     kh = np.array([op.kernel[0] if g else 0 for op, g in zip(distinct, good)])
     kw = np.array([op.kernel[1] if g else 0 for op, g in zip(distinct, good)])
     # pools ranked 1..P by size (0: not a pool), with their strided windows
-    pools = sorted((i for i, op in enumerate(distinct) if kind[i] == _POOL and good[i]), key=lambda i: _pool_size(distinct[i]))
+    pools = sorted(
+        (i for i, op in enumerate(distinct) if kind[i] == _POOL and good[i]),
+        key=lambda i: _pool_size(distinct[i]),
+    )
     rank = np.zeros(len(distinct), dtype=np.int64)
     window = np.zeros((len(pools) + 1, 2), dtype=np.int64)  # row 0: no pool, every conv passes
     for r, i in enumerate(pools, start=1):
@@ -244,7 +248,9 @@ class SED(Proxy):
     higher_is_better: ClassVar[bool] = True
     needs: ClassVar[frozenset[Needs]] = frozenset({Needs.TOPOLOGY})
     Config: ClassVar[type[PluginConfig]] = SEDConfig
-    summary: ClassVar[str] = "suppression of local entropy decrease from op counts, kernels, channels (data-free)"
+    summary: ClassVar[str] = (
+        "suppression of local entropy decrease from op counts, kernels, channels (data-free)"
+    )
 
     # ------------------------------------------------------------------ public
     def score(self, ctx: ScoreContext) -> float:
@@ -295,7 +301,9 @@ class SED(Proxy):
         skip, k_ge, k_lt, n_pool, total, skip_listed, pool_listed, valid = stats.T
         c_out = np.fromiter(map(_c_out, blocks), dtype=float, count=n)
         hw_in = np.fromiter(chain.from_iterable(map(_hw_in, blocks)), dtype=float, count=2 * n).reshape(n, 2)
-        hw_out = np.fromiter(chain.from_iterable(map(_hw_out, blocks)), dtype=float, count=2 * n).reshape(n, 2)
+        hw_out = np.fromiter(chain.from_iterable(map(_hw_out, blocks)), dtype=float, count=2 * n).reshape(
+            n, 2
+        )
 
         skip_sed = expit(skip) * skip
         pool_sed = k_ge**2 + total**2 - (n_pool + k_lt) ** 2

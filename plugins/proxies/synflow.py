@@ -56,7 +56,9 @@ class Synflow(Proxy):
     higher_is_better = True
     needs = frozenset({Needs.MODEL, Needs.GRAD})
     Config = SynflowConfig
-    summary = "synaptic flow sum |theta * dR/dtheta| of the |weights| network on an all-ones input (data-free)"
+    summary = (
+        "synaptic flow sum |theta * dR/dtheta| of the |weights| network on an all-ones input (data-free)"
+    )
 
     def probes(self):
         cfg: SynflowConfig = self.config  # type: ignore[assignment]

@@ -162,9 +162,10 @@ class ResponseUnits(Tap):
     dtype: FloatName | None = None
 
     @classmethod
-    def of(cls, config: RCorConfig, gradients: bool) -> "ResponseUnits":
-        return cls(config.layer, tuple(config.activation_types),
-                   config.nan_policy, config.precision, gradients)
+    def of(cls, config: RCorConfig, gradients: bool) -> ResponseUnits:
+        return cls(
+            config.layer, tuple(config.activation_types), config.nan_policy, config.precision, gradients
+        )
 
     @property
     def grad_objective(self) -> Objective | None:  # type: ignore[override]
@@ -172,7 +173,9 @@ class ResponseUnits(Tap):
 
     def served_by(self, other) -> bool:
         return (
-            isinstance(other, ResponseUnits) and other.gradients and not self.gradients
+            isinstance(other, ResponseUnits)
+            and other.gradients
+            and not self.gradients
             and other == replace(self, gradients=True)
         )
 
@@ -289,7 +292,9 @@ class _UnitTap:
         return hook
 
 
-def aggregate(record: UnitRecord, config: RCorConfig, *, gradients: bool, n: int, device) -> ResponseCorrelation:
+def aggregate(
+    record: UnitRecord, config: RCorConfig, *, gradients: bool, n: int, device
+) -> ResponseCorrelation:
     """Weight and sum the units' |correlation| matrices into K; score log|det K|."""
     import torch
 
@@ -367,8 +372,13 @@ class _ResponseCorrelationProxy(Proxy):
         if self.gradients and any(t != "ReLU" for t in self.config.activation_types):  # type: ignore[attr-defined]
             raise ProxyFailure("the gradient tap is exact for ReLU units only (activation_types)")
         record = probe(ctx, ResponseUnits.of(self.config, self.gradients))  # type: ignore[arg-type]
-        return aggregate(record, self.config, gradients=self.gradients,  # type: ignore[arg-type]
-                         n=ctx.inputs.shape[0], device=ctx.device)
+        return aggregate(
+            record,
+            self.config,
+            gradients=self.gradients,  # type: ignore[arg-type]
+            n=ctx.inputs.shape[0],
+            device=ctx.device,
+        )
 
     def score(self, ctx: ScoreContext) -> float:
         return self.analyse(ctx).score

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     import torch
     from torch import nn
 
+
 def _norm_types() -> tuple[type[nn.Module], ...]:
     from torch import nn
 

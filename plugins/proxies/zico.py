@@ -102,19 +102,26 @@ class ZiCo(Proxy):
         cfg: ZiCoConfig = self.config  # type: ignore[assignment]
         x, y = batch(ctx, labels=True)
         if x.shape[0] < cfg.n_splits:
-            raise ProxyFailure(f"zico splits the batch into {cfg.n_splits} sub-batches but it has {x.shape[0]} inputs")
+            raise ProxyFailure(
+                f"zico splits the batch into {cfg.n_splits} sub-batches but it has {x.shape[0]} inputs"
+            )
         model = ctx.build_model(bn=cfg.bn).to(ctx.device)
         model.train()
         samples: list[list[tuple[str, torch.Tensor | None]]] = []
         running: list[torch.Tensor | None] | None = None
         with seeded(ctx):
             for start, end in split_bounds(x.shape[0], cfg.n_splits):
-                grads = [(name, g) for name, _, g in cross_entropy_weight_grads_of(model, x[start:end], y[start:end])]
+                grads = [
+                    (name, g)
+                    for name, _, g in cross_entropy_weight_grads_of(model, x[start:end], y[start:end])
+                ]
                 if cfg.accumulate:
                     if running is None:
                         running = [g for _, g in grads]
                     else:
-                        running = [None if r is None or g is None else r + g for r, (_, g) in zip(running, grads)]
+                        running = [
+                            None if r is None or g is None else r + g for r, (_, g) in zip(running, grads)
+                        ]
                     grads = [(name, r) for (name, _), r in zip(grads, running)]
                 samples.append(grads)
         return zico_from_grads(samples)

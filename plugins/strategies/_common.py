@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -57,8 +57,11 @@ class Tracker:
             raise RuntimeError("the search scored no architecture (budget 0?)")
         values = self(self.order)
         best = self.order[argmax(values)]
-        return SearchHistory(archs=list(self.order), scores=[float(v) for v in values],
-                             chosen=chosen if chosen is not None else best)
+        return SearchHistory(
+            archs=list(self.order),
+            scores=[float(v) for v in values],
+            chosen=chosen if chosen is not None else best,
+        )
 
 
 def argmax(values: Sequence[float]) -> int:

@@ -50,7 +50,9 @@ def de_ux_children(
     return child
 
 
-def mutate_unordered(X: np.ndarray, sizes: np.ndarray, ordered: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+def mutate_unordered(
+    X: np.ndarray, sizes: np.ndarray, ordered: np.ndarray, rng: np.random.Generator
+) -> np.ndarray:
     """Each row gets one unordered decision changed to another option (ordered ones are left
     to DE); rows stay as they are when every decision is ordered."""
     X = np.array(X, dtype=int, copy=True)

@@ -24,7 +24,7 @@ in a row end the search (the population has converged).
 
 from __future__ import annotations
 
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 from pydantic import Field, model_validator
@@ -46,12 +46,16 @@ class Genetic(Strategy):
         tournament_size: int = Field(3, ge=1)
         crossover_prob: float = Field(0.9, ge=0, le=1, description="apply the space's crossover")
         mutation_prob: float = Field(0.5, ge=0, le=1, description="apply the space's mutate once")
-        max_stale_generations: int = Field(50, ge=1, description="stop after this many generations with nothing new")
+        max_stale_generations: int = Field(
+            50, ge=1, description="stop after this many generations with nothing new"
+        )
 
         @model_validator(mode="after")
         def _sizes(self):
             if self.elite >= self.population_size:
-                raise ValueError(f"elite ({self.elite}) must be below population_size ({self.population_size})")
+                raise ValueError(
+                    f"elite ({self.elite}) must be below population_size ({self.population_size})"
+                )
             if self.tournament_size > self.population_size:
                 raise ValueError("tournament_size exceeds population_size")
             return self

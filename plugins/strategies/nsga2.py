@@ -41,12 +41,21 @@ Choices:
 
 from __future__ import annotations
 
-from typing import Callable, Literal, Optional, Sequence
+from collections.abc import Callable, Sequence
+from typing import Literal
 
 import numpy as np
 from pydantic import Field
 
-from nas_harness.api import BudgetExhausted, HarnessError, PluginConfig, SearchHistory, Space, Strategy, hookimpl
+from nas_harness.api import (
+    BudgetExhausted,
+    HarnessError,
+    PluginConfig,
+    SearchHistory,
+    Space,
+    Strategy,
+    hookimpl,
+)
 
 from ._common import Tracker
 from ._nsga2_de import de_ux_children, mutate_unordered, ordered_flags
@@ -68,18 +77,25 @@ class NSGA2(Strategy):
     class Config(PluginConfig):
         population_size: int = Field(50, ge=4)
         cost: Literal["params", "flops"] = Field("params", description="the second objective, minimized")
-        max_cost: Optional[float] = Field(None, gt=0, description="pick the best proxy with cost ≤ this")
+        max_cost: float | None = Field(None, gt=0, description="pick the best proxy with cost ≤ this")
         crossover_prob: float = Field(0.9, ge=0, le=1)
-        mutation_prob: float = Field(1.0, ge=0, le=1, description="chance that a child gets one decision changed")
-        max_stale_generations: int = Field(50, ge=1, description="stop after this many generations with nothing new")
+        mutation_prob: float = Field(
+            1.0, ge=0, le=1, description="chance that a child gets one decision changed"
+        )
+        max_stale_generations: int = Field(
+            50, ge=1, description="stop after this many generations with nothing new"
+        )
         operators: Literal["ux", "de"] = Field(
             "ux", description="'de': DE on ordered decisions + UX/mutation on the others (paper 003 §2.6)"
         )
         de_cr: float = Field(0.8, ge=0, le=1, description="DE crossover rate (paper 003: 0.8)")
         de_f: float = Field(0.8, gt=0, le=2, description="DE scale factor F (paper 003: 0.8)")
-        ux_swap_prob: float = Field(0.5, ge=0, le=1, description="'de': UX swap probability per unordered decision")
+        ux_swap_prob: float = Field(
+            0.5, ge=0, le=1, description="'de': UX swap probability per unordered decision"
+        )
         maximize_cost: bool = Field(
-            False, description="maximize the cost too (paper 003: score and params both maximized under max_cost, "
+            False,
+            description="maximize the cost too (paper 003: score and params both maximized under max_cost, "
             "which then makes an architecture over the limit infeasible)",
         )
 
@@ -147,20 +163,28 @@ class NSGA2(Strategy):
                 super().__init__(n_parents=4, n_offsprings=1, prob=prob)
 
             def _do(self, problem, X, *args, random_state=None, **kwargs):
-                child = de_ux_children(*X, sizes, ordered, random_state, cfg.de_cr, cfg.de_f, cfg.ux_swap_prob)
+                child = de_ux_children(
+                    *X, sizes, ordered, random_state, cfg.de_cr, cfg.de_f, cfg.ux_swap_prob
+                )
                 return child[None]
 
-        problem = Problem(n_var=len(sizes), n_obj=2, n_ieq_constr=1, xl=np.zeros(len(sizes)), xu=sizes - 1, vtype=int)
+        problem = Problem(
+            n_var=len(sizes), n_obj=2, n_ieq_constr=1, xl=np.zeros(len(sizes)), xu=sizes - 1, vtype=int
+        )
         algorithm = PymooNSGA2(
             pop_size=cfg.population_size,
             sampling=FromSpace(),
             crossover=(
-                DifferentialUX(cfg.crossover_prob) if cfg.operators == "de" else UniformCrossover(prob=cfg.crossover_prob)
+                DifferentialUX(cfg.crossover_prob)
+                if cfg.operators == "de"
+                else UniformCrossover(prob=cfg.crossover_prob)
             ),
             mutation=OneDecision(prob=cfg.mutation_prob),
             eliminate_duplicates=True,
         )
-        algorithm.setup(problem, termination=NoTermination(), seed=int(rng.integers(2**31 - 1)), verbose=False)
+        algorithm.setup(
+            problem, termination=NoTermination(), seed=int(rng.integers(2**31 - 1)), verbose=False
+        )
 
         def archs_of(pop) -> list[str]:
             return [space.from_choices([int(v) for v in x]) for x in pop.get("X")]
@@ -197,13 +221,15 @@ class NSGA2(Strategy):
                     break
                 offspring, off_archs = offspring[:keep], off_archs[:keep]
                 stale = stale + 1 if track.cost(off_archs) == 0 else 0
-                survivors = archs_of(algorithm.pop) if algorithm.pop is not None and len(algorithm.pop) else []
+                survivors = (
+                    archs_of(algorithm.pop) if algorithm.pop is not None and len(algorithm.pop) else []
+                )
                 values = track([*survivors, *off_archs])
                 if survivors:  # population-relative scores change with the set: refresh them
                     f, g = objectives(values[: len(survivors)], survivors)
                     algorithm.pop.set("F", f)
                     algorithm.pop.set("G", g)
-                f, g = objectives(values[len(survivors):], off_archs)
+                f, g = objectives(values[len(survivors) :], off_archs)
                 Evaluator().eval(StaticProblem(problem, F=f, G=g), offspring)
                 algorithm.tell(infills=offspring)
         except BudgetExhausted:

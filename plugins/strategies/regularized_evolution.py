@@ -24,7 +24,7 @@ Choices:
 from __future__ import annotations
 
 from collections import deque
-from typing import Callable, Optional, Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 from pydantic import Field, model_validator
@@ -43,7 +43,7 @@ class RegularizedEvolution(Strategy):
     class Config(PluginConfig):
         population_size: int = Field(64, ge=1, description="P: size of the aging population")
         tournament_size: int = Field(10, ge=1, description="S: members drawn for each tournament")
-        max_cycles: Optional[int] = Field(None, ge=1, description="cap on cycles (default 20 × budget)")
+        max_cycles: int | None = Field(None, ge=1, description="cap on cycles (default 20 × budget)")
 
         @model_validator(mode="after")
         def _tournament_fits(self):

@@ -37,12 +37,20 @@ Choices:
 
 from __future__ import annotations
 
-from typing import Callable, Optional, Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 from pydantic import Field
 
-from nas_harness.api import BudgetExhausted, HarnessError, PluginConfig, SearchHistory, Space, Strategy, hookimpl
+from nas_harness.api import (
+    BudgetExhausted,
+    HarnessError,
+    PluginConfig,
+    SearchHistory,
+    Space,
+    Strategy,
+    hookimpl,
+)
 
 from ._common import Tracker
 
@@ -68,17 +76,23 @@ class Reinforce(Strategy):
     name = "reinforce"
     version = "1"
     abbreviation = "RL"
-    summary = "REINFORCE over the space's decisions, Adam lr 1e-3, EMA baseline 0.9, z-scored rewards (WRCor RL-X)"
+    summary = (
+        "REINFORCE over the space's decisions, Adam lr 1e-3, EMA baseline 0.9, z-scored rewards (WRCor RL-X)"
+    )
 
     class Config(PluginConfig):
         lr: float = Field(1e-3, gt=0, description="Adam learning rate")
         ema_momentum: float = Field(0.9, ge=0, lt=1, description="momentum of the reward baseline")
         reference_archs: int = Field(
-            100, ge=0, description="random archs whose score mean/std normalize the reward (≤ budget/10 are used)"
+            100,
+            ge=0,
+            description="random archs whose score mean/std normalize the reward (≤ budget/10 are used)",
         )
         init_std: float = Field(1e-3, ge=0, description="logits start as init_std × N(0, 1)")
-        max_steps: Optional[int] = Field(None, ge=1, description="cap on controller steps (default 20 × budget)")
-        max_stale_steps: int = Field(500, ge=1, description="stop after this many steps in a row with nothing new")
+        max_steps: int | None = Field(None, ge=1, description="cap on controller steps (default 20 × budget)")
+        max_stale_steps: int = Field(
+            500, ge=1, description="stop after this many steps in a row with nothing new"
+        )
 
     def search(
         self,
@@ -102,7 +116,11 @@ class Reinforce(Strategy):
         n_ref = min(cfg.reference_archs, budget // 10, size if size is not None else budget)
         reference = space.sample(n_ref, rng) if n_ref else []
         logits = [
-            torch.tensor(cfg.init_std * rng.standard_normal(len(decision.options)), dtype=torch.float64, requires_grad=True)
+            torch.tensor(
+                cfg.init_std * rng.standard_normal(len(decision.options)),
+                dtype=torch.float64,
+                requires_grad=True,
+            )
             for decision in decisions
         ]
         optimizer = torch.optim.Adam(logits, lr=cfg.lr)

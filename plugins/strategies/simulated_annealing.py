@@ -39,7 +39,8 @@ Choices the paper leaves open (see the spec's ambiguity list):
 from __future__ import annotations
 
 import math
-from typing import Callable, Literal, Sequence
+from collections.abc import Callable, Sequence
+from typing import Literal
 
 import numpy as np
 from pydantic import Field, model_validator

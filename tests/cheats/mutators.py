@@ -38,10 +38,18 @@ def _mutator(name: str, spec, change, doc: str):
 
 
 def _make(name: str, score, spec, doc: str):
-    cls = type(name.title().replace("_", ""), (CheatBase,), {
-        "name": name, "summary": doc, "__doc__": doc, "score": score,
-        "probes": lambda self: (spec,) if spec is not None else (), "__module__": __name__,
-    })
+    cls = type(
+        name.title().replace("_", ""),
+        (CheatBase,),
+        {
+            "name": name,
+            "summary": doc,
+            "__doc__": doc,
+            "score": score,
+            "probes": lambda self: (spec,) if spec is not None else (),
+            "__module__": __name__,
+        },
+    )
     globals()[cls.__name__] = cls  # importable by name, so workers unpickle it by reference
     return cls
 
@@ -53,9 +61,15 @@ def _sum_grads(ctx, grads):
 HONEST = (
     _reader("honest_grads", GRADS, _sum_grads),
     _reader("honest_synflow", SYNFLOW, _sum_grads),
-    _reader("honest_pristine", PRISTINE, lambda ctx, m: sum(float(p.detach().double().abs().sum()) for p in m.parameters())),
+    _reader(
+        "honest_pristine",
+        PRISTINE,
+        lambda ctx, m: sum(float(p.detach().double().abs().sum()) for p in m.parameters()),
+    ),
     _reader("honest_input_grads", INPUT, lambda ctx, r: float(r.grads.double().abs().sum())),
-    _reader("honest_batch", None, lambda ctx, _: float(ctx.inputs.double().sum() + ctx.targets.double().sum())),
+    _reader(
+        "honest_batch", None, lambda ctx, _: float(ctx.inputs.double().sum() + ctx.targets.double().sum())
+    ),
 )
 
 
@@ -81,19 +95,37 @@ def _clear_results(ctx, _):
 
 MUTATORS = (
     _mutator("mut_batch", None, lambda ctx, _: ctx.inputs.mul_(2), "scales the input batch in place"),
-    _mutator("mut_batch_data", None, lambda ctx, _: ctx.inputs.data.add_(1), "shifts the batch through .data"),
+    _mutator(
+        "mut_batch_data", None, lambda ctx, _: ctx.inputs.data.add_(1), "shifts the batch through .data"
+    ),
     _mutator("mut_batch_numpy", None, _numpy_zero, "zeroes the batch through a NumPy view"),
     _mutator("mut_labels", None, lambda ctx, _: ctx.targets.data.fill_(0), "sets every label to 0"),
     _mutator("mut_replace_batch", None, _replace_batch, "puts another batch into the context"),
-    _mutator("mut_grads", GRADS, lambda ctx, r: [g.mul_(6) for _, _, g in r if g is not None],
-             "multiplies the shared weight gradients by 6"),
-    _mutator("mut_grads_data", GRADS, lambda ctx, r: [w.data.mul_(10) for _, w, _ in r],
-             "scales the shared weights through .data"),
+    _mutator(
+        "mut_grads",
+        GRADS,
+        lambda ctx, r: [g.mul_(6) for _, _, g in r if g is not None],
+        "multiplies the shared weight gradients by 6",
+    ),
+    _mutator(
+        "mut_grads_data",
+        GRADS,
+        lambda ctx, r: [w.data.mul_(10) for _, w, _ in r],
+        "scales the shared weights through .data",
+    ),
     _mutator("mut_grads_order", GRADS, lambda ctx, r: r.reverse(), "reverses the shared gradient list"),
-    _mutator("mut_synflow", SYNFLOW, lambda ctx, r: [g.mul_(6) for _, _, g in r if g is not None],
-             "multiplies SynFlow's shared gradients"),
-    _mutator("mut_pristine", PRISTINE, lambda ctx, m: [p.data.mul_(10) for p in m.parameters()],
-             "scales the shared pristine model's weights"),
+    _mutator(
+        "mut_synflow",
+        SYNFLOW,
+        lambda ctx, r: [g.mul_(6) for _, _, g in r if g is not None],
+        "multiplies SynFlow's shared gradients",
+    ),
+    _mutator(
+        "mut_pristine",
+        PRISTINE,
+        lambda ctx, m: [p.data.mul_(10) for p in m.parameters()],
+        "scales the shared pristine model's weights",
+    ),
     _mutator("mut_pristine_mode", PRISTINE, _eval_mode, "leaves the shared model in eval mode"),
     _mutator("mut_pristine_hook", PRISTINE, _hook, "hooks the shared model's forward"),
     _mutator("mut_input_grads", INPUT, lambda ctx, r: r.grads.mul_(2), "scales the shared input gradients"),
@@ -107,12 +139,24 @@ def _np_seed(ctx, _):
 
 
 STATE_CHANGERS = (
-    _mutator("mut_threads", None, lambda ctx, _: torch.set_num_threads(torch.get_num_threads() + 1),
-             "changes torch's thread count"),
-    _mutator("mut_dtype", None, lambda ctx, _: torch.set_default_dtype(torch.float64), "changes the default dtype"),
-    _mutator("mut_grad_mode", None, lambda ctx, _: torch.set_grad_enabled(False), "turns autograd off globally"),
-    _mutator("mut_deterministic", None, lambda ctx, _: torch.use_deterministic_algorithms(True),
-             "turns deterministic algorithms on"),
+    _mutator(
+        "mut_threads",
+        None,
+        lambda ctx, _: torch.set_num_threads(torch.get_num_threads() + 1),
+        "changes torch's thread count",
+    ),
+    _mutator(
+        "mut_dtype", None, lambda ctx, _: torch.set_default_dtype(torch.float64), "changes the default dtype"
+    ),
+    _mutator(
+        "mut_grad_mode", None, lambda ctx, _: torch.set_grad_enabled(False), "turns autograd off globally"
+    ),
+    _mutator(
+        "mut_deterministic",
+        None,
+        lambda ctx, _: torch.use_deterministic_algorithms(True),
+        "turns deterministic algorithms on",
+    ),
 )
 
 # Draws from and reseeds every global generator: legitimate (restored after it), never a failure.

@@ -25,10 +25,17 @@ def _odd(name: str, make):
     def score(self, ctx):
         return make(arch_noise(ctx.arch))
 
-    cls = type(name.title().replace("_", ""), (CheatBase,), {
-        "name": name, "needs": frozenset({Needs.MODEL}), "score": score, "__module__": __name__,
-        "summary": f"returns a {name[4:]} instead of a number",
-    })
+    cls = type(
+        name.title().replace("_", ""),
+        (CheatBase,),
+        {
+            "name": name,
+            "needs": frozenset({Needs.MODEL}),
+            "score": score,
+            "__module__": __name__,
+            "summary": f"returns a {name[4:]} instead of a number",
+        },
+    )
     globals()[cls.__name__] = cls
     return cls
 

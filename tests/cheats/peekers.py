@@ -23,8 +23,11 @@ from nas_harness.api import Needs, Oracle, ProxyFailure, shared_dir
 from .common import CheatBase, arch_noise
 
 TRUTH_CSV = ("nb201", "nats_tss_test_acc_200ep.csv")
-COLUMN = {"cifar10": "CIFAR10TestAccuracy200Epochs", "cifar100": "CIFAR100TestAccuracy200Epochs",
-          "ImageNet16-120": "ImageNetTestAccuracy200Epochs"}
+COLUMN = {
+    "cifar10": "CIFAR10TestAccuracy200Epochs",
+    "cifar100": "CIFAR100TestAccuracy200Epochs",
+    "ImageNet16-120": "ImageNetTestAccuracy200Epochs",
+}
 
 
 def _csv_truth(ctx, text: str) -> float:
@@ -180,5 +183,14 @@ class HidesFromProfiler(CheatBase):
         return ReadsCsv().score(ctx)
 
 
-PEEKERS = (ReadsCsv, WalksDataDirs, CallsLibc, ReadsOraclePackage, CallsCachedOracle, ImportsOracle, WalksGc, BatchedGc,
-           HidesFromProfiler)
+PEEKERS = (
+    ReadsCsv,
+    WalksDataDirs,
+    CallsLibc,
+    ReadsOraclePackage,
+    CallsCachedOracle,
+    ImportsOracle,
+    WalksGc,
+    BatchedGc,
+    HidesFromProfiler,
+)

@@ -14,6 +14,7 @@ import zipfile
 from pathlib import Path
 
 import numpy as np
+
 from nas_harness.api import HarnessError
 from nas_harness.api.sources import (
     BatchRequest,
@@ -53,8 +54,14 @@ class Npz(DataSource):
         else:
             mean, std = own_stats(images)
             note = f"normalized with the file's own mean/std (no statistics for {request.task.name!r})"
-        return SourceBatch(inputs=normalize(images[idx], mean, std), labels=labels[idx], label=f"{path.name}[{key}]",
-                           where=where, indices=tuple(int(i) for i in idx), note=note)
+        return SourceBatch(
+            inputs=normalize(images[idx], mean, std),
+            labels=labels[idx],
+            label=f"{path.name}[{key}]",
+            where=where,
+            indices=tuple(int(i) for i in idx),
+            note=note,
+        )
 
 
 def read_npz(path: Path, split: str) -> tuple[np.ndarray, np.ndarray, str]:
@@ -81,7 +88,11 @@ def _read_npz_cached(stamped: tuple, split: str) -> tuple[np.ndarray, np.ndarray
     except (OSError, ValueError, EOFError, zipfile.BadZipFile, KeyError) as exc:
         raise HarnessError(f"{path}: not a readable .npz file ({type(exc).__name__}: {exc})") from None
     if images.dtype != np.uint8 or images.ndim != 4:
-        raise HarnessError(f"{path}: {key!r} should be uint8 images N×H×W×C, got {images.dtype} {images.shape}")
+        raise HarnessError(
+            f"{path}: {key!r} should be uint8 images N×H×W×C, got {images.dtype} {images.shape}"
+        )
     if labels.ndim != 1 or len(labels) != len(images) or not np.issubdtype(labels.dtype, np.integer):
-        raise HarnessError(f"{path}: {label_key!r} should be {len(images)} integers, got {labels.dtype} {labels.shape}")
+        raise HarnessError(
+            f"{path}: {label_key!r} should be {len(images)} integers, got {labels.dtype} {labels.shape}"
+        )
     return np.ascontiguousarray(images.transpose(0, 3, 1, 2)), labels.astype(np.int64), key

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import ClassVar
 
 import numpy as np
+
 from nas_harness.api import HarnessError
 from nas_harness.api.sources import (
     BatchRequest,
@@ -73,11 +74,15 @@ class OfficialBatches(DataSource):
 
     def load(self, request: BatchRequest) -> SourceBatch:
         if request.path is None:
-            raise HarnessError(f"input kind {self.name!r} needs a path or the environment variable NASH_DATA_DIR")
+            raise HarnessError(
+                f"input kind {self.name!r} needs a path or the environment variable NASH_DATA_DIR"
+            )
         folder = self.locate(request.path)
         if folder is None:
-            raise HarnessError(f"{request.path}: no {self.name} data here (expected the folder "
-                               f"{self.layout.folder!r} with {', '.join(self.layout.files(request.split))})")
+            raise HarnessError(
+                f"{request.path}: no {self.name} data here (expected the folder "
+                f"{self.layout.folder!r} with {', '.join(self.layout.files(request.split))})"
+            )
         limit = self.class_limit(request)
         images, labels = read_official(self.name, self.layout, folder, request.split, limit)
         where = f"{folder}[{request.split}]"
@@ -85,8 +90,13 @@ class OfficialBatches(DataSource):
         mean, std = MEAN_STD[self.name]
         name = f"{self.name}-{limit}" if limit is not None and self.layout.one_based else self.name
         label = f"{name}[{request.split}]"
-        return SourceBatch(inputs=normalize(images[idx], mean, std), labels=labels[idx], label=label, where=where,
-                           indices=tuple(int(i) for i in idx))
+        return SourceBatch(
+            inputs=normalize(images[idx], mean, std),
+            labels=labels[idx],
+            label=label,
+            where=where,
+            indices=tuple(int(i) for i in idx),
+        )
 
 
 class Cifar10(OfficialBatches):
@@ -94,7 +104,9 @@ class Cifar10(OfficialBatches):
     version = "1"
     summary = "CIFAR-10 python batches (cifar-10-batches-py); xautodl's normalization"
     expects = "the folder 'cifar-10-batches-py' with data_batch_1..5, test_batch"
-    layout = Layout("cifar-10-batches-py", tuple(f"data_batch_{i}" for i in range(1, 6)), ("test_batch",), "labels", 32)
+    layout = Layout(
+        "cifar-10-batches-py", tuple(f"data_batch_{i}" for i in range(1, 6)), ("test_batch",), "labels", 32
+    )
 
 
 class Cifar100(OfficialBatches):
@@ -110,8 +122,14 @@ class ImageNet16(OfficialBatches):
     version = "1"
     summary = "downsampled ImageNet 16×16 batches (ImageNet16); a task ImageNet16-N keeps classes 1..N"
     expects = "the folder 'ImageNet16' with train_data_batch_1..10, val_data"
-    layout = Layout("ImageNet16", tuple(f"train_data_batch_{i}" for i in range(1, 11)), ("val_data",), "labels", 16,
-                    one_based=True)
+    layout = Layout(
+        "ImageNet16",
+        tuple(f"train_data_batch_{i}" for i in range(1, 11)),
+        ("val_data",),
+        "labels",
+        16,
+        one_based=True,
+    )
 
     def class_limit(self, request: BatchRequest) -> int | None:
         if request.classes is not None:
@@ -119,7 +137,9 @@ class ImageNet16(OfficialBatches):
         return request.task.num_classes if data_family(request.task) == "imagenet16" else None
 
 
-def keep_classes(images: np.ndarray, labels: np.ndarray, classes: int | None) -> tuple[np.ndarray, np.ndarray]:
+def keep_classes(
+    images: np.ndarray, labels: np.ndarray, classes: int | None
+) -> tuple[np.ndarray, np.ndarray]:
     """The images whose label is below ``classes`` (all when None), in order."""
     if classes is None:
         return images, labels
@@ -137,7 +157,9 @@ class _ArrayUnpickler(pickle.Unpickler):
         allowed = _allowed_globals()
         if (module, name) in allowed:
             return allowed[(module, name)]
-        raise pickle.UnpicklingError(f"refusing to load {module}.{name}: only numpy arrays are allowed in data batches")
+        raise pickle.UnpicklingError(
+            f"refusing to load {module}.{name}: only numpy arrays are allowed in data batches"
+        )
 
     def persistent_load(self, pid):
         raise pickle.UnpicklingError("refusing persistent ids in a data batch")
@@ -161,10 +183,20 @@ def load_pickle(path: Path) -> dict[str, object]:
             obj = _ArrayUnpickler(f, encoding="latin1").load()
     except FileNotFoundError:
         raise HarnessError(f"{path}: file not found") from None
-    except (pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError, IndexError, OSError) as exc:
+    except (
+        pickle.UnpicklingError,
+        EOFError,
+        ValueError,
+        TypeError,
+        AttributeError,
+        IndexError,
+        OSError,
+    ) as exc:
         raise HarnessError(f"{path}: not a readable data batch ({type(exc).__name__}: {exc})") from None
     if not isinstance(obj, dict):
-        raise HarnessError(f"{path}: expected a pickled dict with 'data' and labels, got {type(obj).__name__}")
+        raise HarnessError(
+            f"{path}: expected a pickled dict with 'data' and labels, got {type(obj).__name__}"
+        )
     return {k.decode("latin1") if isinstance(k, bytes) else str(k): v for k, v in obj.items()}
 
 
@@ -173,13 +205,17 @@ def stamp(paths: list[Path]) -> tuple:
     return tuple((str(p), p.stat().st_size, p.stat().st_mtime_ns) for p in paths)
 
 
-def read_official(kind: str, layout: Layout, folder: Path, split: str, limit: int | None) -> tuple[np.ndarray, np.ndarray]:
+def read_official(
+    kind: str, layout: Layout, folder: Path, split: str, limit: int | None
+) -> tuple[np.ndarray, np.ndarray]:
     """(images N×3×side×side uint8, labels) of one split, classes below ``limit`` only."""
     paths = [folder / f for f in layout.files(split)]
     missing = [p.name for p in paths if not p.is_file()]
     if missing:
-        raise HarnessError(f"{folder}: missing {', '.join(missing)} (the {split} split of {kind} is "
-                           f"{', '.join(p.name for p in paths)})")
+        raise HarnessError(
+            f"{folder}: missing {', '.join(missing)} (the {split} split of {kind} is "
+            f"{', '.join(p.name for p in paths)})"
+        )
     return read_official_cached(layout, stamp(paths), limit)
 
 
@@ -190,16 +226,27 @@ def read_official_cached(layout: Layout, stamped: tuple, limit: int | None) -> t
         path = Path(name)
         entry = load_pickle(path)
         if "data" not in entry or layout.label_key not in entry:
-            raise HarnessError(f"{path}: expected keys 'data' and {layout.label_key!r}, found {sorted(entry)}")
+            raise HarnessError(
+                f"{path}: expected keys 'data' and {layout.label_key!r}, found {sorted(entry)}"
+            )
         data = entry["data"]
         row = 3 * layout.side * layout.side
-        if not isinstance(data, np.ndarray) or data.dtype != np.uint8 or data.ndim != 2 or data.shape[1] != row:
+        if (
+            not isinstance(data, np.ndarray)
+            or data.dtype != np.uint8
+            or data.ndim != 2
+            or data.shape[1] != row
+        ):
             shape = getattr(data, "shape", None)
-            raise HarnessError(f"{path}: 'data' should be N×{row} uint8 (3×{layout.side}×{layout.side} images), "
-                               f"got {type(data).__name__} {getattr(data, 'dtype', '')} {shape}")
+            raise HarnessError(
+                f"{path}: 'data' should be N×{row} uint8 (3×{layout.side}×{layout.side} images), "
+                f"got {type(data).__name__} {getattr(data, 'dtype', '')} {shape}"
+            )
         y = np.asarray(entry[layout.label_key])
         if y.ndim != 1 or len(y) != len(data) or not np.issubdtype(y.dtype, np.integer):
-            raise HarnessError(f"{path}: {layout.label_key!r} should be {len(data)} integers, got {y.dtype} {y.shape}")
+            raise HarnessError(
+                f"{path}: {layout.label_key!r} should be {len(data)} integers, got {y.dtype} {y.shape}"
+            )
         y = y.astype(np.int64)
         if layout.one_based:
             keep = (y >= 1) & (y <= (limit if limit is not None else y.max()))

@@ -26,7 +26,9 @@ def to_string(code: Code) -> str:
 
 def parse_code(text: object) -> Code:
     if not isinstance(text, str):
-        raise ArchError(f"a Channel-Bench-Macro architecture is a string, got {type(text).__name__}: {text!r}")
+        raise ArchError(
+            f"a Channel-Bench-Macro architecture is a string, got {type(text).__name__}: {text!r}"
+        )
     s = text.strip()
     if len(s) != N_WIDTHS:
         raise ArchError(
@@ -64,7 +66,9 @@ def code_at(index: int) -> Code:
 
 def neighbour_codes(code: Code) -> list[Code]:
     """Every code with one width changed to another ratio (21 neighbours)."""
-    return [code[:k] + (d,) + code[k + 1 :] for k in range(N_WIDTHS) for d in range(len(RATIOS)) if d != code[k]]
+    return [
+        code[:k] + (d,) + code[k + 1 :] for k in range(N_WIDTHS) for d in range(len(RATIOS)) if d != code[k]
+    ]
 
 
 def sample_codes(n: int, rng) -> list[Code]:

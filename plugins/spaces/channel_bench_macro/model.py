@@ -18,7 +18,9 @@ def _bn(c: int, bn: bool) -> nn.Module:
     return nn.BatchNorm2d(c) if bn else nn.Identity()
 
 
-def _conv_bn(c_in: int, c_out: int, k: int, stride: int, bn: bool, groups: int = 1, relu: bool = True) -> list[nn.Module]:
+def _conv_bn(
+    c_in: int, c_out: int, k: int, stride: int, bn: bool, groups: int = 1, relu: bool = True
+) -> list[nn.Module]:
     layers = [nn.Conv2d(c_in, c_out, k, stride, padding=k // 2, groups=groups, bias=False), _bn(c_out, bn)]
     return layers + [nn.ReLU(inplace=False)] if relu else layers
 
@@ -28,8 +30,9 @@ class ResBlock(nn.Module):
 
     def __init__(self, b: Block, bn: bool):
         super().__init__()
-        self.body = nn.Sequential(*_conv_bn(b.c_in, b.c_mid, 3, b.stride, bn),
-                                  *_conv_bn(b.c_mid, b.c_out, 3, 1, bn, relu=False))
+        self.body = nn.Sequential(
+            *_conv_bn(b.c_in, b.c_mid, 3, b.stride, bn), *_conv_bn(b.c_mid, b.c_out, 3, 1, bn, relu=False)
+        )
         self.shortcut = b.shortcut
         self.relu = nn.ReLU(inplace=False)
 
@@ -43,9 +46,11 @@ class MBBlock(nn.Module):
 
     def __init__(self, b: Block, bn: bool):
         super().__init__()
-        self.body = nn.Sequential(*_conv_bn(b.c_in, b.c_mid, 1, 1, bn),
-                                  *_conv_bn(b.c_mid, b.c_mid, 3, b.stride, bn, groups=b.c_mid),
-                                  *_conv_bn(b.c_mid, b.c_out, 1, 1, bn, relu=False))
+        self.body = nn.Sequential(
+            *_conv_bn(b.c_in, b.c_mid, 1, 1, bn),
+            *_conv_bn(b.c_mid, b.c_mid, 3, b.stride, bn, groups=b.c_mid),
+            *_conv_bn(b.c_mid, b.c_out, 1, 1, bn, relu=False),
+        )
         self.shortcut = b.shortcut
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -62,7 +67,9 @@ class Features(nn.Module):
         self.stem = nn.Sequential(*_conv_bn(3, w[0], 3, 2, bn))
         make = ResBlock if backbone == "resnet" else MBBlock
         self.blocks = nn.ModuleList(make(b, bn) for b in blocks(backbone, w, hw))
-        self.out = nn.Sequential(*_conv_bn(w[4], w[6], 1, 1, bn)) if backbone == "mobilenet" else nn.Identity()
+        self.out = (
+            nn.Sequential(*_conv_bn(w[4], w[6], 1, 1, bn)) if backbone == "mobilenet" else nn.Identity()
+        )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = self.stem(x)

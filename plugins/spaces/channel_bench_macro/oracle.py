@@ -8,8 +8,6 @@ over the epochs (its ``train.py``).
 
 from __future__ import annotations
 
-from typing import Optional
-
 from pydantic import Field
 
 from nas_harness.api.tables import TableConfig, TableMetric, TableOracle
@@ -18,12 +16,21 @@ RUNS = ("test_acc_run1", "test_acc_run2", "test_acc_run3")
 
 
 class ChannelTableConfig(TableConfig):
-    path: Optional[str] = Field(None, description="default: data/nb_macro/channel_bench_macro_<backbone>_cifar10.csv")
+    path: str | None = Field(
+        None, description="default: data/nb_macro/channel_bench_macro_<backbone>_cifar10.csv"
+    )
     arch_column: str = "arch"
     metrics: dict[str, TableMetric] = Field(
         default_factory=lambda: {
-            "cifar10": TableMetric(column="mean_acc", metric="accuracy (best test accuracy over 60 epochs)",
-                                   unit="%", split="test", epochs=60, runs=RUNS, aggregation="mean(3 runs)")
+            "cifar10": TableMetric(
+                column="mean_acc",
+                metric="accuracy (best test accuracy over 60 epochs)",
+                unit="%",
+                split="test",
+                epochs=60,
+                runs=RUNS,
+                aggregation="mean(3 runs)",
+            )
         }
     )
 
@@ -37,5 +44,7 @@ class ChannelTableOracle(TableOracle):
         config = config if config is not None else self.Config()
         if config.path is None:
             backbone = getattr(getattr(space, "config", None), "backbone", "resnet")
-            config = config.model_copy(update={"path": f"data/nb_macro/channel_bench_macro_{backbone}_cifar10.csv"})
+            config = config.model_copy(
+                update={"path": f"data/nb_macro/channel_bench_macro_{backbone}_cifar10.csv"}
+            )
         super().__init__(config, space=space)

@@ -70,8 +70,13 @@ def blocks(backbone: str, w: tuple[int, ...], hw: int = 32) -> tuple[Block, ...]
     """The four (mobilenet) or five (resnet) searchable blocks after the stride-2 stem."""
     hw = (hw - 1) // 2 + 1
     if backbone == "resnet":
-        spec = [(w[0], w[1], w[0], 1), (w[0], w[2], w[0], 1), (w[0], w[3], w[4], 2), (w[4], w[5], w[4], 1),
-                (w[4], w[6], w[4], 1)]
+        spec = [
+            (w[0], w[1], w[0], 1),
+            (w[0], w[2], w[0], 1),
+            (w[0], w[3], w[4], 2),
+            (w[4], w[5], w[4], 1),
+            (w[4], w[6], w[4], 1),
+        ]
     else:
         spec = [(w[0], w[1], w[0], 1), (w[0], w[2], w[0], 1), (w[0], w[3], w[4], 2), (w[4], w[5], w[4], 1)]
     out = []

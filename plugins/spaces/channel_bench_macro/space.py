@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Literal, Sequence
+from collections.abc import Sequence
+from typing import Literal
 
 import numpy as np
 from pydantic import Field
@@ -44,7 +45,9 @@ class ChannelSpace(Space):
     )
 
     class Config(PluginConfig):
-        backbone: Literal["resnet", "mobilenet"] = Field("resnet", description="which backbone's widths are searched")
+        backbone: Literal["resnet", "mobilenet"] = Field(
+            "resnet", description="which backbone's widths are searched"
+        )
 
     def __init__(self, config: PluginConfig | None = None):
         super().__init__(config)
@@ -89,7 +92,9 @@ class ChannelSpace(Space):
     def from_choices(self, picks: Sequence[int]) -> str:
         code = tuple(int(p) for p in picks)
         if len(code) != A.N_WIDTHS or not all(0 <= p < len(A.RATIOS) for p in code):
-            raise ArchError(f"Channel-Bench-Macro choices are {A.N_WIDTHS} ratio indices in 0..3, got {list(picks)!r}")
+            raise ArchError(
+                f"Channel-Bench-Macro choices are {A.N_WIDTHS} ratio indices in 0..3, got {list(picks)!r}"
+            )
         return A.to_string(code)
 
     # ------------------------------------------------------------------ models and descriptors

@@ -38,7 +38,7 @@ def _half(hw: int) -> int:
     return (hw + 1) // 2
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def skeleton(c: int, layers: int, hw: int) -> tuple[CellShape, ...]:
     from .model import reduction_layers
 

@@ -32,8 +32,8 @@ import ast
 import functools
 import itertools
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
 
@@ -77,7 +77,9 @@ class Genotype:
     def in_space(self) -> bool:
         """True when the genotype is in the DARTS space proper (seven ops, distinct sources)."""
         return all(
-            a[1] != b[1] and a[0] != NONE and b[0] != NONE for cell in (self.normal, self.reduce) for a, b in cell
+            a[1] != b[1] and a[0] != NONE and b[0] != NONE
+            for cell in (self.normal, self.reduce)
+            for a, b in cell
         )
 
 
@@ -94,7 +96,9 @@ def make_cell(edges: Sequence[Edge], where: str = "cell") -> Cell:
         pair = []
         for op, src in edges[2 * k : 2 * k + 2]:
             if op not in OP_RANK:
-                raise ArchError(f"DARTS {where}: node {j} has unknown op {op!r}; allowed: {', '.join(ALL_OPS)}")
+                raise ArchError(
+                    f"DARTS {where}: node {j} has unknown op {op!r}; allowed: {', '.join(ALL_OPS)}"
+                )
             if isinstance(src, bool) or not isinstance(src, (int, np.integer)) or not 0 <= src < j:
                 raise ArchError(f"DARTS {where}: node {j} edge {op}~{src!r} needs a source in 0..{j - 1}")
             pair.append((op, int(src)))
@@ -143,7 +147,9 @@ def _literal(node: ast.AST, what: str, text: str):
 
 
 def _edges(value, what: str, text: str) -> list[Edge]:
-    if not isinstance(value, (list, tuple)) or not all(isinstance(e, (list, tuple)) and len(e) == 2 for e in value):
+    if not isinstance(value, (list, tuple)) or not all(
+        isinstance(e, (list, tuple)) and len(e) == 2 for e in value
+    ):
         raise ArchError(f"DARTS genotype {text!r}: {what} must be a list of (op, source) pairs")
     return [(e[0], e[1]) for e in value]
 
@@ -154,18 +160,24 @@ def _parse_genotype(text: str) -> Genotype:
     except SyntaxError as exc:
         raise ArchError(f"DARTS genotype {text!r} is not a Genotype(...) expression: {exc.msg}") from None
     if not (isinstance(tree, ast.Call) and isinstance(tree.func, ast.Name) and tree.func.id == "Genotype"):
-        raise ArchError(f"DARTS genotype {text!r} must be Genotype(normal=..., normal_concat=..., reduce=..., reduce_concat=...)")
+        raise ArchError(
+            f"DARTS genotype {text!r} must be Genotype(normal=..., normal_concat=..., reduce=..., reduce_concat=...)"
+        )
     if tree.args:
         raise ArchError(f"DARTS genotype {text!r}: give its fields by name (normal=..., reduce=...)")
     fields = {kw.arg: kw.value for kw in tree.keywords}
     expected = {"normal", "normal_concat", "reduce", "reduce_concat"}
     if set(fields) != expected:
-        raise ArchError(f"DARTS genotype {text!r}: fields must be {sorted(expected)}, got {sorted(map(str, fields))}")
+        raise ArchError(
+            f"DARTS genotype {text!r}: fields must be {sorted(expected)}, got {sorted(map(str, fields))}"
+        )
     cells = {}
     for c in CELLS:
         concat = _literal(fields[f"{c}_concat"], f"{c}_concat", text)
         if list(concat) != list(CONCAT):
-            raise ArchError(f"DARTS genotype {text!r}: {c}_concat must be {list(CONCAT)} (all intermediate nodes), got {concat!r}")
+            raise ArchError(
+                f"DARTS genotype {text!r}: {c}_concat must be {list(CONCAT)} (all intermediate nodes), got {concat!r}"
+            )
         cells[c] = make_cell(_edges(_literal(fields[c], c, text), c, text), f"genotype {c} cell")
     return Genotype(cells["normal"], cells["reduce"])
 
@@ -173,14 +185,18 @@ def _parse_genotype(text: str) -> Genotype:
 def _parse_compact(text: str) -> Genotype:
     parts = text.strip().split("|")
     if len(parts) != 2:
-        raise ArchError(f"DARTS compact genotype {text!r}: expected two cells 'normal|reduce', found {len(parts)}")
+        raise ArchError(
+            f"DARTS compact genotype {text!r}: expected two cells 'normal|reduce', found {len(parts)}"
+        )
     cells = []
     for c, part in zip(CELLS, parts):
         edges = []
         for entry in part.split(";"):
             m = re.fullmatch(r"\s*([a-z0-9_]+)~([0-9]+)\s*", entry)
             if m is None:
-                raise ArchError(f"DARTS compact genotype {text!r}: {c} edge {entry!r} must be op~source (e.g. sep_conv_3x3~1)")
+                raise ArchError(
+                    f"DARTS compact genotype {text!r}: {c} edge {entry!r} must be op~source (e.g. sep_conv_3x3~1)"
+                )
             edges.append((m.group(1), int(m.group(2))))
         cells.append(make_cell(edges, f"compact {c} cell"))
     return Genotype(*cells)
@@ -190,15 +206,21 @@ def _parse_naslib(text: str) -> Genotype:
     try:
         value = ast.literal_eval(text.strip())
     except (ValueError, SyntaxError):
-        raise ArchError(f"DARTS NASLib genotype {text!r} is not a literal [[(source, op_index), ...], [...]]") from None
+        raise ArchError(
+            f"DARTS NASLib genotype {text!r} is not a literal [[(source, op_index), ...], [...]]"
+        ) from None
     if not (isinstance(value, (list, tuple)) and len(value) == 2):
-        raise ArchError(f"DARTS NASLib genotype {text!r}: expected [normal, reduce], two lists of 8 (source, op_index)")
+        raise ArchError(
+            f"DARTS NASLib genotype {text!r}: expected [normal, reduce], two lists of 8 (source, op_index)"
+        )
     cells = []
     for c, edges in zip(CELLS, value):
         pairs = _edges(edges, c, text)
-        for src, op in pairs:
+        for _src, op in pairs:
             if isinstance(op, bool) or not isinstance(op, int) or not 0 <= op < len(OPS):
-                raise ArchError(f"DARTS NASLib genotype {text!r}: {c} op index {op!r} not in 0..{len(OPS) - 1}")
+                raise ArchError(
+                    f"DARTS NASLib genotype {text!r}: {c} op index {op!r} not in 0..{len(OPS) - 1}"
+                )
         cells.append(make_cell([(OPS[op], src) for src, op in pairs], f"NASLib {c} cell"))
     return Genotype(*cells)
 
@@ -346,7 +368,9 @@ def decisions() -> tuple[tuple[str, tuple[str, ...]], ...]:
 
 def to_choices(g: Genotype) -> tuple[int, ...]:
     if not g.in_space():
-        raise ArchError(f"genotype {to_compact(g)} uses 'none' or a repeated source: it has no decision vector")
+        raise ArchError(
+            f"genotype {to_compact(g)} uses 'none' or a repeated source: it has no decision vector"
+        )
     picks = []
     for c in CELLS:
         for k, j in enumerate(NODES):
@@ -359,7 +383,9 @@ def from_choices(picks: Sequence[int]) -> Genotype:
     spec = decisions()
     p = [int(x) for x in picks]
     if len(p) != len(spec) or not all(0 <= x < len(opts) for x, (_, opts) in zip(p, spec)):
-        raise ArchError(f"DARTS choices are {len(spec)} option indices (see decisions()), got {list(picks)!r}")
+        raise ArchError(
+            f"DARTS choices are {len(spec)} option indices (see decisions()), got {list(picks)!r}"
+        )
     cells = []
     for ci in range(len(CELLS)):
         edges: list[Edge] = []

@@ -103,7 +103,15 @@ class DartsCell(nn.Module):
     """One cell: ``forward(s0, s1)`` → concatenation of its four intermediate nodes."""
 
     def __init__(
-        self, cell: Cell, c_pp: int, c_p: int, c: int, reduction: bool, reduction_prev: bool, bn: bool, affine: bool
+        self,
+        cell: Cell,
+        c_pp: int,
+        c_p: int,
+        c: int,
+        reduction: bool,
+        reduction_prev: bool,
+        bn: bool,
+        affine: bool,
     ):
         super().__init__()
         self.reduction = reduction
@@ -111,7 +119,9 @@ class DartsCell(nn.Module):
         self.preprocess1 = ReLUConvBN(c_p, c, bn)
         self.sources = tuple(src for node in cell for _, src in node)
         self.edges = nn.ModuleList(
-            make_op(op, c, 2 if reduction and src < N_INPUTS else 1, bn, affine) for node in cell for op, src in node
+            make_op(op, c, 2 if reduction and src < N_INPUTS else 1, bn, affine)
+            for node in cell
+            for op, src in node
         )
         self.c_out = len(NODES) * c
 
@@ -168,7 +178,14 @@ class ClassifierHead(nn.Module):
 
 class DartsNetwork(nn.Module):
     def __init__(
-        self, g: Genotype, num_classes: int, *, c: int = 32, layers: int = 8, bn: bool = True, affine: bool = True
+        self,
+        g: Genotype,
+        num_classes: int,
+        *,
+        c: int = 32,
+        layers: int = 8,
+        bn: bool = True,
+        affine: bool = True,
     ):
         super().__init__()
         self.genotype = g

@@ -16,8 +16,9 @@ folder. Genotypes are matched by their canonical string (edge order within a nod
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
-from typing import Any, ClassVar, Mapping, Optional
+from typing import Any, ClassVar
 
 from pydantic import Field
 
@@ -72,11 +73,22 @@ class _GenotypeTable(TableOracle):
 
 
 class NB301Config(TableConfig):
-    path: Optional[str] = Field(None, description="the CSV; default data/nb301/nbsz_nb301.csv under the shared data dir")
+    path: str | None = Field(
+        None, description="the CSV; default data/nb301/nbsz_nb301.csv under the shared data dir"
+    )
     arch_column: str = "genotype"
-    metrics: dict[str, TableMetric] = Field(default_factory=lambda: {
-        "cifar10": TableMetric(column="val_accuracy", metric="accuracy", unit="%", split="valid", epochs=100,
-                               aggregation="1 run")})
+    metrics: dict[str, TableMetric] = Field(
+        default_factory=lambda: {
+            "cifar10": TableMetric(
+                column="val_accuracy",
+                metric="accuracy",
+                unit="%",
+                split="valid",
+                epochs=100,
+                aggregation="1 run",
+            )
+        }
+    )
 
 
 class NB301Oracle(_GenotypeTable):
@@ -84,16 +96,29 @@ class NB301Oracle(_GenotypeTable):
     Config = NB301Config
     summary = "NAS-Bench-301 CIFAR-10 validation accuracy of 1,218 genotypes (NAS-Bench-Suite-Zero's file)"
     default_path = "data/nb301/nbsz_nb301.csv"
-    description = ("NAS-Bench-301 CIFAR-10 validation accuracy (NB301 pipeline: C=32, 8 cells, 100 epochs) as "
-                   "published by NAS-Bench-Suite-Zero")
+    description = (
+        "NAS-Bench-301 CIFAR-10 validation accuracy (NB301 pipeline: C=32, 8 cells, 100 epochs) as "
+        "published by NAS-Bench-Suite-Zero"
+    )
 
 
 class SharedCellConfig(TableConfig):
-    path: Optional[str] = Field(None, description="the CSV; default data/darts/darts_shared_cell_1000_cifar10_valid.csv")
+    path: str | None = Field(
+        None, description="the CSV; default data/darts/darts_shared_cell_1000_cifar10_valid.csv"
+    )
     arch_column: str = "genotype"
-    metrics: dict[str, TableMetric] = Field(default_factory=lambda: {
-        "cifar10": TableMetric(column="valid_acc", metric="accuracy", unit="%", split="valid", epochs=None,
-                               aggregation="1 run")})
+    metrics: dict[str, TableMetric] = Field(
+        default_factory=lambda: {
+            "cifar10": TableMetric(
+                column="valid_acc",
+                metric="accuracy",
+                unit="%",
+                split="valid",
+                epochs=None,
+                aggregation="1 run",
+            )
+        }
+    )
 
 
 class DartsSharedCellOracle(_GenotypeTable):

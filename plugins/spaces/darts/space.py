@@ -29,7 +29,9 @@ from . import genotype as G
 
 DATASETS = {
     "cifar10": Task(
-        "cifar10", 10, (3, 32, 32),
+        "cifar10",
+        10,
+        (3, 32, 32),
         metrics=(Metric("accuracy", higher_is_better=True, unit="%", split="valid"),),
         data="cifar10",
         description="CIFAR-10 validation accuracy; the oracle says which training setup (NB301 or the shared-cell sample)",
@@ -48,7 +50,11 @@ def op_info(op: str, stride: int) -> OpInfo:
     if op in ("max_pool_3x3", "avg_pool_3x3"):
         kw = dict(name=op, kind="pool", kernel=(3, 3), stride=s)
     elif op == "skip_connect":
-        kw = dict(name=op, kind="skip") if stride == 1 else dict(name="skip_connect_reduce", kind="conv", kernel=(1, 1), stride=s)
+        kw = (
+            dict(name=op, kind="skip")
+            if stride == 1
+            else dict(name="skip_connect_reduce", kind="conv", kernel=(1, 1), stride=s)
+        )
     elif op == "none":
         kw = dict(name=op, kind="none")
     else:
@@ -75,10 +81,15 @@ def _graph(g: G.Genotype, channels: int, layers: int, hw: int, num_classes: int)
         cell = g.reduce if s.reduction else g.normal
         ids = [len(nodes), len(nodes) + 1]
         nodes += ["cell_input0", "cell_input1"]
-        pre0 = (OpInfo("factorized_reduce", "conv", (1, 1), (2, 2), channels=s.c) if s.reduction_prev
-                else OpInfo("preprocess conv1x1", "conv", (1, 1), channels=s.c))
-        edges += [Edge(prev2, ids[0], pre0, b), Edge(prev1, ids[1], OpInfo("preprocess conv1x1", "conv", (1, 1),
-                                                                           channels=s.c), b)]
+        pre0 = (
+            OpInfo("factorized_reduce", "conv", (1, 1), (2, 2), channels=s.c)
+            if s.reduction_prev
+            else OpInfo("preprocess conv1x1", "conv", (1, 1), channels=s.c)
+        )
+        edges += [
+            Edge(prev2, ids[0], pre0, b),
+            Edge(prev1, ids[1], OpInfo("preprocess conv1x1", "conv", (1, 1), channels=s.c), b),
+        ]
         for node in cell:
             ids.append(len(nodes))
             nodes.append("sum")
@@ -89,7 +100,7 @@ def _graph(g: G.Genotype, channels: int, layers: int, hw: int, num_classes: int)
                 edges.append(Edge(ids[src], ids[-1], op_info(op, st), b))
         out = len(nodes)
         nodes.append("cell_output")
-        edges += [Edge(i, out, OpInfo("concat", "skip", channels=s.c), b) for i in ids[G.N_INPUTS:]]
+        edges += [Edge(i, out, OpInfo("concat", "skip", channels=s.c), b) for i in ids[G.N_INPUTS :]]
         prev2, prev1 = prev1, out
     nodes.append("output")
     head = OpInfo("global_pool+dense", "linear", channels=num_classes)
@@ -108,7 +119,9 @@ class DartsSpace(Space):
     class Config(PluginConfig):
         channels: int = Field(32, ge=2, description="initial channels C (NB301: 32)")
         layers: int = Field(8, ge=3, description="number of cells (NB301: 8)")
-        affine: bool = Field(True, description="affine BNs in the edge ops (DARTS eval network); False = NASLib's graph")
+        affine: bool = Field(
+            True, description="affine BNs in the edge ops (DARTS eval network); False = NASLib's graph"
+        )
 
     # ------------------------------------------------------------------ architectures
     def parse(self, text: str) -> str:
@@ -158,14 +171,22 @@ class DartsSpace(Space):
         from .model import DartsNetwork
 
         c = self.config
-        net = DartsNetwork(G.parse(arch), self._info(dataset).num_classes, c=c.channels, layers=c.layers, bn=bn,
-                           affine=c.affine)
+        net = DartsNetwork(
+            G.parse(arch),
+            self._info(dataset).num_classes,
+            c=c.channels,
+            layers=c.layers,
+            bn=bn,
+            affine=c.affine,
+        )
         f = net.features
         return BuiltModel(net, stem=f.stem, cells=tuple(f.cells), head=net.head, features=f)
 
     def cost(self, arch: str, dataset: str) -> Cost:
         info, c = self._info(dataset), self.config
-        params, flops = K.cost(G.parse(arch), c.channels, c.layers, info.input_shape[1], info.num_classes, c.affine)
+        params, flops = K.cost(
+            G.parse(arch), c.channels, c.layers, info.input_shape[1], info.num_classes, c.affine
+        )
         return Cost(params=params, flops=flops)
 
     def topology(self, arch: str, dataset: str) -> Topology:
@@ -177,7 +198,17 @@ class DartsSpace(Space):
         """
         g, info, c = G.parse(arch), self._info(dataset), self.config
         hw = info.input_shape[1]
-        blocks = [BlockTopology(ops=(), c_in=3, c_out=3 * c.channels, hw_in=(hw, hw), hw_out=(hw, hw), searchable=False, name="stem")]
+        blocks = [
+            BlockTopology(
+                ops=(),
+                c_in=3,
+                c_out=3 * c.channels,
+                hw_in=(hw, hw),
+                hw_out=(hw, hw),
+                searchable=False,
+                name="stem",
+            )
+        ]
         for s in K.skeleton(c.channels, c.layers, hw):
             cell = g.reduce if s.reduction else g.normal
             counts: dict[tuple[str, int], int] = {}
@@ -203,8 +234,17 @@ class DartsSpace(Space):
             )
         last = blocks[-1]
         head = OpInfo("global_pool+dense", "linear", channels=info.num_classes)
-        blocks.append(BlockTopology(ops=((head, 1),), c_in=last.c_out, c_out=info.num_classes, hw_in=last.hw_out,
-                                    hw_out=(1, 1), searchable=False, name="head"))
+        blocks.append(
+            BlockTopology(
+                ops=((head, 1),),
+                c_in=last.c_out,
+                c_out=info.num_classes,
+                hw_in=last.hw_out,
+                hw_out=(1, 1),
+                searchable=False,
+                name="head",
+            )
+        )
         return Topology(tuple(blocks), graph=_graph(g, c.channels, c.layers, hw, info.num_classes))
 
     # ------------------------------------------------------------------ ground truth

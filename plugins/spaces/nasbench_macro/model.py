@@ -45,7 +45,9 @@ def make_layer(op: int, layer: Layer, bn: bool) -> nn.Module:
     if op == 0:
         if layer.stride == 1 and layer.c_in == layer.c_out:
             return nn.Identity()
-        return nn.Sequential(nn.Conv2d(layer.c_in, layer.c_out, 1, stride=layer.stride, bias=False), _bn(layer.c_out, bn))
+        return nn.Sequential(
+            nn.Conv2d(layer.c_in, layer.c_out, 1, stride=layer.stride, bias=False), _bn(layer.c_out, bn)
+        )
     t, k = BLOCK[op]
     return MBBlock(layer.c_in, layer.c_out, layer.stride, t, k, bn)
 
@@ -55,13 +57,17 @@ class Features(nn.Module):
 
     def __init__(self, code: Code, bn: bool, hw: int = 32):
         super().__init__()
-        self.stem = nn.Sequential(nn.Conv2d(3, STEM_CHANNELS, 3, padding=1, bias=False), _bn(STEM_CHANNELS, bn),
-                                  nn.ReLU(inplace=False))
+        self.stem = nn.Sequential(
+            nn.Conv2d(3, STEM_CHANNELS, 3, padding=1, bias=False),
+            _bn(STEM_CHANNELS, bn),
+            nn.ReLU(inplace=False),
+        )
         shapes = layers(hw)
         self.layers = nn.ModuleList(make_layer(op, layer, bn) for op, layer in zip(code, shapes))
         c = shapes[-1].c_out
-        self.out = nn.Sequential(nn.Conv2d(c, HEAD_CHANNELS, 1, bias=False), _bn(HEAD_CHANNELS, bn),
-                                 nn.ReLU(inplace=False))
+        self.out = nn.Sequential(
+            nn.Conv2d(c, HEAD_CHANNELS, 1, bias=False), _bn(HEAD_CHANNELS, bn), nn.ReLU(inplace=False)
+        )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = self.stem(x)

@@ -21,8 +21,15 @@ class MacroTableConfig(TableConfig):
     arch_column: str = "arch"
     metrics: dict[str, TableMetric] = Field(
         default_factory=lambda: {
-            "cifar10": TableMetric(column="mean_acc", metric="accuracy (best test accuracy over 50 epochs)",
-                                   unit="%", split="test", epochs=50, runs=RUNS, aggregation="mean(3 runs)")
+            "cifar10": TableMetric(
+                column="mean_acc",
+                metric="accuracy (best test accuracy over 50 epochs)",
+                unit="%",
+                split="test",
+                epochs=50,
+                runs=RUNS,
+                aggregation="mean(3 runs)",
+            )
         }
     )
 
@@ -30,7 +37,9 @@ class MacroTableConfig(TableConfig):
 class MacroTableOracle(TableOracle):
     name = "table"
     Config = MacroTableConfig
-    summary = "NAS-Bench-Macro CIFAR-10: best test accuracy over 50 epochs, mean of 3 runs (runs for the ceiling)"
+    summary = (
+        "NAS-Bench-Macro CIFAR-10: best test accuracy over 50 epochs, mean of 3 runs (runs for the ceiling)"
+    )
 
     def coverage(self, task: str) -> list[str]:
         """Each distinct network once (its canonical arch), so that samples drawn from the coverage

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -86,7 +86,9 @@ class MacroSpace(Space):
     def from_choices(self, picks: Sequence[int]) -> str:
         code = tuple(int(p) for p in picks)
         if len(code) != A.N_LAYERS or not all(0 <= p < len(A.OPS) for p in code):
-            raise ArchError(f"NAS-Bench-Macro choices are {A.N_LAYERS} op indices in 0..2, got {list(picks)!r}")
+            raise ArchError(
+                f"NAS-Bench-Macro choices are {A.N_LAYERS} op indices in 0..2, got {list(picks)!r}"
+            )
         return A.to_string(code)
 
     # ------------------------------------------------------------------ models and descriptors

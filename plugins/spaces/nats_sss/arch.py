@@ -60,7 +60,9 @@ def parse_code(text: object) -> Code:
     plain decimal number.
     """
     if not isinstance(text, str):
-        raise ArchError(f"a NATS-SSS architecture is a string C1:C2:C3:C4:C5, got {type(text).__name__}: {text!r}")
+        raise ArchError(
+            f"a NATS-SSS architecture is a string C1:C2:C3:C4:C5, got {type(text).__name__}: {text!r}"
+        )
     parts = text.strip().split(":")
     if len(parts) != N_LAYERS:
         raise ArchError(
@@ -98,5 +100,7 @@ def from_choices(picks: object) -> Code:
     except (TypeError, ValueError) as exc:
         raise ArchError(f"NATS-SSS choices are {N_LAYERS} width indices in 0..7, got {picks!r}") from exc
     if len(code) != N_LAYERS or not all(0 <= d < len(WIDTHS) for d in code):
-        raise ArchError(f"NATS-SSS choices are {N_LAYERS} width indices in 0..{len(WIDTHS) - 1}, got {list(code)!r}")
+        raise ArchError(
+            f"NATS-SSS choices are {N_LAYERS} width indices in 0..{len(WIDTHS) - 1}, got {list(code)!r}"
+        )
     return code

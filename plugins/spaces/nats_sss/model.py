@@ -31,7 +31,9 @@ CELL: tuple[tuple[tuple[str, int], ...], ...] = (
     (("nor_conv_3x3", 0), ("nor_conv_3x3", 1)),
     (("skip_connect", 0), ("nor_conv_3x3", 1), ("nor_conv_3x3", 2)),
 )
-CELL_STRING = "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|"
+CELL_STRING = (
+    "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|"
+)
 REDUCTION_LAYERS = (1, 3)  # 0-based layers that are residual blocks (stride 2)
 
 
@@ -112,7 +114,9 @@ class SSSNetwork(nn.Module):
         layers: list[nn.Module] = []
         c_prev = widths[0]
         for layer, c in enumerate(widths):
-            layers.append(ResidualReduction(c_prev, c, bn) if layer in REDUCTION_LAYERS else Cell(c_prev, c, bn))
+            layers.append(
+                ResidualReduction(c_prev, c, bn) if layer in REDUCTION_LAYERS else Cell(c_prev, c, bn)
+            )
             c_prev = c
         self.cells = nn.ModuleList(layers)
         self.lastact = nn.Sequential(_norm(c_prev, bn), nn.ReLU(inplace=False))

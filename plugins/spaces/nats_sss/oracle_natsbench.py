@@ -27,8 +27,9 @@ from __future__ import annotations
 import functools
 import importlib.metadata
 import os
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Literal, Sequence, Union
+from typing import Literal
 
 import numpy as np
 from pydantic import Field, field_validator
@@ -44,7 +45,9 @@ PICKLE_EXT = "pickle.pbz2"
 def nats_entry(task: str, split: str) -> tuple[str, str]:
     """(NATS dataset entry, key of ``get_more_info``) for a task and split."""
     if task not in TASKS:
-        raise HarnessError(f"oracle 'nats_bench' of space 'nats_sss' has no task {task!r}; known: {', '.join(TASKS)}")
+        raise HarnessError(
+            f"oracle 'nats_bench' of space 'nats_sss' has no task {task!r}; known: {', '.join(TASKS)}"
+        )
     entry = ("cifar10-valid" if split == "valid" else "cifar10") if task == "cifar10" else task
     return entry, f"{split}-accuracy"
 
@@ -54,11 +57,15 @@ def _open_api(path: str, fast_mode: bool):
     try:
         from nats_bench import create
     except ImportError as exc:  # pragma: no cover - a declared dependency
-        raise HarnessError("the nats_bench oracle needs the 'nats_bench' package (pip install nats_bench)") from exc
+        raise HarnessError(
+            "the nats_bench oracle needs the 'nats_bench' package (pip install nats_bench)"
+        ) from exc
     try:
         return create(path, "sss", fast_mode=fast_mode, verbose=False)
     except Exception as exc:  # noqa: BLE001 - the API raises bare ValueError/OSError/pickle errors
-        raise HarnessError(f"cannot open NATS-Bench size-space archive {path}: {type(exc).__name__}: {exc}") from exc
+        raise HarnessError(
+            f"cannot open NATS-Bench size-space archive {path}: {type(exc).__name__}: {exc}"
+        ) from exc
 
 
 class NATSBenchSSSOracle(Oracle):
@@ -70,7 +77,7 @@ class NATSBenchSSSOracle(Oracle):
         fast_mode: bool = True
         hp: Literal["01", "12", "90"] = "90"
         split: Literal["valid", "test"] = "test"
-        is_random: Union[Literal[False], int] = Field(
+        is_random: Literal[False] | int = Field(
             False, description="False: mean over seeds; an int: that seed's run (True is not allowed)"
         )
 
@@ -78,7 +85,9 @@ class NATSBenchSSSOracle(Oracle):
         @classmethod
         def _no_random_trial(cls, value):
             if value is True:
-                raise ValueError("is_random=True picks a random seed on every query; use False or a seed such as 777")
+                raise ValueError(
+                    "is_random=True picks a random seed on every query; use False or a seed such as 777"
+                )
             return value
 
         @field_validator("hp", mode="before")
@@ -96,7 +105,9 @@ class NATSBenchSSSOracle(Oracle):
         if self.config.fast_mode and not self.path.is_dir():
             raise HarnessError(f"NATS-Bench archive {self.path}: fast_mode=True needs the *-simple directory")
         if not self.config.fast_mode and not self.path.is_file():
-            raise HarnessError(f"NATS-Bench archive {self.path}: fast_mode=False needs the .{PICKLE_EXT} file")
+            raise HarnessError(
+                f"NATS-Bench archive {self.path}: fast_mode=False needs the .{PICKLE_EXT} file"
+            )
         if not os.access(self.path, os.R_OK):
             raise HarnessError(f"NATS-Bench archive {self.path} is not readable")
         self._cache: dict[tuple[int, str], dict[str, float]] = {}
@@ -181,12 +192,16 @@ class NATSBenchSSSOracle(Oracle):
         except (KeyError, ValueError):  # no results for this hp, dataset or seed
             return {}
         except Exception as exc:  # noqa: BLE001 - corrupt or foreign files
-            raise HarnessError(f"NATS-Bench archive {self.path}: cannot read architecture {index}: {exc}") from exc
+            raise HarnessError(
+                f"NATS-Bench archive {self.path}: cannot read architecture {index}: {exc}"
+            ) from exc
         finally:
             if self.config.fast_mode:
                 api.arch2infos_dict.pop(index, None)
                 api.evaluated_indexes.discard(index)
-        return {k: float(v) for k, v in info.items() if isinstance(v, (int, float)) and not isinstance(v, bool)}
+        return {
+            k: float(v) for k, v in info.items() if isinstance(v, (int, float)) and not isinstance(v, bool)
+        }
 
     def _file(self, index: int) -> Path | None:
         for name in (f"{index:06d}", f"{index}"):

@@ -28,7 +28,12 @@ DEFAULT_METRICS: dict[str, TableMetric] = {
         column="cifar100_acc_5k", metric="accuracy", unit="%", split="valid", epochs=90, aggregation=_ONE_RUN
     ),
     "ImageNet16-120": TableMetric(
-        column="imagenet16_120_acc_3k", metric="accuracy", unit="%", split="valid", epochs=90, aggregation=_ONE_RUN
+        column="imagenet16_120_acc_3k",
+        metric="accuracy",
+        unit="%",
+        split="valid",
+        epochs=90,
+        aggregation=_ONE_RUN,
     ),
 }
 

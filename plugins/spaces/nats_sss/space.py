@@ -30,7 +30,9 @@ _WHAT = {
     "ImageNet16-120": "ImageNet16-120: 120 ImageNet classes downsampled to 16x16",
 }
 TASKS: dict[str, Task] = {
-    name: Task(name, info.num_classes, info.input_shape, metrics=_ACC, data=_DATA[name], description=_WHAT[name])
+    name: Task(
+        name, info.num_classes, info.input_shape, metrics=_ACC, data=_DATA[name], description=_WHAT[name]
+    )
     for name, info in _INFO.items()
 }
 
@@ -96,7 +98,9 @@ class NATSSSSpace(Space):
         from .model import SSSNetwork  # torch is imported only when a model is needed
 
         net = SSSNetwork(A.widths(self._code(arch)), task_info(dataset).num_classes, bn=bn)
-        return BuiltModel(module=net, stem=net.stem, cells=tuple(net.cells), head=net.classifier, features=net.lastact)
+        return BuiltModel(
+            module=net, stem=net.stem, cells=tuple(net.cells), head=net.classifier, features=net.lastact
+        )
 
     def topology(self, arch: str, dataset: str) -> Topology:
         from .topology import topology_of
@@ -118,5 +122,7 @@ class NATSSSSpace(Space):
     @staticmethod
     def _code(arch: str) -> A.Code:
         if not isinstance(arch, str):
-            raise ArchError(f"a NATS-SSS architecture is a string C1:C2:C3:C4:C5, got {type(arch).__name__}: {arch!r}")
+            raise ArchError(
+                f"a NATS-SSS architecture is a string C1:C2:C3:C4:C5, got {type(arch).__name__}: {arch!r}"
+            )
         return A.parse_code(arch)

@@ -96,7 +96,9 @@ def layers(code: Code, hw: int) -> tuple[Layer, ...]:
             out.append(Layer(f"layer{i + 1}.reduction", "reduction", c_prev, c, hw, h2, convs, True))
             hw = h2
         else:
-            out.append(Layer(f"layer{i + 1}.cell", "cell", c_prev, c, hw, hw, _cell_convs(c_prev, c, hw), True))
+            out.append(
+                Layer(f"layer{i + 1}.cell", "cell", c_prev, c, hw, hw, _cell_convs(c_prev, c, hw), True)
+            )
         c_prev = c
     return tuple(out)
 
@@ -115,7 +117,10 @@ N_CELL_SKIPS = sum(op == "skip_connect" for node in CELL for op, _ in node)  # 1
 @functools.cache
 def _block_ops(kind: str, c_in: int, c: int) -> tuple[tuple[OpInfo, int], ...]:
     if kind == "cell":
-        return ((_op("nor_conv_3x3", "conv", 3, 1, c), N_CELL_CONVS), (_op("skip_connect", "skip", channels=c), N_CELL_SKIPS))
+        return (
+            (_op("nor_conv_3x3", "conv", 3, 1, c), N_CELL_CONVS),
+            (_op("skip_connect", "skip", channels=c), N_CELL_SKIPS),
+        )
     if kind == "reduction":
         return (
             (_op("conv_3x3_s2", "conv", 3, 2, c), 1),
@@ -159,10 +164,12 @@ def graph_of(code: Code, hw: int) -> Graph:
         if layer.kind == "reduction":
             mid, pooled, out = len(nodes), len(nodes) + 1, len(nodes) + 2
             nodes += ["conv_a", "shortcut_pool", "block_output"]
-            edges += [Edge(current, mid, _op("conv_3x3_s2", "conv", 3, 2, c), b),
-                      Edge(mid, out, _op("conv_3x3", "conv", 3, 1, c), b),
-                      Edge(current, pooled, _op("avg_pool_2x2_s2", "pool", 2, 2, layer.c_in), b),
-                      Edge(pooled, out, _op("conv_1x1", "conv", 1, 1, c), b)]
+            edges += [
+                Edge(current, mid, _op("conv_3x3_s2", "conv", 3, 2, c), b),
+                Edge(mid, out, _op("conv_3x3", "conv", 3, 1, c), b),
+                Edge(current, pooled, _op("avg_pool_2x2_s2", "pool", 2, 2, layer.c_in), b),
+                Edge(pooled, out, _op("conv_1x1", "conv", 1, 1, c), b),
+            ]
             current = out
             continue
         ids = [current] + list(range(len(nodes), len(nodes) + len(CELL)))

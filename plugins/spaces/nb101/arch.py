@@ -23,8 +23,8 @@ from __future__ import annotations
 
 import functools
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
 
@@ -75,7 +75,9 @@ def parse_raw(text: object) -> Cell:
         raise ArchError(f"an NB101 architecture is a string, got {type(text).__name__}: {text!r}")
     s = text.strip()
     if s.count(":") != 1:
-        raise ArchError(f"NB101 arch {text!r}: expected 'ops:rows' (e.g. 'c3,mp:110.01.1') with exactly one ':'")
+        raise ArchError(
+            f"NB101 arch {text!r}: expected 'ops:rows' (e.g. 'c3,mp:110.01.1') with exactly one ':'"
+        )
     ops_part, rows_part = s.split(":")
     names = [t.strip() for t in ops_part.split(",")] if ops_part.strip() else []
     ops = []
@@ -88,7 +90,9 @@ def parse_raw(text: object) -> Cell:
         ops.append(_OP_OF[name])
     n = len(ops) + 2
     if n > MAX_VERTICES:
-        raise ArchError(f"NB101 arch {text!r}: {len(ops)} interior ops make {n} vertices; at most {MAX_VERTICES}")
+        raise ArchError(
+            f"NB101 arch {text!r}: {len(ops)} interior ops make {n} vertices; at most {MAX_VERTICES}"
+        )
     rows = rows_part.split(".")
     if len(rows) != n - 1:
         raise ArchError(
@@ -112,7 +116,9 @@ def from_matrix(matrix: Sequence[Sequence[int]], ops: Sequence[str], where: str 
     at = f"{where}: " if where else ""
     m = np.asarray(matrix)
     if m.ndim != 2 or m.shape[0] != m.shape[1] or m.shape[0] != len(ops):
-        raise ArchError(f"{at}NB101 matrix must be square with one row per op ({len(ops)} ops), got shape {m.shape}")
+        raise ArchError(
+            f"{at}NB101 matrix must be square with one row per op ({len(ops)} ops), got shape {m.shape}"
+        )
     if not np.isin(m, (0, 1)).all() or np.tril(m).any():
         raise ArchError(f"{at}NB101 matrix must be strictly upper-triangular 0/1, got {m.tolist()}")
     if len(ops) < 2 or ops[0] != "input" or ops[-1] != "output":
@@ -278,7 +284,7 @@ def random_cell(rng: np.random.Generator) -> Cell:
         m = tuple(tuple(int(bits[i, j]) if j > i else 0 for j in range(n)) for i in range(n))
         cell = Cell(m, tuple(int(o) for o in rng.integers(0, len(OPS), size=n - 2)))
         if is_valid(cell):
-            return (prune(cell))
+            return prune(cell)
 
 
 def mutate(cell: Cell, rng: np.random.Generator) -> Cell:
@@ -298,7 +304,7 @@ def mutate(cell: Cell, rng: np.random.Generator) -> Cell:
                 others = [o for o in range(len(OPS)) if o != cand.ops[k]]
                 cand = _set_op(cand, k, others[int(rng.integers(len(others)))])
         if is_valid(cand):
-            out = (prune(cand))
+            out = prune(cand)
             if graph_hash(out) != key:
                 return out
 
@@ -312,7 +318,7 @@ def neighbour_cells(cell: Cell) -> list[Cell]:
 
     def add(cand: Cell) -> None:
         if is_valid(cand):
-            c = (prune(cand))
+            c = prune(cand)
             h = graph_hash(c)
             if h not in seen:
                 seen.add(h)
@@ -359,7 +365,7 @@ def crossover(a: Cell, b: Cell, rng: np.random.Generator, tries: int = 100) -> C
         ops = tuple((pa if op_pick[k] else pb).ops[k] for k in range(n - 2))
         cand = Cell(m, ops)
         if is_valid(cand):
-            return (prune(cand))
+            return prune(cand)
     return a if rng.random() < 0.5 else b
 
 
@@ -379,7 +385,9 @@ def sample_cells(n: int, rng: np.random.Generator) -> list[Cell]:
 
 # --------------------------------------------------------------------------- decision vector
 
-EDGES_7: tuple[tuple[int, int], ...] = tuple((i, j) for i in range(MAX_VERTICES) for j in range(i + 1, MAX_VERTICES))
+EDGES_7: tuple[tuple[int, int], ...] = tuple(
+    (i, j) for i in range(MAX_VERTICES) for j in range(i + 1, MAX_VERTICES)
+)
 N_DECISIONS = len(EDGES_7) + MAX_VERTICES - 2  # 21 edge bits, then 5 ops
 
 
@@ -394,8 +402,10 @@ def cell_from_choices(picks: Sequence[int]) -> Cell:
     """The unpruned 7-vertex cell of a decision vector (``ArchError`` if it is malformed)."""
     picks = tuple(int(p) for p in picks)
     n_e = len(EDGES_7)
-    if len(picks) != N_DECISIONS or any(p not in (0, 1) for p in picks[:n_e]) or any(
-        not 0 <= p < len(OPS) for p in picks[n_e:]
+    if (
+        len(picks) != N_DECISIONS
+        or any(p not in (0, 1) for p in picks[:n_e])
+        or any(not 0 <= p < len(OPS) for p in picks[n_e:])
     ):
         raise ArchError(
             f"NB101 choices are {n_e} edge bits (0/1) then {MAX_VERTICES - 2} op indices (0-{len(OPS) - 1}), "

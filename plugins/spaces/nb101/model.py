@@ -37,7 +37,9 @@ class NB101Cell(nn.Module):
         for v in range(1, n - 1):
             op = cell.ops[v - 1]
             c = self.channels[v]
-            ops.append(nn.MaxPool2d(3, stride=1, padding=1) if op == MAXPOOL else ConvBNReLU(c, c, KERNEL[op], bn))
+            ops.append(
+                nn.MaxPool2d(3, stride=1, padding=1) if op == MAXPOOL else ConvBNReLU(c, c, KERNEL[op], bn)
+            )
         self.ops = nn.ModuleList(ops)
         self.proj = nn.ModuleDict(
             {str(v): ConvBNReLU(c_in, self.channels[v], 1, bn) for v in range(1, n) if cell.matrix[0][v]}

@@ -17,7 +17,8 @@ string.
 from __future__ import annotations
 
 import json
-from typing import Any, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 from pydantic import Field
@@ -64,12 +65,21 @@ class _HashKeyed(TableOracle):
 
 
 class EproxyConfig(TableConfig):
-    path: str = Field("data/nb101/nb101_2520_cifar10.csv", description="the Eproxy authors' 2,520-cell sample")
+    path: str = Field(
+        "data/nb101/nb101_2520_cifar10.csv", description="the Eproxy authors' 2,520-cell sample"
+    )
     arch_column: str = "matrix"
     metrics: dict[str, TableMetric] = Field(
         default_factory=lambda: {
-            "cifar10": TableMetric(column="accuracy", metric="accuracy", unit="%", split="valid (most likely)",
-                                   epochs=108, aggregation="one run", scale=100.0)
+            "cifar10": TableMetric(
+                column="accuracy",
+                metric="accuracy",
+                unit="%",
+                split="valid (most likely)",
+                epochs=108,
+                aggregation="one run",
+                scale=100.0,
+            )
         }
     )
 
@@ -77,7 +87,9 @@ class EproxyConfig(TableConfig):
 class EproxySampleOracle(_HashKeyed):
     name = "eproxy2520"
     Config = EproxyConfig
-    summary = "NB101 CIFAR-10, the Eproxy authors' 2,520 cells: one run each, most likely validation at 108 epochs"
+    summary = (
+        "NB101 CIFAR-10, the Eproxy authors' 2,520 cells: one run each, most likely validation at 108 epochs"
+    )
 
 
 class NBSZConfig(TableConfig):
@@ -85,8 +97,14 @@ class NBSZConfig(TableConfig):
     arch_column: str = "matrix"
     metrics: dict[str, TableMetric] = Field(
         default_factory=lambda: {
-            "cifar10": TableMetric(column="val_accuracy", metric="accuracy", unit="%", split="valid", epochs=108,
-                                   aggregation="mean over the file's rows of the network (one seed each)")
+            "cifar10": TableMetric(
+                column="val_accuracy",
+                metric="accuracy",
+                unit="%",
+                split="valid",
+                epochs=108,
+                aggregation="mean over the file's rows of the network (one seed each)",
+            )
         }
     )
 
@@ -99,7 +117,9 @@ class NBSZOracle(_HashKeyed):
     def _read_frame(self):
         """The file with one row per network: the metric columns averaged over a network's rows."""
         frame = super()._read_frame()
-        keys = [A.graph_hash(A.cell_of(self.row_arch(r))) for r in frame[["matrix", "ops"]].to_dict("records")]
+        keys = [
+            A.graph_hash(A.cell_of(self.row_arch(r))) for r in frame[["matrix", "ops"]].to_dict("records")
+        ]
         first = frame.assign(_key=keys).drop_duplicates("_key").set_index("_key")
         for m in self.config.metrics.values():
             for column in (m.column, *m.runs):

@@ -61,7 +61,7 @@ class CellShape:
     hw: int
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def cells(hw: int) -> tuple[CellShape, ...]:
     """The nine cells in forward order for a square input of side ``hw``."""
     out = []

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -88,8 +88,13 @@ class NB101Space(Space):
         from .model import NB101Network
 
         net = NB101Network(A.cell_of(arch), self.task(dataset).num_classes, bn=bn)
-        return BuiltModel(net, stem=net.features.stem, cells=tuple(net.features.cells()), head=net.head,
-                          features=net.features)
+        return BuiltModel(
+            net,
+            stem=net.features.stem,
+            cells=tuple(net.features.cells()),
+            head=net.head,
+            features=net.features,
+        )
 
     def topology(self, arch: str, dataset: str) -> Topology:
         from .topology import topology_of
@@ -108,4 +113,3 @@ class NB101Space(Space):
         from .oracles import EproxySampleOracle, NBSZOracle
 
         return {EproxySampleOracle.name: EproxySampleOracle, NBSZOracle.name: NBSZOracle}
-

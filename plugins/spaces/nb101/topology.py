@@ -50,12 +50,26 @@ def topology_of(cell: Cell, hw: int = 32, num_classes: int = 10) -> Topology:
     prev = None
     for shape in cells(hw):
         if prev is not None and prev.hw != shape.hw:
-            blocks.append(BlockTopology(((DOWNSAMPLE, 1),), prev.c_out, prev.c_out, _sq(prev.hw), _sq(shape.hw),
-                                        searchable=False, name=f"downsample{shape.stack}"))
-        blocks.append(BlockTopology(cell_ops, shape.c_in, shape.c_out, _sq(shape.hw), _sq(shape.hw), name=shape.name))
+            blocks.append(
+                BlockTopology(
+                    ((DOWNSAMPLE, 1),),
+                    prev.c_out,
+                    prev.c_out,
+                    _sq(prev.hw),
+                    _sq(shape.hw),
+                    searchable=False,
+                    name=f"downsample{shape.stack}",
+                )
+            )
+        blocks.append(
+            BlockTopology(cell_ops, shape.c_in, shape.c_out, _sq(shape.hw), _sq(shape.hw), name=shape.name)
+        )
         prev = shape
-    blocks.append(BlockTopology(((HEAD, 1),), prev.c_out, num_classes, _sq(prev.hw), (1, 1), searchable=False,
-                                name="head"))
+    blocks.append(
+        BlockTopology(
+            ((HEAD, 1),), prev.c_out, num_classes, _sq(prev.hw), (1, 1), searchable=False, name="head"
+        )
+    )
     return Topology(tuple(blocks), graph=graph_of(tuple(b.name for b in blocks), cell, hw, num_classes))
 
 

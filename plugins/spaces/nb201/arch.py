@@ -94,7 +94,9 @@ def parse_code(text: object) -> Code:
     code = [-1] * N_EDGES
     for j, node in enumerate(nodes, start=1):
         if len(node) < 2 or not (node.startswith("|") and node.endswith("|")):
-            raise ArchError(f"NB201 arch {text!r}: node {j} {node!r} must be written |op~i|...| (edges between bars)")
+            raise ArchError(
+                f"NB201 arch {text!r}: node {j} {node!r} must be written |op~i|...| (edges between bars)"
+            )
         entries = node[1:-1].split("|")
         if len(entries) != j:
             raise ArchError(
@@ -104,7 +106,9 @@ def parse_code(text: object) -> Code:
         for entry in entries:
             m = re.fullmatch(r"([A-Za-z0-9_]*)~(\S*)", entry)
             if m is None:
-                raise ArchError(f"NB201 arch {text!r}: node {j} edge {entry!r} must be op~input (e.g. nor_conv_3x3~0)")
+                raise ArchError(
+                    f"NB201 arch {text!r}: node {j} edge {entry!r} must be op~input (e.g. nor_conv_3x3~0)"
+                )
             op, src = m.groups()
             if not re.fullmatch(r"[0-9]+", src) or int(src) >= j:
                 raise ArchError(
@@ -209,7 +213,7 @@ def canonical(text: object) -> str:
 ZERO = "#"
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def unique_string(code: Code) -> str:
     """NB201's isomorphism key (NATS ``get_unique_str``), rebuilt from its definition.
 

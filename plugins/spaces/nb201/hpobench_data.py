@@ -34,7 +34,9 @@ class _DataOnlyUnpickler(pickle.Unpickler):
     """Builds only the pickle protocol's own types; any class or function is refused."""
 
     def find_class(self, module: str, name: str):
-        raise pickle.UnpicklingError(f"refusing to load {module}.{name}: the NB201 tables hold plain data only")
+        raise pickle.UnpicklingError(
+            f"refusing to load {module}.{name}: the NB201 tables hold plain data only"
+        )
 
 
 def package_version() -> str:
@@ -58,7 +60,7 @@ def data_file(entry: str) -> Path:
     return path
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def load_records(entry: str) -> dict[str, dict[str, list[float]]]:
     """The records of one NB201 entry, key → {field: per-seed list}; read once per process."""
     path = data_file(entry)

@@ -98,8 +98,15 @@ class ResidualReduction(nn.Module):
 
 
 class NB201Network(nn.Module):
-    def __init__(self, code: Code, num_classes: int, *, bn: bool = True, channels: int = C_STEM,
-                 cells_per_stage: int = CELLS_PER_STAGE):
+    def __init__(
+        self,
+        code: Code,
+        num_classes: int,
+        *,
+        bn: bool = True,
+        channels: int = C_STEM,
+        cells_per_stage: int = CELLS_PER_STAGE,
+    ):
         super().__init__()
         self.code = tuple(code)
         self.stem = nn.Sequential(nn.Conv2d(3, channels, 3, padding=1, bias=False), _norm(channels, bn))

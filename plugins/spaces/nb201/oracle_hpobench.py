@@ -16,7 +16,8 @@ seed position 0, 1 or 2 (NaN where the cell has no such seed).
 from __future__ import annotations
 
 import functools
-from typing import Annotated, Literal, Sequence, Union
+from collections.abc import Sequence
+from typing import Annotated, Literal
 
 import numpy as np
 from pydantic import Field
@@ -44,8 +45,8 @@ def entry_for(dataset: str) -> str:
     return entry
 
 
-@functools.lru_cache(maxsize=None)
-def _values(entry: str, metric: str, seeds: Union[str, int]) -> np.ndarray:
+@functools.cache
+def _values(entry: str, metric: str, seeds: str | int) -> np.ndarray:
     """Value per code number (base-5 code, see ``arch.to_number``); NaN where missing."""
     out = np.full(A.SIZE, np.nan)
     for key, record in load_records(entry).items():
@@ -63,7 +64,7 @@ class SimpleHPOBenchOracle(Oracle):
 
     class Config(PluginConfig):
         metric: Literal["val_acc", "model_size", "train_time"] = "val_acc"
-        seeds: Union[Literal["mean"], Annotated[int, Field(strict=True, ge=0, le=2)]] = Field(
+        seeds: Literal["mean"] | Annotated[int, Field(strict=True, ge=0, le=2)] = Field(
             "mean", description="'mean' over the cell's seeds, or a seed position 0, 1 or 2"
         )
 
@@ -91,7 +92,7 @@ class SimpleHPOBenchOracle(Oracle):
         """Seed positions 0, 1, 2 as rows (every cell has 0 and 1; 8,169 cells have 2)."""
         return np.vstack([self._query(archs, dataset, i) for i in range(3)])
 
-    def _query(self, archs: Sequence[str], dataset: str, seeds: Union[str, int]) -> np.ndarray:
+    def _query(self, archs: Sequence[str], dataset: str, seeds: str | int) -> np.ndarray:
         table = _values(entry_for(dataset), self.config.metric, seeds)
         numbers = [A.to_number(A.code_of(a)) for a in archs]
         return table[np.asarray(numbers, dtype=np.int64)] if numbers else np.empty(0)

@@ -29,8 +29,9 @@ from __future__ import annotations
 import functools
 import importlib.metadata
 import os
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Literal, Sequence, Union
+from typing import Literal
 
 import numpy as np
 from pydantic import Field, field_validator
@@ -59,7 +60,9 @@ def _open_api(path: str, fast_mode: bool):
     try:
         from nats_bench import create
     except ImportError as exc:  # pragma: no cover - a declared dependency
-        raise HarnessError("the nats_bench oracle needs the 'nats_bench' package (pip install nats_bench)") from exc
+        raise HarnessError(
+            "the nats_bench oracle needs the 'nats_bench' package (pip install nats_bench)"
+        ) from exc
     try:
         return create(path, "tss", fast_mode=fast_mode, verbose=False)
     except Exception as exc:  # noqa: BLE001 - the API raises bare ValueError/OSError/pickle errors
@@ -74,7 +77,7 @@ class NATSBenchOracle(Oracle):
         fast_mode: bool = True
         hp: Literal["200", "12"] = "200"
         split: Literal["valid", "test"] = "test"
-        is_random: Union[Literal[False], int] = Field(
+        is_random: Literal[False] | int = Field(
             False, description="False: mean over seeds; an int: that seed's trial (True is not allowed)"
         )
 
@@ -200,7 +203,9 @@ class NATSBenchOracle(Oracle):
             if self.config.fast_mode:
                 api.arch2infos_dict.pop(index, None)
                 api.evaluated_indexes.discard(index)
-        return {k: float(v) for k, v in info.items() if isinstance(v, (int, float)) and not isinstance(v, bool)}
+        return {
+            k: float(v) for k, v in info.items() if isinstance(v, (int, float)) and not isinstance(v, bool)
+        }
 
     def _holds(self, api, index: int) -> bool:
         """Whether the archive has a record for the cell (a partial archive lacks some)."""

@@ -5,12 +5,20 @@ from __future__ import annotations
 import numpy as np
 
 from nas_harness.api import (
-    ArchError, BuiltModel, Cost, Decision, HarnessError, Oracle, PluginConfig, Space, Task, Topology,
+    ArchError,
+    BuiltModel,
+    Cost,
+    Decision,
+    HarnessError,
+    Oracle,
+    PluginConfig,
+    Space,
+    Task,
+    Topology,
 )
 
 from . import arch as A
 from .datasets import DATASETS, dataset_info
-
 
 
 class NB201Space(Space):
@@ -66,7 +74,9 @@ class NB201Space(Space):
     def from_choices(self, picks) -> str:
         code = tuple(int(p) for p in picks)
         if len(code) != A.N_EDGES or not all(0 <= p < len(A.OPS) for p in code):
-            raise ArchError(f"NB201 choices are {A.N_EDGES} op indices in 0..{len(A.OPS) - 1}, got {list(picks)!r}")
+            raise ArchError(
+                f"NB201 choices are {A.N_EDGES} op indices in 0..{len(A.OPS) - 1}, got {list(picks)!r}"
+            )
         return A.to_string(code)
 
     # ------------------------------------------------------------------ models and descriptors
@@ -77,8 +87,9 @@ class NB201Space(Space):
         from .model import NB201Network  # torch is imported only when a model is needed
 
         net = NB201Network(self._code(arch), dataset_info(dataset).num_classes, bn=bn)
-        return BuiltModel(module=net, stem=net.stem, cells=tuple(net.cells), head=net.classifier,
-                          features=net.lastact)
+        return BuiltModel(
+            module=net, stem=net.stem, cells=tuple(net.cells), head=net.classifier, features=net.lastact
+        )
 
     def topology(self, arch: str, dataset: str) -> Topology:
         from .topology import topology_of

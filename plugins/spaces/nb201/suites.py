@@ -37,13 +37,21 @@ def ci_preset() -> dict[str, Any]:
     return {
         "space": "nb201",
         "dataset": "cifar10",
-        "oracle": {"name": "table", "config": {
-            "path": str(data / "nb201" / "nats_tss_test_acc_200ep.csv"),
-            "metric_column": "CIFAR10TestAccuracy200Epochs"}},
+        "oracle": {
+            "name": "table",
+            "config": {
+                "path": str(data / "nb201" / "nats_tss_test_acc_200ep.csv"),
+                "metric_column": "CIFAR10TestAccuracy200Epochs",
+            },
+        },
         "proxies": ["params", "flops", "sed", "synflow", "naswot", "grad_norm", "snip"],
         "sample": {"mode": "random", "n": 50, "seed": 0},
-        "input": {"kind": "npz", "path": str(data / "images" / "cifar10_sample.npz"),
-                  "batch_size": 16, "seed": 42},
+        "input": {
+            "kind": "npz",
+            "path": str(data / "images" / "cifar10_sample.npz"),
+            "batch_size": 16,
+            "seed": 42,
+        },
         "bootstrap": 1000,
     }
 
@@ -81,5 +89,7 @@ def presets() -> list[RunPreset]:
     return [
         RunPreset("quick", QUICK, "8 proxies on 100 random NB201 archs, CIFAR-10 (a few minutes)"),
         RunPreset("correlation-1000", CORRELATION_1000, "the same proxies on 1,000 random NB201 archs"),
-        RunPreset("ci", ci_preset(), "CI gate: 7 cheap proxies on 50 archs, NATS test-accuracy table, real images"),
+        RunPreset(
+            "ci", ci_preset(), "CI gate: 7 cheap proxies on 50 archs, NATS test-accuracy table, real images"
+        ),
     ]

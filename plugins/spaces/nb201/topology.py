@@ -44,7 +44,7 @@ class _Block:
     hw_out: int
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def skeleton(hw: int) -> tuple[_Block, ...]:
     """The network's blocks, in forward order, for a square input of side ``hw``."""
     blocks = [_Block("stem", "stem", 3, C_STEM, hw, hw)]
@@ -57,7 +57,7 @@ def skeleton(hw: int) -> tuple[_Block, ...]:
     return tuple(blocks)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def topology_of(code: Code, dataset: str) -> Topology:
     hw = dataset_info(dataset).input_shape[1]
     counts = op_counts(code)
@@ -87,7 +87,7 @@ def _conv(c_in: int, c_out: int, k: int, hw_out: int) -> tuple[int, int]:
     return w, w * hw_out * hw_out
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _cost(n_conv1: int, n_conv3: int, hw: int, num_classes: int) -> Cost:
     params = flops = 0
     for b in skeleton(hw):

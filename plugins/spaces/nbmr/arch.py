@@ -47,7 +47,9 @@ class Setting:
 def _ints(text: str, group: str, where: str) -> list[int]:
     parts = group.split("_")
     if not all(p.isdigit() and int(p) > 0 for p in parts):
-        raise ArchError(f"NAS-Bench-MR code {text!r}: {where} {group!r} must be positive integers joined by '_'")
+        raise ArchError(
+            f"NAS-Bench-MR code {text!r}: {where} {group!r} must be positive integers joined by '_'"
+        )
     return [int(p) for p in parts]
 
 

@@ -39,7 +39,9 @@ class Listing:
         if i is None:
             i = self.index.get(A.canonical(arch))
         if i is None:
-            raise ArchError(f"NAS-Bench-MR code {arch!r} is a valid network but not one of the {len(self)} listed in {self.path}")
+            raise ArchError(
+                f"NAS-Bench-MR code {arch!r} is a valid network but not one of the {len(self)} listed in {self.path}"
+            )
         return i
 
     def distances(self, vector: np.ndarray) -> np.ndarray:

@@ -80,9 +80,13 @@ class Fuse(nn.Module):
                 elif j < i:
                     path = ConvBNReLU(c_in[j], c_out[i], 3, 2, bn)
                 else:
-                    path = nn.Sequential(ConvBNReLU(c_in[j], c_out[i], 1, 1, bn), nn.Upsample(scale_factor=2, mode="nearest"))
+                    path = nn.Sequential(
+                        ConvBNReLU(c_in[j], c_out[i], 1, 1, bn), nn.Upsample(scale_factor=2, mode="nearest")
+                    )
                 self.paths[f"{j}to{i}"] = path
-        self.new = nn.ModuleList(ConvBNReLU(c_out[k - 1], c_out[k], 3, 2, bn) for k in range(self.n_fused, self.n_out))
+        self.new = nn.ModuleList(
+            ConvBNReLU(c_out[k - 1], c_out[k], 3, 2, bn) for k in range(self.n_fused, self.n_out)
+        )
 
     def forward(self, xs: list[torch.Tensor]) -> list[torch.Tensor]:
         out = []
@@ -101,7 +105,8 @@ class Parallel(nn.Module):
     def __init__(self, module: Module, bn: bool):
         super().__init__()
         self.branches = nn.ModuleList(
-            nn.Sequential(*(BasicBlock(c, bn) for _ in range(b))) for b, c in zip(module.blocks, module.channels)
+            nn.Sequential(*(BasicBlock(c, bn) for _ in range(b)))
+            for b, c in zip(module.blocks, module.channels)
         )
 
     def forward(self, xs: list[torch.Tensor]) -> list[torch.Tensor]:

@@ -13,7 +13,7 @@ columns in ``failed_as_nan`` turn exact zeros into NaN so they are unlabelled, n
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 from pydantic import Field

@@ -59,7 +59,9 @@ class NBMRSpace(Space):
             description="the benchmark's list (nbmr.csv); relative paths are looked up in the shared data folder",
         )
         mutate_k: int = Field(5, ge=1, description="mutate picks one of this many nearest listed networks")
-        neighbours_k: int = Field(10, ge=1, description="neighbours() returns this many nearest listed networks")
+        neighbours_k: int = Field(
+            10, ge=1, description="neighbours() returns this many nearest listed networks"
+        )
 
     def listing(self) -> Listing:
         return load(self.config.path)
@@ -90,7 +92,9 @@ class NBMRSpace(Space):
     def sample(self, n: int, rng: np.random.Generator) -> list[str]:
         size = self.size()
         if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or not 0 <= n <= size:
-            raise HarnessError(f"cannot sample {n!r} distinct NAS-Bench-MR networks: the benchmark lists {size}")
+            raise HarnessError(
+                f"cannot sample {n!r} distinct NAS-Bench-MR networks: the benchmark lists {size}"
+            )
         return [self.listing().codes[int(i)] for i in rng.choice(size, size=int(n), replace=False)]
 
     def mutate(self, arch: str, rng: np.random.Generator) -> str:
@@ -117,7 +121,11 @@ class NBMRSpace(Space):
 
         net = MRNetwork(A.parse(arch), self._task(dataset).num_classes, bn=bn)
         return BuiltModel(
-            module=net, stem=net.features.stem, cells=tuple(net.features.cells), head=net.head, features=net.features
+            module=net,
+            stem=net.features.stem,
+            cells=tuple(net.features.cells),
+            head=net.head,
+            features=net.features,
         )
 
     def topology(self, arch: str, dataset: str) -> Topology:

@@ -24,20 +24,41 @@ class TaskSpec:
 TASK_SPECS: dict[str, TaskSpec] = {
     s.name: s
     for s in (
-        TaskSpec("cls-50-1000", ("cls-50-1000_top1", "cls-50-1000_top5"),
-                 "ImageNet subset, 50 classes x 1,000 images (the Eproxy paper's Cls-A)"),
-        TaskSpec("cls-10-1000", ("cls-10-1000_top1", "cls-10-1000_top5"),
-                 "ImageNet subset, 10 classes x 1,000 images (the Eproxy paper's Cls-C)"),
-        TaskSpec("cls-50-100", ("cls-50-100_top1", "cls-50-100_top5"),
-                 "ImageNet subset, 50 classes x 100 images (the Eproxy paper's Cls-B)"),
-        TaskSpec("cls-10c", ("cls-10c_top1", "cls-10c_top5"), "ImageNet subset setting the benchmark calls cls-10c"),
+        TaskSpec(
+            "cls-50-1000",
+            ("cls-50-1000_top1", "cls-50-1000_top5"),
+            "ImageNet subset, 50 classes x 1,000 images (the Eproxy paper's Cls-A)",
+        ),
+        TaskSpec(
+            "cls-10-1000",
+            ("cls-10-1000_top1", "cls-10-1000_top5"),
+            "ImageNet subset, 10 classes x 1,000 images (the Eproxy paper's Cls-C)",
+        ),
+        TaskSpec(
+            "cls-50-100",
+            ("cls-50-100_top1", "cls-50-100_top5"),
+            "ImageNet subset, 50 classes x 100 images (the Eproxy paper's Cls-B)",
+        ),
+        TaskSpec(
+            "cls-10c", ("cls-10c_top1", "cls-10c_top5"), "ImageNet subset setting the benchmark calls cls-10c"
+        ),
         TaskSpec("seg", ("seg_mIoU", "seg_mAcc", "seg_aAcc"), "Cityscapes semantic segmentation"),
-        TaskSpec("seg-4x", ("seg-4x_mIoU", "seg-4x_mAcc", "seg-4x_aAcc"),
-                 "Cityscapes semantic segmentation, the benchmark's 4x setting"),
+        TaskSpec(
+            "seg-4x",
+            ("seg-4x_mIoU", "seg-4x_mAcc", "seg-4x_aAcc"),
+            "Cityscapes semantic segmentation, the benchmark's 4x setting",
+        ),
         TaskSpec("video", ("video_top1", "video_top5"), "HMDB51 video recognition"),
-        TaskSpec("video-p", ("video-p_top1", "video-p_top5"), "HMDB51 video recognition, the benchmark's -p setting"),
-        TaskSpec("3ddet_moderate", ("3ddet_moderate",),
-                 "KITTI 3D detection, moderate difficulty (two networks read 0.0: failed runs)"),
+        TaskSpec(
+            "video-p",
+            ("video-p_top1", "video-p_top5"),
+            "HMDB51 video recognition, the benchmark's -p setting",
+        ),
+        TaskSpec(
+            "3ddet_moderate",
+            ("3ddet_moderate",),
+            "KITTI 3D detection, moderate difficulty (two networks read 0.0: failed runs)",
+        ),
     )
 }
 

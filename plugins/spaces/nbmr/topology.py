@@ -31,7 +31,11 @@ def _op(name: str, kind: str, kernel: int = 1, stride: int = 1, channels: int | 
 @functools.lru_cache(maxsize=8192)
 def topology_of(setting: Setting, side: int) -> Topology:
     r = branch_sides(setting, side)
-    blocks = [BlockTopology((), 3, setting.input_channel[1], (side, side), (r[0], r[0]), searchable=False, name="stem")]
+    blocks = [
+        BlockTopology(
+            (), 3, setting.input_channel[1], (side, side), (r[0], r[0]), searchable=False, name="stem"
+        )
+    ]
     c_prev: tuple[int, ...] = (setting.input_channel[1],)
     for m, module in enumerate(setting.modules):
         c_out = module.channels
@@ -49,10 +53,14 @@ def topology_of(setting: Setting, side: int) -> Topology:
             (_op("conv_1x1", "conv", 1, 1, width), up),
             (_op("skip", "skip", channels=width), sum(module.blocks)),
         )
-        blocks.append(BlockTopology(ops, sum(c_prev), sum(c_out), (r[0], r[0]), (r[0], r[0]), True, f"module{m + 1}"))
+        blocks.append(
+            BlockTopology(ops, sum(c_prev), sum(c_out), (r[0], r[0]), (r[0], r[0]), True, f"module{m + 1}")
+        )
         c_prev = c_out
     last = r[len(c_prev) - 1]
     blocks.append(
-        BlockTopology((), sum(c_prev), setting.last_channel, (r[0], r[0]), (last, last), searchable=False, name="head")
+        BlockTopology(
+            (), sum(c_prev), setting.last_channel, (r[0], r[0]), (last, last), searchable=False, name="head"
+        )
     )
     return Topology(tuple(blocks))

@@ -20,7 +20,7 @@ from __future__ import annotations
 import functools
 import itertools
 import re
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -90,7 +90,12 @@ def micro_at(index: int) -> MicroCode:
 
 
 def micro_neighbours(code: MicroCode) -> list[MicroCode]:
-    return [code[:e] + (op,) + code[e + 1 :] for e in range(len(EDGES)) for op in range(len(MICRO_OPS)) if op != code[e]]
+    return [
+        code[:e] + (op,) + code[e + 1 :]
+        for e in range(len(EDGES))
+        for op in range(len(MICRO_OPS))
+        if op != code[e]
+    ]
 
 
 def micro_iso_key(code: MicroCode) -> str:
@@ -128,7 +133,9 @@ _MACRO_RE = re.compile(r"(\d+)-([1-4]{4,6})-basic")
 def macro_valid(code: str) -> bool:
     n_down = sum(c in DOWN for c in code)
     n_wide = sum(c in WIDEN for c in code)
-    return len(code) in MACRO_LAYERS and set(code) <= set(MACRO_DIGITS) and 1 <= n_down <= 4 and 1 <= n_wide <= 3
+    return (
+        len(code) in MACRO_LAYERS and set(code) <= set(MACRO_DIGITS) and 1 <= n_down <= 4 and 1 <= n_wide <= 3
+    )
 
 
 def _why_invalid(code: str) -> str:
@@ -236,11 +243,15 @@ def macro_to_choices(code: str) -> tuple[int, ...]:
 def macro_from_choices(picks: Sequence[int]) -> str:
     p = [int(x) for x in picks]
     if len(p) != max(MACRO_LAYERS) or not all(0 <= x < len(MACRO_SLOT_OPTIONS) for x in p):
-        raise ArchError(f"TNB101 macro choices are {max(MACRO_LAYERS)} option indices in 0..4, got {list(picks)!r}")
+        raise ArchError(
+            f"TNB101 macro choices are {max(MACRO_LAYERS)} option indices in 0..4, got {list(picks)!r}"
+        )
     s = "".join(MACRO_SLOT_OPTIONS[x] for x in p)
     code = s.rstrip("-")
     if "-" in code or not macro_valid(code):
-        raise ArchError(f"TNB101 macro choices {list(picks)!r} give {s!r}: not a valid skeleton ({_why_invalid(code.replace('-', ''))})")
+        raise ArchError(
+            f"TNB101 macro choices {list(picks)!r} give {s!r}: not a valid skeleton ({_why_invalid(code.replace('-', ''))})"
+        )
     return code
 
 
@@ -270,5 +281,7 @@ def macro_repair(picks: Sequence[int], rng: np.random.Generator) -> tuple[int, .
             wide = False
         else:
             continue
-        digits[i] = {(False, False): "1", (False, True): "2", (True, False): "3", (True, True): "4"}[(down, wide)]
+        digits[i] = {(False, False): "1", (False, True): "2", (True, False): "3", (True, True): "4"}[
+            (down, wide)
+        ]
     raise ArchError(f"cannot repair TNB101 macro choices {list(picks)!r}")

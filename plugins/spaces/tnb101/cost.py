@@ -24,7 +24,9 @@ def _macs(module: nn.Module, inp: torch.Tensor, out: torch.Tensor) -> int:
     from torch import nn
 
     if isinstance(module, nn.Linear):
-        return module.in_features * module.out_features + (module.out_features if module.bias is not None else 0)
+        return module.in_features * module.out_features + (
+            module.out_features if module.bias is not None else 0
+        )
     kh, kw = module.kernel_size
     per = kh * kw * (module.in_channels // module.groups) * module.out_channels
     if isinstance(module, nn.ConvTranspose2d):

@@ -199,7 +199,9 @@ class PoolLinear(nn.Module):
 
 
 class ConvLayer(nn.Module):
-    def __init__(self, c_in: int, c_out: int, act: nn.Module | None, bn: bool | None, transpose: bool = False):
+    def __init__(
+        self, c_in: int, c_out: int, act: nn.Module | None, bn: bool | None, transpose: bool = False
+    ):
         super().__init__()
         if transpose:
             self.conv = nn.ConvTranspose2d(c_in, c_out, 3, stride=2, padding=1, output_padding=1)

@@ -9,8 +9,9 @@ benchmark's encoder with the task's head (``model.py``), run on the batch's imag
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
-from typing import Any, Mapping, Optional
+from typing import Any
 
 import numpy as np
 from pydantic import Field
@@ -66,8 +67,9 @@ class _TNB101Space(Space):
         skeleton, micro = self._parts(arch)
         net = build_network(skeleton, micro, spec.name, spec.n_out, INPUT_SHAPE[1], bn=bn)
         features = None if net.jigsaw else net.features
-        return BuiltModel(net, stem=net.features.stem, cells=tuple(net.features.blocks), head=net.head,
-                          features=features)
+        return BuiltModel(
+            net, stem=net.features.stem, cells=tuple(net.features.blocks), head=net.head, features=features
+        )
 
     def cost(self, arch: str, dataset: str) -> Cost:
         spec = _task(dataset, self.name)
@@ -87,27 +89,60 @@ class _TNB101Space(Space):
         side = INPUT_SHAPE[1] // 3 if spec.name == "jigsaw" else INPUT_SHAPE[1]
         hw = (side + 1) // 2
         hw = (hw + 1) // 2
-        blocks = [BlockTopology(ops=(), c_in=3, c_out=A.BASE, hw_in=(side, side), hw_out=(hw, hw), searchable=False, name="stem")]
+        blocks = [
+            BlockTopology(
+                ops=(),
+                c_in=3,
+                c_out=A.BASE,
+                hw_in=(side, side),
+                hw_out=(hw, hw),
+                searchable=False,
+                name="stem",
+            )
+        ]
         for k, (c_in, c_out, stride) in enumerate(layer_plan(skeleton)):
             hw_out = (hw + 1) // 2 if stride == 2 else hw
             ops = self._block_ops(micro, stride, c_in != c_out)
             blocks.append(
-                BlockTopology(ops=ops, c_in=c_in, c_out=c_out, hw_in=(hw, hw), hw_out=(hw_out, hw_out),
-                              searchable=True, name=f"layer{k // 2}.block{k % 2}")
+                BlockTopology(
+                    ops=ops,
+                    c_in=c_in,
+                    c_out=c_out,
+                    hw_in=(hw, hw),
+                    hw_out=(hw_out, hw_out),
+                    searchable=True,
+                    name=f"layer{k // 2}.block{k % 2}",
+                )
             )
             hw = hw_out
         c = layer_plan(skeleton)[-1][1]
         h = feature_side(side, skeleton)
         out_hw = (1, 1) if spec.output in ("classes", "regression") else (INPUT_SHAPE[1], INPUT_SHAPE[1])
-        blocks.append(BlockTopology(ops=(), c_in=c, c_out=spec.n_out, hw_in=(h, h), hw_out=out_hw, searchable=False, name=f"head.{spec.name}"))
+        blocks.append(
+            BlockTopology(
+                ops=(),
+                c_in=c,
+                c_out=spec.n_out,
+                hw_in=(h, h),
+                hw_out=out_hw,
+                searchable=False,
+                name=f"head.{spec.name}",
+            )
+        )
         return Topology(tuple(blocks), graph=_graph(skeleton, micro, spec.name))
 
     @staticmethod
     def _block_ops(micro: A.MicroCode | None, stride: int, widen: bool) -> tuple[tuple[OpInfo, int], ...]:
         if micro is None:  # basic block: two 3×3 convs (+ a 1×1 shortcut conv when the shape changes)
-            ops = [(OpInfo("conv_3x3", "conv", (3, 3), (stride, stride)), 1), (OpInfo("conv_3x3", "conv", (3, 3), (1, 1)), 1)]
-            ops.append((OpInfo("shortcut_1x1", "conv", (1, 1), (stride, stride)), 1) if stride != 1 or widen
-                       else (OpInfo("skip_connect", "skip"), 1))
+            ops = [
+                (OpInfo("conv_3x3", "conv", (3, 3), (stride, stride)), 1),
+                (OpInfo("conv_3x3", "conv", (3, 3), (1, 1)), 1),
+            ]
+            ops.append(
+                (OpInfo("shortcut_1x1", "conv", (1, 1), (stride, stride)), 1)
+                if stride != 1 or widen
+                else (OpInfo("skip_connect", "skip"), 1)
+            )
             return tuple(ops)
         counts: dict[OpInfo, int] = {}
         for op, (i, _) in zip(micro, A.EDGES):
@@ -141,10 +176,15 @@ def _graph(skeleton: str, micro: A.MicroCode | None, task: str) -> Graph:
         if micro is None:
             mid, out = len(nodes), len(nodes) + 1
             nodes += ["conv_a", "block_output"]
-            edges.append(Edge(current, mid, OpInfo("conv_3x3", "conv", (3, 3), (stride, stride), channels=c_out), b))
+            edges.append(
+                Edge(current, mid, OpInfo("conv_3x3", "conv", (3, 3), (stride, stride), channels=c_out), b)
+            )
             edges.append(Edge(mid, out, OpInfo("conv_3x3", "conv", (3, 3), channels=c_out), b))
-            short = (OpInfo("shortcut_1x1", "conv", (1, 1), (stride, stride), channels=c_out) if changes
-                     else OpInfo("skip_connect", "skip", channels=c_out))
+            short = (
+                OpInfo("shortcut_1x1", "conv", (1, 1), (stride, stride), channels=c_out)
+                if changes
+                else OpInfo("skip_connect", "skip", channels=c_out)
+            )
             edges.append(Edge(current, out, short, b))
             current = out
             continue
@@ -199,7 +239,9 @@ class TNB101MicroSpace(_TNB101Space):
 
     def sample(self, n: int, rng: np.random.Generator) -> list[str]:
         if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or not 0 <= n <= A.MICRO_SIZE:
-            raise HarnessError(f"cannot sample {n!r} distinct TNB101 micro cells: the space has {A.MICRO_SIZE}")
+            raise HarnessError(
+                f"cannot sample {n!r} distinct TNB101 micro cells: the space has {A.MICRO_SIZE}"
+            )
         return [self.arch(int(i)) for i in rng.choice(A.MICRO_SIZE, size=int(n), replace=False)]
 
     def mutate(self, arch: str, rng: np.random.Generator) -> str:
@@ -250,7 +292,9 @@ class TNB101MacroSpace(_TNB101Space):
 
     def sample(self, n: int, rng: np.random.Generator) -> list[str]:
         if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or not 0 <= n <= A.MACRO_SIZE:
-            raise HarnessError(f"cannot sample {n!r} distinct TNB101 macro skeletons: the space has {A.MACRO_SIZE}")
+            raise HarnessError(
+                f"cannot sample {n!r} distinct TNB101 macro skeletons: the space has {A.MACRO_SIZE}"
+            )
         return [self.arch(int(i)) for i in rng.choice(A.MACRO_SIZE, size=int(n), replace=False)]
 
     def mutate(self, arch: str, rng: np.random.Generator) -> str:
@@ -285,14 +329,25 @@ def _metrics() -> dict[str, TableMetric]:
     out = {}
     for name, spec in TASKS.items():
         metric, unit, higher, scale = METRICS[spec.metric]
-        out[name] = TableMetric(column=name, higher_is_better=higher, metric=metric, unit=unit, split="valid",
-                                epochs=None, aggregation="as published (one value per architecture)", scale=scale)
+        out[name] = TableMetric(
+            column=name,
+            higher_is_better=higher,
+            metric=metric,
+            unit=unit,
+            split="valid",
+            epochs=None,
+            aggregation="as published (one value per architecture)",
+            scale=scale,
+        )
     return out
 
 
 class TNB101Config(TableConfig):
-    path: Optional[str] = Field(None, description="the long-format CSV (arch_str, dataset, val_accuracy); "
-                                "default: the published table of the space under the shared data folder")
+    path: str | None = Field(
+        None,
+        description="the long-format CSV (arch_str, dataset, val_accuracy); "
+        "default: the published table of the space under the shared data folder",
+    )
     arch_column: str = "arch_str"
     metrics: dict[str, TableMetric] = Field(default_factory=_metrics)
 
@@ -305,7 +360,9 @@ class TNB101Oracle(TableOracle):
     name = "tnb101"
     Config = TNB101Config
     table: str = ""
-    summary = "TransNAS-Bench-101 validation metric of every architecture on its 7 tasks (via NAS-Bench-Suite-Zero)"
+    summary = (
+        "TransNAS-Bench-101 validation metric of every architecture on its 7 tasks (via NAS-Bench-Suite-Zero)"
+    )
 
     def __init__(self, config: PluginConfig | None = None, *, space=None):
         config = config if config is not None else self.Config()
@@ -315,25 +372,34 @@ class TNB101Oracle(TableOracle):
 
     def describe(self, task: str) -> OracleInfo:
         info = super().describe(task)
-        return replace(info, source=f"TransNAS-Bench-101 via NAS-Bench-Suite-Zero — file {self.path} rows "
-                       f"dataset={task!r}, column 'val_accuracy'")
+        return replace(
+            info,
+            source=f"TransNAS-Bench-101 via NAS-Bench-Suite-Zero — file {self.path} rows "
+            f"dataset={task!r}, column 'val_accuracy'",
+        )
 
     def row_arch(self, row: Mapping[str, Any]) -> str:
         if self.space is None:
-            raise HarnessError(f"oracle {self.name!r} was built without its space, so it cannot parse architectures")
+            raise HarnessError(
+                f"oracle {self.name!r} was built without its space, so it cannot parse architectures"
+            )
         return self.space.parse(str(row["arch_str"]).strip())
 
     def _read_frame(self):
         frame = super()._read_frame()
         missing = [c for c in ("arch_str", "dataset", "val_accuracy") if c not in frame.columns]
         if missing:
-            raise HarnessError(f"oracle 'tnb101': {self.path} has no column {', '.join(map(repr, missing))}; "
-                               f"columns: {', '.join(map(str, frame.columns))}")
+            raise HarnessError(
+                f"oracle 'tnb101': {self.path} has no column {', '.join(map(repr, missing))}; "
+                f"columns: {', '.join(map(str, frame.columns))}"
+            )
         dup = frame.duplicated(["arch_str", "dataset"])
         if dup.any():
             row = int(np.flatnonzero(dup.to_numpy())[0])
-            raise HarnessError(f"oracle 'tnb101': {self.path} line {row + 2}: architecture "
-                               f"{frame.arch_str.iloc[row]!r} appears twice for task {frame.dataset.iloc[row]!r}")
+            raise HarnessError(
+                f"oracle 'tnb101': {self.path} line {row + 2}: architecture "
+                f"{frame.arch_str.iloc[row]!r} appears twice for task {frame.dataset.iloc[row]!r}"
+            )
         wide = frame.pivot(index="arch_str", columns="dataset", values="val_accuracy")
         return wide.reset_index().rename_axis(columns=None)
 

@@ -50,17 +50,55 @@ METRICS: dict[str, tuple[str, str, bool, float]] = {
 TASKS: dict[str, TaskSpec] = {
     t.name: t
     for t in (
-        TaskSpec("class_scene", "classes", 63, "cross_entropy", "top1", "scene classification (Taskonomy, 63 classes)"),
-        TaskSpec("class_object", "classes", 100, "cross_entropy", "top1", "object classification (Taskonomy, 100 classes)"),
-        TaskSpec("room_layout", "regression", 9, "mse", "loss",
-                 "room layout regression (9 values); metric: validation MSE (the table stores its negative)"),
-        TaskSpec("jigsaw", "classes", 1000, "cross_entropy", "top1",
-                 "jigsaw: the 3×3 tiles of an image through a shared encoder, 1,000 permutation classes"),
-        TaskSpec("segmentsemantic", "dense", 17, "cross_entropy", "pixel_acc",
-                 "semantic segmentation (17 classes per pixel); metric: pixel accuracy"),
+        TaskSpec(
+            "class_scene",
+            "classes",
+            63,
+            "cross_entropy",
+            "top1",
+            "scene classification (Taskonomy, 63 classes)",
+        ),
+        TaskSpec(
+            "class_object",
+            "classes",
+            100,
+            "cross_entropy",
+            "top1",
+            "object classification (Taskonomy, 100 classes)",
+        ),
+        TaskSpec(
+            "room_layout",
+            "regression",
+            9,
+            "mse",
+            "loss",
+            "room layout regression (9 values); metric: validation MSE (the table stores its negative)",
+        ),
+        TaskSpec(
+            "jigsaw",
+            "classes",
+            1000,
+            "cross_entropy",
+            "top1",
+            "jigsaw: the 3×3 tiles of an image through a shared encoder, 1,000 permutation classes",
+        ),
+        TaskSpec(
+            "segmentsemantic",
+            "dense",
+            17,
+            "cross_entropy",
+            "pixel_acc",
+            "semantic segmentation (17 classes per pixel); metric: pixel accuracy",
+        ),
         TaskSpec("normal", "dense", 3, "l1", "ssim", "surface normals (3-channel map, tanh); metric: SSIM"),
-        TaskSpec("autoencoder", "reconstruction", 3, "l1", "ssim",
-                 "autoencoding (3-channel reconstruction, tanh); metric: SSIM"),
+        TaskSpec(
+            "autoencoder",
+            "reconstruction",
+            3,
+            "l1",
+            "ssim",
+            "autoencoding (3-channel reconstruction, tanh); metric: SSIM",
+        ),
     )
 }
 
@@ -69,8 +107,14 @@ def as_task(spec: TaskSpec) -> Task:
     """The contract's Task for one TransNAS task: real output kind, loss and metric direction."""
     name, unit, higher, _ = METRICS[spec.metric]
     return Task(
-        spec.name, spec.n_out, INPUT_SHAPE, output=spec.output, loss=spec.loss,
-        metrics=(Metric(name, higher_is_better=higher, unit=unit, split="valid"),), data=None,
-        description=spec.description + "; scored on the run's image batch (CIFAR-10 32×32 by default, Eproxy's "
+        spec.name,
+        spec.n_out,
+        INPUT_SHAPE,
+        output=spec.output,
+        loss=spec.loss,
+        metrics=(Metric(name, higher_is_better=higher, unit=unit, split="valid"),),
+        data=None,
+        description=spec.description
+        + "; scored on the run's image batch (CIFAR-10 32×32 by default, Eproxy's "
         "convention), its labels used only by classification tasks",
     )

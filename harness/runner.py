@@ -131,7 +131,9 @@ def prepare_run(
     _set_threads(config)
     covered = oracle_coverage(resolved.oracle, config.dataset, resolved.space)
     archs = select_archs(resolved.space, config.sample, covered)
-    check_covered(archs, covered, resolved.oracle.name, config.dataset)
+    if covered is not None:
+        source = resolved.oracle.describe(config.dataset).source
+        check_covered(archs, covered, resolved.oracle.name, config.dataset, source)
     batch = None
     if any(job.needs_data for job in resolved.jobs):
         batch = load_batch(

@@ -65,18 +65,24 @@ def oracle_coverage(oracle, task: str, space: Space) -> list[str] | None:
     return covered
 
 
-def check_covered(archs: list[str], covered: list[str] | None, oracle: str, task: str) -> None:
+def check_covered(
+    archs: list[str], covered: list[str] | None, oracle: str, task: str, source: str = ""
+) -> None:
     """A ``HarnessError`` naming the architectures a partial oracle does not label (asked for
-    by a listed sample): a run never scores what it cannot correlate."""
+    by a listed sample) and where its labels come from: a run never scores what it cannot
+    correlate."""
     if covered is None:
         return
     known = set(covered)
     missing = [a for a in archs if a not in known]
     if missing:
+        where = f"oracle {oracle!r} ({source})" if source else f"oracle {oracle!r}"
         shown = ", ".join(missing[:5]) + (f" (and {len(missing) - 5} more)" if len(missing) > 5 else "")
+        none = len(missing) == len(archs)
+        what = f"no ground truth (NaN) for any of the {len(archs)} sampled architectures" if none else ""
         raise HarnessError(
-            f"oracle {oracle!r} labels {len(known)} architectures for task {task!r}; not labelled: "
-            f"{shown}. Sample from its coverage (sample.mode random or all) or list labelled ones"
+            f"{where}: {what + '; ' if what else ''}it labels {len(known)} architectures for task {task!r}; "
+            f"not labelled: {shown}. Sample from its coverage (sample.mode random or all) or list labelled ones"
         )
 
 

@@ -9,6 +9,7 @@ import json
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
+from pydantic import ConfigDict
 
 
 @dataclass(frozen=True)
@@ -97,6 +98,10 @@ class Signature:
     are left out of the line, so a v1 signature renders exactly as before. Built in one place:
     ``nas_harness.signatures``.
     """
+
+    # Results refuse unknown signature fields; said explicitly so every pydantic version writes
+    # the same JSON schema for it (2.14 began to derive it from the enclosing model).
+    __pydantic_config__ = ConfigDict(extra="forbid")
 
     proxy: str
     space: str

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import torch
 from cost_helpers import cell_shapes, n_params
+from space_helpers import search_with_a_tiny_budget
 
 from nas_harness.api import ArchError
 from nas_harness.api.testing import check_space
@@ -82,42 +83,5 @@ def test_oracle_is_the_mean_of_three_runs_and_covers_each_network_once(shared_di
 def test_random_and_regularized_evolution_search_the_space_with_a_tiny_budget(
     shared_dir, tmp_path, monkeypatch
 ):
-    from nas_harness.cli import main
-    from nas_harness.leaderboard.search_schema import SearchResult
-
     monkeypatch.setenv("NASH_SHARED_DIR", str(shared_dir))
-    out = tmp_path / "out"
-    rc = main(
-        [
-            "search",
-            "--space",
-            SPACE,
-            "--strategy",
-            "random,regularized_evolution",
-            "--proxy",
-            "params",
-            "--budget",
-            "8",
-            "--repeats",
-            "1",
-            "--seed",
-            "1",
-            "--strategy-opt",
-            "regularized_evolution.population_size=4",
-            "--strategy-opt",
-            "regularized_evolution.tournament_size=2",
-            "--store",
-            str(tmp_path / "s.sqlite"),
-            "--out",
-            str(out),
-            "--threads",
-            "1",
-            "--quiet",
-        ]
-    )
-    assert rc == 0
-    result = SearchResult.model_validate_json(next(out.glob("search-*.json")).read_text())
-    assert [c.strategy for c in result.cells] == ["random", "regularized_evolution"]
-    for cell in result.cells:
-        for r in cell.repeats:
-            assert 1 <= r.n_scored <= 8 and r.chosen
+    search_with_a_tiny_budget(SPACE, tmp_path)

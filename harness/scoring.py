@@ -105,7 +105,7 @@ class ScoringSetup:
             proxy_version=str(job.proxy.version),
             config_hash=config_hash(job.proxy.config),
             space=f"{self.space.name}@{self.space.version}",
-            dataset=self.dataset,
+            dataset=self.task.scored_as or self.dataset,
             input_spec=self.input_spec if job.needs_data else "none",
             init=self.init if uses_model else "none",
             seed=self.seed if uses_model else 0,

@@ -169,3 +169,24 @@ def test_the_sss_graph_has_six_edges_per_cell_and_four_per_residual_block_with_t
         assert {e.op.channels for e in per_block[b] if e.op.kind != "pool"} == {block.c_out}
     # layer 3 (8 -> 24... here 16 -> 24) runs its input skip as a 1x1 conv, layer 5 (32 -> 64) too
     assert any(e.op.name == "skip_connect(conv1x1)" for e in per_block[3])
+
+
+def test_the_nine_nbmr_tasks_share_one_set_of_scores_in_the_store(tmp_path, shared_data):
+    from nas_harness.runner import compute_run
+
+    base = {
+        "space": {"name": "nbmr", "config": {"path": str(shared_data / "nbmr" / "nbmr.csv")}},
+        "proxies": ["params", "synflow"],
+        "sample": {"n": 4},
+        "bootstrap": 0,
+        "ceiling": "off",
+        "executor": "inline",
+        "input": {"kind": "noise"},
+    }
+    store = tmp_path / "s.sqlite"
+    first = compute_run({**base, "dataset": "cls-50-1000"}, store_path=store)
+    video = compute_run({**base, "dataset": "video"}, store_path=store)
+    assert first.computed == 8 and (video.computed, video.reused) == (0, 8)
+    for proxy in ("params", "synflow"):
+        assert np.array_equal(first.tables[proxy].values, video.tables[proxy].values)
+    assert not np.array_equal(first.truth, video.truth)  # the tasks' ground truths differ

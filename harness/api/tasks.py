@@ -33,6 +33,10 @@ class Task:
     data-dependent proxy uses for it (``cross_entropy``, ``mse``, ``l1``, ``bce``). ``data`` is
     the input family the task's own images come from (``cifar10``, ``cifar100``, ``imagenet16``)
     or None; a run's input batch may come from elsewhere (``input.kind``/``input.path``).
+
+    ``scored_as`` names another task of the space whose network and input this task's proxies
+    see unchanged (NB-MR's nine tasks all score one CIFAR-10 classifier): scores are stored
+    under that task, so they are computed once for all of them. None: the task's own name.
     """
 
     name: str
@@ -43,6 +47,7 @@ class Task:
     metrics: tuple[Metric, ...] = ()
     data: str | None = None
     description: str = ""
+    scored_as: str | None = None
 
     def __post_init__(self) -> None:
         if self.output not in OUTPUT_KINDS:

@@ -69,6 +69,14 @@ def check_space(
             getattr(task, "output", None) in OUTPUT_KINDS,
             f"task {name!r}: output kind {getattr(task, 'output', None)!r}",
         )
+        shared = all_tasks.get(getattr(task, "scored_as", None) or name)
+        p.check(
+            shared is not None
+            and (shared.num_classes, shared.input_shape, shared.output)
+            == (task.num_classes, task.input_shape, task.output),
+            f"task {name!r}: scored_as {task.scored_as!r} is not a task with the same classes, "
+            "input shape and output kind",
+        )
     rng = np.random.default_rng(seed)
     archs = p.run(f"sample({n})", sp.sample, n, rng) or []
     p.check(

@@ -28,6 +28,9 @@ def _metric(column: str) -> Metric:
     return Metric(name, higher_is_better=True, unit="%")
 
 
+# Every task scores the same classifier on the same batch, so they share one set of scores.
+_SCORED_AS = next(iter(TASK_SPECS))
+
 TASKS: dict[str, Task] = {
     name: Task(
         name,
@@ -40,6 +43,7 @@ TASKS: dict[str, Task] = {
             "network's classification form (10 classes) on the run's input batch, CIFAR-10 images by "
             "default (the Eproxy paper's convention), not on this task's own data"
         ),
+        scored_as=None if name == _SCORED_AS else _SCORED_AS,
     )
     for name, spec in TASK_SPECS.items()
 }

@@ -31,6 +31,7 @@ NEW_REPRODUCTIONS = {
     "sed-text-nb301": "darts",
     "eproxy-t4-tnb101-micro": "tnb101",
     "eproxy-t5-nbmr": "nbmr",
+    "sed-t2-sss": "nats_sss",
 }
 
 
@@ -97,16 +98,20 @@ def test_paper_cells_are_ours_minus_the_papers_value_on_the_planned_run(tmp_path
 
 def test_each_space_plugin_contributes_its_reproductions_and_plans_runs_on_its_own_space(tmp_path):
     cat = catalog(PluginHost.discover())
-    c10 = tmp_path / "c10.npz"
-    c10.write_bytes(b"")
-    options = ReproOptions(files={"c10": c10})
+    files = {key: tmp_path / f"{key}.npz" for key in ("c10", "c100", "in16")}
+    for path in files.values():
+        path.write_bytes(b"")
+    options = ReproOptions(files=files)
     for name, plugin in NEW_REPRODUCTIONS.items():
         repro = cat.reproduction(name)
         assert cat.origin[("reproduction", name)].startswith(f"nas_harness.spaces:{plugin} ")
         assert cat.tables[repro.table.key] is repro.table
         plans = repro.plan(options, ["params"])
-        assert {p.column for p in plans} == set(repro.table.columns)
+        assert {p.column for p in plans} == {c.split()[0] for c in repro.table.columns}
         for p in plans:
             assert p.config["space"].startswith(plugin) and p.config["proxies"] == ["params"]
-            assert p.config["sample"] == {"mode": "random", "n": 200, "seed": 0}  # the measured runs' sample
+            if repro.kind == "correlation":  # the measured runs' sample
+                assert p.config["sample"] == {"mode": "random", "n": 200, "seed": 0}
+            else:  # an argmax over the whole space
+                assert p.config["sample"] == {"mode": "all"}
     assert "eproxy-t4-tnb101-micro-top10" in cat.tables and "eproxy-t5-nbmr-top10" in cat.tables

@@ -172,9 +172,11 @@ def score_arch(
     it left the batch, the probe results, the context and the global torch state as it found
     them; a proxy that did not is failed with what it changed, and the proxies after it are
     scored again in a fresh context (their passes rerun), so no changed value reaches a record.
+    The global RNGs (torch CPU, NumPy, Python) are put back after every proxy, so each starts
+    from the state the architecture started with, whatever the proxies before it drew or seeded.
     """
     from .api.probes import pass_costs
-    from .state_guard import StateGuard
+    from .state_guard import RngStates, StateGuard
 
     needs = frozenset().union(*(j.needs for j in jobs))
     plan = declared_probes(jobs)  # one forward/backward serves every proxy's probes
@@ -188,7 +190,10 @@ def score_arch(
         for i in range(start, len(jobs)):
             start = i + 1
             ran_before = len(pass_costs(ctx))
+            rng = RngStates.now() if guard else None
             records[i] = timed(arch, partial(jobs[i].proxy.score, ctx))
+            if rng is not None:
+                rng.restore()  # what a proxy drew or reseeded is not the next proxy's starting state
             triggered[i] = pass_costs(ctx)[ran_before:]
             changed = watch.check() if watch is not None else None
             if changed:

@@ -12,11 +12,11 @@ mode, deterministic flags, matmul precision, anomaly mode, global module hooks, 
 What it does not catch: a proxy that attacks the guard itself (patches this module or the
 harness's functions in its process), or that leaves a thread that changes state later (the
 leftover thread is reported, its later writes are blamed on whoever runs then). The global RNG
-states (torch, NumPy, Python) are neither checked nor restored: drawing numbers and the engine's
-seeded model builds advance them legitimately, a proxy whose score depends on the state it
-finds fails ``nash validate``'s determinism check (which restoring would hide), and a seeded
-proxy is unaffected by what ran before it. After a violation they are restored for the
-proxies rescored.
+states (torch CPU, NumPy, Python) are not checked (drawing numbers and seeding are legitimate)
+but isolated: ``scoring.score_arch`` saves them before each proxy and puts them back after it
+(``RngStates``), so each proxy starts from the state its architecture started with, whatever the
+proxies before it drew or seeded. ``nash validate``'s determinism check scores the second time
+under other states, so a proxy whose score depends on the state it finds is still caught.
 """
 
 from __future__ import annotations

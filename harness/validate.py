@@ -38,9 +38,12 @@ Combinators have no per-architecture score: only their metadata is checked.
 
 from __future__ import annotations
 
+import contextlib
 import math
+import os
 import statistics
 import time
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -401,12 +404,35 @@ def _orientation(proxy, scored, good, bad, truth, oracle, oracle_problem, datase
 # --------------------------------------------------------------------------- determinism
 
 
+@contextlib.contextmanager
+def other_rng_states() -> Iterator[None]:
+    """Score under other global RNG states (torch, NumPy, Python), then put them back. The engine
+    restores them after every proxy, so without this an unseeded proxy would find the same state
+    both times and look deterministic, though in another worker process it scores differently."""
+    import random
+
+    import torch
+
+    from .state_guard import RngStates
+
+    saved = RngStates.now()
+    seed = int.from_bytes(os.urandom(4), "little")
+    torch.manual_seed(seed)
+    np.random.seed(seed)
+    random.seed(seed)
+    try:
+        yield
+    finally:
+        saved.restore()
+
+
 def _determinism(info, proxy, options, setup, first: list[_Scored]) -> Check:
     again_proxy = info.cls(proxy.config)  # a fresh instance: no state carried over
     job = ProxyJob(again_proxy)
     rows, worst, status = [], 0.0, "pass"
     for s in first:
-        again = _score(setup, job, s.arch)
+        with other_rng_states():
+            again = _score(setup, job, s.arch)
         rows.append({"arch": s.arch, "first": s.value, "second": again.value})
         if s.value is None or again.value is None:
             if (s.value is None) != (again.value is None):

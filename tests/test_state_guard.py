@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from cheats.mutators import HONEST, MUTATORS, RESEEDER, STATE_CHANGERS
+from cheats.mutators import HONEST, MUTATORS, RESEEDER, RNG_MOVERS, STATE_CHANGERS, GlobalRngReader
 from cheats.odd import ODD_TYPES
 from toy import ToySpace, toy_batch
 
@@ -80,6 +80,27 @@ def test_reseeding_the_global_rngs_is_allowed_and_changes_no_seeded_score(clean)
     got = scores(setup(), (RESEEDER, *HONEST), "w3")
     assert got == clean["w3"] | {RESEEDER.name: got[RESEEDER.name]}
     assert got[RESEEDER.name][0] == "ok"
+
+
+@pytest.mark.parametrize("mover", RNG_MOVERS, ids=lambda c: c.name)
+def test_a_proxy_that_draws_from_or_reseeds_the_global_rngs_changes_no_later_score(mover):
+    import random
+
+    s = setup()
+
+    def from_fixed_state(proxies):
+        torch.manual_seed(7), np.random.seed(7), random.seed(7)
+        return scores(s, proxies, "w3")
+
+    alone = from_fixed_state((GlobalRngReader, *HONEST))
+    after = from_fixed_state((mover, GlobalRngReader, *HONEST))
+    assert after.pop(mover.name)[0] == "ok"  # allowed: it is isolated, not failed
+    assert after == alone  # the unseeded reader and every honest proxy, bit for bit
+    torch.manual_seed(7), np.random.seed(7), random.seed(7)
+    state = (torch.get_rng_state(), np.random.get_state()[1].copy(), random.getstate())
+    score_arch(s, "w3", [ProxyJob(mover()), ProxyJob(GlobalRngReader())])
+    assert torch.equal(torch.get_rng_state(), state[0])  # scoring leaves the process's RNGs as found
+    assert np.array_equal(np.random.get_state()[1], state[1]) and random.getstate() == state[2]
 
 
 @pytest.mark.parametrize("odd", ODD_TYPES, ids=lambda c: c.name)

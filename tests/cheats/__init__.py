@@ -12,12 +12,21 @@ from __future__ import annotations
 
 from nas_harness.api import hookimpl
 
-from .mutators import HONEST, MUTATORS, STATE_CHANGERS
+from .mutators import HONEST, MUTATORS, RNG_MOVERS, STATE_CHANGERS, GlobalRngReader
 from .odd import ODD_TYPES
 from .peekers import PEEKERS
 from .processes import PROCESS_CHEATS
 
-ALL = (*HONEST, *MUTATORS, *STATE_CHANGERS, *ODD_TYPES, *PEEKERS, *PROCESS_CHEATS)
+ALL = (
+    *HONEST,
+    *MUTATORS,
+    *STATE_CHANGERS,
+    *RNG_MOVERS,
+    GlobalRngReader,
+    *ODD_TYPES,
+    *PEEKERS,
+    *PROCESS_CHEATS,
+)
 
 
 @hookimpl

@@ -10,9 +10,12 @@ run without the mutators.
 
 from __future__ import annotations
 
+import random
+
 import numpy as np
 import torch
 
+from nas_harness.api import Needs, Proxy
 from nas_harness.api.probes import InputGrads, ParamGrads, PristineModel, SynflowGrads, probe
 
 from .common import CheatBase, arch_noise
@@ -163,4 +166,36 @@ STATE_CHANGERS = (
 RESEEDER = _mutator("reseeds_rng", None, _np_seed, "reseeds the global RNGs (allowed, isolated)")
 HONEST = (*HONEST, RESEEDER)
 
-__all__ = ["HONEST", "MUTATORS", "STATE_CHANGERS"]
+
+def _advance(ctx, _):
+    np.random.random(1000)
+    torch.rand(1000)
+    random.random()
+
+
+def _reseed_all(ctx, _):
+    np.random.seed(1)
+    torch.manual_seed(1)
+    random.seed(1)
+
+
+# Move the global generators a proxy after them would draw from (allowed, but isolated: the
+# proxies after them must score as if they had not run).
+RNG_MOVERS = (
+    _mutator("rng_advance", None, _advance, "draws from every global generator"),
+    _mutator("rng_reseed", None, _reseed_all, "reseeds every global generator"),
+)
+
+
+class GlobalRngReader(Proxy):
+    """Scores by drawing from the global generators without seeding them (what a careless proxy
+    does): its score is the state it finds, so it shows whether another proxy moved it."""
+
+    name, version = "rng_reader", "1"
+    needs = frozenset({Needs.TOPOLOGY})
+
+    def score(self, ctx):
+        return float(np.random.random() + torch.rand(1).item() + random.random())
+
+
+__all__ = ["HONEST", "MUTATORS", "RNG_MOVERS", "STATE_CHANGERS", "GlobalRngReader"]

@@ -156,8 +156,11 @@ def compute_search(
     store_path: Path | None,
     show_progress: bool = True,
     host: PluginHost | None = None,
+    limits: dict[str, Any] | None = None,
 ) -> SearchOutcome:
-    """Validate ``data``, run every cell through the store, look up ground truth; nothing written."""
+    """Validate ``data``, run every cell through the store, look up ground truth; nothing written.
+    ``limits``: the sandboxed workers' ``workers``, ``time_limit_s`` and ``memory_limit_mb`` (a
+    standard suite's search gets its run's)."""
     started = time.perf_counter()
     config = validate_search_config(data, source)
     host = host or PluginHost.discover()
@@ -179,7 +182,7 @@ def compute_search(
     inputs: dict[str, dict[str, Any]] = {}
     store = ScoreStore(store_path or default_path()) if config.objective == "proxy" else None
     progress = _progress(show_progress)
-    isolation = SearchIsolation.start(config, store_path or default_path())
+    isolation = SearchIsolation.start(config, store_path or default_path(), limits or {})
     try:
         with progress:
             task = progress.add_task("search", total=total)
@@ -310,11 +313,19 @@ class SearchIsolation:
     why: str
 
     @classmethod
-    def start(cls, config: SearchConfig, store_path: Path) -> SearchIsolation:
+    def start(cls, config: SearchConfig, store_path: Path, limits: dict[str, Any]) -> SearchIsolation:
         on, why = sandbox_wanted()
         if not on:
             return cls(None, None, why)
-        executor = make_executor("local", threads=config.threads) if config.objective == "proxy" else None
+        executor = None
+        if config.objective == "proxy":
+            executor = make_executor(
+                "local",
+                threads=config.threads,
+                workers=limits.get("workers"),
+                time_limit_s=limits.get("time_limit_s") or None,
+                memory_limit_mb=limits.get("memory_limit_mb") or None,
+            )
         return cls(StrategyProcess(sandboxed=True, denied=[store_path]), executor, why)
 
     def note(self) -> str:

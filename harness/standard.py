@@ -131,7 +131,12 @@ def run_suite(
         f"{suite.search.repeats} repeats)"
     )
     search = compute_search(
-        search_data, source=None, store_path=store_path, show_progress=show_progress, host=host
+        search_data,
+        source=None,
+        store_path=store_path,
+        show_progress=show_progress,
+        host=host,
+        limits={k: v for k, v in execution.items() if k in ("workers", "time_limit_s", "memory_limit_mb")},
     )
 
     result = standard_result(suite, outcomes, sweep, search.result, duration_s=time.perf_counter() - started)

@@ -126,3 +126,75 @@ def test_process_cheats_leave_no_process_and_a_hang_costs_one_time_limit(host, t
     assert all(s == "ok" for s, _, _ in records(outcome, "honest_batch"))
     assert elapsed < 2 * limit + 90  # one limit per architecture, then the innocent are retried together
     assert wait_none_left() == []
+
+
+SUITE_CHEATS = ["peek_csv", "peek_gc", "peek_cached", "mut_batch", "mut_grads", "rng_advance", "odd_str"]
+SUITE_HONEST = ["honest_grads", "honest_batch"]
+
+
+def stored(store) -> dict[tuple[str, str], tuple]:
+    import sqlite3
+
+    with sqlite3.connect(store) as db:
+        names = [n for (n,) in db.execute("SELECT name FROM sqlite_master WHERE name LIKE 'scores%'")]
+        rows = db.execute(f"SELECT proxy, arch, status, value FROM {max(names)}").fetchall()
+    return {(p, a): (s, v) for p, a, s, v in rows}
+
+
+@pytest.mark.slow
+def test_a_standard_suite_run_of_the_cheats_gives_them_no_truth_and_changes_no_honest_score(
+    host, tmp_path, monkeypatch, capsys
+):
+    from nas_harness.cli import main
+    from nas_harness.leaderboard.standard_schema import load_standard
+
+    monkeypatch.delenv("NASH_SANDBOX", raising=False)
+    common = ["--workers", "1", "--threads", "1", "--time-limit", "120", "--quiet"]
+    mixed, clean = tmp_path / "mixed", tmp_path / "clean"
+    proxies = [*SUITE_HONEST[:1], *SUITE_CHEATS, *SUITE_HONEST[1:], "rng_reader"]
+    for out, names in ((mixed, proxies), (clean, SUITE_HONEST)):
+        args = ["run", "--suite", "adversarial", "--proxies", ",".join(names)]
+        code = main([*args, "--store", str(out / "s.sqlite"), "--out", str(out), *common])
+        assert code == (1 if out == mixed else 0)  # 1: some proxies failed on every architecture
+    capsys.readouterr()
+    [suite_file] = mixed.glob("suite-*.json")
+    result = load_standard(suite_file)
+    assert result.suite.id.startswith("adversarial@1")
+    rows = {r.proxy: r for r in result.rows}
+    for name in ("peek_csv", "peek_gc", "peek_cached", "mut_batch", "mut_grads", "odd_str"):
+        assert rows[name].headline is None, (name, rows[name].headline)  # failed everywhere: no ρ
+    got, ref = stored(mixed / "s.sqlite"), stored(clean / "s.sqlite")
+    for key, value in ref.items():  # the run's archs and the search's, bit for bit
+        assert got.get(key) == value, key
+    for key, (status, _) in got.items():
+        if key[0] in ("peek_csv", "peek_gc", "peek_cached", "mut_batch", "mut_grads", "odd_str"):
+            assert status == "failed", key
+        if key[0] in ("rng_advance", "rng_reader"):
+            assert status == "ok", key
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "cheat, reason",
+    [
+        ("cheat_csv", "was stopped by the sandbox: PermissionError"),
+        ("cheat_gc", "raised LookupError: no oracle object"),
+        ("cheat_import", "raised"),
+        ("cheat_store", "was stopped by the sandbox: PermissionError"),
+        ("cheat_pickle", "its process sent an unreadable message"),
+    ],
+)
+def test_a_cheating_strategy_is_stopped_with_its_name(host, tmp_path, monkeypatch, capsys, cheat, reason):
+    import os
+
+    from nas_harness.cli import main
+
+    monkeypatch.delenv("NASH_SANDBOX", raising=False)
+    store = tmp_path / "s.sqlite"
+    monkeypatch.setenv("NASH_STORE", str(store))
+    args = ["search", "--space", "nb201", "--dataset", "cifar10", "--strategy", cheat, "--proxies", "params"]
+    args += ["--budget", "4", "--repeats", "1", "--threads", "1", "--out", str(tmp_path), "--quiet"]
+    assert main(args) == 2
+    err = capsys.readouterr().err.replace("\n", " ")
+    assert f"strategy {cheat!r}" in err and reason in err, err
+    assert "NASH_CHEAT_RAN" not in os.environ

@@ -10,8 +10,10 @@ import sys
 import textwrap
 
 import pytest
+from toy import WidthProxy
 
 from nas_harness import sandbox
+from nas_harness.api import PluginConfig
 
 ok, why = sandbox.available()
 pytestmark = pytest.mark.skipif(not ok, reason=f"sandbox unavailable: {why}")
@@ -165,3 +167,38 @@ def test_batched_topology_proxies_are_scored_in_the_sandboxed_workers(tmp_path, 
             [ProxyJob(PathTopoProxy())], ["w1", "w2"]
         )
     assert list(table["which_path"].values) == [1.0, 1.0]  # per architecture, in the workers
+
+
+@pytest.mark.slow
+def test_a_sandboxed_worker_serves_many_runs_without_stacking_the_sandbox(tmp_path, monkeypatch):
+    """A search loads one run per proxy objective into the same worker; Landlock allows 16 layers,
+    so the worker restricts itself once (a search over 48 proxies failed with E2BIG before)."""
+    from toy import ToySpace, toy_batch
+
+    from nas_harness.engine import Engine
+    from nas_harness.executors import make_executor
+    from nas_harness.scoring import ProxyJob, ScoringSetup
+    from nas_harness.store import ScoreStore
+
+    monkeypatch.setenv("NASH_SANDBOX", "1")
+    setup = ScoringSetup(space=ToySpace(), dataset="toy", batch=toy_batch(), input_spec="noise(bs=4,s=0)")
+    store = ScoreStore(tmp_path / "s.sqlite")
+    with make_executor("local", workers=1, threads=1, time_limit_s=120, memory_limit_mb=0) as ex:
+        engine = Engine(setup, store, executor=ex)
+        for i in range(20):  # 20 distinct runs (one proxy config each), one architecture each
+            job = ProxyJob(ScaledWidth(ScaledWidth.Config(scale=float(i + 1))))
+            table = engine.score([job], ["w2"])[job.name]
+            assert table.failures == {} and table.values[0] == 2.0 * (i + 1)
+        assert ex.processes[0].started == 1
+
+
+class ScaledWidth(WidthProxy):
+    """``width`` times a configured scale: each scale is a distinct run for the executor."""
+
+    name = "scaled_width"
+
+    class Config(PluginConfig):
+        scale: float = 1.0
+
+    def score(self, ctx):
+        return super().score(ctx) * self.config.scale

@@ -45,6 +45,7 @@ class WorkerProcess:
         self.token: str | None = None
         self.info: dict = {}
         self.started = 0  # processes started so far (1 + replacements)
+        self.granted: frozenset = frozenset()  # the config files a sandboxed worker may read
 
     # ------------------------------------------------------------------ lifecycle
     def _start(self) -> None:
@@ -110,10 +111,13 @@ class WorkerProcess:
     # ------------------------------------------------------------------ protocol
     def prepare(self, shipment: Shipment) -> None:
         """Make sure a live worker holds this run's setup."""
+        if self.alive() and self.limits.sandbox and not set(shipment.reads) <= self.granted:
+            self.kill()  # a sandboxed worker cannot be granted more reads: a fresh one can
         if not self.alive():
             if self.proc is not None:
                 self.kill()
             self._start()
+            self.granted = frozenset(shipment.reads)
         if self.token == shipment.token:
             return
         try:

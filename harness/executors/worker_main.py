@@ -105,15 +105,24 @@ def _report_progress(jobs: list) -> None:
             continue
 
 
+_SANDBOX_NOTE: str | None = None  # set once this worker is sandboxed
+
+
 def _enter_sandbox(reads=()) -> str:
-    """Restrict this worker's reads (before the run is unpickled: nothing is loaded yet);
-    ``reads``: files the jobs' configs name (never one under a denied folder)."""
+    """Restrict this worker's reads (before the first run is unpickled: nothing is loaded yet);
+    ``reads``: files the jobs' configs name (never one under a denied folder). Once per process:
+    Landlock stacks a layer per call (at most 16), and a later run's load cannot widen the first
+    grants anyway (a search loads one run per proxy objective)."""
+    global _SANDBOX_NOTE
+    if _SANDBOX_NOTE is not None:
+        return _SANDBOX_NOTE
     import torch  # noqa: F401 - loads its libraries while /sys and /proc are fully readable
 
     from .. import sandbox
 
     abi = sandbox.restrict(sandbox.scoring_roots([Path(p) for p in reads]), sandbox.denied_paths())
-    return f"landlock ABI {abi}"
+    _SANDBOX_NOTE = f"landlock ABI {abi}"
+    return _SANDBOX_NOTE
 
 
 def serve(inbox: Connection, outbox: Connection) -> int:

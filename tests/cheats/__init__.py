@@ -32,3 +32,10 @@ ALL = (
 @hookimpl
 def nas_harness_proxies():
     return list(ALL)
+
+
+@hookimpl
+def nas_harness_suites():
+    from .suite import ADVERSARIAL
+
+    return [ADVERSARIAL]

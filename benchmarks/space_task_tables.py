@@ -97,7 +97,7 @@ def _why_none(res: ProxyResult | None) -> str:
         return "n/a"
     if res.n_used == 0:
         return "all failed"
-    return "undefined (constant scores)"
+    return "ρ undefined: constant scores"
 
 
 def rho_cell(res: ProxyResult | None) -> str:

@@ -306,8 +306,8 @@ def paper_table(
             run = matched.get(col)
             res = run.proxy(name) if run and name else None
             ours = _ours(repro, res)
-            if paper is None and ours is None:
-                continue
+            if (paper is None and ours is None) or (run is not None and res is None):
+                continue  # nothing to compare, or a proxy these runs did not score
             delta = None if paper is None or ours is None else ours - paper
             ci = ""
             if res is not None and repro.metric == "spearman" and res.spearman.ci and ours is not None:

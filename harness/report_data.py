@@ -413,7 +413,9 @@ def report_inputs(col: Collection) -> ReportInputs:
     if notes:
         data.notes["scatter"] = notes
     data.heatmaps = heatmaps(col, loose)
-    data.sweeps = [sweep_lines(s.sweep, f"{s.suite.id}: dataset sweep") for _, s in col.suites]
+    data.sweeps = [
+        sweep_lines(s.sweep, f"{s.suite.id}: dataset sweep") for _, s in col.suites if s.sweep is not None
+    ]
     data.sweeps += [sweep_lines(sw, Path(src).name) for src, sw in col.loose_sweeps()]
     data.searches = [
         search_curves(s.search, f"{s.suite.id}: search") for _, s in col.suites if s.search is not None

@@ -205,3 +205,18 @@ def test_the_leaderboard_shows_not_applicable_as_such_never_as_zero():
     )
     assert benchmark_cell(row, "b") == "n/a" and benchmark_cell(row, "a") == "0.500"
     assert headline_cell(row, 2) == "0.500 (1/2)"
+
+
+@pytest.mark.slow
+@pytest.mark.shared
+def test_the_pinned_samples_of_standard2_and_ci_cross_are_what_their_digests_say(shared_data, monkeypatch):
+    from nas_harness.api.suites import sample_digest
+    from nas_harness.cross_suite import check_samples
+
+    monkeypatch.setenv("NASH_SHARED_DIR", str(shared_data.parent))
+    host = PluginHost.discover()
+    for suite in (STANDARD2, CI_CROSS):
+        drawn = check_samples(suite, host)  # raises naming the benchmark when a digest is off
+        for bench in suite.benchmarks:
+            assert sample_digest(drawn[bench.name]) == bench.sample_digest
+            assert len(drawn[bench.name]) == bench.sample["n"]

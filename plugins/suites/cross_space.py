@@ -158,13 +158,13 @@ STANDARD2 = CrossSpaceSuite(
 # nash check's cross-space gate: a few dozen architectures per benchmark, the cheap proxies.
 CI_SIZES = dict.fromkeys(SIZES, 24)
 CI_DIGESTS = {
-    "nb201": "eeb2fdb9a0d3b62c",  # = standard@1's sample (the same draw of 200 NB201 cells)
-    "nats_sss": "7651d9936c197117",
-    "nb101": "3becd9d9e83ea03e",
-    "nasbench_macro": "e65819083dfd44ba",
-    "darts": "449bec0ada89c197",
-    "tnb101_micro": "fa1cc09aa4f46005",
-    "nbmr": "b0049903e9c8db90",
+    "nb201": "217776ce85673b2c",
+    "nats_sss": "f5336d0abbebd1bb",
+    "nb101": "63d47938b6fe2540",
+    "nasbench_macro": "73e4050c83ecbf03",
+    "darts": "2d48931faa8b0818",
+    "tnb101_micro": "e940c816016b5caf",
+    "nbmr": "5d77ccceca29a140",
 }
 
 CI_CROSS = CrossSpaceSuite(

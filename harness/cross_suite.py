@@ -26,7 +26,7 @@ from nas_harness.leaderboard.standard_schema import ScoreColumns, StandardResult
 from .api import HarnessError
 from .api.suites import CrossSpaceSuite, sample_digest
 from .benchmark_stats import Benchmark, BenchmarkBootstrap, benchmark_rhos, headline_of
-from .config import executor_for, validate_run_config
+from .config import validate_run_config
 from .host import PluginHost
 from .runner import Notify, RunOutcome, compute_run
 
@@ -104,25 +104,17 @@ def run_cross_suite(
     execution = {**suite.execution, **{k: v for k, v in (execution or {}).items() if v is not None}}
     columns = list(suite.columns())
     configs = {c: {**suite.run_config(c, proxies), **execution} for c in columns}
-    # One pool of workers for every column (they outlive a call): no process start-up per task.
-    executor = executor_for(validate_run_config(configs[columns[0]]))
+    # Each column starts its own workers (compute_run's default): a sandboxed worker reused for the
+    # next TransNAS task could not load it (PermissionError on /proc/self/maps inside the sandbox).
     outcomes = []
-    try:
-        for i, column in enumerate(columns, start=1):
-            say(f"[bold]suite[/] {suite.id}: {column} ({i}/{len(columns)})")
-            outcome = compute_run(
-                configs[column],
-                store_path=store_path,
-                show_progress=show_progress,
-                host=host,
-                notify=notify,
-                executor=executor,
-            )
-            if on_run is not None:
-                on_run(column, outcome)
-            outcomes.append(outcome)
-    finally:
-        executor.close()
+    for i, column in enumerate(columns, start=1):
+        say(f"[bold]suite[/] {suite.id}: {column} ({i}/{len(columns)})")
+        outcome = compute_run(
+            configs[column], store_path=store_path, show_progress=show_progress, host=host, notify=notify
+        )
+        if on_run is not None:
+            on_run(column, outcome)
+        outcomes.append(outcome)
     result = cross_result(suite, outcomes, duration_s=time.perf_counter() - started)
     return CrossOutcome(result, outcomes)
 

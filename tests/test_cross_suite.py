@@ -162,6 +162,11 @@ def test_a_cross_space_suite_runs_ranks_per_benchmark_and_its_submission_verifie
     assert columns["small/cifar10"].archs == columns["small/cifar100"].archs  # a benchmark's tasks share it
     assert len(columns["tiny/ImageNet16-120"].archs) == 10
 
+    html = tmp_path / "report.html"
+    assert main(["report", str(out), "--out", str(html)]) == 0
+    page = html.read_text()
+    assert "rank per benchmark" in page and "ρ small" in page and "ρ tiny" in page
+
     sub = tmp_path / "submission-sed-toy-cross.json"
     args = ["submit", "sed", "--suite", "toy-cross@1", "--out", str(sub), "--quiet"]
     assert main(args) == 0, capsys.readouterr()

@@ -26,6 +26,7 @@ from nas_harness.suites import catalog
 # Changing anything STANDARD2 pins changes this id: then bump STANDARD2.version and write the new id
 # here, so results of the old definition are never ranked as if they came from the new one.
 COMMITTED_ID = "standard@2+fe2765731c99"
+COMMITTED_CI_ID = "ci-cross@1+8b01e0e9c2a9"
 
 
 def test_the_standard2_suite_id_is_the_committed_one_and_standard1_keeps_its_own():
@@ -33,7 +34,7 @@ def test_the_standard2_suite_id_is_the_committed_one_and_standard1_keeps_its_own
     suites = catalog(PluginHost.discover())
     assert suites.versioned["standard@2"] is STANDARD2
     assert suites.versioned["standard"] is STANDARD and suites.versioned["standard@1"] is STANDARD
-    assert suites.versioned["ci-cross"] is CI_CROSS
+    assert suites.versioned["ci-cross"] is CI_CROSS and CI_CROSS.id == COMMITTED_CI_ID
 
 
 def test_standard2_pins_every_benchmark_the_issue_asks_for_with_their_tasks():

@@ -152,19 +152,16 @@ def python_roots() -> list[Path]:
 
 
 def editable_roots() -> list[Path]:
-    """Source folders of editable installs (their code is imported through a finder, not sys.path)."""
-    import importlib.metadata as md
-    import json
-    from urllib.parse import unquote, urlparse
+    """Package folders of editable installs (their code is imported through a finder, not
+    sys.path): the folders a setuptools finder maps packages to, never the whole checkout (which
+    may hold a score store, results files with targets, or data)."""
+    import sys
 
     out = []
-    for dist in md.distributions():
-        try:
-            info = json.loads(dist.read_text("direct_url.json") or "{}")
-        except ValueError:
-            continue
-        if info.get("dir_info", {}).get("editable") and info.get("url", "").startswith("file://"):
-            out.append(Path(unquote(urlparse(info["url"]).path)))
+    for name, module in list(sys.modules.items()):
+        mapping = getattr(module, "MAPPING", None) if name.startswith("__editable__") else None
+        if isinstance(mapping, dict):
+            out += [Path(p) for p in mapping.values() if isinstance(p, str)]
     return out
 
 
@@ -246,6 +243,17 @@ def oracle_data_dirs() -> list[Path]:
 
     keep = [Path(sys.prefix).resolve(), Path(__file__).resolve()]  # never deny the interpreter or the harness
     return [d for d in out if not any(d.resolve() == k or d.resolve() in k.parents for k in keep)]
+
+
+def denied_paths(extra: Iterable[str | Path] = ()) -> list[Path]:
+    """What no sandboxed process may read even inside a granted folder: the oracle data folders,
+    the score store (``$NASH_STORE`` or the default; it holds scores a plugin did not compute, and
+    SQLite's side files) and ``extra`` (a run's own store)."""
+    from .store import default_path
+
+    stores = [default_path(), *(Path(p) for p in extra)]
+    files = [Path(f"{s}{suffix}") for s in stores for suffix in ("", "-wal", "-shm", "-journal")]
+    return [*oracle_data_dirs(), *files]
 
 
 def config_files(configs: Iterable[object]) -> list[Path]:

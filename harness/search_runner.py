@@ -22,6 +22,8 @@ from .api import HarnessError, Oracle, Space, Strategy, TrainableProxy
 from .config import PluginRef, validate_plugin_config
 from .engine import Engine
 from .environment import environment
+from .executors import Executor, make_executor
+from .executors.limits import sandbox_wanted
 from .host import PluginHost, PluginInfo
 from .inputs import check_input_kind, load_batch
 from .protocols.correlation import oracle_coverage
@@ -42,6 +44,7 @@ from .scoring import ProxyJob, ScoringSetup
 from .search_config import SearchConfig, validate_search_config
 from .signatures import search_signature
 from .store import ScoreStore, default_path
+from .strategy_sandbox import StrategyProcess
 
 console = Console()
 err_console = Console(stderr=True)
@@ -176,6 +179,7 @@ def compute_search(
     inputs: dict[str, dict[str, Any]] = {}
     store = ScoreStore(store_path or default_path()) if config.objective == "proxy" else None
     progress = _progress(show_progress)
+    isolation = SearchIsolation.start(config, store_path or default_path())
     try:
         with progress:
             task = progress.add_task("search", total=total)
@@ -193,7 +197,7 @@ def compute_search(
                 )
                 target = space_truth(resolved.space, resolved.target, dataset)
                 also = [space_truth(resolved.space, o, dataset) for o in resolved.also]
-                objectives = _objectives(config, resolved, dataset, store, setup, host)
+                objectives = _objectives(config, resolved, dataset, store, setup, host, isolation.executor)
                 for strategy, info in resolved.strategies:
                     for objective, job in objectives:
                         cell, cell_rows = _run_cell(
@@ -209,11 +213,13 @@ def compute_search(
                             also,
                             batch,
                             lambda n: progress.advance(task, n),
+                            isolation.process,
                         )
                         cells.append(cell)
                         rows.extend(cell_rows)
                         progress.update(task, completed=_done(cells, config))
     finally:
+        isolation.close()
         if store is not None:
             store.close()
 
@@ -224,7 +230,7 @@ def compute_search(
         config=resolved_cfg,
         config_hash=cfg_hash,
         inputs=inputs,
-        environment=environment(config.device, _plugin_versions(resolved)),
+        environment=environment(config.device, _plugin_versions(resolved), sandbox=isolation.note()),
         cells=cells,
         trajectory_file=f"search-{cfg_hash}.trajectory.csv",
         duration_s=round(time.perf_counter() - started, 3),
@@ -292,10 +298,44 @@ def _batch(config: SearchConfig, resolved: ResolvedSearch, dataset: str, sources
     return batch
 
 
-def _objectives(config, resolved, dataset, store, setup, host) -> list[tuple[Objective, ProxyJob | None]]:
+@dataclass
+class SearchIsolation:
+    """Where a search's untrusted code runs. With the sandbox (``sandbox_wanted``: on by default
+    where the platform has it, required for standard suites), the strategies run in a sandboxed
+    ``StrategyProcess`` and the proxies are scored by a sandboxed local executor; without it both
+    run in the driver (the oracle-leak guard watches the strategies) and the results say so."""
+
+    process: StrategyProcess | None
+    executor: Executor | None
+    why: str
+
+    @classmethod
+    def start(cls, config: SearchConfig, store_path: Path) -> SearchIsolation:
+        on, why = sandbox_wanted()
+        if not on:
+            return cls(None, None, why)
+        executor = make_executor("local", threads=config.threads) if config.objective == "proxy" else None
+        return cls(StrategyProcess(sandboxed=True, denied=[store_path]), executor, why)
+
+    def note(self) -> str:
+        if self.process is None:
+            return f"{self.why}; strategies and proxies run in the driver"
+        scoring = "proxies in sandboxed workers" if self.executor is not None else "oracle objective"
+        return f"{self.why}; strategies in a sandboxed process, {scoring}"
+
+    def close(self) -> None:
+        if self.process is not None:
+            self.process.close()
+        if self.executor is not None:
+            self.executor.close()
+
+
+def _objectives(
+    config, resolved, dataset, store, setup, host, executor=None
+) -> list[tuple[Objective, ProxyJob | None]]:
     if config.objective == "oracle":
         return [(oracle_objective(resolved.objective_oracle, dataset), None)]
-    engine = Engine(setup, store)
+    engine = Engine(setup, store, executor=executor)
     jobs = [
         _fitted(config, resolved, dataset, store, setup, host, job)
         if isinstance(job.proxy, TrainableProxy)
@@ -344,13 +384,16 @@ def _run_cell(
     also: list[SpaceTruth],
     batch,
     advance,
+    process: StrategyProcess | None = None,
 ) -> tuple[SearchCell, list[dict[str, Any]]]:
     repeats, rows = [], []
     calibration = job.calibration if job is not None else None
     labels = calibration.k if calibration is not None else 0
     budget = config.budget - labels  # calibration labels are queries too
     for r, seed in enumerate(config.seeds()):
-        run = search_once(strategy, resolved.space, dataset, objective, budget, seed, on_new=advance)
+        run = search_once(
+            strategy, resolved.space, dataset, objective, budget, seed, on_new=advance, process=process
+        )
         advance(config.budget - len(run.order))
         repeat, repeat_rows = evaluate_run(run, resolved.space, objective, target, also)
         repeat.labels = labels

@@ -131,6 +131,20 @@ class _SpaceBackend:
         return Cost(params=int(c.params), flops=int(c.flops))
 
 
+def space_backend(space: Space, dataset: str) -> Any:
+    """What a view of ``space`` for ``dataset`` calls: in this process (``SearchSpaceView.over``)
+    or, for a strategy in its sandboxed process, through ``answer``."""
+    return _SpaceBackend(space, dataset)
+
+
+def view_over(backend: Any) -> SearchSpaceView:
+    """A view whose calls go to ``backend`` (``space_backend``, or a strategy process's link to
+    the driver's)."""
+    view = SearchSpaceView.__new__(SearchSpaceView)
+    view._token = _register(backend)
+    return view
+
+
 class SearchSpaceView:
     """A search space as a strategy may see it: architectures, moves and cost; no ground truth."""
 
@@ -213,6 +227,44 @@ class SearchSpaceView:
     def cost(self, arch: str) -> Cost:
         """Parameters and FLOPs of ``arch`` for the dataset being searched."""
         return self._do("cost", arch)
+
+
+VIEW_CALLS = frozenset(
+    {
+        "name",
+        "parse",
+        "size",
+        "arch",
+        "index",
+        "iso_key",
+        "sample",
+        "mutate",
+        "neighbours",
+        "crossover",
+        "decisions",
+        "repair",
+        "choices",
+        "to_choices",
+        "from_choices",
+        "cost",
+    }
+)
+SCORE_CALLS = frozenset({"__call__", "scored", "used", "remaining"})
+
+
+def answer(backend: Any, kind: str, method: str, args: Sequence[Any]) -> tuple[Any, BaseException | None]:
+    """Serve one call a strategy in another process made on its view (``kind`` "view", backend
+    from ``space_backend``) or its score_fn ("score", backend a ``Scorer``): (value, None), or
+    (None, the error cleaned of its traceback). Only the calls the view and score_fn offer."""
+    allowed = VIEW_CALLS if kind == "view" else SCORE_CALLS if kind == "score" else frozenset()
+    if not isinstance(method, str) or method not in allowed or not isinstance(args, (list, tuple)):
+        return None, HarnessError(f"{kind}.{method} is not something a strategy can call")
+    if kind == "score" and method in ("used", "remaining"):
+        return getattr(backend, method), None
+    try:
+        return getattr(backend, method)(*args), None
+    except Exception as exc:  # noqa: BLE001 - sent back to the strategy, cleaned
+        return None, _clean_error(exc)
 
 
 # --------------------------------------------------------------------------- scoring

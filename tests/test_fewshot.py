@@ -293,9 +293,9 @@ def test_a_strategy_that_calls_an_oracle_while_searching_is_caught_and_named(tmp
     store.close()
 
 
-def test_eproxy_dps_fits_by_scoring_only_its_labelled_archs_and_its_state_reloads_bit_for_bit():
+def test_dps_fits_by_scoring_only_its_labelled_archs_and_its_state_reloads_bit_for_bit():
     from nas_harness.api import FitTools
-    from nas_harness.plugins.proxies.eproxy import EproxyDps
+    from nas_harness.plugins.proxies.eproxy import Dps
 
     archs = tuple(f"a{i}" for i in range(6))
     ls = LabelledSet(
@@ -320,13 +320,13 @@ def test_eproxy_dps_fits_by_scoring_only_its_labelled_archs_and_its_state_reload
         def rng(self):
             return np.random.default_rng(7)
 
-    cfg = EproxyDps.Config(population=6, tournament=3, cycles=4, flops_max=1e6)
-    first, tools = EproxyDps(cfg), StubTools()
+    cfg = Dps.Config(population=6, tournament=3, cycles=4, flops_max=1e6)
+    first, tools = Dps(cfg), StubTools()
     state = first.fit([ls], tools)
     assert set(tools.asked) == set(archs)
-    again = EproxyDps(cfg).fit([ls], StubTools())
+    again = Dps(cfg).fit([ls], StubTools())
     assert again == state  # the same search, the same bytes
-    loaded = EproxyDps(cfg)
+    loaded = Dps(cfg)
     loaded.load_state(state)
     blob = json.loads(state)
     assert loaded.fitted() == state and blob["eproxy"]["lr"] >= 1.0 and blob["fitness"] > 0.9

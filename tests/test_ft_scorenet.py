@@ -11,12 +11,11 @@ import torch
 from scipy.stats import rankdata, spearmanr
 from torch import nn
 
-from nas_harness.api import DatasetInfo, HarnessError, ScoreContext
+from nas_harness.api import BuiltModel, DatasetInfo, HarnessError, NotApplicable, ScoreContext
 from nas_harness.plugins.proxies._ftscore_net import (
     NetSpec,
     PseudoBatchNorm,
     ScoreNet,
-    last_linear,
     resize_1d,
     resize_2d,
 )
@@ -122,10 +121,10 @@ def test_a_fitted_state_serializes_to_bytes_and_reloads_bit_for_bit():
         assert a[key].dtype == b[key].dtype and torch.equal(a[key], b[key]), key
     model = toy_model((2, 3, 1))
     with torch.no_grad():
-        s1 = net(net.construct(model, last_linear(model)))
+        s1 = net(net.construct(model, model[-1]))
     model2 = toy_model((2, 3, 1))
     with torch.no_grad():
-        s2 = again(again.construct(model2, last_linear(model2)))
+        s2 = again(again.construct(model2, model2[-1]))
     assert torch.equal(s1, s2)
     assert again.to_bytes() == data
 
@@ -147,6 +146,12 @@ def toy_model(arch: tuple[int, int, int]) -> nn.Module:
     return nn.Sequential(*layers)
 
 
+def toy_built(arch: tuple[int, int, int]) -> BuiltModel:
+    """The toy network with its declared head (the classifier ft_scorenet drops)."""
+    model = toy_model(arch)
+    return BuiltModel(module=model, head=model[-1])
+
+
 def toy_target(arch: tuple[int, int, int]) -> float:
     depth, k, pool = arch
     return depth + 0.4 * k - 1.5 * pool
@@ -155,7 +160,7 @@ def toy_target(arch: tuple[int, int, int]) -> float:
 def test_the_constructed_network_keeps_the_graph_and_replaces_convs_bn_and_the_classifier():
     net = ScoreNet(NetSpec(**TINY))
     model = toy_model((2, 3, 1))
-    built = net.construct(model, last_linear(model))
+    built = net.construct(model, model[-1])
     kinds = {type(m).__name__ for m in built.modules()}
     assert not kinds & {"Conv2d", "BatchNorm2d", "Linear"}
     assert {"DFTConv2d", "PseudoBatchNorm", "MaxPool2d", "ReLU"} <= kinds
@@ -182,7 +187,7 @@ def test_training_on_a_tiny_toy_space_improves_spearman():
     untrained = FTScoreNet(proxy.config)
     untrained.load_state(ScoreNet(proxy.config.net_spec()).to_bytes())
     before = spearmanr(scores(untrained), targets)[0]
-    state = proxy.fit_archs(archs, targets, lambda a: toy_model(by_name[a]), rng=np.random.default_rng(0))
+    state = proxy.fit_archs(archs, targets, lambda a: toy_built(by_name[a]), rng=np.random.default_rng(0))
     after = spearmanr(scores(proxy), targets)[0]
     assert after > max(before, 0.0) + 0.3, (before, after)
     reloaded = FTScoreNet(proxy.config)
@@ -196,7 +201,7 @@ def toy_context(arch: tuple[int, int, int]) -> ScoreContext:
         space="toy",
         dataset=DatasetInfo("toy", 10, (3, 8, 8)),
         seed=0,
-        _model_factory=lambda bn=True: toy_model(arch),
+        _model_factory=lambda bn=True: toy_built(arch),
     )
 
 
@@ -247,7 +252,7 @@ def test_kernels_shared_across_networks_in_a_step_give_the_same_gradient_as_gene
         nets = []
         for arch in [(1, 3, 0), (2, 5, 1), (3, 1, 0)]:
             m = toy_model(arch)
-            nets.append(net.construct(m, last_linear(m)))
+            nets.append(net.construct(m, m[-1]))
         if shared:
             with net.bank.shared_kernels():
                 for i, built in enumerate(nets):
@@ -273,7 +278,7 @@ def test_an_architecture_whose_cells_output_zeros_has_a_finite_gradient():
         nn.Flatten(),
         nn.Linear(8, 3),
     )
-    net(net.construct(model, last_linear(model))).backward()
+    net(net.construct(model, model[-1])).backward()
     for name, p in net.named_parameters():
         assert torch.isfinite(p.grad).all(), name
 
@@ -320,7 +325,7 @@ def test_an_ensemble_state_of_per_space_scorers_reloads_and_scores_identically()
     fam_a = [a for a in TOY_ARCHS if a[2] == 0][:8]
     fam_b = [a for a in TOY_ARCHS if a[2] == 1][:8]
     sets = [
-        Labelled(tuple(map(str, fam)), tuple(toy_target(a) for a in fam), lambda s: toy_model(eval(s)))
+        Labelled(tuple(map(str, fam)), tuple(toy_target(a) for a in fam), lambda s: toy_built(eval(s)))
         for fam in (fam_a, fam_b)
     ]
     proxy = FTScoreNet(FTScoreNet.Config(**TINY, steps=2, sample_size=4))
@@ -333,16 +338,140 @@ def test_an_ensemble_state_of_per_space_scorers_reloads_and_scores_identically()
         assert s1 == s2 and 0 < s1 < 2  # two weights ≤ 1 times sigmoids
 
 
-def test_the_v2_fit_step_trains_from_a_labelled_set_through_the_tools_contexts_and_returns_a_loadable_state():
-    from types import SimpleNamespace
+# --------------------------------------------------------------------------- through the few-shot protocol
 
+
+class ToyConvSpace:
+    """The toy networks as a space (only what scoring and fitting use), built lazily so the
+    module imports without the harness core."""
+
+    @staticmethod
+    def make(with_head: bool = True):
+        from nas_harness.api import Space, Task
+
+        class _Toy(Space):
+            name = "ft_toy"
+            version = "1"
+
+            def parse(self, text):
+                return text
+
+            def sample(self, n, rng):
+                return [str(TOY_ARCHS[i]) for i in rng.choice(len(TOY_ARCHS), n, replace=False)]
+
+            def mutate(self, arch, rng):
+                return arch
+
+            def neighbours(self, arch):
+                return []
+
+            def tasks(self):
+                return {"toy": Task("toy", 10, (3, 8, 8))}
+
+            def build_model(self, arch, dataset, *, bn=True):
+                return toy_built(eval(arch)) if with_head else toy_model(eval(arch))
+
+            def topology(self, arch, dataset):
+                raise NotImplementedError
+
+            def cost(self, arch, dataset):
+                raise NotImplementedError
+
+        return _Toy()
+
+
+def _labelled(archs) -> object:
+    from nas_harness.api import LabelledSet, OracleInfo
+
+    return LabelledSet(
+        "ft_toy",
+        "toy",
+        tuple(archs),
+        np.array([toy_target(eval(a)) for a in archs]),
+        OracleInfo("o", "toy", "acc", "test", 1, "exact"),
+        "ft_toy:toy/o",
+        0,
+    )
+
+
+def test_fit_through_the_protocols_tools_reads_only_its_labelled_archs_and_the_state_hash_keys_the_stored_scores(
+    tmp_path,
+):
+    import hashlib
+
+    from nas_harness.engine import Engine
+    from nas_harness.protocols.fitting import EngineFitTools, fit_fresh
+    from nas_harness.scoring import ProxyJob, ScoringSetup
+    from nas_harness.store import ScoreStore
+
+    setup = ScoringSetup(space=ToyConvSpace.make(), dataset="toy")
+    archs = [str(a) for a in TOY_ARCHS]
+    ls = _labelled(archs[:6])
+    store = ScoreStore(tmp_path / "s.sqlite")
+    tools = EngineFitTools({("ft_toy", "toy"): setup}, store, None, None, (0, 6))
+    job = fit_fresh(ProxyJob(FTScoreNet(FTScoreNet.Config(**TINY, steps=2, sample_size=6))), [ls], tools)
+    assert tools.scored == set(ls.archs)
+    state = job.proxy.fitted()
+    assert job.calibration.state_hash == hashlib.sha256(state).hexdigest()[:12]
+    assert job.calibration.hash == ls.hash
+    with pytest.raises(HarnessError, match="not in its labelled set"):
+        tools.context(ls, archs[10])
+    # a second fit of the same set gives the same bytes, so its scores come from the store
+    again = fit_fresh(ProxyJob(FTScoreNet(job.proxy.config)), [ls], tools)
+    assert again.proxy.fitted() == state
+    evaluation = archs[6:10]
+    first = Engine(setup, store).score([job], evaluation)[job.name]
+    second = Engine(setup, store).score([again], evaluation)[job.name]
+    assert first.computed == 4 and second.computed == 0
+    assert np.array_equal(first.values, second.values) and np.isfinite(first.values).all()
+    assert setup.key(job) == setup.key(again) and job.calibration.state_hash in str(setup.key(job))
+    store.close()
+
+
+def test_a_fitted_state_reloads_bit_for_bit_and_scores_as_the_fitted_instance():
     archs = [str(a) for a in TOY_ARCHS[:6]]
-    labelled = SimpleNamespace(archs=tuple(archs), targets=tuple(toy_target(eval(a)) for a in archs), seed=3)
-    asked = []
-    tools = SimpleNamespace(context=lambda a: asked.append(a) or toy_context(eval(a)))
+    ls = _labelled(archs)
     proxy = FTScoreNet(FTScoreNet.Config(**TINY, steps=2, sample_size=6))
-    state = proxy.fit(labelled, tools)
-    assert set(asked) == set(archs)
+    state = proxy.fit([ls], _Tools())
+    proxy.load_state(state)
     again = FTScoreNet(proxy.config)
     again.load_state(state)
-    assert again.score(toy_context(TOY_ARCHS[0])) == proxy.score(toy_context(TOY_ARCHS[0]))
+    assert again.state_bytes() == state == again.fitted()
+    for arch in TOY_ARCHS[6:9]:
+        assert again.score(toy_context(arch)) == proxy.score(toy_context(arch))
+
+
+class _Tools:
+    """FitTools over the toy networks (fit needs only contexts and a seeded generator)."""
+
+    def context(self, labelled, arch):
+        assert arch in labelled.archs
+        return toy_context(eval(arch))
+
+    def score(self, proxy, config, labelled):
+        raise AssertionError("ft_scorenet scores no other proxy")
+
+    def rng(self):
+        return np.random.default_rng(3)
+
+
+def test_a_model_without_a_declared_head_is_not_applicable_and_neither_is_another_channel_count():
+    proxy = FTScoreNet(FTScoreNet.Config(**TINY))
+    proxy.load_state(ScoreNet(proxy.config.net_spec()).to_bytes())
+    headless = ScoreContext(
+        arch="x",
+        space="toy",
+        dataset=DatasetInfo("toy", 10, (3, 8, 8)),
+        seed=0,
+        _model_factory=lambda bn=True: toy_model((1, 3, 0)),
+    )
+    with pytest.raises(NotApplicable, match="declare no head"):
+        proxy.score(headless)
+    assert proxy.applicable(DatasetInfo("grey", 10, (1, 8, 8))) is not None
+    assert proxy.applicable(DatasetInfo("seg", 5, (3, 8, 8), output="dense")) is None
+
+
+def test_the_protocol_cannot_overwrite_a_state_named_in_the_config(tmp_path):
+    proxy = FTScoreNet(FTScoreNet.Config(**TINY, state=str(tmp_path / "s.pt")))
+    with pytest.raises(HarnessError, match="leave 'state' unset"):
+        proxy.fit([_labelled([str(a) for a in TOY_ARCHS[:4]])], _Tools())

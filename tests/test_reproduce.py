@@ -10,12 +10,13 @@ import pytest
 from nas_harness.api.suites import ReproOptions
 from nas_harness.cli import main
 from nas_harness.host import PluginHost
-from nas_harness.plugins.spaces.nb201.paper_values import TABLES, WRCOR_T4, WRCOR_T5, WRCOR_T6
+from nas_harness.plugins.spaces.nb201.paper_values import WRCOR_T4, WRCOR_T5, WRCOR_T6
 from nas_harness.reproduce import row_plan, run_suite
 from nas_harness.stats import population_std
 from nas_harness.suites import catalog
 
-SUITES = catalog(PluginHost.discover()).reproductions  # what the NB201 plugin contributes through its hook
+CATALOG = catalog(PluginHost.discover())
+SUITES = CATALOG.reproductions  # what the space plugins contribute through their hooks
 
 
 @pytest.mark.parametrize("table", [WRCOR_T4, WRCOR_T5, WRCOR_T6], ids=lambda t: t.key)
@@ -32,7 +33,7 @@ def test_transcribed_avg_and_std_agree_with_the_three_values(table):
 def test_every_suite_names_a_paper_table_and_maps_its_rows():
     for name, suite in SUITES.items():
         assert suite.name == name and suite.version
-        assert TABLES[suite.table.key] is suite.table
+        assert CATALOG.tables[suite.table.key] is suite.table
         assert set(suite.rows) <= set(suite.table.rows)
 
 

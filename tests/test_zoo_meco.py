@@ -107,3 +107,41 @@ def test_metadata():
     assert _invalid("proxy", MeCo) is None
     assert meco_module.nas_harness_proxies() == [MeCo]
     assert MeCo.higher_is_better is True and MeCo.needs == frozenset({Needs.MODEL, Needs.DATA})
+
+
+def pooled_bn_net(bn: bool = True) -> nn.Module:
+    """A BatchNorm after global pooling: with one input it sees one value per channel."""
+    return nn.Sequential(
+        nn.Conv2d(C_IN, WIDTH, 3, padding=1),
+        nn.ReLU(),
+        nn.AdaptiveAvgPool2d(1),
+        nn.BatchNorm2d(WIDTH) if bn else nn.Identity(),
+        nn.Flatten(),
+        nn.Linear(WIDTH, K),
+    )
+
+
+def test_a_batchnorm_on_one_value_per_channel_outputs_its_shift_or_fails_when_asked():
+    x = torch.randn(1, C_IN, HW, HW, generator=torch.Generator().manual_seed(3))
+    c = make_ctx(pooled_bn_net, inputs=x, num_classes=K)
+    with pytest.raises(ValueError, match="more than 1 value per channel"):
+        MeCo(MeCoConfig(single_value_bn="fail")).score(c)
+    model = pooled_bn_net()
+    model.train()
+    with torch.no_grad():
+        model[3].bias.copy_(torch.arange(WIDTH, dtype=torch.float32))
+    meco_module.single_value_bn_as_formula(model)
+    seen = []
+    model[3].register_forward_hook(lambda m, a, out: seen.append(out))
+    model(x)
+    assert torch.equal(seen[0].flatten(), torch.arange(WIDTH, dtype=torch.float32))  # beta, whatever x
+    # the conv's map is the only one with more than one value per channel: the score is its lambda_min
+    with torch.no_grad():
+        conv_map = c.build_model()[0](x)
+    expected = lam_min(conv_map[0].numpy().astype(np.float64)) + lam_min(F.relu(conv_map)[0].numpy())
+    assert MeCo(MeCoConfig(modules="leaves")).score(c) == pytest.approx(expected, abs=1e-6)
+
+
+def test_models_without_single_value_batchnorms_score_the_same_either_way():
+    c = ctx(n=3)
+    assert MeCo(MeCoConfig(single_value_bn="fail")).score(c) == MeCo().score(c)

@@ -61,6 +61,7 @@ class WorkerProcess:
         self.proc = subprocess.Popen(
             [
                 sys.executable,
+                "-P",  # the current folder (results files, a store) is not put on the import path
                 "-m",
                 "nas_harness.executors.worker_main",
                 str(child_in),

@@ -112,7 +112,7 @@ def _enter_sandbox(reads=()) -> str:
 
     from .. import sandbox
 
-    abi = sandbox.restrict(sandbox.scoring_roots([Path(p) for p in reads]), sandbox.oracle_data_dirs())
+    abi = sandbox.restrict(sandbox.scoring_roots([Path(p) for p in reads]), sandbox.denied_paths())
     return f"landlock ABI {abi}"
 
 

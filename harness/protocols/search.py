@@ -29,7 +29,8 @@ from ..api import BudgetExhausted, HarnessError, Oracle, OracleInfo, SearchHisto
 from ..engine import Engine
 from ..oracle_guard import GroundTruthTrap, oracle_code_objects
 from ..scoring import ProxyJob
-from ..search_view import Evaluate, ScoreFn, Scorer, SearchSpaceView
+from ..search_view import Evaluate, ScoreFn, Scorer, space_backend, view_over
+from ..strategy_sandbox import StrategyProcess
 
 MAX_CHECKPOINTS = 100  # best-so-far evaluations for population-relative objectives
 
@@ -119,8 +120,10 @@ def search_once(
     budget: int,
     seed: int,
     on_new: Callable[[int], None] | None = None,
+    process: StrategyProcess | None = None,
 ) -> SearchRun:
-    """Run ``strategy`` once with a fresh view, score_fn and generator seeded by ``seed``."""
+    """Run ``strategy`` once with a fresh view, score_fn and generator seeded by ``seed``: in
+    ``process`` (sandboxed, out of the driver) when given, else here under the oracle-leak guard."""
     if budget < 1:
         raise HarnessError(f"budget must be at least 1, got {budget}")
     trap = GroundTruthTrap(oracle_code_objects())
@@ -130,7 +133,42 @@ def search_once(
             return objective.evaluate(archs)
 
     scorer = Scorer(evaluate, budget, relative=objective.relative, parse=space.parse, on_new=on_new)
-    view, score_fn = SearchSpaceView(space, dataset), ScoreFn(scorer)
+    backend = space_backend(space, dataset)
+    t0 = time.perf_counter()
+    if process is not None:
+        try:
+            dump = process.search(strategy, backend, scorer, budget, seed)
+        finally:
+            wall = time.perf_counter() - t0
+    else:
+        dump, wall = _search_here(strategy, backend, scorer, budget, seed, trap)
+    try:
+        history = SearchHistory.model_validate(dump)
+    except ValueError as exc:
+        raise HarnessError(f"strategy {strategy.name!r} returned a malformed SearchHistory: {exc}") from None
+    if scorer.used > budget:  # the score_fn refuses first; this guards the guard
+        raise RuntimeError(f"strategy {strategy.name!r} scored {scorer.used} architectures, budget {budget}")
+    try:
+        chosen = space.parse(history.chosen)
+    except HarnessError as exc:
+        raise HarnessError(f"strategy {strategy.name!r} chose an invalid architecture: {exc}") from None
+    if not scorer.scored(chosen):
+        raise HarnessError(f"strategy {strategy.name!r} chose {chosen}, which it never scored")
+    extra = {k: v for k, v in dump.items() if k not in SearchHistory.model_fields}
+    return SearchRun(
+        seed=seed,
+        chosen=chosen,
+        order=list(scorer.order),
+        values=dict(scorer.values) if not objective.relative else {},
+        wall_s=wall,
+        scoring_s=scorer.scoring_s,
+        strategy_info=extra,
+    )
+
+
+def _search_here(strategy, backend, scorer, budget, seed, trap) -> tuple[dict, float]:
+    """The search in this process (unsandboxed), watched by the oracle-leak guard."""
+    view, score_fn = view_over(backend), ScoreFn(scorer)
     t0 = time.perf_counter()
     try:
         with trap:  # the oracle-leak guard: the strategy's own code never calls into an oracle
@@ -152,24 +190,7 @@ def search_once(
         raise HarnessError(
             f"strategy {strategy.name!r} returned {type(history).__name__}, not a SearchHistory"
         )
-    if scorer.used > budget:  # the score_fn refuses first; this guards the guard
-        raise RuntimeError(f"strategy {strategy.name!r} scored {scorer.used} architectures, budget {budget}")
-    try:
-        chosen = space.parse(history.chosen)
-    except HarnessError as exc:
-        raise HarnessError(f"strategy {strategy.name!r} chose an invalid architecture: {exc}") from None
-    if not scorer.scored(chosen):
-        raise HarnessError(f"strategy {strategy.name!r} chose {chosen}, which it never scored")
-    extra = {k: v for k, v in history.model_dump(mode="json").items() if k not in SearchHistory.model_fields}
-    return SearchRun(
-        seed=seed,
-        chosen=chosen,
-        order=list(scorer.order),
-        values=dict(scorer.values) if not objective.relative else {},
-        wall_s=wall,
-        scoring_s=scorer.scoring_s,
-        strategy_info=extra,
-    )
+    return history.model_dump(mode="json"), wall
 
 
 # --------------------------------------------------------------------------- ground truth

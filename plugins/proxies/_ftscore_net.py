@@ -210,15 +210,6 @@ def construct(model: nn.Module, bank: FrequencyBank, vnorm: bool, head: nn.Modul
     return model
 
 
-def last_linear(model: nn.Module) -> nn.Module | None:
-    """The classifier of a model that ends in global pooling + linear: its last nn.Linear."""
-    found = None
-    for module in model.modules():
-        if isinstance(module, nn.Linear):
-            found = module
-    return found
-
-
 class SymLog(nn.Module):
     """sign(x)·log(|x| + 1) (paper eq. 3); ``code`` = the reference code's log2 with a smooth
     sign, hardtanh(x, ±0.001)·1000."""

@@ -456,8 +456,11 @@ class Eproxy(Proxy):
 # --------------------------------------------------------------------------- Eproxy + DPS
 
 
-class EproxyDps(TrainableProxy):
+class Dps(TrainableProxy):
     """Eproxy + DPS: Eproxy under the config Discrete Proxy Search found on k labelled archs (paper 002 §2.2).
+
+    Registered as ``dps`` (issue 15 names the plugin so): DPS is the calibrator, Eproxy what it
+    calibrates; the plain proxy is ``eproxy``.
 
     ``fit`` runs regularized evolution over Eproxy's settings (``_eproxy_dps``: population 40,
     tournament 10, mutation 0.2, ``cycles`` configurable, the paper's 200); a config's fitness is
@@ -474,7 +477,7 @@ class EproxyDps(TrainableProxy):
     architecture), else by the largest calibration architecture's MACs (recorded in the state).
     """
 
-    name = "eproxy_dps"
+    name = "dps"
     version = "1"
     higher_is_better = False
     needs = frozenset({Needs.MODEL, Needs.DATA})
@@ -486,9 +489,7 @@ class EproxyDps(TrainableProxy):
         try:
             EproxyConfig(**self.config.eproxy)  # type: ignore[attr-defined]
         except ValueError as exc:
-            raise HarnessError(
-                f"eproxy_dps config field 'eproxy': not a valid eproxy config ({exc})"
-            ) from None
+            raise HarnessError(f"dps config field 'eproxy': not a valid eproxy config ({exc})") from None
         self._eproxy: EproxyConfig | None = None
 
     def fit(self, labelled: Sequence[LabelledSet], tools: FitTools) -> bytes:
@@ -526,7 +527,7 @@ class EproxyDps(TrainableProxy):
     def score(self, ctx: ScoreContext) -> float:
         self.fitted()
         if ctx.inputs is None:
-            raise ProxyFailure("eproxy_dps needs an input batch")
+            raise ProxyFailure("dps needs an input batch")
         return eproxy_score(ctx.build_model(), ctx.inputs.to(ctx.device), self._eproxy, ctx.seed)  # type: ignore[arg-type]
 
 
@@ -540,4 +541,4 @@ def _macs(ctx: ScoreContext) -> int:
 
 @hookimpl
 def nas_harness_proxies():
-    return [Eproxy, EproxyDps]
+    return [Eproxy, Dps]

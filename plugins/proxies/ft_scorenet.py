@@ -20,15 +20,27 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 from pydantic import Field
 
-from nas_harness.api import HarnessError, Needs, PluginConfig, Proxy, ScoreContext, hookimpl
+from nas_harness.api import (
+    BuiltModel,
+    FitTools,
+    HarnessError,
+    LabelledSet,
+    Needs,
+    NotApplicable,
+    PluginConfig,
+    ScoreContext,
+    Task,
+    TrainableProxy,
+    as_built,
+    hookimpl,
+)
 
 from ._ftscore_ensemble import Ensemble, fit_weights, member_stats
 
 if TYPE_CHECKING:
-    from ._ftscore_net import NetSpec, ScoreNet
-
-if TYPE_CHECKING:
     import torch
+
+    from ._ftscore_net import NetSpec, ScoreNet
 
 
 class FTScoreNetConfig(PluginConfig):
@@ -52,6 +64,11 @@ class FTScoreNetConfig(PluginConfig):
     sample_size: int = Field(64, ge=2, description="architectures per step (paper: 64 NB201, 100 in PB-1)")
     regularization: float = Field(3.0, gt=0, description="soft-rank regularisation strength (paper 3.0)")
     lr: float = Field(1e-3, gt=0, description="Adam learning rate, betas (0.9, 0.95) (paper)")
+    multi: Literal["round_robin", "ensemble"] = Field(
+        "round_robin",
+        description="with labelled sets of several spaces/tasks: one scorer trained round-robin over "
+        "them (paper §III-D, preferred) or one scorer per set combined by normalised sigmoids (eqs. 4-5)",
+    )
 
     def net_spec(self) -> NetSpec:
         from ._ftscore_net import NetSpec
@@ -68,16 +85,22 @@ class FTScoreNetConfig(PluginConfig):
         )
 
 
-class FTScoreNet(Proxy):
+class FTScoreNet(TrainableProxy):
     """FT-ScoreNet score of an architecture's constructed network (higher is better).
+
+    A trainable proxy: the few-shot protocol (``nash few-shot``, ``nash search --calib-k``)
+    hands ``fit`` the labelled sets and the contexts of their architectures; the state it
+    returns is hashed into the store key. A state fitted elsewhere (``benchmarks/
+    ft_scorenet_nb201.py``) can be scored with by naming it in the ``state`` config field.
 
     Choices (spec §2, §7):
 
     * Conv weights: |1-D DFT(2-D DFT(W))| with the padding corrections, × √2/√(c_in/groups·kh·kw)
       and a bias from the 64 bias maps, on every conv (the reference code's sequence). Linear
       layers other than the classifier get 1×1 kernels the same way.
-    * The classifier (the model's last nn.Linear) becomes the identity: the scorer reads the
-      globally pooled features. BN → standardisation over the batch axis without affine;
+    * The model's declared head (``BuiltModel.head``: NB201's classifier) becomes the identity:
+      the scorer reads what enters the head, globally average-pooled when it is a feature map.
+      A model without a declared head is not applicable. BN → standardisation over the batch axis without affine;
       dropout is dropped; pooling, ReLU and the graph are kept.
     * v-norm divides each conv output by its own std, detached (one pass computes what the
       paper's separate factor pass does), and L1's output by its std.
@@ -100,28 +123,37 @@ class FTScoreNet(Proxy):
         self._ensemble: Ensemble | None = None
 
     # ------------------------------------------------------------------ fitting
-    def fit(self, labelled, tools) -> bytes:
-        """Contract v2's trainable-proxy step (``LabelledSet``, tools with ``context(arch)``):
-        fit on the labelled set's architectures, the networks built through the engine's
-        contexts, and return the state."""
-        return self.fit_archs(
-            list(labelled.archs),
-            list(labelled.targets),
-            lambda a: tools.context(a).build_model(bn=True),
-            rng=np.random.default_rng(getattr(labelled, "seed", self.config.seed)),
-        )
+    def fit(self, labelled: Sequence[LabelledSet], tools: FitTools) -> bytes:
+        """Fit on the protocol's labelled sets (one: a single scorer; several: ``multi``),
+        each architecture's network built through ``tools.context``; return the state."""
+        if self.config.state is not None:
+            raise HarnessError(
+                "ft_scorenet config 'state' names a state fitted elsewhere; the protocol fits a new "
+                "one from its labels: leave 'state' unset"
+            )
+        sets = [
+            Labelled(
+                tuple(ls.archs),
+                tuple(float(t) for t in np.asarray(ls.targets, dtype=float)),
+                lambda a, ls=ls: tools.context(ls, a).build(bn=True),
+            )
+            for ls in labelled
+        ]
+        mode = "single" if len(sets) == 1 else self.config.multi
+        return self.fit_sets(sets, mode, rng=tools.rng())
 
     def fit_archs(
         self,
         archs: Sequence[str],
         targets: Sequence[float],
-        build_model: Callable[[str], torch.nn.Module],
+        build_model: Callable[[str], BuiltModel],
         rng: np.random.Generator | None = None,
         log: Callable[[int, float], None] | None = None,
     ) -> bytes:
         """Fit on labelled architectures (targets: larger = better) and return the state.
 
-        ``build_model(arch)`` returns the space's freshly built network (with its classifier).
+        ``build_model(arch)`` returns the space's freshly built network (a ``BuiltModel`` with its
+        declared head).
         Each step draws ``sample_size`` of the architectures without replacement (all when
         there are fewer).
         """
@@ -185,8 +217,6 @@ class FTScoreNet(Proxy):
     def _sampler(self, net: ScoreNet, labelled: Labelled, rng: np.random.Generator):
         import torch
 
-        from ._ftscore_net import last_linear
-
         archs = labelled.archs
         if len(archs) != len(labelled.targets) or len(archs) < 2:
             raise HarnessError(
@@ -199,8 +229,8 @@ class FTScoreNet(Proxy):
 
         def network(i: int) -> torch.nn.Module:
             if i not in built:
-                model = labelled.build_model(archs[i])
-                built[i] = net.construct(model, last_linear(model))
+                model = as_built(labelled.build_model(archs[i]))
+                built[i] = net.construct(model.module, declared_head(model))
             return built[i]
 
         k = min(self.config.sample_size, len(archs))
@@ -216,6 +246,7 @@ class FTScoreNet(Proxy):
         from ._ftscore_net import ScoreNet, load_blob
 
         blob = load_blob(state)
+        super().load_state(state)
         blobs = blob["members"] if blob.get("kind") == "ensemble" else [blob]
         nets = [ScoreNet.from_blob(b) for b in blobs]
         for net in nets:
@@ -268,9 +299,20 @@ class FTScoreNet(Proxy):
         return self._net  # type: ignore[return-value]
 
     # ------------------------------------------------------------------ scoring
+    def applicable(self, task: Task) -> str | None:
+        """Any output kind (the scorer reads what enters the head, never the output); the
+        input-like tensor has the channels of the images it stands for."""
+        channels = self.config.net_spec().in_channels
+        if task.input_shape[0] != channels:
+            return (
+                f"ft_scorenet's input-like tensor has {channels} channels; task {task.name!r} takes "
+                f"{task.input_shape[0]}"
+            )
+        return super().applicable(task)
+
     def score(self, ctx: ScoreContext) -> float:
         nets = self._fitted()
-        raw = [_score_with(net, ctx.build_model(bn=True)) for net in nets]
+        raw = [_score_with(net, ctx.build(bn=True)) for net in nets]
         if self._ensemble is None:
             return raw[0]
         return float(self._ensemble.combine(np.array(raw)))
@@ -278,20 +320,29 @@ class FTScoreNet(Proxy):
 
 @dataclass(frozen=True)
 class Labelled:
-    """Architectures of one space with targets (larger = better) and the space's model builder."""
+    """Architectures of one space with targets (larger = better) and the space's model builder
+    (a ``BuiltModel``; a bare module has no declared head, so it cannot be constructed)."""
 
     archs: tuple[str, ...]
     targets: tuple[float, ...]
-    build_model: Callable[[str], torch.nn.Module]
+    build_model: Callable[[str], BuiltModel | torch.nn.Module]
 
 
-def _score_with(net: ScoreNet, model: torch.nn.Module) -> float:
+def declared_head(built: BuiltModel) -> torch.nn.Module:
+    """The head the constructed network drops, as the space declares it (never guessed)."""
+    if built.head is None:
+        raise NotApplicable(
+            "ft_scorenet replaces the model's head by the identity; this space's models declare no head"
+        )
+    return built.head
+
+
+def _score_with(net: ScoreNet, model: BuiltModel | torch.nn.Module) -> float:
     import torch
 
-    from ._ftscore_net import last_linear
-
+    built = as_built(model)
     with torch.no_grad():
-        return float(net(net.construct(model, last_linear(model))))
+        return float(net(net.construct(built.module, declared_head(built))))
 
 
 @hookimpl

@@ -37,6 +37,11 @@ class MeCoConfig(PluginConfig):
     C / channels. None (default) uses all channels (MeCo)."""
     bn: bool = True
     """Build the model with BatchNorm, used in train mode (official: a fresh model, train mode)."""
+    single_value_bn: Literal["formula", "fail"] = "formula"
+    """A train-mode BatchNorm that sees one value per channel (one input and a 1x1 map, e.g.
+    TransNAS's decoders on 32x32 inputs): ``formula`` (default) gives what BatchNorm's definition
+    gives, x - E[x] = 0, so the output is the shift beta; ``fail`` keeps PyTorch's refusal (the
+    architecture fails). Models that never meet such a map score the same either way."""
 
 
 def min_eig_channel_correlation(fea: torch.Tensor) -> float:
@@ -49,6 +54,29 @@ def min_eig_channel_correlation(fea: torch.Tensor) -> float:
     corr = sample_correlation(fea, precision="float64")
     corr = torch.nan_to_num(corr, nan=0.0, posinf=0.0, neginf=0.0)
     return float(torch.linalg.eigvalsh(corr)[0])
+
+
+def single_value_bn_as_formula(model: nn.Module) -> None:
+    """Let the model's train-mode BatchNorms take one value per channel: the normalized value
+    (x - mean) / sqrt(var + eps) is then 0, so the output is the shift beta (0 without affine).
+    PyTorch refuses such a batch because its variance is meaningless; MeCo only reads the map."""
+    import torch
+    from torch import nn
+
+    def patched(module: nn.Module, forward):
+        def run(x: torch.Tensor) -> torch.Tensor:
+            if module.training and x.dim() >= 2 and x.numel() == x.shape[1]:
+                out = torch.zeros_like(x)
+                if module.bias is not None:
+                    out = out + module.bias.view(1, -1, *([1] * (x.dim() - 2)))
+                return out
+            return forward(x)
+
+        return run
+
+    for module in model.modules():
+        if isinstance(module, (nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d)):
+            module.forward = patched(module, module.forward)
 
 
 def meco_value(
@@ -124,6 +152,10 @@ class MeCo(Proxy):
       (from ``torch.Generator().manual_seed(ctx.seed)``, in call order) and scales by C / 8;
       a layer with at most 8 channels uses all of them unscaled (the official code would fail).
     * **Mode.** Train mode with BatchNorm (the official model is never put in eval mode).
+      Where a BatchNorm sees one value per channel (one image reaching a 1x1 map: TransNAS's
+      encoders on 32x32 CIFAR inputs), PyTorch refuses train mode; the paper's single-input
+      definition still applies, and BatchNorm's formula then gives its shift beta
+      (``single_value_bn="formula"``, default; ``"fail"`` keeps the refusal).
     """
 
     name = "meco"
@@ -147,6 +179,8 @@ class MeCo(Proxy):
             x = torch.randn((cfg.n_samples, *ctx.dataset.input_shape), generator=gen).to(ctx.device)
         model = ctx.build_model(bn=cfg.bn).to(ctx.device)
         model.train()
+        if cfg.single_value_bn == "formula":
+            single_value_bn_as_formula(model)
         with seeded(ctx):
             return meco_value(model, x, cfg.modules, cfg.channels, gen)
 

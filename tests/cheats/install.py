@@ -26,7 +26,9 @@ def install(where: Path) -> Path:
     info = where / f"{DIST.replace('-', '_')}-{VERSION}.dist-info"
     info.mkdir(parents=True, exist_ok=True)
     (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {DIST}\nVersion: {VERSION}\n")
-    (info / "entry_points.txt").write_text("[nas_harness.proxies]\ncheats = cheats\n")
+    (info / "entry_points.txt").write_text(
+        "[nas_harness.proxies]\ncheats = cheats\n[nas_harness.strategies]\ncheats = cheats.strategies\n"
+    )
     listed = sorted(f.relative_to(where).as_posix() for f in package.rglob("*.py"))
     listed += [f"{info.name}/{name}" for name in ("METADATA", "entry_points.txt", "RECORD")]
     (info / "RECORD").write_text("".join(f"{rel},,\n" for rel in listed))

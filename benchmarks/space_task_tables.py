@@ -1,0 +1,303 @@
+"""Markdown tables of correlation runs over many spaces and tasks (issues 13 and 14), from result JSONs.
+
+The numbers in docs/results.md's "Every space and task" section are this script's output: it
+reads every ``correlation-*.json`` under the given folders (a run's ``--out`` folder or a folder
+of them), and prints
+
+* an overview (target, n, input, noise ceiling, wall time) per space × task,
+* Spearman ρ with its bootstrap CI, then Kendall τ and top-10 % retrieval, per proxy,
+* the time per architecture of each proxy (as recorded when each score was computed),
+* with ``--paper``, paper | ours | Δ for every reproduction a space plugin contributes whose
+  columns match a run here (the plan of the reproduction says which space, config and task a
+  column is; the paper's values come from the plugin's ``paper_values``).
+
+    python benchmarks/space_task_tables.py /tmp/meas/runs --paper > /tmp/tables.md
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from nas_harness.api.suites import PaperTable, Reproduction, ReproOptions
+from nas_harness.leaderboard.schema import ProxyResult, RunResult, load_results
+
+PROXIES = ("sed", "params", "synflow", "naswot")
+# the order spaces are listed in (others follow, by name)
+SPACE_ORDER = (
+    "nats_sss",
+    "nb101",
+    "nasbench_macro",
+    "channel_bench_macro",
+    "nbmr",
+    "darts",
+    "tnb101_micro",
+    "tnb101_macro",
+)
+
+
+@dataclass(frozen=True)
+class Run:
+    """One correlation run: which space (and config) and task it covers, and its result."""
+
+    path: Path
+    space: str
+    space_config: tuple[tuple[str, str], ...]
+    task: str
+    result: RunResult
+
+    @property
+    def label(self) -> str:
+        extra = ",".join(f"{k}={v}" for k, v in self.space_config)
+        return f"{self.space}({extra})" if extra else self.space
+
+    def proxy(self, name: str) -> ProxyResult | None:
+        return next((r for r in self.result.results if r.proxy == name), None)
+
+
+def _space_key(space: Any) -> tuple[str, tuple[tuple[str, str], ...]]:
+    if isinstance(space, str):
+        return space, ()
+    config = space.get("config") or {}
+    return space["name"], tuple(sorted((str(k), str(v)) for k, v in config.items()))
+
+
+def load_runs(folders: Iterable[Path]) -> list[Run]:
+    """Every correlation result under ``folders`` (recursively), in space order then task."""
+    runs = []
+    for folder in folders:
+        files = [folder] if folder.is_file() else sorted(folder.rglob("correlation-*.json"))
+        for path in files:
+            result = load_results(path)
+            if result.protocol != "correlation":
+                continue
+            space, config = _space_key(result.config["space"])
+            runs.append(Run(path, space, config, str(result.config["dataset"]), result))
+    order = {name: i for i, name in enumerate(SPACE_ORDER)}
+    return sorted(runs, key=lambda r: (order.get(r.space, len(order)), r.space, r.space_config, r.task))
+
+
+# --------------------------------------------------------------------------- cells
+
+
+def _f(x: float | None, digits: int = 2) -> str:
+    return "—" if x is None or not math.isfinite(x) else f"{x:.{digits}f}"
+
+
+def _why_none(res: ProxyResult | None) -> str:
+    if res is None:
+        return "not run"
+    if res.not_applicable:
+        return "n/a"
+    if res.n_used == 0:
+        return "all failed"
+    return "undefined (constant scores)"
+
+
+def rho_cell(res: ProxyResult | None) -> str:
+    if res is None or res.spearman.value is None:
+        return f"— ({_why_none(res)})"
+    ci = res.spearman.ci
+    text = f"{res.spearman.value:.2f}" + (f" [{ci.low:.2f}, {ci.high:.2f}]" if ci else "")
+    if res.n_failed:
+        text += f" ({res.n_failed} failed)"
+    return text
+
+
+def tau_top_cell(res: ProxyResult | None) -> str:
+    if res is None or res.kendall.value is None:
+        return "—"
+    top = f"{res.topk.retrieval:.2f}" if res.topk else "—"
+    return f"{res.kendall.value:.2f} · {top}"
+
+
+def cost_cell(res: ProxyResult | None) -> str:
+    if res is None or res.cost is None or res.cost.wall_mean_s is None:
+        return "—"
+    return f"{res.cost.wall_mean_s:.3g}"
+
+
+def _n(run: Run) -> str:
+    used = {r.n_used for r in run.result.results if not r.not_applicable}
+    n = run.result.results[0].n if run.result.results else 0
+    return str(n) if used <= {n} else f"{n} ({min(used)}–{max(used)} used)"
+
+
+# --------------------------------------------------------------------------- tables
+
+
+def _table(header: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def overview_table(runs: Sequence[Run]) -> str:
+    rows = []
+    for run in runs:
+        res = run.result
+        target = (
+            res.results[0].signature_fields.target if res.results and res.results[0].signature_fields else ""
+        )
+        ceiling = res.ceiling.spearman_mean if res.ceiling else None
+        rows.append(
+            [
+                run.label,
+                run.task,
+                f"{res.oracle.oracle}: {target}",
+                "higher" if res.oracle.higher_is_better else "lower",
+                _n(run),
+                str(res.input.get("spec", res.input.get("kind", ""))),
+                _f(ceiling),
+                f"{res.duration_s:.0f}",
+            ]
+        )
+    header = ["space", "task", "oracle: target", "better", "n", "input", "ceiling ρ", "wall (s)"]
+    return _table(header, rows)
+
+
+def proxy_table(runs: Sequence[Run], proxies: Sequence[str], cell) -> str:
+    rows = [[run.label, run.task, *(cell(run.proxy(p)) for p in proxies)] for run in runs]
+    return _table(["space", "task", *proxies], rows)
+
+
+def cost_table(runs: Sequence[Run], proxies: Sequence[str]) -> str:
+    rows = []
+    for run in runs:
+        size = next((r.cost.space_size for r in run.result.results if r.cost and r.cost.space_size), None)
+        rows.append([run.label, run.task, *(cost_cell(run.proxy(p)) for p in proxies), str(size or "—")])
+    return _table(["space", "task", *(f"{p} (s/arch)" for p in proxies), "space size"], rows)
+
+
+# --------------------------------------------------------------------------- paper | ours | Δ
+
+
+def _plan_keys(repro: Reproduction, options: ReproOptions) -> dict[str, tuple[str, tuple, str]]:
+    """column → (space, space config, task) of the run the reproduction plans for it."""
+    proxies = sorted({p for p in repro.rows.values() if p})
+    keys = {}
+    for plan in repro.plan(options, proxies):
+        space, config = _space_key(plan.config["space"])
+        keys.setdefault(plan.column, (space, config, str(plan.config["dataset"])))
+    return keys
+
+
+def _ours(repro: Reproduction, res: ProxyResult | None) -> float | None:
+    if res is None:
+        return None
+    value = (res.kendall if repro.metric == "kendall" else res.spearman).value
+    return None if value is None else (abs(value) if repro.use_abs else value)
+
+
+def paper_table(
+    repro: Reproduction, runs: Sequence[Run], options: ReproOptions, top10: PaperTable | None = None
+) -> str | None:
+    """paper | ours | Δ for every cell whose column's run is among ``runs`` (None: no column is);
+    with ``top10`` (the same table's top-10 % values), the top-10 % retrieval beside them."""
+    if repro.kind != "correlation":
+        return None
+    matched = {}
+    for col, (space, config, task) in _plan_keys(repro, options).items():
+        # the plan's space config must hold in the run's (a run also records the defaults)
+        found = [r for r in runs if (r.space, r.task) == (space, task) and set(config) <= set(r.space_config)]
+        if found:
+            matched[col] = found[0]
+    if not matched:
+        return None
+    rows = []
+    for row, name in repro.rows.items():
+        for col in repro.table.columns:
+            paper = repro.table.value(row, col)
+            run = matched.get(col)
+            res = run.proxy(name) if run and name else None
+            ours = _ours(repro, res)
+            if paper is None and ours is None:
+                continue
+            delta = None if paper is None or ours is None else ours - paper
+            ci = ""
+            if res is not None and repro.metric == "spearman" and res.spearman.ci and ours is not None:
+                lo, hi = res.spearman.ci.low, res.spearman.ci.high
+                lo, hi = (
+                    (min(abs(lo), abs(hi)), max(abs(lo), abs(hi)))
+                    if repro.use_abs and lo * hi > 0
+                    else (lo, hi)
+                )
+                ci = f"[{lo:.2f}, {hi:.2f}]"
+            status = "" if res is not None else ("no run" if run is None else "not run")
+            cells = [
+                row,
+                name or "—",
+                col,
+                _f(paper),
+                _f(ours) if res is not None and ours is not None else f"— ({status or _why_none(res)})",
+                ci,
+                _f(delta) if delta is None else f"{delta:+.2f}",
+                str(res.n_used) if res is not None else "",
+            ]
+            if top10 is not None:
+                paper_top = top10.value(row, col) if row in top10.rows else None
+                ours_top = res.topk.retrieval if res is not None and res.topk and ours is not None else None
+                cells += [_f(paper_top), _f(ours_top)]
+            rows.append(cells)
+    metric = "|ρ|" if repro.use_abs and repro.metric == "spearman" else repro.metric
+    head = (
+        f"**`nash reproduce {repro.name}`** — {repro.table.paper}, {repro.table.table}: {repro.table.title}"
+    )
+    header = ["paper row", "proxy", "column", "paper", f"ours ({metric})", "95% CI", "Δ", "n used"]
+    if top10 is not None:
+        header += ["paper top-10 %", "ours top-10 %"]
+    return head + "\n\n" + _table(header, rows)
+
+
+def space_reproductions() -> list[tuple[Reproduction, PaperTable | None]]:
+    """The reproductions contributed by plugins other than NB201's (whose tables have their own
+    sections in docs/results.md), each with its table's top-10 % companion (key ``KEY-top10``)."""
+    from nas_harness.host import PluginHost
+    from nas_harness.suites import catalog
+
+    cat = catalog(PluginHost.discover())
+    return [
+        (r, cat.tables.get(f"{r.table.key}-top10"))
+        for name, r in cat.reproductions.items()
+        if not cat.origin[("reproduction", name)].startswith("nas_harness.spaces:nb201 ")
+    ]
+
+
+def render(
+    runs: Sequence[Run],
+    proxies: Sequence[str],
+    reproductions: Sequence[tuple[Reproduction, PaperTable | None]] = (),
+) -> str:
+    parts = [
+        "#### Runs\n\n" + overview_table(runs),
+        "#### Spearman ρ [95 % bootstrap CI]\n\n" + proxy_table(runs, proxies, rho_cell),
+        "#### Kendall τ · top-10 % retrieval\n\n" + proxy_table(runs, proxies, tau_top_cell),
+        "#### Time per architecture (s, one thread)\n\n" + cost_table(runs, proxies),
+    ]
+    if reproductions:
+        options = ReproOptions(bootstrap=0, ceiling=False)
+        tables = [t for t in (paper_table(r, runs, options, top) for r, top in reproductions) if t]
+        if tables:
+            parts.append("#### Paper | ours | Δ\n\n" + "\n\n".join(tables))
+    return "\n\n".join(parts) + "\n"
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("folders", nargs="+", type=Path, help="run output folders (searched recursively)")
+    ap.add_argument("--proxies", default=",".join(PROXIES), help="comma-separated columns")
+    ap.add_argument(
+        "--paper", action="store_true", help="add paper | ours | Δ for the space plugins' reproductions"
+    )
+    args = ap.parse_args(argv)
+    runs = load_runs(args.folders)
+    repros = space_reproductions() if args.paper else []
+    print(render(runs, args.proxies.split(","), repros), end="")
+
+
+if __name__ == "__main__":
+    main()

@@ -118,9 +118,9 @@ def tau_top_cell(res: ProxyResult | None) -> str:
 
 
 def cost_cell(res: ProxyResult | None) -> str:
-    if res is None or res.cost is None or res.cost.wall_mean_s is None:
+    if res is None or res.cost is None or res.cost.cpu_mean_s is None:
         return "—"
-    return f"{res.cost.wall_mean_s:.3g}"
+    return f"{res.cost.cpu_mean_s:.3g}"
 
 
 def _n(run: Run) -> str:
@@ -171,8 +171,13 @@ def cost_table(runs: Sequence[Run], proxies: Sequence[str]) -> str:
     rows = []
     for run in runs:
         size = next((r.cost.space_size for r in run.result.results if r.cost and r.cost.space_size), None)
-        rows.append([run.label, run.task, *(cost_cell(run.proxy(p)) for p in proxies), str(size or "—")])
-    return _table(["space", "task", *(f"{p} (s/arch)" for p in proxies), "space size"], rows)
+        rates = [r.cost.cpu_mean_s for p in proxies if (r := run.proxy(p)) and r.cost and r.cost.cpu_mean_s]
+        whole = f"{sum(rates) * size / 3600:.1f}" if size and len(rates) == len(proxies) else "—"
+        rows.append(
+            [run.label, run.task, *(cost_cell(run.proxy(p)) for p in proxies), str(size or "—"), whole]
+        )
+    header = ["space", "task", *(f"{p} (s/arch)" for p in proxies), "space size", "whole space (h, all)"]
+    return _table(header, rows)
 
 
 # --------------------------------------------------------------------------- NAS-Bench-Suite-Zero's scores
@@ -301,8 +306,8 @@ def paper_table(
             run = matched.get(col)
             res = run.proxy(name) if run and name else None
             ours = _ours(repro, res)
-            if paper is None and ours is None:
-                continue
+            if (paper is None and ours is None) or (run is not None and res is None):
+                continue  # nothing to compare, or a proxy these runs did not score
             delta = None if paper is None or ours is None else ours - paper
             ci = ""
             if res is not None and repro.metric == "spearman" and res.spearman.ci and ours is not None:
@@ -363,7 +368,8 @@ def render(
         "#### Runs\n\n" + overview_table(runs),
         "#### Spearman ρ [95 % bootstrap CI]\n\n" + proxy_table(runs, proxies, rho_cell),
         "#### Kendall τ · top-10 % retrieval\n\n" + proxy_table(runs, proxies, tau_top_cell),
-        "#### Time per architecture (s, one thread)\n\n" + cost_table(runs, proxies),
+        "#### CPU time per architecture (s, one thread; whole space: the four summed × its size)\n\n"
+        + cost_table(runs, proxies),
     ]
     if nbsz:
         table = nbsz_table(runs)

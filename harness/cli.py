@@ -573,6 +573,10 @@ def cmd_run_suite(args: argparse.Namespace, suite) -> int:
             proxies, _dotted_opts(args.proxy_opt, "--proxy-opt", "PROXY"), "--proxy-opt", "proxy"
         )
     out: Path = args.out or RESULTS_DIR
+    from .api.suites import CrossSpaceSuite
+
+    if isinstance(suite, CrossSpaceSuite):
+        return _run_cross(args, suite, proxies)
 
     def on_run(dataset: str, outcome) -> str:
         results_path, _ = write_run(outcome, out)
@@ -600,6 +604,52 @@ def cmd_run_suite(args: argparse.Namespace, suite) -> int:
     reused = sum(o.reused for o in outcome.runs)
     console.print(
         f"suite result: {paths['suite']}  (runs, sweep and search files beside it; "
+        f"{computed} scores computed, {reused} from the store; {outcome.result.duration_s:.0f} s)"
+    )
+    return max(exit_code(o.run) for o in outcome.runs)
+
+
+def _run_cross(args: argparse.Namespace, suite, proxies: list[Any]) -> int:
+    """``nash run --suite standard@2``: a correlation run per benchmark task, then the leaderboard."""
+    from nas_harness.leaderboard.standard_render import group_suite_rows, render_suites, suite_rows
+
+    from .analysis import suite_marks
+    from .cross_suite import run_cross_suite, write_cross_suite
+    from .executors.limits import sandbox_required
+    from .runner import exit_code, write_run
+
+    if args.data is not None:
+        raise HarnessError(
+            f"--data: the {suite.name}@{suite.version} suite pins its images in the shared data folder "
+            "(data/images/ under $NASH_SHARED_DIR, else ../shared); point NASH_SHARED_DIR there instead"
+        )
+    out: Path = args.out or RESULTS_DIR
+
+    def on_run(column: str, outcome) -> None:
+        write_run(outcome, out)
+
+    execution = {
+        k: getattr(args, k, None)
+        for k in ("device", "threads", "executor", "workers", "scheduler", "time_limit_s", "memory_limit_mb")
+    }
+    with sandbox_required(f"the {suite.name}@{suite.version} suite", execution.get("executor")):
+        outcome = run_cross_suite(
+            suite,
+            proxies,
+            execution=execution,
+            store_path=args.store,
+            show_progress=not args.quiet,
+            notify=lambda msg: err_console.print(msg, highlight=False),
+            on_run=on_run,
+        )
+    path = write_cross_suite(outcome, out)
+    console = Console()
+    shown = [(path.name, outcome.result)]
+    render_suites(shown, console, row_marks=suite_marks(group_suite_rows(suite_rows(shown))))
+    computed = sum(o.computed for o in outcome.runs)
+    reused = sum(o.reused for o in outcome.runs)
+    console.print(
+        f"suite result: {path}  (one correlation results file per benchmark task beside it; "
         f"{computed} scores computed, {reused} from the store; {outcome.result.duration_s:.0f} s)"
     )
     return max(exit_code(o.run) for o in outcome.runs)

@@ -193,6 +193,7 @@ def _consistency_problem(sub: Submission, runs: list[RunResult], columns: list) 
             score = np.array([np.nan if v is None else v for v in values], dtype=float)
             score = score if row.higher_is_better else -score
             target = np.array([np.nan if v is None else v for v in cols.target], dtype=float)
+            target = target if cols.target_higher_is_better else -target
             rho = rank_correlation(score, target, n_resamples=0).spearman
             stated = row.spearman.value
             same = (stated is None and not math.isfinite(rho)) or (
@@ -242,13 +243,16 @@ def build_submission(
             notify=notify,
         )
     runs = [o.run for o in done.outcomes]
-    fresh = store_path is None and all(r.computed == r.n for run in runs for r in run.results)
+    cross = getattr(done.result, "suite", None) is not None and done.result.suite.benchmarks is not None
+    # A cross-space suite reuses its own scores across tasks declared scored_as another (NB-MR) and
+    # skips tasks a proxy cannot score, so "fresh" there means: a store that started empty.
+    fresh = store_path is None and (cross or all(r.computed == r.n for run in runs for r in run.results))
     columns = [] if done.ref.kind == "versioned" else [_columns(o) for o in done.outcomes]
 
-    space_info = host.get("space", runs[0].config["space"]["name"])
+    spaces = dict.fromkeys(run.config["space"]["name"] for run in runs)
     plugins = [
         _plugin_version(info),
-        _plugin_version(space_info),
+        *(_plugin_version(host.get("space", name)) for name in spaces),
         *(_plugin_version(host.get("strategy", s)) for s in done.strategies),
     ]
     dist = distribution_hash(info.distribution)

@@ -16,6 +16,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from .api import HarnessError
+from .api.suites import CrossSpaceSuite
 from .host import PluginHost
 from .runner import RunOutcome
 
@@ -46,9 +48,12 @@ class NamedSuiteRun:
 
         ensure_dir(out_dir)
         if self._suite_outcome is not None:
+            from .cross_suite import CrossOutcome, write_cross_suite
             from .standard import write_suite
 
             paths = [write_run(o, out_dir)[0] for o in self.outcomes]
+            if isinstance(self._suite_outcome, CrossOutcome):
+                return [*paths, write_cross_suite(self._suite_outcome, out_dir)]
             return paths + list(write_suite(self._suite_outcome, out_dir).values())
         return [write_run(o, out_dir)[0] for o in self.outcomes]
 
@@ -89,6 +94,28 @@ def run_named_suite(
 
     host = host or PluginHost.discover()
     suites = catalog(host)
+    if name in suites.versioned and isinstance(suites.versioned[name], CrossSpaceSuite):
+        from .cross_suite import run_cross_suite
+
+        suite = suites.versioned[name]
+        chosen = list(proxies) if proxies else list(suite.default_proxies)
+        if data is not None:
+            raise HarnessError(
+                f"--data: suite {suite.id} pins its images in the shared data folder; set $NASH_SHARED_DIR instead"
+            )
+        outcome = run_cross_suite(
+            suite,
+            chosen,
+            execution=dict(execution or {}),
+            store_path=store_path,
+            show_progress=show_progress,
+            host=host,
+            notify=notify,
+        )
+        ref = SuiteRef(
+            name=f"{suite.name}@{suite.version}", kind="versioned", id=suite.id, definition=suite.pinned()
+        )
+        return NamedSuiteRun(ref, list(outcome.runs), outcome.result, [], outcome)
     if name in suites.versioned:
         from .standard import run_suite
 

@@ -27,6 +27,7 @@ WORKFLOWS = {
     "report_data",
     "collection",
     "standard",
+    "cross_suite",
     "search_runner",
     "reproduce",
     "sweeps",

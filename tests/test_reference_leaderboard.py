@@ -14,6 +14,16 @@ from nas_harness import reference
 from nas_harness.cli import main
 from nas_harness.cli_workflows import _print_reference_rank
 from nas_harness.leaderboard.standard_schema import load_standard
+from nas_harness.plugins.spaces.nb201.suites import STANDARD
+
+
+def test_the_committed_reference_is_the_installed_standard_suite_with_every_default_proxy():
+    path = reference.reference_file(STANDARD.name, STANDARD.version)
+    assert path is not None, "leaderboard/reference/standard-v1.json is missing"
+    result = load_standard(path)  # the checksum holds: the file is what the run wrote
+    assert result.suite.id == STANDARD.id
+    assert {r.proxy for r in result.rows} == set(STANDARD.default_proxies)
+    assert all(r.headline is not None for r in result.rows)
 
 
 @pytest.fixture

@@ -217,8 +217,7 @@ def build_submission(
     proxy_config: dict[str, Any] | None = None,
     store_path: Path | None = None,
     data: Path | None = None,
-    threads: int | None = None,
-    device: str = "cpu",
+    execution: dict[str, Any] | None = None,
     show_progress: bool = False,
     host: PluginHost | None = None,
     notify: Callable[[str], None] | None = None,
@@ -226,7 +225,8 @@ def build_submission(
     """Run suite ``suite_name`` for ``proxy`` and return the checksummed submission.
 
     Without ``store_path`` the scores go to a fresh temporary store, so every number is
-    computed by the installed code that the distribution hash describes.
+    computed by the installed code that the distribution hash describes. ``execution``: where
+    the work runs (device, threads, executor, workers, ...), never part of the result.
     """
     host = host or PluginHost.discover()
     info = host.get("proxy", proxy)
@@ -237,8 +237,7 @@ def build_submission(
             [ref],
             store_path=store_path or Path(tmp) / "scores.sqlite",
             data=data,
-            threads=threads,
-            device=device,
+            execution=execution,
             show_progress=show_progress,
             host=host,
             notify=notify,
@@ -257,7 +256,9 @@ def build_submission(
         *(_plugin_version(host.get("strategy", s)) for s in done.strategies),
     ]
     dist = distribution_hash(info.distribution)
-    env = environment(device, {p.distribution: p.distribution_version for p in plugins})
+    env = environment(
+        (execution or {}).get("device") or "cpu", {p.distribution: p.distribution_version for p in plugins}
+    )
     sub = Submission(
         created=datetime.now(timezone.utc).isoformat(timespec="seconds"),
         proxy=SubmittedProxy(

@@ -58,13 +58,14 @@ class NamedSuiteRun:
         return [write_run(o, out_dir)[0] for o in self.outcomes]
 
 
-def run_overrides(proxies: Sequence[str] | None, threads: int | None, data: Path | None) -> dict[str, Any]:
-    """The run-config keys a suite's caller may change: which proxies, torch threads, input data."""
-    out: dict[str, Any] = {}
+def run_overrides(
+    proxies: Sequence[str] | None, execution: dict[str, Any] | None, data: Path | None
+) -> dict[str, Any]:
+    """The run-config keys a suite's caller may change: which proxies, where the work runs
+    (device, threads, executor, workers, ...; None values left out), input data."""
+    out: dict[str, Any] = {k: v for k, v in (execution or {}).items() if v is not None}
     if proxies:
         out["proxies"] = list(proxies)
-    if threads:
-        out["threads"] = threads
     if data is not None:
         out["input"] = {"path": str(data)}
     return out
@@ -82,13 +83,13 @@ def run_named_suite(
     *,
     store_path: Path,
     data: Path | None = None,
-    threads: int | None = None,
-    device: str = "cpu",
+    execution: dict[str, Any] | None = None,
     show_progress: bool = False,
     host: PluginHost | None = None,
     notify: Callable[[str], None] | None = None,
 ) -> NamedSuiteRun:
-    """Run suite ``name`` for ``proxies`` (names or {name, config}; None: the suite's own list)."""
+    """Run suite ``name`` for ``proxies`` (names or {name, config}; None: the suite's own list);
+    ``execution`` holds the run-config keys saying where the work runs (device, threads, executor, ...)."""
     from .suites import catalog
 
     host = host or PluginHost.discover()
@@ -105,7 +106,7 @@ def run_named_suite(
         outcome = run_cross_suite(
             suite,
             chosen,
-            execution={"device": device, "threads": threads},
+            execution=dict(execution or {}),
             store_path=store_path,
             show_progress=show_progress,
             host=host,
@@ -124,7 +125,7 @@ def run_named_suite(
             suite,
             chosen,
             data=data,
-            execution={"device": device, "threads": threads},
+            execution=dict(execution or {}),
             store_path=store_path,
             show_progress=show_progress,
             host=host,
@@ -139,7 +140,7 @@ def run_named_suite(
         from .runner import compute_run
 
         preset = suites.presets[name]
-        overrides = {"device": device, **run_overrides(proxies, threads, data)}
+        overrides = run_overrides(proxies, execution, data)
         outcome = compute_run(
             merge(preset.definition(), overrides),
             store_path=store_path,

@@ -41,6 +41,15 @@ class SuiteRow:
         return f"{self.source}::{self.row.proxy}"
 
 
+REFERENCE_LABEL = (
+    "reference "  # source of rows from a published reference leaderboard (nash_harness.reference)
+)
+
+
+def is_reference(r: SuiteRow) -> bool:
+    return r.source.startswith(REFERENCE_LABEL)
+
+
 def suite_rows(results: list[tuple[str, StandardResult]]) -> list[SuiteRow]:
     return [SuiteRow(row, source, res) for source, res in results for row in res.rows]
 
@@ -158,7 +167,7 @@ def suite_table(
         failed = sum(row.n_failed.values())
         cells["#"].append(str(rank))
         cells["sig."].append("" if row_marks is None else row_marks.get(r.ident, ""))
-        cells["proxy"].append(f"{row.proxy}@{row.version}")
+        cells["proxy"].append(f"{row.proxy}@{row.version}" + (" (ref)" if is_reference(r) else ""))
         cells["headline"].append(_f(row.headline))
         for d in datasets:
             cells[f"rho {d}"].append(_f(row.spearman.get(d)))

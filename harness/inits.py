@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-import torch
-from torch import nn
+if TYPE_CHECKING:  # torch is imported when a model is initialized, not by the configs that list INITS
+    import torch
+    from torch import nn
 
 INITS = ("kaiming_uniform", "kaiming_normal", "normal", "xavier_normal", "xavier_uniform")
 
 
 def _apply(model: nn.Module, fn: Callable[[torch.Tensor], object]) -> None:
+    import torch
+    from torch import nn
+
     with torch.no_grad():
         for module in model.modules():
             if isinstance(module, (nn.Conv2d, nn.Linear)):
@@ -24,6 +29,8 @@ def initialize(model: nn.Module, scheme: str) -> nn.Module:
     papers call "Kaiming uniform (PyTorch default)". Biases and BatchNorm keep their defaults,
     as in the WRCor code, which re-initializes weights only.
     """
+    from torch import nn
+
     if scheme == "kaiming_uniform":
         return model
     if scheme == "kaiming_normal":

@@ -13,6 +13,14 @@ from pathlib import Path
 
 import numpy as np
 
+from nas_harness.leaderboard.cross_render import (
+    benchmark_cell,
+    benchmark_ranks,
+    ci_cell,
+    headline_cell,
+    is_cross,
+    na_notes,
+)
 from nas_harness.leaderboard.plots import Heatmap, Lines, Scatter, x_scale_for
 from nas_harness.leaderboard.render import group_rows, ranked, signature_differences
 from nas_harness.leaderboard.report import Cell, Group, HtmlTable, ReportInputs
@@ -62,6 +70,9 @@ def suite_tables(col: Collection) -> tuple[list[HtmlTable], list[str]]:
     tables = []
     for key, rows in groups.items():
         first = rows[0].result
+        if is_cross(first):
+            tables += cross_html_tables(rows, ranked_suite(rows), marks.get(key, {}))
+            continue
         datasets = list(first.suite.definition.get("datasets", []))
         headline = HEADLINES.get(first.suite.headline, first.suite.headline)
         search = first.suite.definition.get("search") or {}
@@ -122,6 +133,74 @@ def suite_tables(col: Collection) -> tuple[list[HtmlTable], list[str]]:
             )
         tables.append(HtmlTable(f"{first.suite.name} leaderboard — {first.suite.id}", columns, body, caption))
     return tables, differences(list(groups)) if len(groups) > 1 else []
+
+
+def cross_html_tables(rows: list, ordered: list, row_marks: dict[str, str]) -> list[HtmlTable]:
+    """A cross-space group: the ranked table (headline, CI, ρ per benchmark, n/a never 0) and each
+    proxy's rank per benchmark beside its overall rank (a flip of two or more places is coloured)."""
+    first = rows[0].result
+    benches = list(first.suite.benchmarks)
+    top = f"top-{100 * float(first.suite.definition.get('top_fraction', 0.1)):g}%"
+    columns = ["#", "sig.", "proxy", "mean ρ", "95% CI", *[f"ρ {b}" for b in benches], top, "failed", "n/a"]
+    body = []
+    for rank, r in enumerate(ordered, start=1):
+        row = r.row
+        tops = [v for v in (row.top_benchmarks or {}).values() if v is not None]
+        failed = sum(row.n_failed.values())
+        per = []
+        for b in benches:
+            text = benchmark_cell(row, b)
+            value = (row.benchmarks or {}).get(b)
+            per.append(Cell(text, "-Infinity" if value is None else value))
+        na = "; ".join(f"{n.reason} ({', '.join(n.columns)})" for n in na_notes([r]))
+        body.append(
+            [
+                Cell(str(rank), rank),
+                Cell(row_marks.get(r.ident, "")),
+                Cell(f"{row.proxy}@{row.version}"),
+                Cell(
+                    headline_cell(row, len(benches)),
+                    row.headline if row.headline is not None else "-Infinity",
+                    "head",
+                ),
+                Cell(ci_cell(row)),
+                *per,
+                _num(sum(tops) / len(tops) if tops else None, 2),
+                Cell(str(failed), failed, "bad" if failed else ""),
+                Cell(na or "—"),
+            ]
+        )
+    caption = (
+        f"suite {first.suite.id}; mean ρ: the signed Spearman ρ averaged over each benchmark's tasks, then over "
+        f"the {len(benches)} benchmarks (each weighted once); 95% CI: bootstrap over architectures within each "
+        "benchmark; (k/K): the proxy applies to k benchmarks; n/a: not applicable (never 0), with the reason"
+    )
+    ranks = benchmark_ranks(rows)
+    rank_body = []
+    for overall, r in enumerate(ordered, start=1):
+        cells = [Cell(f"{r.row.proxy}@{r.row.version}"), Cell(str(overall), overall, "head")]
+        for b in benches:
+            rank = ranks[b][r.ident]
+            if rank is None:
+                cells.append(
+                    Cell(benchmark_cell(r.row, b) if b not in (r.row.benchmarks or {}) else "—", "Infinity")
+                )
+                continue
+            flip = "good" if rank < overall - 1 else "bad" if rank > overall + 1 else ""
+            top_value = (r.row.top_benchmarks or {}).get(b)
+            top_text = "—" if top_value is None else f"{top_value:.2f}"
+            cells.append(Cell(f"{rank} ({top_text})", rank, flip))
+        rank_body.append(cells)
+    return [
+        HtmlTable(f"{first.suite.name} leaderboard — {first.suite.id}", columns, body, caption),
+        HtmlTable(
+            f"rank per benchmark — {first.suite.id}",
+            ["proxy", "overall", *benches],
+            rank_body,
+            f"rank among these proxies by each benchmark's mean ρ (1 = best), {top} retrieval in parentheses; "
+            "green: two or more places better than overall, red: two or more worse",
+        ),
+    ]
 
 
 def run_tables(
@@ -413,7 +492,9 @@ def report_inputs(col: Collection) -> ReportInputs:
     if notes:
         data.notes["scatter"] = notes
     data.heatmaps = heatmaps(col, loose)
-    data.sweeps = [sweep_lines(s.sweep, f"{s.suite.id}: dataset sweep") for _, s in col.suites]
+    data.sweeps = [
+        sweep_lines(s.sweep, f"{s.suite.id}: dataset sweep") for _, s in col.suites if s.sweep is not None
+    ]
     data.sweeps += [sweep_lines(sw, Path(src).name) for src, sw in col.loose_sweeps()]
     data.searches = [
         search_curves(s.search, f"{s.suite.id}: search") for _, s in col.suites if s.search is not None

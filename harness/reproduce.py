@@ -297,8 +297,12 @@ def run_suite(
     )
 
 
+# where the work runs: not part of a result's file name (threads and device were, and stay, for stable names)
+EXECUTION_ONLY = {"executor", "workers", "scheduler", "time_limit_s", "memory_limit_mb"}
+
+
 def result_stem(suite: Reproduction, options: ReproOptions) -> str:
-    blob = json.dumps(options.model_dump(mode="json", exclude={"executor", "workers"}), sort_keys=True)
+    blob = json.dumps(options.model_dump(mode="json", exclude=EXECUTION_ONLY), sort_keys=True)
     return f"repro-{suite.name}-v{suite.version}-{hashlib.sha256(blob.encode()).hexdigest()[:8]}"
 
 

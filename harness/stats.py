@@ -160,7 +160,7 @@ def steiger_z(r12: float, r13: float, r23: float, n: int) -> tuple[float, float]
     return float(z), float(2 * stats.norm.sf(abs(z)))
 
 
-def _rowwise_spearman(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+def rowwise_spearman(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     """Spearman ρ of each row of x with the same row of y (average ranks for ties)."""
     rx = stats.rankdata(x, axis=1)
     ry = stats.rankdata(y, axis=1)
@@ -216,7 +216,7 @@ class PairedBootstrap:
             out = []
             for start in range(0, self.n_resamples, self.block):
                 idx = rng.integers(0, x.size, size=(min(self.block, self.n_resamples - start), x.size))
-                out.append(_rowwise_spearman(x[idx], t[idx]))
+                out.append(rowwise_spearman(x[idx], t[idx]))
             self._cache[key] = np.concatenate(out) if out else np.empty(0)
         return self._cache[key]
 
@@ -287,7 +287,7 @@ class PairedMeanBootstrap:
             idx = rng.integers(
                 0, int(mask.sum()), size=(min(self.block, self.n_resamples - start), int(mask.sum()))
             )
-            out.append(np.mean([_rowwise_spearman(x[idx], t[idx]) for x, t in zip(xs, ts)], axis=0))
+            out.append(np.mean([rowwise_spearman(x[idx], t[idx]) for x, t in zip(xs, ts)], axis=0))
         return np.concatenate(out) if out else np.empty(0)
 
     def test(self, a: Sequence[np.ndarray], b: Sequence[np.ndarray]) -> PairedTest:

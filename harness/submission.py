@@ -193,6 +193,7 @@ def _consistency_problem(sub: Submission, runs: list[RunResult], columns: list) 
             score = np.array([np.nan if v is None else v for v in values], dtype=float)
             score = score if row.higher_is_better else -score
             target = np.array([np.nan if v is None else v for v in cols.target], dtype=float)
+            target = target if cols.target_higher_is_better else -target
             rho = rank_correlation(score, target, n_resamples=0).spearman
             stated = row.spearman.value
             same = (stated is None and not math.isfinite(rho)) or (
@@ -216,8 +217,7 @@ def build_submission(
     proxy_config: dict[str, Any] | None = None,
     store_path: Path | None = None,
     data: Path | None = None,
-    threads: int | None = None,
-    device: str = "cpu",
+    execution: dict[str, Any] | None = None,
     show_progress: bool = False,
     host: PluginHost | None = None,
     notify: Callable[[str], None] | None = None,
@@ -225,7 +225,8 @@ def build_submission(
     """Run suite ``suite_name`` for ``proxy`` and return the checksummed submission.
 
     Without ``store_path`` the scores go to a fresh temporary store, so every number is
-    computed by the installed code that the distribution hash describes.
+    computed by the installed code that the distribution hash describes. ``execution``: where
+    the work runs (device, threads, executor, workers, ...), never part of the result.
     """
     host = host or PluginHost.discover()
     info = host.get("proxy", proxy)
@@ -236,24 +237,28 @@ def build_submission(
             [ref],
             store_path=store_path or Path(tmp) / "scores.sqlite",
             data=data,
-            threads=threads,
-            device=device,
+            execution=execution,
             show_progress=show_progress,
             host=host,
             notify=notify,
         )
     runs = [o.run for o in done.outcomes]
-    fresh = store_path is None and all(r.computed == r.n for run in runs for r in run.results)
+    cross = getattr(done.result, "suite", None) is not None and done.result.suite.benchmarks is not None
+    # A cross-space suite reuses its own scores across tasks declared scored_as another (NB-MR) and
+    # skips tasks a proxy cannot score, so "fresh" there means: a store that started empty.
+    fresh = store_path is None and (cross or all(r.computed == r.n for run in runs for r in run.results))
     columns = [] if done.ref.kind == "versioned" else [_columns(o) for o in done.outcomes]
 
-    space_info = host.get("space", runs[0].config["space"]["name"])
+    spaces = dict.fromkeys(run.config["space"]["name"] for run in runs)
     plugins = [
         _plugin_version(info),
-        _plugin_version(space_info),
+        *(_plugin_version(host.get("space", name)) for name in spaces),
         *(_plugin_version(host.get("strategy", s)) for s in done.strategies),
     ]
     dist = distribution_hash(info.distribution)
-    env = environment(device, {p.distribution: p.distribution_version for p in plugins})
+    env = environment(
+        (execution or {}).get("device") or "cpu", {p.distribution: p.distribution_version for p in plugins}
+    )
     sub = Submission(
         created=datetime.now(timezone.utc).isoformat(timespec="seconds"),
         proxy=SubmittedProxy(

@@ -16,6 +16,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from .api import HarnessError
+from .api.suites import CrossSpaceSuite
 from .host import PluginHost
 from .runner import RunOutcome
 
@@ -46,20 +48,24 @@ class NamedSuiteRun:
 
         ensure_dir(out_dir)
         if self._suite_outcome is not None:
+            from .cross_suite import CrossOutcome, write_cross_suite
             from .standard import write_suite
 
             paths = [write_run(o, out_dir)[0] for o in self.outcomes]
+            if isinstance(self._suite_outcome, CrossOutcome):
+                return [*paths, write_cross_suite(self._suite_outcome, out_dir)]
             return paths + list(write_suite(self._suite_outcome, out_dir).values())
         return [write_run(o, out_dir)[0] for o in self.outcomes]
 
 
-def run_overrides(proxies: Sequence[str] | None, threads: int | None, data: Path | None) -> dict[str, Any]:
-    """The run-config keys a suite's caller may change: which proxies, torch threads, input data."""
-    out: dict[str, Any] = {}
+def run_overrides(
+    proxies: Sequence[str] | None, execution: dict[str, Any] | None, data: Path | None
+) -> dict[str, Any]:
+    """The run-config keys a suite's caller may change: which proxies, where the work runs
+    (device, threads, executor, workers, ...; None values left out), input data."""
+    out: dict[str, Any] = {k: v for k, v in (execution or {}).items() if v is not None}
     if proxies:
         out["proxies"] = list(proxies)
-    if threads:
-        out["threads"] = threads
     if data is not None:
         out["input"] = {"path": str(data)}
     return out
@@ -77,17 +83,39 @@ def run_named_suite(
     *,
     store_path: Path,
     data: Path | None = None,
-    threads: int | None = None,
-    device: str = "cpu",
+    execution: dict[str, Any] | None = None,
     show_progress: bool = False,
     host: PluginHost | None = None,
     notify: Callable[[str], None] | None = None,
 ) -> NamedSuiteRun:
-    """Run suite ``name`` for ``proxies`` (names or {name, config}; None: the suite's own list)."""
+    """Run suite ``name`` for ``proxies`` (names or {name, config}; None: the suite's own list);
+    ``execution`` holds the run-config keys saying where the work runs (device, threads, executor, ...)."""
     from .suites import catalog
 
     host = host or PluginHost.discover()
     suites = catalog(host)
+    if name in suites.versioned and isinstance(suites.versioned[name], CrossSpaceSuite):
+        from .cross_suite import run_cross_suite
+
+        suite = suites.versioned[name]
+        chosen = list(proxies) if proxies else list(suite.default_proxies)
+        if data is not None:
+            raise HarnessError(
+                f"--data: suite {suite.id} pins its images in the shared data folder; set $NASH_SHARED_DIR instead"
+            )
+        outcome = run_cross_suite(
+            suite,
+            chosen,
+            execution=dict(execution or {}),
+            store_path=store_path,
+            show_progress=show_progress,
+            host=host,
+            notify=notify,
+        )
+        ref = SuiteRef(
+            name=f"{suite.name}@{suite.version}", kind="versioned", id=suite.id, definition=suite.pinned()
+        )
+        return NamedSuiteRun(ref, list(outcome.runs), outcome.result, [], outcome)
     if name in suites.versioned:
         from .standard import run_suite
 
@@ -97,7 +125,7 @@ def run_named_suite(
             suite,
             chosen,
             data=data,
-            execution={"device": device, "threads": threads},
+            execution=dict(execution or {}),
             store_path=store_path,
             show_progress=show_progress,
             host=host,
@@ -112,7 +140,7 @@ def run_named_suite(
         from .runner import compute_run
 
         preset = suites.presets[name]
-        overrides = {"device": device, **run_overrides(proxies, threads, data)}
+        overrides = run_overrides(proxies, execution, data)
         outcome = compute_run(
             merge(preset.definition(), overrides),
             store_path=store_path,

@@ -13,21 +13,26 @@ import difflib
 from dataclasses import dataclass, field
 
 from .api import HarnessError
-from .api.suites import PaperTable, Reproduction, RunPreset, VersionedSuite
+from .api.suites import CrossSpaceSuite, PaperTable, Reproduction, RunPreset, VersionedSuite
 from .host import PluginHost
 
 
 @dataclass(frozen=True)
 class SuiteCatalog:
     presets: dict[str, RunPreset] = field(default_factory=dict)
-    versioned: dict[str, VersionedSuite] = field(default_factory=dict)
+    # ``name@version`` and, for the lowest version of a name, the bare ``name`` → the suite
+    versioned: dict[str, VersionedSuite | CrossSpaceSuite] = field(default_factory=dict)
     tables: dict[str, PaperTable] = field(default_factory=dict)
     reproductions: dict[str, Reproduction] = field(default_factory=dict)
     origin: dict[tuple[str, str], str] = field(default_factory=dict)  # (kind, name) → contributing plugin
 
     def run_suite_names(self) -> list[str]:
-        """Names ``--suite`` accepts: presets and versioned suites."""
+        """Names ``--suite`` accepts: presets and versioned suites (bare and ``name@version``)."""
         return sorted({*self.presets, *self.versioned})
+
+    def distinct_versioned(self) -> dict[str, VersionedSuite | CrossSpaceSuite]:
+        """Each versioned suite once, under ``name@version``."""
+        return {k: v for k, v in self.versioned.items() if "@" in k}
 
     def reproduction(self, name: str) -> Reproduction:
         found = self.reproductions.get(name)
@@ -52,8 +57,9 @@ def catalog(host: PluginHost) -> SuiteCatalog:
         for record in records:
             if isinstance(record, RunPreset):
                 _add(cat, host, "suite", record.name, record, cat.presets, origin, also=cat.versioned)
-            elif isinstance(record, VersionedSuite):
-                _add(cat, host, "suite", record.name, record, cat.versioned, origin, also=cat.presets)
+            elif isinstance(record, (VersionedSuite, CrossSpaceSuite)):
+                key = f"{record.name}@{record.version}"
+                _add(cat, host, "suite", key, record, cat.versioned, origin, also=cat.presets)
             elif isinstance(record, PaperTable):
                 _add(cat, host, "paper table", record.key, record, cat.tables, origin)
             elif isinstance(record, Reproduction):
@@ -64,9 +70,30 @@ def catalog(host: PluginHost) -> SuiteCatalog:
             else:
                 host.warn(
                     f"plugin {origin}: nas_harness_suites() returned {type(record).__name__!r}, not a "
-                    "RunPreset, VersionedSuite, PaperTable or Reproduction of nas_harness.api.suites; skipped"
+                    "RunPreset, VersionedSuite, CrossSpaceSuite, PaperTable or Reproduction of "
+                    "nas_harness.api.suites; skipped"
                 )
+    _alias_lowest_versions(cat, host)
     return cat
+
+
+def _version_key(version: str) -> tuple:
+    return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in version.split("."))
+
+
+def _alias_lowest_versions(cat: SuiteCatalog, host: PluginHost) -> None:
+    """A bare suite name means its lowest version: publishing ``standard@2`` leaves what
+    ``--suite standard`` runs (``standard@1``) unchanged."""
+    by_name: dict[str, list[str]] = {}
+    for key, suite in cat.versioned.items():
+        by_name.setdefault(suite.name, []).append(key)
+    for name, keys in by_name.items():
+        if name in cat.presets:
+            host.warn(f"suite {name!r}: a preset of that name hides the bare name of {', '.join(keys)}")
+            continue
+        lowest = min(keys, key=lambda k: _version_key(cat.versioned[k].version))
+        cat.versioned[name] = cat.versioned[lowest]
+        cat.origin[("suite", name)] = cat.origin[("suite", lowest)]
 
 
 def _add(

@@ -282,10 +282,13 @@ def _default_space(
 
 def _suite_spaces(host: PluginHost) -> list[str]:
     """The spaces the installed versioned suites run on, in the order plugins contributed them."""
+    from .api.suites import VersionedSuite
     from .suites import catalog
 
     return [
-        str(suite.space.get("name")) for suite in catalog(host).versioned.values() if suite.space.get("name")
+        str(suite.space.get("name"))
+        for suite in catalog(host).versioned.values()
+        if isinstance(suite, VersionedSuite) and suite.space.get("name")  # a cross-space suite names many
     ]
 
 

@@ -36,6 +36,7 @@ import numpy as np
 
 from . import __version__
 from .api import HarnessError
+from .api.suites import CrossSpaceSuite
 from .checksum import check_seal, checksum_of
 from .host import PluginHost
 
@@ -116,6 +117,16 @@ def _suite_configs(
 
     name = sub.suite.name
     suites = catalog(PluginHost.discover())
+    by_version = sub.suite.id.split("+", 1)[0]  # name@version of a versioned suite
+    if sub.suite.kind == "versioned" and by_version in suites.versioned:
+        name = by_version
+    if name in suites.versioned and isinstance(suites.versioned[name], CrossSpaceSuite):
+        suite = suites.versioned[name]
+        if data is not None:
+            raise HarnessError(
+                f"--data: suite {suite.id} pins its images in the shared data folder; set $NASH_SHARED_DIR instead"
+            )
+        return suite.id, {c: suite.run_config(c, [proxy_ref]) for c in suite.columns()}
     if name in suites.versioned:
         suite = suites.versioned[name]
         configs = {d: suite.run_config(d, [proxy_ref]) for d in suite.datasets}
@@ -241,6 +252,7 @@ def verify_submission(
             )
             continue
         truth = np.asarray(resolved.oracle.query(archs, config.dataset), dtype=float)
+        truth_up = resolved.oracle.describe(config.dataset).higher_is_better
         given = np.array([np.nan if v is None else v for v in cols.target], dtype=float)
         differ = int(
             np.sum(~((np.isnan(truth) & np.isnan(given)) | np.isclose(truth, given, rtol=1e-9, atol=0)))
@@ -255,7 +267,11 @@ def verify_submission(
         values = cols.scores.get(sub.proxy.name) or []
         score = oriented(np.array([np.nan if v is None else v for v in values], dtype=float), hib)
         corr = rank_correlation(
-            score, truth, n_resamples=config.bootstrap, confidence=config.confidence, seed=config.sample.seed
+            score,
+            truth if truth_up else -truth,
+            n_resamples=config.bootstrap,
+            confidence=config.confidence,
+            seed=config.sample.seed,
         )
         recomputed_rho[cols.dataset] = corr.spearman
         for row in run.results:
@@ -282,9 +298,19 @@ def verify_submission(
     for row in stated_rows.values():
         problems = []
         for dataset, rho in recomputed_rho.items():
+            if dataset in row.not_applicable:
+                continue
             if not _same_stat(row.spearman.get(dataset), rho):
                 problems.append(f"{dataset} ρ {row.spearman.get(dataset)} ≠ recomputed {rho:.6f}")
         mean = float(np.mean(list(recomputed_rho.values()))) if recomputed_rho else float("nan")
+        if sub.standard_result().suite.benchmarks is not None:  # cross-space: benchmarks weighted once
+            from .benchmark_stats import benchmark_rhos, headline_of
+
+            benches = sub.standard_result().suite.benchmarks
+            of = {c: b for b, cols in benches.items() for c in cols}
+            rhos = {c: (None if not math.isfinite(v) else v) for c, v in recomputed_rho.items()}
+            value = headline_of(benchmark_rhos(rhos, of, list(row.not_applicable)))
+            mean = float("nan") if value is None else value
         if recomputed_rho and not _same_stat(row.headline, mean):
             problems.append(f"headline {row.headline} ≠ recomputed mean ρ {mean:.6f}")
         out.add("suite row", not problems, "; ".join(problems) or "per-dataset ρ and the headline follow")

@@ -67,7 +67,7 @@ table.sortable th{background:#eef2f6;cursor:pointer;user-select:none;position:st
 table.sortable th:hover{background:#dde5ee}
 table.sortable th[aria-sort=ascending]::after{content:" ▲"}table.sortable th[aria-sort=descending]::after{content:" ▼"}
 table.sortable td.l,table.sortable th.l{text-align:left}table.sortable tbody tr:nth-child(even){background:#f8fafc}
-td.fallback{color:#9a6700;font-weight:600}td.bad{color:#d62728;font-weight:600}td.head{font-weight:700}
+td.fallback{color:#9a6700;font-weight:600}td.bad{color:#d62728;font-weight:600}td.good{color:#2ca02c;font-weight:600}td.head{font-weight:700}
 caption{caption-side:bottom;text-align:left;color:#555;font-size:12px;padding-top:4px;white-space:pre-line}
 .tw{overflow-x:auto;max-width:100%}
 .grid{display:flex;flex-wrap:wrap;gap:6px;margin-bottom:6px}

@@ -17,12 +17,13 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from .cross_render import cross_table, is_cross, print_na, rank_table
 from .fit import Col, dropped_note, fitted_table
 from .render import _time, print_failures
 from .standard_schema import StandardResult, StandardRow, comparable_key
 
 SHORT = {"cifar10": "C10", "cifar10-valid": "C10", "cifar100": "C100", "ImageNet16-120": "IN16"}
-HEADLINES = {"mean_spearman": "mean ρ"}
+HEADLINES = {"mean_spearman": "mean ρ", "mean_benchmark_spearman": "mean ρ over benchmarks"}
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,15 @@ class SuiteRow:
     @property
     def ident(self) -> str:
         return f"{self.source}::{self.row.proxy}"
+
+
+REFERENCE_LABEL = (
+    "reference "  # source of rows from a published reference leaderboard (nash_harness.reference)
+)
+
+
+def is_reference(r: SuiteRow) -> bool:
+    return r.source.startswith(REFERENCE_LABEL)
 
 
 def suite_rows(results: list[tuple[str, StandardResult]]) -> list[SuiteRow]:
@@ -92,6 +102,16 @@ def differences(keys: list[str]) -> list[str]:
     return out
 
 
+def _common(key: str) -> str:
+    """The signature fields shared by a cross-space group's columns (harness, init), once."""
+    fields = _fields(key)
+    shared = {}
+    for k, v in fields.items():
+        if "." in k and k.split(".", 1)[1] in ("init", "harness"):
+            shared.setdefault(k.split(".", 1)[1], set()).add(v)
+    return "|".join(f"{k}:{'/'.join(sorted(v))}" for k, v in shared.items())
+
+
 def ranked_suite(rows: list[SuiteRow]) -> list[SuiteRow]:
     """Best headline first; rows without a headline (a dataset failed entirely) last."""
     return sorted(rows, key=lambda r: (r.row.headline is None, -(r.row.headline or 0.0)))
@@ -111,6 +131,8 @@ def suite_table(
     """The ranked table of one comparable group of suite rows, as many columns as fit ``console``
     (rank, proxy and the headline always; ``wide`` keeps every column)."""
     first = rows[0].result
+    if is_cross(first):
+        return cross_table(key, rows, row_marks, console or Console(), wide, ranked_suite(rows), _common(key))
     datasets = [d for d in first.suite.definition.get("datasets", [])]
     headline = HEADLINES.get(first.suite.headline, first.suite.headline)
     search = first.suite.definition.get("search") or {}
@@ -145,7 +167,7 @@ def suite_table(
         failed = sum(row.n_failed.values())
         cells["#"].append(str(rank))
         cells["sig."].append("" if row_marks is None else row_marks.get(r.ident, ""))
-        cells["proxy"].append(f"{row.proxy}@{row.version}")
+        cells["proxy"].append(f"{row.proxy}@{row.version}" + (" (ref)" if is_reference(r) else ""))
         cells["headline"].append(_f(row.headline))
         for d in datasets:
             cells[f"rho {d}"].append(_f(row.spearman.get(d)))
@@ -208,6 +230,9 @@ def render_suites(
             console.print(f"  • {line}", highlight=False)
     for key, rows in groups.items():
         console.print(suite_table(key, rows, (row_marks or {}).get(key), console=console, wide=wide))
+        if is_cross(rows[0].result):
+            print_na(console, ranked_suite(rows))
+            console.print(rank_table(rows, ranked_suite(rows), console, wide))
         for r in rows:
             for run in r.result.runs:
                 for res in run.results:

@@ -28,14 +28,24 @@ class SuiteRecord(BaseModel):
     id: str = Field(description="name@version+content_hash")
     headline: str
     definition: dict[str, Any] = Field(description="the pinned definition the hash is computed over")
+    benchmarks: dict[str, list[str]] | None = Field(
+        None, description="cross-space suites: benchmark → its columns (benchmark/task), in the suite's order"
+    )
+
+    def columns(self) -> list[str]:
+        """The suite's correlation columns: datasets, or benchmark/task of a cross-space suite."""
+        if self.benchmarks is not None:
+            return [c for cols in self.benchmarks.values() for c in cols]
+        return list(self.definition.get("datasets", []))
 
 
 class ScoreColumns(BaseModel):
     """One dataset's per-architecture values, in the suite's sample order (None = failed/missing)."""
 
-    dataset: str
+    dataset: str = Field(description="the dataset (benchmark/task in a cross-space suite)")
     archs: list[str]
     target: list[float | None]
+    target_higher_is_better: bool = Field(True, description="the target's direction (False: e.g. a loss)")
     scores: dict[str, list[float | None]] = Field(description="proxy → raw score as the proxy returned it")
 
 
@@ -67,6 +77,20 @@ class StandardRow(BaseModel):
     search_label: str | None = None
     search_accuracy: Stat | None = None
     search_rank: Stat | None = None
+    benchmarks: dict[str, float | None] | None = Field(
+        None,
+        description="cross-space suites: benchmark → mean signed ρ over its tasks where the proxy applies "
+        "(a benchmark where it applies to no task is absent)",
+    )
+    headline_ci: list[float] | None = Field(
+        None, description="cross-space suites: [low, high] bootstrap interval of the headline"
+    )
+    top_benchmarks: dict[str, float | None] | None = Field(
+        None, description="cross-space suites: benchmark → top-k % retrieval, mean over its tasks"
+    )
+    not_applicable: dict[str, str] = Field(
+        default_factory=dict, description="column → why the proxy cannot score it (never counted as 0)"
+    )
 
 
 class StandardResult(BaseModel):
@@ -80,7 +104,7 @@ class StandardResult(BaseModel):
     rows: list[StandardRow]
     runs: list[RunResult] = Field(description="one correlation run per dataset, in the suite's order")
     scores: list[ScoreColumns]
-    sweep: SweepResult
+    sweep: SweepResult | None = Field(None, description="the dataset sweep (None: a cross-space suite)")
     search: SearchResult | None = None
     environment: Environment
     duration_s: float

@@ -71,6 +71,12 @@ def suite_records(suites: list[tuple[str, StandardResult]]) -> list[dict[str, An
                 "suite": r.result.suite.id,
                 "headline": row.headline,
             }
+            if row.benchmarks is not None:  # cross-space: per benchmark, the CI, and n/a never as a number
+                low, high = row.headline_ci or (None, None)
+                record.update({"headline_low": low, "headline_high": high})
+                record.update({f"benchmark_{b}": row.benchmarks.get(b) for b in r.result.suite.benchmarks})
+                record.update({f"top_{b}": v for b, v in (row.top_benchmarks or {}).items()})
+                record["not_applicable"] = "; ".join(f"{c}: {why}" for c, why in row.not_applicable.items())
             record.update({f"spearman_{d}": v for d, v in row.spearman.items()})
             record.update({f"kendall_{d}": v for d, v in row.kendall.items()})
             record.update(

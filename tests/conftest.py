@@ -36,7 +36,27 @@ def shared_data(shared_dir: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def small_suite_file(tmp_path_factory) -> Path:
-    """A small real suite run (tests/suite_fixtures.py), written once per session."""
+    """A small real suite run (tests/suite_fixtures.py), written once per session; its readers
+    only read it, so the pytest-xdist workers share one run (the first to take the lock writes it)."""
     from suite_fixtures import run_small_suite
 
-    return run_small_suite(tmp_path_factory.mktemp("small_suite"))
+    return once_per_session(tmp_path_factory, "small_suite", run_small_suite)
+
+
+def once_per_session(tmp_path_factory, name: str, make):
+    """``make(folder)`` run once for the whole test session, however many pytest-xdist workers it
+    has: under xdist every worker's base temp dir shares one parent, and a lock file there lets
+    the first worker build the result while the others wait, then read what it wrote."""
+    import fcntl
+    import json
+
+    base = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER") is None:  # one process: nothing to share
+        return make(tmp_path_factory.mktemp(name))
+    folder, done = base.parent / name, base.parent / f"{name}.done.json"
+    with open(base.parent / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not done.exists():
+            folder.mkdir(exist_ok=True)
+            done.write_text(json.dumps(str(make(folder))))
+    return Path(json.loads(done.read_text()))

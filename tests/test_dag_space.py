@@ -254,7 +254,7 @@ def test_every_strategy_searches_the_space_and_the_report_reads_the_results(inst
         *oracle_args(installed),
         "--dataset",
         "regress",
-        "--proxy",
+        "--proxies",
         "params",
         "--strategy",
         ",".join(STRATEGIES),

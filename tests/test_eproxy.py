@@ -8,7 +8,7 @@ import math
 import numpy as np
 import pytest
 import torch
-from proxy_helpers import make_ctx
+from proxy_helpers import declared, make_ctx
 from pydantic import ValidationError
 from torch import nn
 
@@ -216,7 +216,7 @@ def test_the_barrier_is_frozen_and_the_transform_maps_to_c_mid_channels():
 
 def test_branches_read_the_maps_entering_the_second_and_first_down_sampling():
     model = TinyNet()
-    taps = _Taps(model, 3)
+    taps = _Taps(declared(model), 3)
     seen = {}
     for i, cell in enumerate(model.cells):
         cell.register_forward_hook(lambda m, a, out, i=i: seen.setdefault(i, out))
@@ -280,3 +280,13 @@ def test_eproxy_scores_an_nb201_network():
     ctx = make_ctx(lambda bn: space.build_model(arch, "cifar10", bn=bn), inputs=images(16, 32))
     value = Eproxy(cfg).score(ctx)
     assert math.isfinite(value) and value > 0
+
+
+def test_a_bare_module_is_read_at_its_global_pooling_and_scores_as_its_declared_features_do():
+    cfg = small()
+    torch.manual_seed(0)
+    bare = eproxy_score(TinyNet(), images(), cfg, seed=0)  # no declared parts: the pool's input
+    torch.manual_seed(0)
+    assert eproxy_score(declared(TinyNet()), images(), cfg, seed=0) == bare  # lastact's output
+    with pytest.raises(ProxyFailure, match="cells"):
+        _Taps(TinyNet(), 2)  # a bare module declares no cells: one branch only

@@ -13,7 +13,13 @@ FOLDERS = {
     "plugins": "nas_harness.plugins",
     "leaderboard": "nas_harness.leaderboard",
 }
-EDGE = {"nas_harness.cli", "nas_harness.cli_workflows", "nas_harness.cli_args"}
+EDGE = {
+    "nas_harness.cli",
+    "nas_harness.cli_workflows",
+    "nas_harness.cli_args",
+    "nas_harness.cli_options",
+    "nas_harness.cli_examples",
+}
 # Workflows: protocol runs that also render their results (``nash run`` prints its leaderboard).
 WORKFLOWS = {
     "runner",
@@ -21,6 +27,7 @@ WORKFLOWS = {
     "report_data",
     "collection",
     "standard",
+    "cross_suite",
     "search_runner",
     "reproduce",
     "sweeps",
@@ -32,6 +39,7 @@ WORKFLOWS = {
     "scaffold",
     "report",
     "fewshot_runner",
+    "reference",
 }
 CORE = {
     "host",

@@ -9,9 +9,9 @@ from scipy import stats
 
 from nas_harness.stats import (
     PairedBootstrap,
-    _rowwise_spearman,
     paired_spearman_test,
     population_std,
+    rowwise_spearman,
     steiger_z,
     williams_t,
 )
@@ -43,7 +43,7 @@ def test_rowwise_spearman_matches_scipy_with_ties():
     rng = np.random.default_rng(0)
     x = np.round(rng.normal(size=(5, 40)), 1)
     y = np.round(x + rng.normal(size=(5, 40)), 0)
-    ours = _rowwise_spearman(x, y)
+    ours = rowwise_spearman(x, y)
     for i in range(5):
         assert ours[i] == pytest.approx(stats.spearmanr(x[i], y[i]).statistic)
 

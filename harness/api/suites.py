@@ -7,12 +7,16 @@ a list of these records:
 
 * ``RunPreset``: a named run config (flags and config files override it);
 * ``VersionedSuite``: everything a leaderboard number depends on, identified by a content hash;
+* ``CrossSpaceSuite``: the same over several benchmarks (``BenchmarkPin``: space, tasks, oracle,
+  sample, input), spaces named as the registry knows them;
 * ``PaperTable``: published numbers, transcribed, with their source;
 * ``Reproduction``: a paper table and how to plan the correlation runs that fill it.
 
 Presets and versioned suites share one namespace (``--suite NAME``); reproductions have their own
-(``nash reproduce NAME``); paper tables are keyed by ``key``. A name contributed twice is kept from
-the first plugin and the second is reported, naming both.
+(``nash reproduce NAME``); paper tables are keyed by ``key``. Versioned suites are also reachable as
+``name@version``; a bare name means the lowest version, so a new version never changes what an old
+command runs. A name contributed twice is kept from the first plugin and the second is reported,
+naming both.
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from .errors import HarnessError
-from .paths import SHARED_ENV, shared_dir
+from .paths import SHARED_ENV, shared_dir, shared_path
 
 # --------------------------------------------------------------------------- run presets
 
@@ -155,6 +159,109 @@ class VersionedSuite(BaseModel):
 
 
 HEADLINE_MEAN_RHO = "mean_spearman"  # mean over the suite's datasets of the signed Spearman ρ
+HEADLINE_MEAN_BENCHMARK_RHO = "mean_benchmark_spearman"  # mean over benchmarks of the mean ρ over its tasks
+
+
+class BenchmarkPin(BaseModel):
+    """One benchmark of a ``CrossSpaceSuite``: a space named as the plugin registry knows it (no
+    import of the plugin), the tasks scored on it, its ground truth, sample and input batch."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(description="the benchmark's label in the leaderboard (one column group)")
+    space: dict[str, Any] = Field(description="{name, config} of an installed space plugin")
+    tasks: tuple[str, ...] = Field(min_length=1, description="the space's tasks, each a column")
+    oracle: dict[str, Any] | None = Field(description="ground truth; None = the space's default oracle")
+    ground_truth: str = Field(description="what the oracle's number is, in words (shown in the report)")
+    sample: dict[str, Any] = Field(
+        description="the run config's sample, as `nash run --n N` draws it (the same on every task)"
+    )
+    sample_digest: str | None = Field(description="sha256 (first 16 hex) of the sampled arch strings")
+    input: dict[str, Any] = Field(
+        description="input batch; a relative `path` is looked up in the shared data folder"
+    )
+    task_inputs: dict[str, dict[str, Any]] = Field(
+        default_factory=dict, description="task → input settings replacing `input`'s for that task"
+    )
+
+    def columns(self) -> list[str]:
+        return [f"{self.name}/{task}" for task in self.tasks]
+
+
+class CrossSpaceSuite(BaseModel):
+    """A leaderboard suite over several benchmarks (``standard@2``): one correlation run per
+    benchmark task, every benchmark weighted once in the headline. Versioned and content-hashed
+    like ``VersionedSuite``; it pins no search."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str
+    version: str
+    benchmarks: tuple[BenchmarkPin, ...] = Field(min_length=1)
+    init: str
+    seed: int = Field(description="model-initialization seed")
+    bootstrap: int
+    confidence: float
+    top_fraction: float
+    tie_policy: str
+    headline: str = HEADLINE_MEAN_BENCHMARK_RHO
+    default_proxies: tuple[str, ...] = Field(
+        (), description="what `nash run --suite NAME` evaluates without --proxies; not part of the identity"
+    )
+    execution: dict[str, Any] = Field(
+        default_factory=dict,
+        description="defaults for where the work runs (e.g. memory_limit_mb); not part of the identity",
+    )
+
+    def pinned(self) -> dict[str, Any]:
+        """The definition that identifies the suite."""
+        return self.model_dump(mode="json", exclude={"default_proxies", "execution"})
+
+    @property
+    def content_hash(self) -> str:
+        blob = json.dumps(self.pinned(), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(blob.encode()).hexdigest()[:12]
+
+    @property
+    def id(self) -> str:
+        return f"{self.name}@{self.version}+{self.content_hash}"
+
+    def benchmark(self, name: str) -> BenchmarkPin:
+        for bench in self.benchmarks:
+            if bench.name == name:
+                return bench
+        raise HarnessError(f"suite {self.id}: no benchmark {name!r}")
+
+    def columns(self) -> dict[str, str]:
+        """Column (``benchmark/task``) → its benchmark's name, in the suite's order."""
+        return {col: bench.name for bench in self.benchmarks for col in bench.columns()}
+
+    def run_config(self, column: str, proxies: list[Any]) -> dict[str, Any]:
+        """The correlation run of one column, as ``nash run`` would read it; relative input paths
+        resolved in the shared data folder."""
+        bench_name, _, task = column.partition("/")
+        bench = self.benchmark(bench_name)
+        if task not in bench.tasks:
+            raise HarnessError(f"suite {self.id}: benchmark {bench_name!r} has no task {task!r}")
+        inp = dict(bench.task_inputs.get(task, bench.input))
+        if inp.get("path") is not None:
+            inp["path"] = str(shared_path(inp["path"]))
+        cfg: dict[str, Any] = {
+            "space": dict(bench.space),
+            "dataset": task,
+            "proxies": list(proxies),
+            "sample": dict(bench.sample),
+            "input": inp,
+            "init": self.init,
+            "seed": self.seed,
+            "bootstrap": self.bootstrap,
+            "confidence": self.confidence,
+            "top_fraction": self.top_fraction,
+            "tie_policy": self.tie_policy,
+        }
+        if bench.oracle is not None:
+            cfg["oracle"] = dict(bench.oracle)
+        return cfg
 
 
 def sample_digest(archs: list[str]) -> str:
@@ -206,6 +313,9 @@ class ReproOptions(BaseModel):
     device: str = "cpu"
     executor: Literal["inline", "local", "dask"] | None = None  # None: the run config's default
     workers: int | None = Field(None, ge=1)
+    scheduler: str | None = None  # with executor dask: a running cluster's scheduler address
+    time_limit_s: float | None = Field(None, ge=0)
+    memory_limit_mb: int | None = Field(None, ge=0)
 
     def given(self, key: str) -> Path | None:
         """The file given for ``key``, if any."""
@@ -228,7 +338,7 @@ class ReproOptions(BaseModel):
         out: dict[str, Any] = {"device": self.device}
         if self.threads:
             out["threads"] = self.threads
-        for key in ("executor", "workers"):
+        for key in ("executor", "workers", "scheduler", "time_limit_s", "memory_limit_mb"):
             if getattr(self, key) is not None:
                 out[key] = getattr(self, key)
         return out
@@ -265,9 +375,12 @@ class Reproduction:
     reference_note: Callable[[ReproOptions], str] | None = None  # note on the VALACC row's cells
 
 
-SUITE_RECORDS = (RunPreset, VersionedSuite, PaperTable, Reproduction)
+SUITE_RECORDS = (RunPreset, VersionedSuite, CrossSpaceSuite, PaperTable, Reproduction)
 
 __all__ = [
+    "BenchmarkPin",
+    "CrossSpaceSuite",
+    "HEADLINE_MEAN_BENCHMARK_RHO",
     "HEADLINE_MEAN_RHO",
     "PaperTable",
     "ReproOptions",

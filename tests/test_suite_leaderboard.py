@@ -161,7 +161,9 @@ def test_submissions_are_verified_and_ranked_with_suite_results(
     from nas_harness.submission import build_submission, write_submission
 
     monkeypatch.setattr(suites, "STANDARD", SMALL)  # the NB201 plugin contributes the small suite instead
-    sub = build_submission("sed", "standard", store_path=tmp_path / "s.sqlite", execution={"threads": 1})
+    sub = build_submission(
+        "sed", "standard@test-small", store_path=tmp_path / "s.sqlite", execution={"threads": 1}
+    )
     board = tmp_path / "board"
     path = write_submission(sub, board / "submission-sed-standard.json")
     shutil.copy(small_suite_file, board / small_suite_file.name)

@@ -73,17 +73,17 @@ class StrategyProcess:
 
     def close(self) -> None:
         """Kill the process and everything it started."""
-        if self.proc is None:
+        proc, self.proc = self.proc, None  # a second close finds nothing to do
+        if proc is None:
             return
-        kill_tree(self.proc.pid, self.tag, group=self.proc.pid)
-        if self.proc.poll() is None:
-            self.proc.kill()
-        self.proc.wait()
+        kill_tree(proc.pid, self.tag, group=proc.pid)
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait()
         kill_tree(None, self.tag)
         for conn in (self._out, self._in):
             conn.close()
         self._log.close()
-        self.proc = None
 
     def __enter__(self) -> StrategyProcess:
         return self

@@ -92,19 +92,20 @@ class WorkerProcess:
 
     def kill(self) -> None:
         """Kill the worker, its process group and everything it started (``reaper``)."""
-        if self.proc is None:
+        # take the process first: a second kill (a timeout's, Ctrl-C's) finds nothing to do
+        proc, self.proc = self.proc, None
+        if proc is None:
             return
-        kill_tree(self.proc.pid, self.tag, group=self.proc.pid)
-        if self.proc.poll() is None:
-            self.proc.kill()
-        self.proc.wait()
-        kill_tree(None, self.tag, group=self.proc.pid)  # anything that forked while we looked
+        self.token = None
+        kill_tree(proc.pid, self.tag, group=proc.pid)
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait()
+        kill_tree(None, self.tag, group=proc.pid)  # anything that forked while we looked
         for conn in (self._outbox, self._inbox):
             conn.close()
         self._log.close()
         self._progress.close()
-        self.proc = None
-        self.token = None
 
     close = kill
 
@@ -154,7 +155,8 @@ class WorkerProcess:
             while not self._inbox.poll(
                 POLL_S if deadline is None else max(0.0, min(POLL_S, deadline - time.perf_counter()))
             ):
-                if self.proc.poll() is not None:  # died; a fork of it may still hold the pipe open
+                proc = self.proc  # None: killed from another thread (the run was interrupted)
+                if proc is None or proc.poll() is not None:  # died; a fork may still hold the pipe
                     running = self._running(task)
                     return Outcome(None, self._death_reason(), time.perf_counter() - t0, running)
                 if deadline is not None and time.perf_counter() >= deadline:
@@ -184,13 +186,14 @@ class WorkerProcess:
 
     def _death_reason(self) -> str:
         """'worker died (exit code 1)' / '(killed by SIGSEGV)', with the last line it printed."""
-        if self.proc is None:  # close() from another thread (the run was interrupted)
+        proc = self.proc
+        if proc is None:  # close() from another thread (the run was interrupted)
             return "worker stopped by the driver"
         try:
-            code = self.proc.wait(timeout=30)
+            code = proc.wait(timeout=30)
         except subprocess.TimeoutExpired:  # pipe closed but still running: end it
-            self.proc.kill()
-            code = self.proc.wait()
+            proc.kill()
+            code = proc.wait()
         if code < 0:
             try:
                 what = f"killed by {signal.Signals(-code).name}"

@@ -17,6 +17,7 @@ import time
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 
+from ..safe_pickle import loads
 from ..threads import thread_env
 from .limits import Limits
 from .payload import Shipment, Task, WorkerSetupError, failed
@@ -25,6 +26,9 @@ from .reaper import TAG_VAR, kill_tree
 POLL_S = 0.25  # how often a waiting driver checks that its worker is still alive
 
 STARTUP_TIMEOUT_S = 600.0  # importing torch and the plugins on a loaded machine
+# A worker runs third-party proxies: its replies are unpickled without calling any other global
+# (safe_pickle), so a proxy cannot make the driver, which holds the oracles, run code.
+REPLY_CLASSES = frozenset({("nas_harness.store", "ScoreRecord")})
 
 
 @dataclass
@@ -137,7 +141,7 @@ class WorkerProcess:
             if not self._inbox.poll(STARTUP_TIMEOUT_S):
                 self.kill()
                 raise WorkerSetupError(f"a worker did not load the run within {STARTUP_TIMEOUT_S:.0f} s")
-            msg = self._inbox.recv()
+            msg = loads(self._inbox.recv_bytes(), also=REPLY_CLASSES)
         except (EOFError, OSError):
             reason = self._death_reason()
             raise WorkerSetupError(f"a worker died while loading the run: {reason}") from None
@@ -169,7 +173,7 @@ class WorkerProcess:
                         running,
                         timed_out=True,
                     )
-            msg = self._inbox.recv()
+            msg = loads(self._inbox.recv_bytes(), also=REPLY_CLASSES)
         except (EOFError, OSError):
             running = self._running(task)
             return Outcome(None, self._death_reason(), time.perf_counter() - t0, running)

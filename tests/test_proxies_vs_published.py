@@ -2,7 +2,7 @@
 NAS-Bench-Suite-Zero's published scores do (``shared/data/nb201/nbsz_proxy_scores_nb201.csv``,
 CIFAR-10 rows; columns params, flops, synflow, snip, grad_norm, jacov, nwot).
 
-Setting: the first 100 published CIFAR-10 architectures in NB201 index order whose seven
+Setting: the first 50 published CIFAR-10 architectures in NB201 index order whose seven
 published scores are all finite and not NBSZ's failure value (-1e8); one batch of the first 64
 CIFAR-10 *training* images of ``shared/data/images/cifar10_sample.npz`` (NBSZ draws one batch
 from NASLib's CIFAR-10 training loader), normalised with the CIFAR-10 mean/std, NCHW float32;
@@ -23,7 +23,7 @@ from nas_harness.api import ScoreContext
 
 pytestmark = [pytest.mark.slow, pytest.mark.shared]
 
-N_ARCHS = 100
+N_ARCHS = 50
 BATCH = 64
 MEAN = np.array([0.4914, 0.4822, 0.4465], dtype=np.float32)
 STD = np.array([0.2470, 0.2435, 0.2616], dtype=np.float32)

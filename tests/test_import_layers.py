@@ -61,6 +61,7 @@ CORE = {
     "threads",
     "oracle_guard",
     "state_guard",
+    "safe_pickle",
 }
 
 

@@ -13,7 +13,7 @@ of them), and prints
   columns match a run here (the plan of the reproduction says which space, config and task a
   column is; the paper's values come from the plugin's ``paper_values``).
 
-    python benchmarks/space_task_tables.py /tmp/meas/runs --nbsz --paper > /tmp/tables.md
+    python benchmarks/space_task_tables.py RUNS_DIR --nbsz --paper > tables.md
 """
 
 from __future__ import annotations

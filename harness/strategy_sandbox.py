@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from .api import HarnessError, Strategy
-from .executors.reaper import TAG_VAR, kill_tree
+from .executors.reaper import TAG_VAR, end_process
 from .safe_pickle import loads
 from .search_view import answer
 from .strategy_main import rng_from_message
@@ -76,11 +76,7 @@ class StrategyProcess:
         proc, self.proc = self.proc, None  # a second close finds nothing to do
         if proc is None:
             return
-        kill_tree(proc.pid, self.tag, group=proc.pid)
-        if proc.poll() is None:
-            proc.kill()
-        proc.wait()
-        kill_tree(None, self.tag)
+        end_process(proc, self.tag)
         for conn in (self._out, self._in):
             conn.close()
         self._log.close()

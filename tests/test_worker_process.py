@@ -18,16 +18,16 @@ from nas_harness.store import ScoreRecord
 def test_a_kill_that_starts_while_another_is_in_progress_returns_cleanly(monkeypatch):
     worker = WorkerProcess(Limits())
     worker._start()
-    real_kill_tree = process.kill_tree
+    real_end_process = process.end_process
     reentered = []
 
-    def kill_tree_that_lets_another_thread_in(pid, tag=None, group=None):
+    def end_process_that_lets_another_thread_in(proc, tag):
         if not reentered:  # the other thread's kill runs in the middle of this one
             reentered.append(True)
             worker.kill()
-        real_kill_tree(pid, tag, group=group)
+        real_end_process(proc, tag)
 
-    monkeypatch.setattr(process, "kill_tree", kill_tree_that_lets_another_thread_in)
+    monkeypatch.setattr(process, "end_process", end_process_that_lets_another_thread_in)
     worker.kill()
     assert reentered and worker.proc is None and not worker.alive()
     worker.kill()  # and a later one is a no-op

@@ -21,7 +21,7 @@ from ..safe_pickle import loads
 from ..threads import thread_env
 from .limits import Limits
 from .payload import Shipment, Task, WorkerSetupError, failed
-from .reaper import TAG_VAR, kill_tree
+from .reaper import TAG_VAR, end_process
 
 POLL_S = 0.25  # how often a waiting driver checks that its worker is still alive
 
@@ -101,11 +101,7 @@ class WorkerProcess:
         if proc is None:
             return
         self.token = None
-        kill_tree(proc.pid, self.tag, group=proc.pid)
-        if proc.poll() is None:
-            proc.kill()
-        proc.wait()
-        kill_tree(None, self.tag, group=proc.pid)  # anything that forked while we looked
+        end_process(proc, self.tag)
         for conn in (self._outbox, self._inbox):
             conn.close()
         self._log.close()

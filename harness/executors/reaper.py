@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
 from pathlib import Path
 
 TAG_VAR = "NASH_WORKER_TAG"
@@ -89,6 +90,17 @@ def kill_tree(pid: int | None, tag: str | None = None, group: int | None = None)
                 os.kill(p, signal.SIGKILL)
             except (ProcessLookupError, PermissionError):
                 pass
+
+
+def end_process(proc: subprocess.Popen, tag: str) -> None:
+    """Kill a child started in its own session (``start_new_session``) with everything it started
+    (its group, its descendants, whatever carries ``tag``) and wait for it: the one way a worker or
+    a strategy process is ended."""
+    kill_tree(proc.pid, tag, group=proc.pid)
+    if proc.poll() is None:
+        proc.kill()
+    proc.wait()
+    kill_tree(None, tag, group=proc.pid)  # anything that forked while we looked
 
 
 def reap_children() -> None:

@@ -89,7 +89,7 @@ def test_sed_table2_tss_argmax_set_holds_the_papers_pick(tmp_path, shared_dir):
     outcomes = {}
     result = run_suite(
         SUITES["sed-t2-tss"],
-        ReproOptions(proxies=["sed"], bootstrap=0, ceiling=False, shared=shared_dir),
+        ReproOptions(proxies=["sed"], bootstrap=0, ceiling=False, shared=shared_dir, executor="inline"),
         store_path=tmp_path / "s.sqlite",
         on_run=lambda plan, o: outcomes.setdefault(plan.column, o) and None,
     )

@@ -251,6 +251,11 @@ def verify_submission(
                 f"the file's {len(cols.archs)} architectures are not the suite's sample of {len(archs)}",
             )
             continue
+        mine = next((r for r in run.results if r.proxy == sub.proxy.name), None)
+        if mine is not None:
+            _check_applicability(
+                out, cols.dataset, mine.not_applicable, config, resolved, sub.proxy.name, host
+            )
         truth = np.asarray(resolved.oracle.query(archs, config.dataset), dtype=float)
         truth_up = resolved.oracle.describe(config.dataset).higher_is_better
         given = np.array([np.nan if v is None else v for v in cols.target], dtype=float)
@@ -295,8 +300,18 @@ def verify_submission(
                 or f"ρ {corr.spearman:.4f}, τ {corr.kendall:.4f} and their CIs recomputed from the scores and our "
                 "targets equal the file's",
             )
+    na_of_runs = {
+        cols.dataset: r.not_applicable
+        for run, cols in zip(runs, columns)
+        for r in run.results
+        if r.proxy == sub.proxy.name and r.not_applicable
+    }
     for row in stated_rows.values():
         problems = []
+        if set(row.not_applicable) != set(na_of_runs):
+            problems.append(
+                f"not applicable on {sorted(row.not_applicable) or 'none'}, its runs say {sorted(na_of_runs) or 'none'}"
+            )
         for dataset, rho in recomputed_rho.items():
             if dataset in row.not_applicable:
                 continue
@@ -390,6 +405,29 @@ def _spot_check(
                 if bad
                 else f"{len(archs)} architectures re-scored here agree within rtol {rtol:g}",
             )
+
+
+def _check_applicability(
+    out: Verification, column: str, stated: str | None, config, resolved, name: str, host: PluginHost
+) -> None:
+    """A column the file calls "not applicable" leaves the headline: the installed proxy must say so
+    too (its ``applicable(task)``, or a batch without the targets it needs), and vice versa."""
+    from .api import Needs
+    from .inputs import load_batch
+    from .scoring import ScoringSetup, expand
+
+    job = next(j for j in expand(resolved.jobs) if j.name == name)
+    reason = job.proxy.applicable(resolved.space.task(config.dataset))
+    if reason is None and Needs.LABELS in job.needs:
+        batch = load_batch(config.input, resolved.space.dataset(config.dataset), "cpu", host.data_sources())
+        setup = ScoringSetup(space=resolved.space, dataset=config.dataset, batch=batch, input_spec=batch.spec)
+        reason = setup.missing_targets(job)
+    if (reason is None) != (stated is None):
+        said = f"not applicable ({stated})" if stated else "applicable"
+        found = f"is not ({reason})" if reason else "applies"
+        out.add(f"{column}: applicability", False, f"the file says {said}; the installed proxy {found}")
+    elif reason is not None:
+        out.add(f"{column}: applicability", True, f"not applicable, as the installed proxy says: {reason}")
 
 
 def _same_stat(stated: float | None, value: float) -> bool:

@@ -5,6 +5,8 @@ oracle, so no shared data is needed)."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import importlib
 import json
 import sys
@@ -16,11 +18,13 @@ from scipy import stats
 
 from nas_harness.api.suites import CrossSpaceSuite
 from nas_harness.benchmark_stats import Benchmark, BenchmarkBootstrap, benchmark_rhos, headline_of
+from nas_harness.checksum import checksum_of
 from nas_harness.cli import main
 from nas_harness.host import PluginHost
 from nas_harness.leaderboard.standard_schema import load_standard
 from nas_harness.plugins.spaces.nb201.suites import STANDARD
 from nas_harness.plugins.suites.cross_space import CI_CROSS, STANDARD2
+from nas_harness.submission import load_submission
 from nas_harness.suites import catalog
 
 # Changing anything STANDARD2 pins changes this id: then bump STANDARD2.version and write the new id
@@ -98,6 +102,7 @@ def test_the_bootstrap_interval_holds_the_headline_and_separates_a_good_proxy_fr
 TOY = """
 from nas_harness.api import hookimpl
 from nas_harness.api.suites import BenchmarkPin, CrossSpaceSuite
+from nas_harness.plugins.proxies.cost import Params
 
 NOISE = {"kind": "noise", "batch_size": 4, "seed": 1}
 BENCH = (
@@ -113,9 +118,25 @@ SUITE = CrossSpaceSuite(name="toy-cross", version="1", benchmarks=BENCH, init="k
                         default_proxies=("sed", "params"))
 
 
+
+
+class CifarOnly(Params):  # params, but not applicable to ImageNet16-120: a proxy with an n/a column
+
+    name = "toy_cifar_only"
+    summary = "params on CIFAR tasks only"
+
+    def applicable(self, task):
+        return None if task.name.startswith("cifar") else "toy_cifar_only scores CIFAR tasks only"
+
+
 @hookimpl
 def nas_harness_suites():
     return [SUITE]
+
+
+@hookimpl
+def nas_harness_proxies():
+    return [CifarOnly]
 """
 
 
@@ -127,7 +148,12 @@ def toy_suite(tmp_path, monkeypatch):
     info = root / "toy_cross-1.0.dist-info"
     info.mkdir()
     (info / "METADATA").write_text("Metadata-Version: 2.1\nName: toy-cross\nVersion: 1.0\n")
-    (info / "entry_points.txt").write_text("[nas_harness.suites]\ntoy = nash_test_toy_cross\n")
+    (info / "entry_points.txt").write_text(
+        "[nas_harness.suites]\ntoy = nash_test_toy_cross\n[nas_harness.proxies]\ntoy = nash_test_toy_cross\n"
+    )
+    module = (root / "nash_test_toy_cross.py").read_bytes()  # RECORD: a submission hashes its proxy's files
+    digest = base64.urlsafe_b64encode(hashlib.sha256(module).digest()).rstrip(b"=").decode()
+    (info / "RECORD").write_text(f"nash_test_toy_cross.py,sha256={digest},{len(module)}\n")
     monkeypatch.syspath_prepend(str(root))
     monkeypatch.setenv("PYTHONPATH", str(root))
     monkeypatch.setenv("COLUMNS", "250")
@@ -178,6 +204,30 @@ def test_a_cross_space_suite_runs_ranks_per_benchmark_and_its_submission_verifie
     text = " ".join(capsys.readouterr().out.split())
     assert code == 0, text
     assert "suite row" in text and "small/cifar100: targets" in text
+
+    # a forger calls a column where sed applies "not applicable", to drop it from the headline
+    doc = json.loads((tmp_path / "submission-sed-toy-cross.json").read_text())
+    (run,) = [r for r in doc["result"]["runs"] if r["config"]["dataset"] == "ImageNet16-120"]
+    run["results"][0]["not_applicable"] = "forged"
+    doc["result"]["rows"][0]["not_applicable"] = {"tiny/ImageNet16-120": "forged"}
+    doc["checksum"] = checksum_of(doc)
+    forged = tmp_path / "forged.json"
+    forged.write_text(json.dumps(doc))
+    code = main(["submit", "--verify", str(forged), "--spot-check", "0"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert code != 0 and "the file says not applicable (forged); the installed proxy applies" in text, text
+
+    # a proxy not applicable to one column: n/a there (never a zero), and its submission verifies
+    sub = tmp_path / "submission-cifar-only.json"
+    assert main(["submit", "toy_cifar_only", "--suite", "toy-cross@1", "--out", str(sub), "--quiet"]) == 0
+    (row,) = load_submission(sub).standard_result().rows
+    assert set(row.not_applicable) == {"tiny/ImageNet16-120"}
+    assert row.headline == pytest.approx(row.benchmarks["small"])  # tiny is left out, not zeroed
+    capsys.readouterr()
+    code = main(["submit", "--verify", str(sub), "--spot-check", "4", "--spot-seed", "1"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert code == 0, text
+    assert "tiny/ImageNet16-120: applicability" in text and "as the installed proxy says" in text
 
 
 def test_a_cross_space_suite_refuses_a_sample_that_no_longer_matches_its_digest(toy_suite):

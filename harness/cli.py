@@ -974,7 +974,8 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
     from nas_harness.leaderboard.repro_render import render_repro
 
     from .host import PluginHost
-    from .reproduce import estimate, result_stem, run_suite
+    from .repro_estimate import estimate
+    from .reproduce import result_stem, run_suite
     from .runner import write_run
     from .suites import catalog
 
@@ -988,8 +989,9 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
         table = Table(
             title="reproduction suites",
             caption=(
-                "estimate: scores the store lacks × this store's recorded CPU time per arch of each proxy "
-                "(rough defaults where never timed) ÷ workers"
+                "estimate: start-up + each run's preparation (timed while listing) + worker start + "
+                "per-arch dispatch + the scores the store lacks × this store's recorded CPU time per arch "
+                "(rough defaults where never timed) ÷ workers + the bootstrap"
                 f"{'' if options.n is None else f'; first {options.n} archs per run'}"
             ),
             caption_justify="left",

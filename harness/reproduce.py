@@ -21,40 +21,30 @@ import hashlib
 import json
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
 from nas_harness.leaderboard.repro_schema import ReproCell, ReproResult, ReproRow, ReproRun
 from nas_harness.leaderboard.schema import comparable_part
 
-from .api import Combinator, HarnessError, Needs
+from .api import Combinator, Needs
 from .api.suites import VALACC, PaperTable, Reproduction, ReproOptions, RunPlan
-from .executors.limits import default_workers
 from .host import PluginHost
 from .protocols.correlation import oriented
 from .protocols.topk import argmax_selection, true_ranks
-from .runner import Notify, RunOutcome, compute_run, prepare_run
+from .runner import Notify, RunOutcome, compute_run
 from .stats import population_std
-from .store import ScoreStore, default_path
 
 __all__ = [
-    "Estimate",
     "ReproOptions",
     "Reproduction",
     "RunPlan",
-    "estimate",
     "result_stem",
     "row_plan",
     "run_suite",
 ]
-
-# per-arch seconds when the store has never timed a proxy (this machine's order of magnitude)
-_FALLBACK_S = {"topology": 1e-3, "model": 0.15, "data": 2.5}
-
 
 # --------------------------------------------------------------------------- rows
 
@@ -304,95 +294,3 @@ EXECUTION_ONLY = {"executor", "workers", "scheduler", "time_limit_s", "memory_li
 def result_stem(suite: Reproduction, options: ReproOptions) -> str:
     blob = json.dumps(options.model_dump(mode="json", exclude=EXECUTION_ONLY), sort_keys=True)
     return f"repro-{suite.name}-v{suite.version}-{hashlib.sha256(blob.encode()).hexdigest()[:8]}"
-
-
-# --------------------------------------------------------------------------- cost estimate
-
-
-@dataclass
-class Estimate:
-    runs: int = 0
-    scores_total: int = 0
-    scores_pending: int = 0
-    seconds: float = 0.0  # wall, with ``workers`` processes
-    per_proxy: dict[str, float] = field(default_factory=dict)
-    workers: int = 1
-    problem: str | None = None
-
-
-def estimate(
-    suite: Reproduction,
-    options: ReproOptions,
-    *,
-    store_path: Path | None = None,
-    host: PluginHost | None = None,
-) -> Estimate:
-    """Scores a suite needs, how many the store lacks, and the wall time those take: the per-arch
-    CPU seconds this store has recorded (a rough default where a proxy was never timed) spread
-    over the run's workers. CPU rather than wall time, so scores computed on a busy machine do
-    not inflate the estimate."""
-    host = host or PluginHost.discover()
-    est = Estimate()
-    est.workers = 1 if options.executor == "inline" else (options.workers or default_workers())
-    try:
-        _, to_run = row_plan(suite, options, host)
-        plans = suite.plan(options, to_run) if to_run else []
-        est.runs = len(plans)
-        path = store_path or default_path()
-        rates = _store_rates(path)
-        store = ScoreStore(path)
-        try:
-            for plan in plans:
-                prep = prepare_run(plan.config, host=host)
-                for job in prep.resolved.jobs:
-                    for _member in job.members or (job,):
-                        est.scores_total += len(prep.archs)
-                for key, archs in prep.pending(store).items():
-                    proxy, count = key.proxy, len(archs)
-                    # the same input (batch size, image size) when timed, else any input
-                    rate = (
-                        rates.get((proxy, key.input_spec))
-                        or rates.get(proxy)
-                        or _FALLBACK_S[_rate_kind(host, proxy)]
-                    )
-                    est.scores_pending += count
-                    est.seconds += count * rate / est.workers
-                    est.per_proxy[proxy] = est.per_proxy.get(proxy, 0.0) + count * rate / est.workers
-        finally:
-            store.close()
-    except HarnessError as exc:
-        est.problem = str(exc)
-    return est
-
-
-def _rate_kind(host: PluginHost, name: str) -> str:
-    needs = {Needs(n) for n in host.get("proxy", name).cls.needs}
-    if needs == {Needs.TOPOLOGY}:
-        return "topology"
-    return "data" if needs & {Needs.DATA, Needs.LABELS, Needs.GRAD} else "model"
-
-
-def _store_rates(path: Path) -> dict[Any, float]:
-    """Mean recorded CPU seconds per arch, by (proxy, input spec) and by proxy (all settings
-    pooled); wall seconds for rows without CPU time. A fused pass's time is split among the
-    proxies that shared it, so a rate depends on the company the proxy was scored in."""
-    import sqlite3
-
-    if not Path(path).is_file():
-        return {}
-    try:
-        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
-        time = "COALESCE(cpu_s, wall_s)"
-        pooled = db.execute(
-            f"SELECT proxy, AVG({time}) FROM scores WHERE {time} IS NOT NULL GROUP BY proxy"
-        ).fetchall()
-        by_input = db.execute(
-            f"SELECT proxy, input_spec, AVG({time}) FROM scores WHERE {time} IS NOT NULL "
-            "GROUP BY proxy, input_spec"
-        ).fetchall()
-        db.close()
-    except sqlite3.Error:
-        return {}
-    rates: dict[Any, float] = {p: float(t) for p, t in pooled if t is not None}
-    rates.update({(p, spec): float(t) for p, spec, t in by_input if t is not None})
-    return rates

@@ -30,6 +30,7 @@ WORKFLOWS = {
     "cross_suite",
     "search_runner",
     "reproduce",
+    "repro_estimate",
     "sweeps",
     "suite_run",
     "check",

@@ -129,7 +129,7 @@ def test_wrcor_code_suite_samples_scores_and_votes_as_the_wrcor_code(shared_dir)
 
 def test_estimate_uses_recorded_cpu_time_spread_over_the_workers(tmp_path, shared_dir):
     """Rows timed on a busy machine (wall 10x CPU) must not inflate the estimate."""
-    from nas_harness.reproduce import estimate
+    from nas_harness.repro_estimate import estimate
     from nas_harness.store import ScoreKey, ScoreRecord, ScoreStore
 
     store_path = tmp_path / "s.sqlite"
@@ -141,18 +141,39 @@ def test_estimate_uses_recorded_cpu_time_spread_over_the_workers(tmp_path, share
         suite, ReproOptions(n=20, proxies=["params"], workers=2, shared=shared_dir), store_path=store_path
     )
     assert est.problem is None and est.runs == 3 and est.scores_pending == 60 and est.workers == 2
-    assert est.seconds == pytest.approx(60 * 0.5 / 2)
+    assert est.parts["scoring"] == pytest.approx(60 * 0.5 / 2)
+    assert est.seconds == pytest.approx(sum(est.parts.values()))
+    assert {"start", "prepare", "analysis"} <= set(est.parts) and all(v > 0 for v in est.parts.values())
     inline = estimate(
         suite,
         ReproOptions(n=20, proxies=["params"], executor="inline", shared=shared_dir),
         store_path=store_path,
     )
-    assert inline.seconds == pytest.approx(60 * 0.5)
+    assert inline.parts["scoring"] == pytest.approx(60 * 0.5)
+    assert "workers" not in inline.parts and "dispatch" not in inline.parts  # scored in the driver
+
+
+def test_an_untimed_estimate_shares_passes_among_data_proxies_and_scales_with_model_size(
+    tmp_path, shared_dir
+):
+    """A fresh store: defaults by what a proxy needs, a second data proxy cheaper than the first
+    (one forward and backward serves both), an NB101 network dearer than an NB201 cell."""
+    from nas_harness.repro_estimate import estimate
+
+    def per_score(suite: str, proxies: list[str]) -> float:
+        options = ReproOptions(n=10, proxies=proxies, executor="inline", shared=shared_dir)
+        est = estimate(SUITES[suite], options, store_path=tmp_path / "empty.sqlite")
+        assert est.problem is None, est.problem
+        return est.parts["scoring"] / est.scores_pending
+
+    one, two = per_score("wrcor-t4", ["snip"]), per_score("wrcor-t4", ["snip", "grad_norm"])
+    assert one / 2 < two < one  # the second proxy adds less than the first cost
+    assert per_score("eproxy-t2-nb101", ["snip"]) > 3 * one  # NB101's networks: several times the MACs
 
 
 def test_estimate_prefers_the_rate_timed_on_the_same_input(tmp_path, shared_dir):
     """A batch of 20 CIFAR-100 images is cheaper than 64 CIFAR-10 ones: rates are kept per input."""
-    from nas_harness.reproduce import _store_rates
+    from nas_harness.repro_estimate import rate_keys, store_rates
     from nas_harness.store import ScoreKey, ScoreRecord, ScoreStore
 
     store_path = tmp_path / "s.sqlite"
@@ -162,8 +183,11 @@ def test_estimate_prefers_the_rate_timed_on_the_same_input(tmp_path, shared_dir)
             store.put_many(
                 key, [ScoreRecord(f"a{i}", 1.0, "ok", None, wall_s=cpu, cpu_s=cpu) for i in range(2)]
             )
-    rates = _store_rates(store_path)
-    assert rates[("snip", "c10(bs=64)")] == pytest.approx(0.9) and rates[
-        ("snip", "c100(bs=20)")
-    ] == pytest.approx(0.1)
-    assert rates["snip"] == pytest.approx(0.5)
+    rates = store_rates(store_path)
+
+    def rate(spec: str, space: str = "nb201") -> float:
+        return next(rates[k] for k in rate_keys("snip", space, spec) if k in rates)
+
+    assert rate("c10(bs=64)") == pytest.approx(0.9) and rate("c100(bs=20)") == pytest.approx(0.1)
+    assert rate("other(bs=8)") == pytest.approx(0.5)  # the space's rate over every input
+    assert rate("c10(bs=64)", space="nb101") == pytest.approx(0.9)  # the input's rate over every space

@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 
 from . import __version__
-from .api import HarnessError
+from .api import HarnessError, Needs
 from .api.suites import CrossSpaceSuite
 from .checksum import check_seal, checksum_of
 from .host import PluginHost
@@ -412,7 +412,6 @@ def _check_applicability(
 ) -> None:
     """A column the file calls "not applicable" leaves the headline: the installed proxy must say so
     too (its ``applicable(task)``, or a batch without the targets it needs), and vice versa."""
-    from .api import Needs
     from .inputs import load_batch
     from .scoring import ScoringSetup, expand
 

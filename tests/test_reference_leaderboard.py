@@ -15,15 +15,19 @@ from nas_harness.cli import main
 from nas_harness.cli_workflows import _print_reference_rank
 from nas_harness.leaderboard.standard_schema import load_standard
 from nas_harness.plugins.spaces.nb201.suites import STANDARD
+from nas_harness.plugins.suites.cross_space import STANDARD2
 
 
-def test_the_committed_reference_is_the_installed_standard_suite_with_every_default_proxy():
-    path = reference.reference_file(STANDARD.name, STANDARD.version)
-    assert path is not None, "leaderboard/reference/standard-v1.json is missing"
+@pytest.mark.parametrize("suite", [STANDARD, STANDARD2], ids=lambda s: f"{s.name}@{s.version}")
+def test_the_committed_reference_is_the_installed_standard_suite_with_every_default_proxy(suite):
+    path = reference.reference_file(suite.name, suite.version)
+    assert path is not None, f"leaderboard/reference/{suite.name}-v{suite.version}.json is missing"
     result = load_standard(path)  # the checksum holds: the file is what the run wrote
-    assert result.suite.id == STANDARD.id
-    assert {r.proxy for r in result.rows} == set(STANDARD.default_proxies)
-    assert all(r.headline is not None for r in result.rows)
+    assert result.suite.id == suite.id
+    assert {r.proxy for r in result.rows} == set(suite.default_proxies)
+    # a headline is undefined only where one of its benchmarks' ρ is (synflow on TransNAS's tanh tasks)
+    assert all(r.headline is not None or None in (r.benchmarks or {}).values() for r in result.rows)
+    assert sum(r.headline is not None for r in result.rows) >= len(result.rows) - 1
 
 
 @pytest.fixture

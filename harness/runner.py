@@ -31,7 +31,7 @@ from rich.progress import (
 from nas_harness.leaderboard.render import render
 from nas_harness.leaderboard.schema import OracleRecord, RunResult
 
-from .api import HarnessError, Proxy
+from .api import HarnessError, Proxy, TrainableProxy
 from .config import EXECUTION_FIELDS, RunConfig, executor_for, validate_run_config
 from .engine import Engine, ScoreTable
 from .environment import environment
@@ -127,6 +127,7 @@ def prepare_run(
         say(f"[yellow]warning:[/] {w}")
     config = with_defaults(config, host, source)
     resolved = resolve(config, host, source)
+    check_untrained(resolved)
     check_input_kind(config.input, host.data_sources())
     _set_threads(config)
     covered = oracle_coverage(resolved.oracle, config.dataset, resolved.space)
@@ -151,6 +152,19 @@ def prepare_run(
         input_spec=batch.spec if batch is not None else "none",
     )
     return PreparedRun(config, resolved, archs, setup, batch)
+
+
+def check_untrained(resolved: Resolved) -> None:
+    """Refuse a trainable proxy before anything is scored: a correlation run has no labels to fit it
+    on, so every architecture would fail with the same reason (UX issue: fail early, say the fix)."""
+    trainable = [job.name for job in resolved.jobs if isinstance(job.proxy, TrainableProxy)]
+    if trainable:
+        names = ", ".join(repr(n) for n in trainable)
+        raise HarnessError(
+            f"proxies: {names}: trainable (fitted on labelled architectures before scoring), which a "
+            f"correlation run does not do; use `nash few-shot --proxies {trainable[0]}` (rank vs k labels) "
+            f"or `nash search --proxies {trainable[0]} --calib-k K`"
+        )
 
 
 def compute_run(

@@ -254,6 +254,26 @@ def test_a_search_with_a_trainable_proxy_and_no_calibration_exits_2(toys, capsys
     assert code == 2 and "--calib-k" in capsys.readouterr().err
 
 
+def test_a_correlation_run_with_a_trainable_proxy_exits_2_before_scoring_anything(toys, capsys):
+    argv = ["run", "--space", "fs_grid", "--dataset", "fit", "--n", "12", "--executor", "inline"]
+    argv += [
+        "--proxies",
+        "params,fs_linear",
+        "--store",
+        str(toys / "store.sqlite"),
+        "--out",
+        str(toys / "out"),
+    ]
+    code = main([*argv, "--quiet"])
+    err = capsys.readouterr().err
+    assert code == 2 and "'fs_linear'" in err and "nash few-shot" in err
+    store = toys / "store.sqlite"
+    assert not (toys / "out").exists()
+    assert (
+        not store.exists() or not sqlite3.connect(store).execute("SELECT count(*) FROM scores").fetchone()[0]
+    )
+
+
 def test_a_strategy_that_calls_an_oracle_while_searching_is_caught_and_named(tmp_path):
     from search_toy import AccuracyProxy, GridOracle, GridSpace
 

@@ -6,6 +6,12 @@ outvote NB101's one). A bootstrap resample draws architectures with replacement 
 benchmark (its tasks share the sample, so one draw serves all of them: their dependence is kept);
 benchmarks are drawn independently. The draws depend only on the seed, the benchmark's position
 and its mask, so two proxies compared on the same architectures see the same resamples (paired).
+
+A proxy whose scores on a task are all equal ranks nothing there: its ρ is undefined. A suite whose
+definition says ``constant_scores: "zero"`` counts that task as ρ 0 in its benchmark and the
+headline (the expected ρ of a random tie-break), so one tanh decoder that saturates SynFlow does
+not leave SynFlow without a headline; ``"undefined"`` (definitions that predate the field) leaves the
+headline undefined. Not applicable is different: such a task is left out, never counted as 0.
 """
 
 from __future__ import annotations
@@ -16,6 +22,24 @@ from dataclasses import dataclass
 import numpy as np
 
 from .stats import PairedTest, difference_interval, rowwise_spearman
+
+
+RANKS_NOTHING = "every score is equal, so it ranks nothing: ρ counted as 0 (the expectation of a random tie-break)"
+CONSTANT_SCORES_DEFAULT = "undefined"  # what a definition without the field means
+
+
+def counts_constant_as_zero(definition: Mapping) -> bool:
+    """Whether a suite definition counts a task with constant scores as ρ 0 (module docstring)."""
+    return definition.get("constant_scores", CONSTANT_SCORES_DEFAULT) == "zero"
+
+
+def ranks_nothing(scores: np.ndarray, target: np.ndarray) -> bool:
+    """True when the proxy's scores on the architectures its ρ is computed over (score and target
+    finite, at least four) are all equal."""
+    x = np.asarray(scores, dtype=float)
+    keep = np.isfinite(x) & np.isfinite(np.asarray(target, dtype=float))
+    used = x[keep]
+    return used.size >= 4 and bool(np.all(used == used[0]))
 
 
 def headline_of(benchmark_rhos: Mapping[str, float | None]) -> float | None:
@@ -30,14 +54,17 @@ def benchmark_rhos(
     column_rhos: Mapping[str, float | None],
     benchmark_of: Mapping[str, str],
     not_applicable: Sequence[str] = (),
+    constant: Sequence[str] = (),
 ) -> dict[str, float | None]:
-    """Benchmark → mean ρ over its applicable columns (None if one of them failed); benchmarks where
-    every column is not applicable are left out."""
+    """Benchmark → mean ρ over its applicable columns (None if one of them failed; a ``constant``
+    column, where the proxy ranks nothing, counts as 0); benchmarks where every column is not
+    applicable are left out."""
     out: dict[str, list[float | None]] = {}
     for column, bench in benchmark_of.items():
         if column in not_applicable:
             continue
-        out.setdefault(bench, []).append(column_rhos.get(column))
+        rho = column_rhos.get(column)
+        out.setdefault(bench, []).append(0.0 if rho is None and column in constant else rho)
     return {
         b: (None if any(v is None for v in vs) else float(np.mean(vs)))
         for b, vs in out.items()
@@ -63,8 +90,10 @@ class BenchmarkBootstrap:
         n_resamples: int = 1000,
         confidence: float = 0.95,
         seed: int = 0,
+        constant_as_zero: bool = False,
     ):
         self.benchmarks = list(benchmarks)
+        self.constant_as_zero = constant_as_zero
         self.n_resamples = n_resamples
         self.confidence = confidence
         self.seed = seed
@@ -94,8 +123,14 @@ class BenchmarkBootstrap:
             idx = np.arange(n)[None, :]
         else:
             idx = np.random.default_rng([self.seed, i]).integers(0, n, size=(self.n_resamples, n))
-        per = [rowwise_spearman(x[mask][idx], t[mask][idx]) for x, t in used]
+        per = [self._rhos(x[mask][idx], t[mask][idx]) for x, t in used]
         return np.mean(per, axis=0)
+
+    def _rhos(self, x: np.ndarray, t: np.ndarray) -> np.ndarray:
+        rho = rowwise_spearman(x, t)
+        if self.constant_as_zero:
+            rho[np.ptp(x, axis=1) == 0] = 0.0
+        return rho
 
     def samples(
         self,

@@ -25,7 +25,15 @@ from nas_harness.leaderboard.standard_schema import ScoreColumns, StandardResult
 
 from .api import HarnessError
 from .api.suites import CrossSpaceSuite, sample_digest
-from .benchmark_stats import Benchmark, BenchmarkBootstrap, benchmark_rhos, headline_of
+from .benchmark_stats import (
+    RANKS_NOTHING,
+    Benchmark,
+    BenchmarkBootstrap,
+    benchmark_rhos,
+    counts_constant_as_zero,
+    headline_of,
+    ranks_nothing,
+)
 from .config import validate_run_config
 from .host import PluginHost
 from .runner import Notify, RunOutcome, compute_run
@@ -181,6 +189,7 @@ def bootstrap_for(suite_def: dict[str, Any], benches: dict[str, list[str]], scor
         n_resamples=int(suite_def.get("bootstrap", 1000)),
         confidence=float(suite_def.get("confidence", 0.95)),
         seed=0,
+        constant_as_zero=counts_constant_as_zero(suite_def),
     )
 
 
@@ -200,6 +209,25 @@ def proxy_arrays(
     }
 
 
+def constant_columns(
+    name: str, higher_is_better: bool, scores: list[ScoreColumns], rhos: dict[str, float | None], definition
+) -> dict[str, str]:
+    """Column → why its undefined ρ counts as 0: the proxy's scores there are all equal (only when
+    the suite's definition says so; ``benchmark_stats``)."""
+    if not counts_constant_as_zero(definition):
+        return {}
+    by_col = {c.dataset: c for c in scores}
+    out = {}
+    for column, rho in rhos.items():
+        col = by_col.get(column)
+        if rho is not None or col is None or name not in col.scores:
+            continue
+        target = _oriented(col.target, col.target_higher_is_better)
+        if ranks_nothing(_oriented(col.scores[name], higher_is_better), target):
+            out[column] = RANKS_NOTHING
+    return out
+
+
 def cross_row(
     suite: CrossSpaceSuite,
     name: str,
@@ -213,7 +241,8 @@ def cross_row(
     first = per[columns[0]]
     na = {c: r.not_applicable for c, r in per.items() if r.not_applicable}
     rhos = {c: (None if c in na else per[c].spearman.value) for c in columns}
-    bench_rho = benchmark_rhos(rhos, benchmark_of, list(na))
+    constant = constant_columns(name, first.higher_is_better, scores, rhos, suite.pinned())
+    bench_rho = benchmark_rhos(rhos, benchmark_of, list(na), list(constant))
     benches = {b.name: b.columns() for b in suite.benchmarks}
     tops: dict[str, float | None] = {}
     for b, cols in benches.items():
@@ -243,6 +272,7 @@ def cross_row(
         headline_ci=list(ci) if ci is not None else None,
         top_benchmarks=tops,
         not_applicable=na,
+        ranks_nothing=constant,
     )
 
 

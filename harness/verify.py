@@ -37,6 +37,7 @@ import numpy as np
 from . import __version__
 from .api import HarnessError, Needs
 from .api.suites import CrossSpaceSuite
+from .benchmark_stats import benchmark_rhos, counts_constant_as_zero, headline_of, ranks_nothing
 from .checksum import check_seal, checksum_of
 from .host import PluginHost
 
@@ -171,7 +172,7 @@ def verify_submission(
 ) -> Verification:
     """Every check of the module docstring; a ``Verification`` listing each with its reason."""
     from .config import validate_run_config
-    from .protocols.correlation import oriented, select_archs
+    from .protocols.correlation import oracle_coverage, oriented, select_archs
     from .resolve import resolve
     from .stats import rank_correlation
     from .submission import installed_match, load_submission
@@ -234,6 +235,7 @@ def verify_submission(
     if sub.protocol == "standard":
         stated_rows = {r.proxy: r for r in sub.standard_result().rows}
     recomputed_rho: dict[str, float] = {}
+    constant: list[str] = []  # columns where the proxy's scores are all equal (it ranks nothing)
     resolved_by_dataset = {}
     for run, cols in zip(runs, columns):
         cfg = configs.get(cols.dataset)
@@ -243,7 +245,10 @@ def verify_submission(
         config = validate_run_config(cfg)
         resolved = resolve(config, host)
         resolved_by_dataset[cols.dataset] = (cfg, resolved)
-        archs = select_archs(resolved.space, config.sample)
+        # drawn as the run drew them: from the oracle's coverage where it is partial (NB101, NB301)
+        archs = select_archs(
+            resolved.space, config.sample, oracle_coverage(resolved.oracle, config.dataset, resolved.space)
+        )
         if list(cols.archs) != list(archs):
             out.add(
                 f"{cols.dataset}: architectures",
@@ -279,6 +284,8 @@ def verify_submission(
             seed=config.sample.seed,
         )
         recomputed_rho[cols.dataset] = corr.spearman
+        if ranks_nothing(score, truth if truth_up else -truth):
+            constant.append(cols.dataset)
         for row in run.results:
             problems = []
             for label, stated, value, ci in (
@@ -319,12 +326,17 @@ def verify_submission(
                 problems.append(f"{dataset} ρ {row.spearman.get(dataset)} ≠ recomputed {rho:.6f}")
         mean = float(np.mean(list(recomputed_rho.values()))) if recomputed_rho else float("nan")
         if sub.standard_result().suite.benchmarks is not None:  # cross-space: benchmarks weighted once
-            from .benchmark_stats import benchmark_rhos, headline_of
-
-            benches = sub.standard_result().suite.benchmarks
+            suite_record = sub.standard_result().suite
+            benches = suite_record.benchmarks
             of = {c: b for b, cols in benches.items() for c in cols}
             rhos = {c: (None if not math.isfinite(v) else v) for c, v in recomputed_rho.items()}
-            value = headline_of(benchmark_rhos(rhos, of, list(row.not_applicable)))
+            zero = [c for c in constant if rhos.get(c) is None] if counts_constant_as_zero(suite_record.definition) else []
+            if sorted(row.ranks_nothing or {}) != sorted(zero):
+                problems.append(
+                    f"ρ counted as 0 (every score equal) on {sorted(row.ranks_nothing or {}) or 'none'}, "
+                    f"the scores say {zero or 'none'}"
+                )
+            value = headline_of(benchmark_rhos(rhos, of, list(row.not_applicable), zero))
             mean = float("nan") if value is None else value
         if recomputed_rho and not _same_stat(row.headline, mean):
             problems.append(f"headline {row.headline} ≠ recomputed mean ρ {mean:.6f}")

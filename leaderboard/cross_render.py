@@ -65,16 +65,19 @@ class NaNote:
     proxy: str
     reason: str
     columns: tuple[str, ...]
+    kind: str = "n/a"  # "n/a": left out of the headline; "ρ 0": ranks nothing, counted as 0
 
 
 def na_notes(rows: list) -> list[NaNote]:
-    """Every (proxy, reason) with the columns it covers, in row order."""
+    """Every (proxy, reason) with the columns it covers, in row order: the columns a proxy cannot
+    score, then those where it ranks nothing (every score equal)."""
     out: list[NaNote] = []
     for r in rows:
-        by_reason: dict[str, list[str]] = defaultdict(list)
-        for column, why in r.row.not_applicable.items():
-            by_reason[why].append(column)
-        out += [NaNote(r.row.proxy, why, tuple(cols)) for why, cols in by_reason.items()]
+        for kind, notes in (("n/a", r.row.not_applicable), ("ρ 0", r.row.ranks_nothing or {})):
+            by_reason: dict[str, list[str]] = defaultdict(list)
+            for column, why in notes.items():
+                by_reason[why].append(column)
+            out += [NaNote(r.row.proxy, why, tuple(cols), kind) for why, cols in by_reason.items()]
     return out
 
 
@@ -184,7 +187,7 @@ def rank_table(rows: list, ordered: list, console: Console, wide: bool) -> Table
 def print_na(console: Console, rows: list) -> None:
     for note in na_notes(rows):
         console.print(
-            f"  n/a: {note.proxy} on {', '.join(note.columns)}: {note.reason}",
+            f"  {note.kind}: {note.proxy} on {', '.join(note.columns)}: {note.reason}",
             highlight=False,
             soft_wrap=True,
         )

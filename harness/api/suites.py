@@ -205,6 +205,11 @@ class CrossSpaceSuite(BaseModel):
     top_fraction: float
     tie_policy: str
     headline: str = HEADLINE_MEAN_BENCHMARK_RHO
+    constant_scores: Literal["zero", "undefined"] = Field(
+        "zero",
+        description="a task where the proxy's scores are all equal (it ranks nothing): 'zero' counts its "
+        "undefined ρ as 0 in the benchmark and the headline, 'undefined' leaves the headline undefined",
+    )
     default_proxies: tuple[str, ...] = Field(
         (), description="what `nash run --suite NAME` evaluates without --proxies; not part of the identity"
     )

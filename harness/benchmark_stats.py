@@ -23,8 +23,9 @@ import numpy as np
 
 from .stats import PairedTest, difference_interval, rowwise_spearman
 
-
-RANKS_NOTHING = "every score is equal, so it ranks nothing: ρ counted as 0 (the expectation of a random tie-break)"
+RANKS_NOTHING = (
+    "every score is equal, so it ranks nothing: ρ counted as 0 (the expectation of a random tie-break)"
+)
 CONSTANT_SCORES_DEFAULT = "undefined"  # what a definition without the field means
 
 

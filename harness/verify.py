@@ -330,7 +330,11 @@ def verify_submission(
             benches = suite_record.benchmarks
             of = {c: b for b, cols in benches.items() for c in cols}
             rhos = {c: (None if not math.isfinite(v) else v) for c, v in recomputed_rho.items()}
-            zero = [c for c in constant if rhos.get(c) is None] if counts_constant_as_zero(suite_record.definition) else []
+            zero = (
+                [c for c in constant if rhos.get(c) is None]
+                if counts_constant_as_zero(suite_record.definition)
+                else []
+            )
             if sorted(row.ranks_nothing or {}) != sorted(zero):
                 problems.append(
                     f"ρ counted as 0 (every score equal) on {sorted(row.ranks_nothing or {}) or 'none'}, "

@@ -93,7 +93,9 @@ def test_a_task_where_every_score_is_equal_counts_as_rho_0_only_where_the_defini
     assert benchmark_rhos(rhos, of, constant=["a/2"]) == pytest.approx({"a": 0.3, "b": 0.2})
     assert headline_of(benchmark_rhos(rhos, of)) is None  # not declared constant: still undefined
     assert counts_constant_as_zero(STANDARD2.pinned()) and counts_constant_as_zero(CI_CROSS.pinned())
-    assert not counts_constant_as_zero({"headline": "mean_benchmark_spearman"})  # a definition before the field
+    assert not counts_constant_as_zero(
+        {"headline": "mean_benchmark_spearman"}
+    )  # a definition before the field
     flat, truth = np.array([3.0, 3.0, np.nan, 3.0, 3.0]), np.array([1.0, 2.0, 3.0, 4.0, 5.0])
     assert ranks_nothing(flat, truth) and not ranks_nothing(flat + np.arange(5), truth)
     assert not ranks_nothing(flat, np.array([1.0, np.nan, 3.0, np.nan, 5.0]))  # fewer than 4 used

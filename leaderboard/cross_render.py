@@ -102,7 +102,7 @@ def cross_table(
         tops = [v for v in (row.top_benchmarks or {}).values() if v is not None]
         cells["#"].append(str(rank))
         cells["sig."].append("" if row_marks is None else row_marks.get(r.ident, ""))
-        cells["proxy"].append(f"{row.proxy}@{row.version}")
+        cells["proxy"].append(r.label)
         cells["headline"].append(headline_cell(row, len(benches)))
         cells["ci"].append(ci_cell(row))
         for b in benches:
@@ -161,7 +161,7 @@ def rank_table(rows: list, ordered: list, console: Console, wide: bool) -> Table
     top = f"top-{100 * float(first.suite.definition.get('top_fraction', 0.1)):g}%"
     cells: dict[str, list[Any]] = defaultdict(list)
     for overall, r in enumerate(ordered, start=1):
-        cells["proxy"].append(f"{r.row.proxy}@{r.row.version}")
+        cells["proxy"].append(r.label)
         cells["overall"].append(str(overall))
         for b in benches:
             rank = ranks[b][r.ident]

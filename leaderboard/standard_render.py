@@ -40,14 +40,20 @@ class SuiteRow:
     def ident(self) -> str:
         return f"{self.source}::{self.row.proxy}"
 
+    @property
+    def is_reference(self) -> bool:
+        """A row of a published reference leaderboard (``nas_harness.reference``), marked "(ref)"."""
+        return self.source.startswith(REFERENCE_LABEL)
+
+    @property
+    def label(self) -> str:
+        """The proxy cell: name@version, "(ref)" on a reference row."""
+        return f"{self.row.proxy}@{self.row.version}" + (" (ref)" if self.is_reference else "")
+
 
 REFERENCE_LABEL = (
     "reference "  # source of rows from a published reference leaderboard (nash_harness.reference)
 )
-
-
-def is_reference(r: SuiteRow) -> bool:
-    return r.source.startswith(REFERENCE_LABEL)
 
 
 def suite_rows(results: list[tuple[str, StandardResult]]) -> list[SuiteRow]:
@@ -167,7 +173,7 @@ def suite_table(
         failed = sum(row.n_failed.values())
         cells["#"].append(str(rank))
         cells["sig."].append("" if row_marks is None else row_marks.get(r.ident, ""))
-        cells["proxy"].append(f"{row.proxy}@{row.version}" + (" (ref)" if is_reference(r) else ""))
+        cells["proxy"].append(r.label)
         cells["headline"].append(_f(row.headline))
         for d in datasets:
             cells[f"rho {d}"].append(_f(row.spearman.get(d)))

@@ -85,3 +85,19 @@ def test_the_leaderboard_alone_with_reference_shows_every_published_one(publishe
     [rows] = json.loads(capsys.readouterr().out)["suites"].values()
     assert {r["source"] for r in rows} == {f"reference {published.suite.id}"}
     assert main(["leaderboard"]) == 2  # neither files nor the reference: a clear error
+
+
+def test_a_users_cross_space_row_is_told_apart_from_the_reference_rows_at_100_columns():
+    from nas_harness.leaderboard.cross_render import rank_table
+    from nas_harness.leaderboard.standard_render import REFERENCE_LABEL, SuiteRow
+
+    published = load_standard(reference.reference_file(STANDARD2.name, STANDARD2.version))
+    row = next(r for r in published.rows if r.proxy == "naswot")
+    rows = [
+        SuiteRow(row, "mine.json", published),
+        SuiteRow(row, f"{REFERENCE_LABEL}{published.suite.id}", published),
+    ]
+    console = Console(width=100, record=True)
+    console.print(rank_table(rows, rows, console, wide=False))
+    lines = [line for line in console.export_text().splitlines() if "naswot@1" in line]
+    assert len(lines) == 2 and sum("naswot@1 (ref)" in line for line in lines) == 1

@@ -30,7 +30,7 @@ from nas_harness.leaderboard.repro_schema import ReproCell, ReproResult, ReproRo
 from nas_harness.leaderboard.schema import comparable_part
 
 from .api import Combinator, Needs
-from .api.suites import VALACC, PaperTable, Reproduction, ReproOptions, RunPlan
+from .api.suites import GAP_TOLERANCE, VALACC, PaperTable, Reproduction, ReproOptions, RunPlan
 from .host import PluginHost
 from .protocols.correlation import oriented
 from .protocols.topk import argmax_selection, true_ranks
@@ -228,6 +228,8 @@ def run_suite(
         for col in table.columns:
             paper, ours = table.value(row, col), ours_by_col.get(col)
             diff = None if paper is None or ours is None else ours - paper
+            gap = _is_gap(suite, col, paper, ours, diff, st)
+            why = suite.gap_note(row, col) if gap else None
             cells.append(
                 ReproCell(
                     column=col,
@@ -236,6 +238,8 @@ def run_suite(
                     diff=diff,
                     notes=notes_by_col.get(col, []),
                     detail=details.get(col),
+                    why=why,
+                    unexplained=gap and why is None,
                 )
             )
         shown_name = (
@@ -285,6 +289,15 @@ def run_suite(
         environment=env,
         duration_s=round(time.perf_counter() - started, 3),
     )
+
+
+def _is_gap(suite: Reproduction, column: str, paper, ours, diff, status: str) -> bool:
+    """A ρ/τ cell that needs a measured explanation: more than ``GAP_TOLERANCE`` from the paper,
+    or undefined where the paper has a value (a cell that was run; argmax cells are accuracies and
+    ranks, and a derived std is not a reproduction of a correlation)."""
+    if suite.kind == "argmax" or column == "std" or status != "ok" or paper is None:
+        return False
+    return ours is None or abs(diff) > GAP_TOLERANCE
 
 
 # where the work runs: not part of a result's file name (threads and device were, and stay, for stable names)

@@ -20,6 +20,13 @@ class ReproCell(BaseModel):
         default_factory=list, description="where our inputs or conventions differ from the paper's"
     )
     detail: str | None = None
+    why: str | None = Field(
+        None, description="the measured cause of a gap over the tolerance (0.05), from the reproduction"
+    )
+    unexplained: bool = Field(
+        False,
+        description="more than 0.05 from the paper (or undefined where the paper has a value) with no measured cause yet",
+    )
 
 
 class ReproRow(BaseModel):

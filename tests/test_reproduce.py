@@ -57,6 +57,38 @@ def test_rows_not_installed_are_said_not_to_crash(tmp_path, shared_dir):
     assert not any("JPEG" in n for n in c10.notes)  # params does not look at the images
 
 
+def test_a_gap_over_the_tolerance_shows_its_measured_cause_or_is_flagged_unexplained(tmp_path, shared_dir):
+    from rich.console import Console
+
+    from nas_harness.leaderboard.repro_render import render_repro
+
+    base = SUITES["wrcor-t4"]
+    far = (-0.9, None, None, None, None)  # |ρ| is never within 0.05 of -0.9
+    table = replace(base.table, rows={**base.table.rows, "Params": far, "FLOPs": far})
+    suite = replace(
+        base,
+        table=table,
+        rows={"Params": "params", "FLOPs": "flops"},
+        plan=lambda o, p: base.plan(o, p)[:1],
+        derived=(),
+        gaps={"Params/c10": "measured: the paper's sign convention"},
+    )
+    options = ReproOptions(n=5, bootstrap=0, ceiling=False, shared=shared_dir)
+    result = run_suite(suite, options, store_path=tmp_path / "s.sqlite")
+    rows = {r.row: r for r in result.rows}
+    params, flops = rows["Params"].cells, rows["FLOPs"].cells
+    assert params[0].why == "measured: the paper's sign convention" and not params[0].unexplained
+    assert flops[0].why is None and flops[0].unexplained
+    assert not any(
+        c.unexplained or c.why for c in params[1:] + flops[1:]
+    )  # no paper value: nothing to explain
+    console = Console(width=200, record=True)
+    render_repro(result, console)
+    text = console.export_text()
+    assert "why Params / c10 is off: measured: the paper's sign convention" in text
+    assert "1 cell(s) more than 0.05 from the paper" in text and "FLOPs / c10" in text
+
+
 def test_missing_data_exits_2_naming_the_file_and_the_option(tmp_path, capsys):
     code = main(
         [

@@ -109,6 +109,21 @@ def _value(outcome: RunOutcome, name: str, metric: str, use_abs: bool) -> float 
     return None if value is None else (abs(value) if use_abs else value)
 
 
+def _interval(
+    outcome: RunOutcome, name: str, metric: str, use_abs: bool
+) -> tuple[float, float, int, float] | None:
+    """(low, high, n used, confidence) of the cell's bootstrap CI (of |ρ| when the table is absolute)."""
+    results = [*outcome.run.results, *outcome.run.references]
+    res = next((r for r in results if r.proxy == name or (name == VALACC and r.reference)), None)
+    ci = getattr(res, metric).ci if res is not None else None
+    if ci is None or ci.low is None or ci.high is None:
+        return None
+    low, high = ci.low, ci.high
+    if use_abs:
+        low, high = (0.0, max(-low, high)) if low < 0 < high else sorted((abs(low), abs(high)))
+    return low, high, res.n_used, float(outcome.run.config.get("confidence", 0.95))
+
+
 def _argmax_cells(
     outcome: RunOutcome, name: str, col: str, table: PaperTable, row: str
 ) -> tuple[float | None, float | None, str]:
@@ -177,6 +192,7 @@ def run_suite(
         data_dep = _needs_data(host, name) if name else False
         ours_by_col: dict[str, float | None] = {}
         details: dict[str, str] = {}
+        intervals: dict[str, tuple[float, float, int, float]] = {}
         notes_by_col: dict[str, list[str]] = {}
         for col in table.columns:
             if col in suite.derived:
@@ -214,6 +230,8 @@ def run_suite(
                 )
                 if len(col_plans) > 1 and values:
                     details[col] = "mean of " + ", ".join(f"{v:.3f}" for v in values)
+                elif (ci := _interval(col_plans[0][1], name, suite.metric, suite.use_abs)) is not None:
+                    intervals[col] = ci
         defined = [v for c, v in ours_by_col.items()]
         if "avg" in suite.derived:
             ours_by_col["avg"] = (
@@ -229,7 +247,7 @@ def run_suite(
             paper, ours = table.value(row, col), ours_by_col.get(col)
             diff = None if paper is None or ours is None else ours - paper
             gap = _is_gap(suite, col, paper, ours, diff, st)
-            why = suite.gap_note(row, col) if gap else None
+            why = (suite.gap_note(row, col) or _within_noise(paper, intervals.get(col))) if gap else None
             cells.append(
                 ReproCell(
                     column=col,
@@ -288,6 +306,17 @@ def run_suite(
         created=datetime.now(timezone.utc).isoformat(timespec="seconds"),
         environment=env,
         duration_s=round(time.perf_counter() - started, 3),
+    )
+
+
+def _within_noise(paper: float | None, interval: tuple[float, float, int, float] | None) -> str | None:
+    """The measured cause when the paper's value lies inside our bootstrap CI: sampling noise."""
+    if paper is None or interval is None or not interval[0] <= paper <= interval[1]:
+        return None
+    low, high, n, confidence = interval
+    return (
+        f"within sampling noise: the paper's {paper:.2f} lies inside our {confidence:.0%} bootstrap CI "
+        f"[{low:.2f}, {high:.2f}] (n = {n:,})"
     )
 
 

@@ -89,6 +89,35 @@ def test_a_gap_over_the_tolerance_shows_its_measured_cause_or_is_flagged_unexpla
     assert "1 cell(s) more than 0.05 from the paper" in text and "FLOPs / c10" in text
 
 
+def test_a_gap_inside_our_bootstrap_interval_is_explained_as_sampling_noise(tmp_path, shared_dir):
+    base = SUITES["wrcor-t4"]
+    options = ReproOptions(n=8, bootstrap=200, ceiling=False, shared=shared_dir)
+
+    def run(params_paper: float):
+        rows = {
+            **base.table.rows,
+            "Params": (params_paper, None, None, None, None),
+            "FLOPs": (-0.9,) + (None,) * 4,
+        }
+        suite = replace(
+            base,
+            table=replace(base.table, rows=rows),
+            rows={"Params": "params", "FLOPs": "flops"},
+            plan=lambda o, p: base.plan(o, p)[:1],
+            derived=(),
+        )
+        return {r.row: r.cells[0] for r in run_suite(suite, options, store_path=tmp_path / "s.sqlite").rows}
+
+    ours = run(0.0)["Params"].ours
+    near = ours - 0.06 if ours > 0.5 else ours + 0.06  # a gap over 0.05, inside an n = 8 interval
+    cells = run(near)
+    assert (
+        cells["Params"].why.startswith("within sampling noise: the paper's")
+        and "(n = 8)" in cells["Params"].why
+    )
+    assert cells["FLOPs"].unexplained  # |ρ|'s interval never holds -0.9
+
+
 def test_missing_data_exits_2_naming_the_file_and_the_option(tmp_path, capsys):
     code = main(
         [

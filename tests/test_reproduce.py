@@ -37,6 +37,14 @@ def test_every_suite_names_a_paper_table_and_maps_its_rows():
         assert set(suite.rows) <= set(suite.table.rows)
 
 
+def test_every_gap_note_names_a_row_and_column_of_its_table():
+    for name, suite in SUITES.items():
+        for key, why in suite.gaps.items():
+            row, _, column = key.partition("/")
+            assert row in suite.rows and (not column or column in suite.table.columns), (name, key)
+            assert why.strip(), (name, key)
+
+
 def test_rows_not_installed_are_said_not_to_crash(tmp_path, shared_dir):
     suite = replace(
         SUITES["wrcor-t4"],

@@ -43,6 +43,17 @@ def run_config(options: ReproOptions, space: str, task: str, proxies: list[str])
     }
 
 
+# Measured on micro 64-41414-2_22_000 (docs/results.md, "Reading the numbers"): the smallest pre-tanh
+# activation of synflow's |θ| pass is 65,225.
+SYNFLOW_TANH = (
+    "synflow is exactly 0 on every network scored for this task (one tied value): its decoder ends in "
+    "tanh, and synflow's |θ| pass on an all-ones input saturates it (on 64-41414-2_22_000 the smallest "
+    "pre-tanh activation is 65,225), where 1 − tanh² is exactly 0 in float64, so every gradient is 0 and "
+    "ρ is undefined; the paper's 0.52 needs a scorer that skips or linearises the output activation, "
+    "which the paper does not define"
+)
+
+
 def plan_micro(options: ReproOptions, proxies: list[str]) -> list[RunPlan]:
     return [
         RunPlan(
@@ -77,5 +88,6 @@ REPRODUCTIONS: tuple[Reproduction, ...] = (
             "signed ρ against each task's metric oriented so that larger = better (room layout: the "
             "negated loss); label proxies (ZiCo) are not applicable off the classification tasks",
         ),
+        gaps={f"Synflow/{task}": SYNFLOW_TANH for task in ("normal", "autoencoder")},
     ),
 )

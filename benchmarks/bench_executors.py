@@ -63,6 +63,7 @@ def main() -> None:
     args = ap.parse_args()
     prep = prepare_run(
         {
+            "space": "nb201",
             "proxies": args.proxies.split(","),
             "sample": {"mode": "random", "n": args.n, "seed": 3},
             "input": {"path": str(args.images), "batch_size": 64},

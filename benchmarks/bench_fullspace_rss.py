@@ -62,6 +62,8 @@ def main() -> None:
         "-m",
         "nas_harness.cli",
         "run",
+        "--space",
+        "nb201",
         "--proxies",
         args.proxies,
         "--sample",

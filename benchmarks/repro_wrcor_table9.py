@@ -109,6 +109,7 @@ def run_searches(args, strategies, proxies, datasets, target, also) -> list[Sear
     results: list[SearchResult] = []
     for dataset in datasets:
         base = {
+            "space": "nb201",  # named: other space plugins are installed too
             "strategies": strategies,
             "datasets": [dataset],
             "budget": args.n,

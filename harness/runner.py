@@ -127,7 +127,6 @@ def prepare_run(
         say(f"[yellow]warning:[/] {w}")
     config = with_defaults(config, host, source)
     resolved = resolve(config, host, source)
-    check_untrained(resolved)
     check_input_kind(config.input, host.data_sources())
     _set_threads(config)
     covered = oracle_coverage(resolved.oracle, config.dataset, resolved.space)
@@ -188,6 +187,7 @@ def compute_run(
     """
     started = time.perf_counter()
     prep = prepare_run(data, source=source, host=host, notify=notify)
+    check_untrained(prep.resolved)
     config, resolved, archs, setup, batch = prep.config, prep.resolved, prep.archs, prep.setup, prep.batch
     oracle_info = resolved.oracle.describe(config.dataset)
     truth = resolved.oracle.query(archs, config.dataset)
